@@ -1,0 +1,64 @@
+"""Router of the portal: builds the demo warehouse if needed, picks the user, lays out navigation."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.state import USER_KEY, current_user, ensure_demo_warehouse, settings
+
+st.set_page_config(page_title="Analytics Portal", page_icon=":material/insights:", layout="wide")
+
+HERE = Path(__file__).parent
+SECTIONS = {
+    "": [("pages/home.py", "Home", ":material/home:")],
+    "SQL": [
+        ("pages/workbench.py", "SQL workbench", ":material/code:"),
+        ("pages/library.py", "Saved queries", ":material/bookmarks:"),
+        ("pages/query_check.py", "Breakage check", ":material/rule:"),
+    ],
+    "Product": [
+        ("pages/funnels.py", "Funnels", ":material/filter_alt:"),
+        ("pages/cohorts.py", "Cohorts", ":material/grid_on:"),
+        ("pages/experiments.py", "Experiments", ":material/science:"),
+    ],
+    "Metrics": [("pages/metrics.py", "Metric definitions", ":material/functions:")],
+}
+
+
+def build_pages() -> dict[str, list[st.Page]]:
+    """Pages whose file exists, by section; the Teams section comes from dashboards/*.toml."""
+    nav: dict[str, list[st.Page]] = {}
+    for section, entries in SECTIONS.items():
+        pages = [
+            st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
+            for path, title, icon in entries
+            if (HERE / path).exists()
+        ]
+        if pages:
+            nav[section] = pages
+    team_pages = HERE / "ui" / "team_pages.py"
+    if team_pages.exists():
+        from ui.team_pages import team_navigation
+
+        teams = team_navigation()
+        if teams:
+            nav["Teams"] = teams
+    return nav
+
+
+ensure_demo_warehouse()
+page = st.navigation(build_pages())
+
+with st.sidebar:
+    people = settings().people
+    if people.demo_users:
+        st.selectbox(
+            "Signed in as (demo)",
+            people.demo_users,
+            key=USER_KEY,
+            index=list(people.demo_users).index(people.default_user) if people.default_user in people.demo_users else 0,
+            help="Demo personas. In production the user comes from the SSO proxy header.",
+        )
+    st.caption(f"Role: {current_user().role}")
+
+page.run()

@@ -1,0 +1,61 @@
+"""Home: what the portal is for, what is in the warehouse, where to go next."""
+
+import streamlit as st
+
+from portal.home import summary, tables_frame
+from ui.state import catalog, current_user
+
+st.title("Analytics Portal")
+st.markdown(
+    "Self-serve analytics for the whole company: write **safe SQL** in the browser, reuse the data "
+    "team's **curated queries**, read **funnels, cohorts and experiment results** without SQL, and "
+    "open your **team's dashboard**."
+)
+
+cat = catalog()
+user = current_user()
+facts = summary(cat)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Schemas", facts["schemas"])
+c2.metric("Tables", facts["tables"])
+c3.metric("Rows", f"{facts['rows']:,}")
+c4.metric("Data through", cat.data_through or "unknown")
+
+st.subheader("Where to go next")
+links = st.columns(4)
+for col, (path, label, text) in zip(
+    links,
+    [
+        ("pages/workbench.py", "SQL workbench", "Write and run SQL with linting and guard rails."),
+        ("pages/library.py", "Saved queries", "Curated answers the data team stands behind."),
+        ("pages/funnels.py", "Funnels", "Where users drop off, by segment, with statistics."),
+        ("pages/cohorts.py", "Cohorts", "Retention and payback by signup cohort."),
+    ],
+    strict=True,
+):
+    with col:
+        try:
+            st.page_link(path, label=label)
+        except Exception:  # the page is not part of this build yet
+            st.markdown(f"**{label}**")
+        st.caption(text)
+
+st.subheader("What is in the warehouse")
+st.markdown(
+    "**`analytics`** holds the stable, documented, PII-free tables to use. **`raw`** holds the hourly "
+    "dumps of production tables: unstable, messy, and replaced by an `analytics` table."
+)
+if not user.has_pii:
+    st.caption("Personal data (emails, names, phones, addresses) is masked for your role.")
+tabs = st.tabs([f"{s} ({sum(t.schema == s for t in cat.tables)} tables)" for s in cat.schemas])
+for tab, schema in zip(tabs, cat.schemas, strict=True):
+    with tab:
+        st.dataframe(
+            tables_frame(cat, schema),
+            hide_index=True,
+            column_config={
+                "rows": st.column_config.NumberColumn("rows", format="localized"),
+                "description": st.column_config.TextColumn("description", width="large"),
+            },
+            key=f"home_tables_{schema}",
+        )

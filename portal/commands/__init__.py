@@ -1,0 +1,1 @@
+"""Subcommands of `python -m portal`, one module each (see portal/cli.py)."""

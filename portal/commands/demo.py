@@ -1,0 +1,37 @@
+"""`python -m portal demo`: build the demo warehouse (and its PII-free twin)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from portal.config import load_settings
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="build the demo warehouse")
+    p.add_argument("--out", help="output file (default: the warehouse path in portal.toml)")
+    p.add_argument("--scale", type=float, default=1.0, help="1 = 100k users; 10 = 1M users")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from portal.demo import build_demo
+
+    if args.scale <= 0:
+        print("error: --scale must be positive", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else load_settings().warehouse_path
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar = "#" * int(30 * done / max(total, 1))
+        print(f"\r[{bar:<30}] {done}/{total} {label[:40]:<40}", end="", file=sys.stderr, flush=True)
+
+    report = build_demo(out, scale=args.scale, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    print(f"built {report.path} in {report.seconds:.1f} s ({report.file_bytes / 1e6:.0f} MB)")
+    for name, n in sorted(report.row_counts.items()):
+        print(f"  {name:<40} {n:>12,}")
+    return 0

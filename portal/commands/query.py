@@ -1,0 +1,52 @@
+"""`python -m portal query "SQL"`: run one read-only statement and print CSV (for scripting)."""
+
+from __future__ import annotations
+
+import sys
+
+from portal.config import load_settings
+from portal.engine import Warehouse
+from portal.errors import QueryError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("query", help="run one read-only SQL statement and print CSV")
+    p.add_argument("sql", help="the SQL statement ('-' reads it from standard input)")
+    p.add_argument("--db", help="warehouse file (default: the PII-free public twin from portal.toml)")
+    p.add_argument("--max-rows", type=int, help="row cap (default from portal.toml)")
+    p.add_argument("--timeout", type=float, help="time limit in seconds")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    settings = load_settings()
+    changes = {}
+    if args.max_rows is not None:
+        if args.max_rows < 0:
+            print("error: --max-rows must be zero or more", file=sys.stderr)
+            return 2
+        changes["max_rows"] = args.max_rows
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            print("error: --timeout must be positive", file=sys.stderr)
+            return 2
+        changes["timeout_seconds"] = args.timeout
+    settings = settings.with_limits(**changes)
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    db = args.db or settings.public_warehouse_path
+    try:
+        warehouse = Warehouse(db, settings.limits)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        result = warehouse.session().run(sql)
+    except QueryError as exc:
+        print(f"{'refused' if exc.kind == 'refused' else 'error'}: {exc}", file=sys.stderr)
+        return 2 if exc.kind == "refused" else 1
+    finally:
+        warehouse.close()
+    result.frame.to_csv(sys.stdout, index=False)
+    if result.truncated:
+        print(f"warning: result truncated at {result.max_rows} rows", file=sys.stderr)
+    return 0

@@ -1,0 +1,106 @@
+"""Settings with safe defaults, overridden by `portal.toml` (or the file named by PORTAL_CONFIG).
+
+Limits are named settings (as in Datasette) so tests and operators can change them without code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float = 30.0
+    max_rows: int = 10_000
+    max_cell_chars: int = 10_000
+    max_query_chars: int = 200_000
+    threads: int = 2
+    memory_limit: str = "4GB"
+    download_max_rows: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class People:
+    data_team: tuple[str, ...] = ("dana", "sam")
+    pii_access: tuple[str, ...] = ("dana",)
+    default_user: str = "alex"
+    demo_users: tuple[str, ...] = ("alex", "priya", "dana", "sam")
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
+    demo_scale: float = 1.0
+    state_dir: Path = ROOT / "state"
+    queries_dir: Path = ROOT / "queries"
+    dashboards_dir: Path = ROOT / "dashboards"
+    limits: Limits = field(default_factory=Limits)
+    people: People = field(default_factory=People)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def public_warehouse_path(self) -> Path:
+        """The PII-free twin the demo build writes beside the full warehouse."""
+        return public_twin(self.warehouse_path)
+
+    def with_limits(self, **changes) -> Settings:
+        return replace(self, limits=replace(self.limits, **changes))
+
+
+def public_twin(path: Path) -> Path:
+    return path.with_name(path.stem + ".public" + path.suffix)
+
+
+class ConfigError(ValueError):
+    """A settings file that cannot be used; the message names the file and key."""
+
+
+def _resolve(path: str | Path, base: Path) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else (base / p)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read settings; environment variables PORTAL_DB and PORTAL_STATE_DIR win over the file."""
+    path = Path(path or os.environ.get("PORTAL_CONFIG") or ROOT / "portal.toml")
+    data: dict = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    base = path.parent
+    wh = data.get("warehouse", {})
+    lim = data.get("limits", {})
+    ppl = data.get("people", {})
+    known_limits = set(Limits.__dataclass_fields__)
+    unknown = set(lim) - known_limits
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [limits]: {', '.join(sorted(unknown))}")
+    try:
+        limits = Limits(**{k: type(getattr(Limits(), k))(v) for k, v in lim.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad value in [limits]: {exc}") from exc
+    people = People(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items() if k in People.__dataclass_fields__}
+    )
+    settings = Settings(
+        warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
+        demo_scale=float(wh.get("demo_scale", 1.0)),
+        state_dir=_resolve(data.get("paths", {}).get("state_dir", "state"), base),
+        queries_dir=_resolve(data.get("paths", {}).get("queries_dir", "queries"), base),
+        dashboards_dir=_resolve(data.get("paths", {}).get("dashboards_dir", "dashboards"), base),
+        limits=limits,
+        people=people,
+        extra={k: v for k, v in data.items() if k not in {"warehouse", "limits", "people", "paths"}},
+    )
+    if os.environ.get("PORTAL_DB"):
+        settings = replace(settings, warehouse_path=Path(os.environ["PORTAL_DB"]).resolve())
+    if os.environ.get("PORTAL_STATE_DIR"):
+        settings = replace(settings, state_dir=Path(os.environ["PORTAL_STATE_DIR"]).resolve())
+    return settings

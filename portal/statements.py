@@ -1,0 +1,103 @@
+"""Decide, before anything runs, whether a piece of SQL is one read-only statement.
+
+We block by DuckDB's own parse (statement type), not by a list of forbidden words: the parser
+sees through comments, casing and CTEs, and the read-only, locked connection is the second wall.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from portal.errors import QueryError, QueryRefused, from_duckdb
+
+ST = duckdb.StatementType
+READ_ONLY_TYPES = {ST.SELECT, ST.EXPLAIN}
+# PIVOT arrives as MULTI (it declares a temporary enum type, then selects); nothing else may.
+_PIVOT = re.compile(r"^\s*(UN)?PIVOT\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[A-Za-z_]+")
+
+_parser = duckdb.connect(":memory:")
+
+_WHY = {
+    ST.COPY: "COPY reads or writes files",
+    ST.EXPORT: "EXPORT DATABASE writes files",
+    ST.ATTACH: "ATTACH opens another database",
+    ST.DETACH: "DETACH changes the attached databases",
+    ST.LOAD: "INSTALL and LOAD add extensions",
+    ST.EXTENSION: "INSTALL and LOAD add extensions",
+    ST.SET: "SET, RESET and USE change settings",
+    ST.VARIABLE_SET: "SET VARIABLE changes session state",
+    ST.PRAGMA: "PRAGMA changes settings",
+    ST.CREATE: "CREATE changes the warehouse",
+    ST.CREATE_FUNC: "CREATE FUNCTION changes the warehouse",
+    ST.INSERT: "INSERT changes data",
+    ST.UPDATE: "UPDATE changes data",
+    ST.DELETE: "DELETE changes data",
+    ST.DROP: "DROP removes tables",
+    ST.ALTER: "ALTER changes tables",
+    ST.MERGE_INTO: "MERGE changes data",
+    ST.COPY_DATABASE: "COPY DATABASE writes files",
+    ST.TRANSACTION: "transactions are managed by the portal",
+    ST.CALL: "CALL runs procedures; use SELECT * FROM the table function instead",
+    ST.VACUUM: "VACUUM maintains the warehouse",
+    ST.ANALYZE: "ANALYZE maintains the warehouse",
+    ST.PREPARE: "PREPARE/EXECUTE are managed by the portal; use $name parameters",
+    ST.EXECUTE: "PREPARE/EXECUTE are managed by the portal; use $name parameters",
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One accepted statement: its text as DuckDB split it and its kind."""
+
+    sql: str
+    kind: str  # "select" | "explain" | "pivot"
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script on `;` the way DuckDB does (strings and comments respected)."""
+    try:
+        return [s.query for s in _parser.extract_statements(sql)]
+    except duckdb.Error:
+        return [sql]
+
+
+def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
+    """Return the single read-only statement in `sql`, or raise QueryRefused/QueryError."""
+    if sql is None or not sql.strip():
+        raise QueryRefused("There is no query to run: the editor is empty.")
+    if len(sql) > max_chars:
+        raise QueryRefused(
+            f"This query is {len(sql):,} characters long; the limit is {max_chars:,}. "
+            "Split it up, or ask the data team to turn it into a curated table."
+        )
+    try:
+        parsed = _parser.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise from_duckdb(exc, sql) from None
+    if not parsed:
+        raise QueryRefused("There is no query to run: the text holds only comments.")
+    if len(parsed) > 1:
+        raise QueryRefused(
+            f"Only one statement can run at a time; this text holds {len(parsed)}. "
+            "Run them one by one (the workbench runs a script statement by statement)."
+        )
+    stmt = parsed[0]
+    text = stmt.query
+    if stmt.type in READ_ONLY_TYPES:
+        return Statement(sql, "explain" if stmt.type == ST.EXPLAIN else "select")
+    if stmt.type == ST.MULTI and _PIVOT.match(text):
+        return Statement(sql, "pivot")
+    m = _FIRST_WORD.search(text)
+    word = m.group(0).upper() if m else stmt.type.name
+    why = _WHY.get(stmt.type, f"{stmt.type.name} statements are not allowed")
+    raise QueryRefused(
+        f"Only read-only queries can run here (SELECT, WITH, FROM, VALUES, EXPLAIN, DESCRIBE, SHOW, "
+        f"SUMMARIZE, PIVOT). {word} is refused: {why}."
+    )
+
+
+__all__ = ["QueryError", "QueryRefused", "Statement", "check_statement", "split_statements"]

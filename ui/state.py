@@ -1,0 +1,61 @@
+"""Cached connection, catalog and per-user engine session for every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.bootstrap import ensure_warehouse, warehouse_ready
+from portal.catalog import Catalog, read_catalog
+from portal.config import Settings, load_settings
+from portal.engine import Session, Warehouse
+from portal.identity import User, resolve_user
+
+USER_KEY = "app_user"
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return load_settings()
+
+
+@st.cache_resource
+def warehouse(pii: bool) -> Warehouse:
+    """One locked connection per file, shared by all sessions (cursors are per session)."""
+    s = settings()
+    return Warehouse(s.warehouse_path if pii else s.public_warehouse_path, s.limits)
+
+
+def ensure_demo_warehouse() -> None:
+    """On a first start, build the demo warehouse with a progress bar instead of failing."""
+    s = settings()
+    if warehouse_ready(s.warehouse_path):
+        return
+    bar = st.progress(0.0, text="Building the demo warehouse (first start, about a minute)…")
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"Building the demo warehouse: {label}")
+
+    ensure_warehouse(s, progress=progress)
+    bar.empty()
+
+
+def current_user() -> User:
+    return resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY))
+
+
+def engine_session() -> Session:
+    """This browser session's own cursor, so Cancel and timeouts touch only this user's query."""
+    user = current_user()
+    key = f"_engine_session_{'pii' if user.has_pii else 'public'}"
+    if key not in st.session_state:
+        st.session_state[key] = warehouse(user.has_pii).session()
+    return st.session_state[key]
+
+
+@st.cache_resource(ttl=600)
+def _catalog(pii: bool) -> Catalog:
+    return read_catalog(warehouse(pii).session().cursor)
+
+
+def catalog() -> Catalog:
+    return _catalog(current_user().has_pii)
