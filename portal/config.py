@@ -66,7 +66,7 @@ def _resolve(path: str | Path, base: Path) -> Path:
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read settings; environment variables PORTAL_DB and PORTAL_STATE_DIR win over the file."""
+    """Read settings; environment variables PORTAL_DB and PORTAL_*_DIR win over the file."""
     path = Path(path or os.environ.get("PORTAL_CONFIG") or ROOT / "portal.toml")
     data: dict = {}
     if path.exists():
@@ -101,6 +101,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     )
     if os.environ.get("PORTAL_DB"):
         settings = replace(settings, warehouse_path=Path(os.environ["PORTAL_DB"]).resolve())
-    if os.environ.get("PORTAL_STATE_DIR"):
-        settings = replace(settings, state_dir=Path(os.environ["PORTAL_STATE_DIR"]).resolve())
+    for env, attr in (("PORTAL_STATE_DIR", "state_dir"), ("PORTAL_QUERIES_DIR", "queries_dir"),
+                      ("PORTAL_DASHBOARDS_DIR", "dashboards_dir")):
+        if os.environ.get(env):
+            settings = replace(settings, **{attr: Path(os.environ[env]).resolve()})
     return settings

@@ -1,0 +1,178 @@
+"""Shared fixtures: one small demo warehouse per test run, app environment, a live server and a browser.
+
+The warehouse is built once per session at a small scale (same generator, same stories, fewer rows) so
+the whole suite stays within minutes. Tests that need the default-size numbers live in bench/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SCALE = float(os.environ.get("PORTAL_TEST_SCALE", "0.1"))
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """Path of a small demo warehouse (its PII-free twin sits beside it)."""
+    from portal.demo import build_demo
+
+    out = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    build_demo(out, scale=TEST_SCALE, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
+def test_settings(demo_db, tmp_path_factory):
+    """Settings pointing at the small warehouse and a throwaway state folder."""
+    from dataclasses import replace
+
+    from portal.config import load_settings
+
+    return replace(load_settings(), warehouse_path=demo_db, state_dir=tmp_path_factory.mktemp("state"))
+
+
+@pytest.fixture(scope="session")
+def warehouse(test_settings):
+    """The hardened full warehouse (PII included) shared by engine-level tests."""
+    from portal.engine import Warehouse
+
+    wh = Warehouse(test_settings.warehouse_path, test_settings.limits)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def public_warehouse(test_settings):
+    from portal.engine import Warehouse
+
+    wh = Warehouse(test_settings.public_warehouse_path, test_settings.limits)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def portal_env(demo_db, tmp_path, monkeypatch) -> dict[str, str]:
+    """Environment for AppTest / subprocesses: small warehouse, fresh state, copies of queries and dashboards."""
+    env = {
+        "PORTAL_DB": str(demo_db),
+        "PORTAL_STATE_DIR": str(tmp_path / "state"),
+    }
+    for name in ("queries", "dashboards"):
+        src = ROOT / name
+        dst = tmp_path / name
+        if src.exists():
+            shutil.copytree(src, dst)
+        else:
+            dst.mkdir()
+        env[f"PORTAL_{name.upper()}_DIR"] = str(dst)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    _clear_streamlit_caches()
+    return env
+
+
+def _clear_streamlit_caches() -> None:
+    """AppTest shares the process with other tests: drop cached settings/connections between tests."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db, tmp_path_factory):
+    """`streamlit run app.py` on a free port against the small warehouse; yields the base URL."""
+    state = tmp_path_factory.mktemp("server")
+    env = dict(os.environ)
+    env.update({
+        "PORTAL_DB": str(demo_db),
+        "PORTAL_STATE_DIR": str(state / "state"),
+    })
+    for name in ("queries", "dashboards"):
+        dst = state / name
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, dst)
+        else:
+            dst.mkdir()
+        env[f"PORTAL_{name.upper()}_DIR"] = str(dst)
+    port = free_port()
+    log = open(state / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start:\n" + (state / "server.log").read_text())
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, through Playwright (no browser download needed)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (1400x900) that fails the test on uncaught page errors."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.page_errors = errors
+    yield pg
+    ctx.close()
+
+
+def wait_for_app(pg, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running...' status)."""
+    pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout_ms,
+    )
+    pg.wait_for_timeout(300)
