@@ -22,7 +22,7 @@ REDESIGN_DATE = date(2026, 6, 2)
 REDESIGN_LIFT = 0.14
 
 # Story 3: onboarding without the address step completes more often (0.60 / 0.50 = +20%).
-EXP1_START, EXP1_END = date(2026, 3, 2), date(2026, 4, 13)
+EXP1_START, EXP1_END = date(2026, 2, 2), date(2026, 4, 27)
 COMPLETE_WITH_ADDRESS = 0.50
 COMPLETE_WITHOUT_ADDRESS = 0.60
 # A null experiment: the button colour changes nothing.
