@@ -93,7 +93,7 @@ class Session:
         try:
             rel = self.cursor.sql(stmt.sql, params=params or None)
         except duckdb.Error as exc:
-            raise from_duckdb(exc, sql, limits.timeout_seconds) from None
+            raise from_duckdb(self._positioned(exc, stmt.sql, params), sql, limits.timeout_seconds) from None
         if rel is None:  # defensive: only row-returning statements pass check_statement
             raise QueryError("The statement returned no rows.")
         return stmt, rel
@@ -133,6 +133,17 @@ class Session:
         frame.columns = rel.columns
         return QueryResult(sql, list(rel.columns), [str(t) for t in rel.types], frame, truncated,
                            elapsed, max_rows, stmt.kind)
+
+    def _positioned(self, exc: duckdb.Error, sql: str, params: dict | None) -> duckdb.Error:
+        """The relation API drops the error position; binding the same text through `execute`
+        (as EXPLAIN, so nothing runs) yields the JSON error that carries it."""
+        if not isinstance(exc, duckdb.BinderException | duckdb.CatalogException):
+            return exc
+        try:
+            self.cursor.execute("EXPLAIN " + sql, params or None)
+        except duckdb.Error as again:
+            return again if type(again) is type(exc) else exc
+        return exc
 
     def _expire(self) -> None:
         self._expired = True

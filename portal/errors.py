@@ -54,6 +54,7 @@ def position_to_line_col(sql: str, position: int) -> tuple[int, int]:
 
 
 _PREFIX = re.compile(r"^[A-Za-z ]+ Error: ")
+_CARET = re.compile(r"\n\s*LINE (\d+): (.*)\n( *)\^")
 
 _FRIENDLY = {
     "Permission": "This portal's SQL cannot read files, URLs or other databases; query the warehouse tables instead.",
@@ -73,6 +74,11 @@ def from_duckdb(exc: duckdb.Error, sql: str, timeout_s: float | None = None) -> 
     etype = info.get("exception_type", type(exc).__name__.replace("Exception", ""))
     message = info.get("exception_message", body).strip()
     line = col = None
+    caret = _CARET.search(message)
+    if caret:  # cursors don't inherit errors_as_json; DuckDB's text form marks the spot instead
+        line = int(caret.group(1))
+        col = len(caret.group(3)) - len(f"LINE {caret.group(1)}: ") + 1
+        message = message[: caret.start()].rstrip()
     if "position" in info:
         try:
             line, col = position_to_line_col(sql, int(info["position"]))
