@@ -44,10 +44,19 @@ def open_readonly(path: str | Path, limits: Limits) -> duckdb.DuckDBPyConnection
     if not path.exists():
         raise FileNotFoundError(f"No warehouse at {path}. Build one with `python -m portal demo`.")
     con = duckdb.connect(str(path), config=hardened_config(limits))
+    if _already_locked(con):  # this process opened the file before: the instance is shared and hardened
+        return con
     con.execute("SET enable_progress_bar = false")
     con.execute("SET errors_as_json = true")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def _already_locked(con: duckdb.DuckDBPyConnection) -> bool:
+    locked, external = con.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('enable_external_access')"
+    ).fetchall()[0]
+    return bool(locked) and not external
 
 
 @dataclass

@@ -52,6 +52,15 @@ def warehouse(test_settings):
     wh.close()
 
 
+@pytest.fixture
+def db(warehouse):
+    """A cursor on the small warehouse for direct SQL in tests. Always go through this (or the
+    `warehouse` fixtures): DuckDB refuses a second in-process connection with another configuration."""
+    cur = warehouse.con.cursor()
+    yield cur
+    cur.close()
+
+
 @pytest.fixture(scope="session")
 def public_warehouse(test_settings):
     from portal.engine import Warehouse

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import math
 
-import duckdb
 import pytest
 
 from portal.demo import stories
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
+@pytest.fixture
+def con(db):
+    return db
 
 
 def rows(con, sql, params=None):

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from portal.config import public_twin
-from portal.demo import build_demo
 from portal.demo import build as build_module
+from portal.demo import build_demo
 
 EXPECTED_RAW = {"users", "events", "orders", "order_items", "products", "support_tickets", "ad_spend",
                 "experiment_assignments", "shipments", "vendors"}
@@ -17,11 +17,9 @@ EXPECTED_ANALYTICS = {"users", "events", "orders", "order_items", "products", "v
 PII = ("email", "full_name", "phone", "street_address")
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
+@pytest.fixture
+def con(db):
+    return db
 
 
 def tables(con, schema):
@@ -79,8 +77,8 @@ def test_analytics_has_no_personal_data(con):
     assert not cols & set(PII)
 
 
-def test_public_twin_masks_pii_and_keeps_everything_else(demo_db, con):
-    twin = duckdb.connect(str(public_twin(demo_db)), read_only=True)
+def test_public_twin_masks_pii_and_keeps_everything_else(demo_db, con, public_warehouse):
+    twin = public_warehouse.con.cursor()
     try:
         assert tables(twin, "raw") == EXPECTED_RAW and tables(twin, "analytics") == EXPECTED_ANALYTICS
         for col in PII:
