@@ -16,7 +16,7 @@ SELECT
     e.utm_medium,
     e.utm_campaign,
     e.country
-FROM (SELECT DISTINCT ON (event_id) * FROM raw.events ORDER BY event_id, _loaded_at DESC) AS e
+FROM (SELECT DISTINCT ON (event_id) * EXCLUDE (_loaded_at) FROM raw.events) AS e  -- retried dumps are identical copies
 WHERE CAST(substr(e.anonymous_id, 6) AS BIGINT) NOT IN (
     SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal'
 )

@@ -39,7 +39,7 @@ WITH ev AS (
     FROM demo_checkouts AS c WHERE c.purchased AND c.purchase_at < getvariable('end_date') + 1
 ), numbered AS (
     SELECT
-        row_number() OVER (ORDER BY ev.ts, ev.session_id, ev.seq) AS event_id,
+        ev.session_id * 100 + ev.seq AS event_id,  -- unique: seq < 100 within a visit
         'anon_' || ev.person_id AS anonymous_id,
         CASE WHEN p.signed_up AND ev.ts >= p.signup_at THEN ev.person_id END AS user_id,
         ev.event_name,
