@@ -68,3 +68,20 @@ def test_home_in_a_real_browser(app_server, page):
     assert "analytics.users" in cells
     assert "Data through" in body and "2026-11-15" in body
     assert page.page_errors == []
+
+
+def test_first_start_builds_the_demo_warehouse(tmp_path, monkeypatch):
+    from conftest import _clear_streamlit_caches
+
+    cfg = tmp_path / "portal.toml"
+    cfg.write_text('[warehouse]\npath = "data/w.duckdb"\ndemo_scale = 0.003\n')
+    monkeypatch.setenv("PORTAL_CONFIG", str(cfg))
+    for var in ("PORTAL_DB", "PORTAL_STATE_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    _clear_streamlit_caches()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "data" / "w.duckdb").exists() and (tmp_path / "data" / "w.public.duckdb").exists()
+    assert at.title[0].value == "Analytics Portal"
+    _clear_streamlit_caches()
