@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from portal.lint.core import LintConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,6 +35,15 @@ class People:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """Query-size guard thresholds: warn above these estimates, refuse above the ceiling."""
+
+    warn_scan_rows: int = 20_000_000
+    warn_result_rows: int = 1_000_000
+    ceiling_rows: int = 10_000_000_000
+
+
+@dataclass(frozen=True)
 class Settings:
     warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
     demo_scale: float = 1.0
@@ -41,6 +52,8 @@ class Settings:
     dashboards_dir: Path = ROOT / "dashboards"
     limits: Limits = field(default_factory=Limits)
     people: People = field(default_factory=People)
+    lint: LintConfig = field(default_factory=LintConfig)
+    guard: Guard = field(default_factory=Guard)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -89,6 +102,11 @@ def load_settings(path: str | Path | None = None) -> Settings:
     people = People(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items() if k in People.__dataclass_fields__}
     )
+    try:
+        lint_cfg = LintConfig(**{k: int(v) for k, v in data.get("lint", {}).items()})
+        guard = Guard(**{k: int(v) for k, v in data.get("guard", {}).items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad [lint] or [guard] setting: {exc}") from exc
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
         demo_scale=float(wh.get("demo_scale", 1.0)),
@@ -97,7 +115,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         dashboards_dir=_resolve(data.get("paths", {}).get("dashboards_dir", "dashboards"), base),
         limits=limits,
         people=people,
-        extra={k: v for k, v in data.items() if k not in {"warehouse", "limits", "people", "paths"}},
+        lint=lint_cfg,
+        guard=guard,
+        extra={k: v for k, v in data.items() if k not in {"warehouse", "limits", "people", "paths", "lint", "guard"}},
     )
     if os.environ.get("PORTAL_DB"):
         settings = replace(settings, warehouse_path=Path(os.environ["PORTAL_DB"]).resolve())

@@ -59,3 +59,17 @@ def _catalog(pii: bool) -> Catalog:
 
 def catalog() -> Catalog:
     return _catalog(current_user().has_pii)
+
+
+def _ensure_router() -> None:
+    """Deep links on a fresh server (e.g. a shared /workbench?… link as the very first request)
+    would otherwise run the page file alone in Streamlit's legacy pages/ mode, skipping app.py's
+    router, sidebar and warehouse bootstrap. Switch to st.navigation mode and rerun once."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_ensure_router()

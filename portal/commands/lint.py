@@ -1,0 +1,44 @@
+"""`python -m portal lint FILE...`: lint SQL files against the warehouse, one finding per line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from portal.catalog import read_catalog
+from portal.config import load_settings
+from portal.engine import Warehouse
+from portal.lint import has_errors, lint
+
+
+def register(sub) -> None:
+    p = sub.add_parser("lint", help="lint SQL files (exit 1 on any error-level finding)")
+    p.add_argument("files", nargs="+", help=".sql files")
+    p.add_argument("--db", help="warehouse file (default: the public twin from portal.toml)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    settings = load_settings()
+    try:
+        warehouse = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    session = warehouse.session()
+    catalog = read_catalog(session.cursor)
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        try:
+            sql = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{name}:1:1: L000 cannot read file ({exc})")
+            failed = True
+            continue
+        findings = lint(sql, catalog, session, settings.lint)
+        for f in findings:
+            print(f.format(name) + (f" ({f.fix})" if f.fix else ""))
+        failed = failed or has_errors(findings)
+    warehouse.close()
+    return 1 if failed else 0

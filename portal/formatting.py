@@ -1,0 +1,11 @@
+"""Format SQL for reading. Layout and keyword case only: the statement's meaning never changes
+(tests run formatted and original SQL side by side on the warehouse)."""
+
+from __future__ import annotations
+
+import sqlparse
+
+
+def format_sql(sql: str) -> str:
+    return sqlparse.format(sql, reindent=True, keyword_case="upper", indent_width=4, use_space_around_operators=True,
+                           strip_whitespace=True).strip() + "\n"

@@ -1,0 +1,118 @@
+"""Query-size guard: estimate what a query will scan and return before it runs.
+
+DuckDB's optimizer already estimates cardinalities; EXPLAIN (FORMAT JSON) exposes them without
+executing anything. We add the scanned tables' real row counts (from the catalog) so the analyst
+reads "scans ~N rows of T; returns ~M rows", and decide: run, warn ("Run anyway"), or refuse.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from portal.config import Guard
+from portal.errors import from_duckdb
+from portal.statements import check_statement
+
+
+@dataclass(frozen=True)
+class Estimate:
+    scanned: dict[str, int] = field(default_factory=dict)  # table -> rows in that table
+    returns: int = 0  # estimated result rows
+    peak: int = 0  # largest intermediate estimate (a cross join shows up here)
+
+    @property
+    def scan_rows(self) -> int:
+        return sum(self.scanned.values())
+
+    def describe(self) -> str:
+        if not self.scanned:
+            return f"reads no table; returns ~{human(self.returns)} rows"
+        tables = ", ".join(f"{t} ({human(n)})" for t, n in sorted(self.scanned.items(), key=lambda kv: -kv[1]))
+        return f"scans ~{human(self.scan_rows)} rows of {tables}; returns ~{human(self.returns)} rows"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: str  # "ok" | "warn" | "refuse"
+    message: str
+    estimate: Estimate | None = None
+
+
+def human(n: int) -> str:
+    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return f"{n / size:.1f}{unit}".replace(".0", "")
+    return str(int(n))
+
+
+def _card(node: dict) -> int | None:
+    info = node.get("extra_info") or {}
+    value = info.get("Estimated Cardinality") if isinstance(info, dict) else None
+    try:
+        return int(float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _walk(node: dict):
+    yield node
+    for child in node.get("children") or []:
+        yield from _walk(child)
+
+
+_PRODUCTS = {"CROSS_PRODUCT", "NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "PIECEWISE_MERGE_JOIN"}
+
+
+def _est(node: dict) -> int:
+    """The node's estimate; DuckDB leaves cross products unestimated, so multiply their inputs."""
+    card = _card(node)
+    if card is not None:
+        return card
+    kids = [_est(c) for c in node.get("children") or []]
+    if node.get("name") in _PRODUCTS and kids:
+        out = 1
+        for k in kids:
+            out *= max(k, 1)
+        return out
+    return max(kids, default=0)
+
+
+def estimate(cursor: duckdb.DuckDBPyConnection, sql: str, table_rows: dict[str, int],
+             params: dict | None = None) -> Estimate:
+    """Plan `sql` without running it; raises QueryError for SQL that does not plan."""
+    stmt = check_statement(sql)
+    if stmt.kind != "select":
+        return Estimate()
+    try:
+        rows = cursor.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, params or None).fetchall()
+    except duckdb.Error as exc:
+        raise from_duckdb(exc, sql) from None
+    plans = json.loads(rows[0][1]) if rows else []
+    scanned: dict[str, int] = {}
+    peak = returns = 0
+    for root in plans:
+        returns = max(returns, _est(root))
+        for node in _walk(root):
+            peak = max(peak, _est(node))
+            info = node.get("extra_info") or {}
+            table = info.get("Table") if isinstance(info, dict) else None
+            if table:
+                name = ".".join(table.split(".")[-2:])
+                scanned[name] = scanned.get(name, 0) + table_rows.get(name, _card(node) or 0)
+    return Estimate(scanned, returns, max(peak, returns))
+
+
+def judge(est: Estimate, guard: Guard) -> Verdict:
+    """Refuse beyond the ceiling, warn above the thresholds, else run."""
+    work = max(est.peak, est.scan_rows)
+    if work > guard.ceiling_rows:
+        return Verdict("refuse", f"Refused before running: this query would process ~{human(work)} rows "
+                       f"(limit {human(guard.ceiling_rows)}); it probably joins without a condition. "
+                       f"({est.describe()})", est)
+    if est.scan_rows > guard.warn_scan_rows or est.returns > guard.warn_result_rows or est.peak > guard.warn_scan_rows * 10:
+        return Verdict("warn", f"Large query: {est.describe()}. It may be slow; filter or aggregate first.", est)
+    text = est.describe()
+    return Verdict("ok", text[0].upper() + text[1:], est)

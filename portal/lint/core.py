@@ -1,0 +1,114 @@
+"""The lint driver: parse, run the registered rules, bind against the schema, sort the findings."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # error | warning | info
+    line: int
+    col: int
+    message: str
+    fix: str = ""
+
+    def format(self, path: str = "<sql>") -> str:
+        return f"{path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    """Thresholds for the monster-query rule (configurable in portal.toml [lint])."""
+
+    max_lines: int = 150
+    max_joins: int = 8
+    max_depth: int = 4
+    max_ctes: int = 8
+
+
+@dataclass
+class Context:
+    sql: str
+    tree: exp.Expression
+    catalog: object | None
+    config: LintConfig
+
+
+def position(node: exp.Expression | None) -> tuple[int, int]:
+    """Line and column of the first token under `node` that sqlglot located."""
+    if node is None:
+        return 1, 1
+    for n in node.walk():
+        meta = getattr(n, "meta", None) or {}
+        if "line" in meta:
+            return int(meta["line"]), max(1, int(meta["col"]) - (int(meta["end"]) - int(meta["start"])))
+    return 1, 1
+
+
+def suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = next(c for c in candidates if c.lower() == close[0])
+    return f"did you mean {original}?"
+
+
+def lint(sql: str, catalog=None, session=None, config: LintConfig | None = None) -> list[Finding]:
+    """All findings for one statement, errors first; a parse error stops the tree rules."""
+    from portal.lint.rules import RULES, parse_error
+
+    config = config or LintConfig()
+    try:
+        trees = [t for t in sqlglot.parse(sql, dialect="duckdb") if t is not None]
+    except sqlglot.errors.ParseError as err:
+        return [parse_error(err)]
+    except sqlglot.errors.SqlglotError as err:  # tokenizer errors
+        return [Finding("L001", "error", 1, 1, f"Cannot parse this SQL: {err}", "Check quotes and brackets.")]
+    findings: list[Finding] = []
+    for tree in trees:
+        ctx = Context(sql, tree, catalog, config)
+        for rule in RULES.values():
+            findings.extend(rule(ctx))
+    if session is not None and not any(f.severity == "error" for f in findings):
+        findings.extend(bind_check(sql, session))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(set(findings), key=lambda f: (order[f.severity], f.line, f.col, f.code))
+
+
+_MISSING_COLUMN = re.compile(r'column "?([^"\s]+)"? not found', re.IGNORECASE)
+_CANDIDATES = re.compile(r"Candidate bindings: (.*)", re.IGNORECASE)
+
+
+def bind_check(sql: str, session) -> list[Finding]:
+    """Ask DuckDB to bind the query (nothing runs) and turn a binder error into an L002 finding."""
+    from portal.errors import QueryError
+
+    try:
+        session.relation(sql)
+    except QueryError as err:
+        if err.kind == "refused":
+            return [Finding("L000", "error", err.line or 1, err.col or 1, err.message)]
+        text = err.message
+        fix = ""
+        m, c = _MISSING_COLUMN.search(text), _CANDIDATES.search(text)
+        if m and c:
+            cands = [x.strip().strip('"') for x in c.group(1).split(",")]
+            fix = suggest(m.group(1).split(".")[-1], [x.split(".")[-1] for x in cands]) or f"columns here: {', '.join(cands[:5])}"
+        elif "Did you mean" in text:
+            fix = text[text.index("Did you mean"):].splitlines()[0].replace("Did you mean", "did you mean")
+        first = text.splitlines()[0]
+        return [Finding("L002", "error", err.line or 1, err.col or 1, first, fix)]
+    return []
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)

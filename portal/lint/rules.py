@@ -1,0 +1,233 @@
+"""The lint rules, one small function each, registered by code.
+
+Every rule reads the sqlglot tree in `ctx.tree` (DuckDB dialect) and yields Findings with a
+position, a plain message and a suggested fix. Docstrings say what the rule protects against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from sqlglot import exp
+
+from portal.lint.core import Context, Finding, position, suggest
+
+Rule = Callable[[Context], Iterator[Finding]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[code] = fn
+        return fn
+
+    return register
+
+
+def parse_error(err) -> Finding:
+    """L001: the SQL does not parse; point at the token where the parser gave up."""
+    first = (err.errors or [{}])[0]
+    line, col = int(first.get("line") or 1), int(first.get("col") or 1)
+    near = (first.get("highlight") or "").strip()
+    msg = (first.get("description") or str(err)).split(". Line")[0]
+    msg = re.sub(r"<Token token_type: TokenType\.SENTINEL[^>]*>", "the end of the query", msg)
+    msg = re.sub(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>", r"'\1'", msg)
+    if "Expecting" in msg or "Expected" in msg or "Invalid expression" in msg or "Required keyword" in msg:
+        msg = f"Syntax error near {near!r}: {msg}" if near else f"Syntax error: {msg}"
+    return Finding("L001", "error", line, max(1, col - len(near) + 1), msg,
+                   "Check commas, brackets and keywords around this spot.")
+
+
+def _selects(ctx: Context) -> Iterator[exp.Select]:
+    yield from ctx.tree.find_all(exp.Select)
+
+
+def _sources(select: exp.Select) -> list[exp.Expression]:
+    """The tables and subqueries this SELECT reads directly (FROM plus joins)."""
+    out = []
+    frm = select.args.get("from") or select.args.get("from_")
+    if frm is not None and frm.this is not None:
+        out.append(frm.this)
+    out.extend(j.this for j in select.args.get("joins") or [])
+    return out
+
+
+def _cte_names(ctx: Context) -> set[str]:
+    return {c.alias_or_name.lower() for c in ctx.tree.find_all(exp.CTE)}
+
+
+@rule("L002")
+def unknown_table(ctx: Context) -> Iterator[Finding]:
+    """Unknown table: a name that is neither a CTE nor in the warehouse (with a close match)."""
+    if ctx.catalog is None:
+        return
+    ctes = _cte_names(ctx)
+    names = [t.full_name for t in ctx.catalog.tables]
+    for table in ctx.tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # table functions such as range() or unnest()
+        name, schema = table.name, table.db
+        if not schema and name.lower() in ctes:
+            continue
+        full = f"{schema}.{name}" if schema else name
+        if schema and ctx.catalog.table(full):
+            continue
+        if not schema:
+            hint = ctx.catalog.table(name)
+            fix = f"write {hint.full_name}" if hint else suggest(name, names + [n.split(".")[1] for n in names])
+        else:
+            fix = suggest(full, names)
+        line, col = position(table)
+        yield Finding("L002", "error", line, col, f"Unknown table {full}.", fix or "See the schema browser for table names.")
+
+
+@rule("L003")
+def select_star(ctx: Context) -> Iterator[Finding]:
+    """SELECT *: breaks silently when columns change and reads every column (slow on wide tables)."""
+    for select in _selects(ctx):
+        for e in select.expressions:
+            if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+                line, col = position(e)
+                yield Finding("L003", "warning", line, col, "SELECT * returns every column; it breaks silently when a table changes.",
+                              "List the columns you need.")
+
+
+@rule("L004")
+def cartesian_join(ctx: Context) -> Iterator[Finding]:
+    """A join without a condition (comma join or JOIN without ON/USING) multiplies the rows."""
+    for select in _selects(ctx):
+        for j in select.args.get("joins") or []:
+            if j.args.get("on") or j.args.get("using") or isinstance(j.this, exp.Unnest | exp.Lateral):
+                continue
+            if isinstance(j.this, exp.Table) and not isinstance(j.this.this, exp.Identifier):
+                continue  # joining a table function (e.g. range) is usually deliberate
+            kind = (j.args.get("kind") or "").upper()
+            line, col = position(j.this)
+            if kind == "CROSS":
+                yield Finding("L004", "warning", line, col, "CROSS JOIN pairs every row with every row.",
+                              "Make sure one side is small, or join ON a key.")
+            else:
+                yield Finding("L004", "warning", line, col,
+                              f"Join with {j.this.sql(dialect='duckdb')} has no condition: a cartesian product.",
+                              "Use JOIN ... ON a.key = b.key instead of a comma.")
+
+
+@rule("L005")
+def compare_null(ctx: Context) -> Iterator[Finding]:
+    """`= NULL` / `!= NULL` are never true; the intent is IS [NOT] NULL."""
+    for node in ctx.tree.find_all(exp.EQ, exp.NEQ):
+        if isinstance(node.expression, exp.Null) or isinstance(node.this, exp.Null):
+            op = "IS NULL" if isinstance(node, exp.EQ) else "IS NOT NULL"
+            line, col = position(node)
+            yield Finding("L005", "error", line, col, f"{node.sql(dialect='duckdb')} is never true (NULL is not a value).",
+                          f"Use {op}.")
+
+
+@rule("L006")
+def not_in_subquery(ctx: Context) -> Iterator[Finding]:
+    """NOT IN (subquery) returns no rows at all if the subquery yields a single NULL."""
+    for node in ctx.tree.find_all(exp.Not):
+        inner = node.this
+        if isinstance(inner, exp.In) and inner.args.get("query") is not None:
+            line, col = position(inner)
+            yield Finding("L006", "warning", line, col,
+                          "NOT IN over a subquery returns nothing if the subquery returns a NULL.",
+                          "Use NOT EXISTS (SELECT 1 FROM ... WHERE ...) or filter NULLs in the subquery.")
+
+
+@rule("L007")
+def limit_without_order(ctx: Context) -> Iterator[Finding]:
+    """LIMIT without ORDER BY returns an arbitrary subset that can change between runs."""
+    for select in _selects(ctx):
+        limit = select.args.get("limit")
+        if limit is not None and not select.args.get("order"):
+            line, col = position(limit)
+            yield Finding("L007", "info", line, col, "LIMIT without ORDER BY returns arbitrary rows.",
+                          "Add ORDER BY if the choice of rows matters.")
+
+
+@rule("L008")
+def unqualified_column(ctx: Context) -> Iterator[Finding]:
+    """In a query over several tables, an unqualified column is ambiguous to the reader (and breaks
+    when a same-named column appears in another table)."""
+    for select in _selects(ctx):
+        if len(_sources(select)) < 2:
+            continue
+        aliases = {e.alias.lower() for e in select.expressions if e.alias}
+        seen = set()
+        for col in select.find_all(exp.Column):
+            if col.find_ancestor(exp.Select) is not select or col.table or isinstance(col.this, exp.Star):
+                continue
+            if col.name.lower() in aliases or col.name.lower() in seen:
+                continue
+            seen.add(col.name.lower())
+            line, col_no = position(col)
+            yield Finding("L008", "warning", line, col_no, f"Column {col.name} is not qualified in a query over several tables.",
+                          f"Write alias.{col.name}.")
+
+
+@rule("L009")
+def count_star_after_left_join(ctx: Context) -> Iterator[Finding]:
+    """COUNT(*) after a LEFT JOIN counts joined rows, not entities: fan-out inflates it."""
+    for select in _selects(ctx):
+        if not any((j.args.get("side") or "").upper() == "LEFT" for j in select.args.get("joins") or []):
+            continue
+        for count in select.find_all(exp.Count):
+            if isinstance(count.this, exp.Star) and count.find_ancestor(exp.Select) is select:
+                line, col = position(count)
+                yield Finding("L009", "warning", line, col, "COUNT(*) after a LEFT JOIN counts joined rows; one-to-many joins inflate it.",
+                              "Count what you mean: COUNT(DISTINCT left_table.id).")
+
+
+@rule("L010")
+def integer_division(ctx: Context) -> Iterator[Finding]:
+    """Integer division (`//`, or `/` between integer literals in other engines) truncates ratios."""
+    for node in ctx.tree.find_all(exp.IntDiv):
+        line, col = position(node)
+        yield Finding("L010", "warning", line, col, f"{node.sql(dialect='duckdb')} is integer division: the fraction is dropped.",
+                      "Use / for a ratio (DuckDB's / returns a decimal).")
+    for node in ctx.tree.find_all(exp.Div):
+        a, b = node.this, node.expression
+        if all(isinstance(x, exp.Cast) and x.to.is_type(*exp.DataType.INTEGER_TYPES) for x in (a, b)):
+            line, col = position(node)
+            yield Finding("L010", "info", line, col, "Ratio of two integer casts: fine in DuckDB, truncated in many other engines.",
+                          "Cast to DOUBLE if the SQL must be portable.")
+
+
+@rule("L011")
+def raw_table_used(ctx: Context) -> Iterator[Finding]:
+    """A raw production dump is read where a stable analytics table replaces it."""
+    if ctx.catalog is None:
+        return
+    for table in ctx.tree.find_all(exp.Table):
+        if (table.db or "").lower() != "raw":
+            continue
+        t = ctx.catalog.table(f"raw.{table.name}")
+        if t is not None and t.replacement:
+            line, col = position(table)
+            yield Finding("L011", "warning", line, col, f"raw.{table.name} is an unstable production dump.",
+                          f"Use {t.replacement} instead.")
+
+
+@rule("L012")
+def monster_query(ctx: Context) -> Iterator[Finding]:
+    """A query too long or too tangled to trust ad hoc should become a curated saved query."""
+    cfg = ctx.config
+    lines = len(ctx.sql.strip().splitlines())
+    joins = len(list(ctx.tree.find_all(exp.Join)))
+    ctes = len(list(ctx.tree.find_all(exp.CTE)))
+    depth = 0
+    for sub in ctx.tree.find_all(exp.Subquery):
+        d, p = 1, sub.parent
+        while p is not None:
+            if isinstance(p, exp.Subquery):
+                d += 1
+            p = p.parent
+        depth = max(depth, d)
+    over = [f"{lines} lines" if lines > cfg.max_lines else "", f"{joins} joins" if joins > cfg.max_joins else "",
+            f"{depth} nesting levels" if depth > cfg.max_depth else "", f"{ctes} CTEs" if ctes > cfg.max_ctes else ""]
+    over = [o for o in over if o]
+    if over:
+        yield Finding("L012", "info", 1, 1, f"Monster query ({', '.join(over)}): hard to review and it breaks silently.",
+                      "Ask the data team to make it a curated saved query (or a table).")

@@ -1,0 +1,1 @@
+SELECT user_id FROM analytics.users WHERE country = 'US'

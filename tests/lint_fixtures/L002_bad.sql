@@ -1,0 +1,2 @@
+SELECT o.user_id, o.revenue
+FROM analytics.order AS o

@@ -1,0 +1,2 @@
+SELECT user_id, signup_date
+FROM analytics.users

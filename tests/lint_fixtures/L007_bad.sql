@@ -1,0 +1,3 @@
+SELECT order_id, revenue
+FROM analytics.orders
+LIMIT 10

@@ -1,0 +1,3 @@
+SELECT u.user_id, o.revenue
+FROM analytics.users AS u
+JOIN analytics.orders AS o ON o.user_id = u.user_id

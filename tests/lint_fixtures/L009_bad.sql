@@ -1,0 +1,4 @@
+SELECT u.platform, count(*) AS users
+FROM analytics.users AS u
+LEFT JOIN analytics.orders AS o ON o.user_id = u.user_id
+GROUP BY u.platform

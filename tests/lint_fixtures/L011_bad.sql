@@ -1,0 +1,2 @@
+SELECT customer_id, total_cents
+FROM raw.orders

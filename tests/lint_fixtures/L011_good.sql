@@ -1,0 +1,2 @@
+SELECT user_id, order_total
+FROM analytics.orders
