@@ -1,0 +1,136 @@
+"""Workbench logic: parameters, formatting, guard estimates, history, downloads and charts."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from portal.catalog import read_catalog
+from portal.config import Guard
+from portal.formatting import format_sql
+from portal.guard import estimate, judge
+from portal.history import History
+from portal.params import Param, ParamError, bind, coerce, find_params
+from portal.results import chart, default_chart, download_bytes
+from portal.runner import BackgroundRun
+
+FIXTURES = Path(__file__).parent / "lint_fixtures"
+
+
+def test_find_params_ignores_strings_and_comments():
+    sql = "SELECT '$no', \"$no2\" FROM t -- $no3\nWHERE a = $country AND d >= $start /* $no4 */ AND b = $country"
+    assert find_params(sql) == ["country", "start"]
+
+
+def test_values_are_typed_and_validated():
+    assert coerce(Param("n", "number"), "3") == 3
+    assert coerce(Param("d", "date"), "2026-02-01") == date(2026, 2, 1)
+    assert coerce(Param("l", "list"), "US, GB,") == ["US", "GB"]
+    assert coerce(Param("c", "text", default="US"), "") == "US"
+    with pytest.raises(ParamError, match=r"\$n must be a number"):
+        coerce(Param("n", "number"), "1; DROP TABLE x")
+    with pytest.raises(ParamError, match="one of"):
+        coerce(Param("p", "text", choices=("iOS", "Android")), "Windows")
+    with pytest.raises(ParamError, match="unknown type"):
+        Param("x", "sql")
+
+
+def test_injection_attempt_is_bound_as_a_value(warehouse):
+    sql = "SELECT count(*) AS n FROM analytics.users WHERE country = $country"
+    params = bind(sql, [Param("country")], {"country": "x' OR 1=1 --"})
+    assert warehouse.session().run(sql, params).frame.iloc[0, 0] == 0
+    lst = "SELECT count(*) AS n FROM analytics.users WHERE country IN (SELECT unnest($countries))"
+    both = warehouse.session().run(lst, bind(lst, [Param("countries", "list")], {"countries": "US,GB"})).frame.iloc[0, 0]
+    us = warehouse.session().run(sql, {"country": "US"}).frame.iloc[0, 0]
+    assert both > us > 0
+
+
+FORMAT_CASES = sorted(p for p in FIXTURES.glob("L*_good.sql")) + [
+    "SELECT platform,count(*) n FROM analytics.events WHERE event_name='purchase' GROUP BY 1 ORDER BY 2 DESC",
+    "with a as (select user_id, sum(revenue) r from analytics.orders group by 1) select count(*), avg(r) from a",
+    "select 'select  from  where' as s, 1 as \"Order\"",
+]
+
+
+@pytest.mark.parametrize("case", FORMAT_CASES, ids=lambda c: c.name if isinstance(c, Path) else c[:30])
+def test_format_changes_layout_never_meaning(case, warehouse):
+    sql = case.read_text() if isinstance(case, Path) else case
+    formatted = format_sql(sql)
+    s = warehouse.session()
+    before = s.run(sql).frame
+    after = s.run(formatted).frame
+    assert list(before.columns) == list(after.columns)
+    key = list(before.columns)  # row order is unspecified without ORDER BY
+    pd.testing.assert_frame_equal(before.sort_values(key, ignore_index=True), after.sort_values(key, ignore_index=True))
+    assert format_sql(formatted) == formatted  # stable
+
+
+def test_guard_estimates_and_decides(warehouse):
+    cur = warehouse.session().cursor
+    rows = {t.full_name: t.row_count for t in read_catalog(cur).tables}
+    small = estimate(cur, "SELECT platform, count(*) FROM analytics.users GROUP BY 1", rows)
+    assert small.scanned == {"analytics.users": rows["analytics.users"]}
+    assert 1 <= small.returns <= 50
+    assert judge(small, Guard()).level == "ok"
+    assert "scans ~" in small.describe()
+    cross = estimate(cur, "SELECT * FROM analytics.events a, analytics.events b", rows)
+    assert cross.peak >= rows["analytics.events"] ** 2 * 0.9
+    assert judge(cross, Guard(ceiling_rows=10**9)).level == "refuse"
+    assert judge(cross, Guard(ceiling_rows=10**15, warn_scan_rows=10**5)).level == "warn"
+    assert judge(small, Guard(warn_scan_rows=10)).level == "warn"
+
+
+def test_history_persists_and_searches(tmp_path):
+    h = History(tmp_path)
+    h.record("alex", "SELECT 1", 0.01, 1, "ok")
+    h.record("alex", "SELECT nope", 0.01, None, "error", "Unknown name nope")
+    h.record("priya", "SELECT 2", 0.01, 1, "ok")
+    again = History(tmp_path)  # a restart
+    assert [e.sql for e in again.recent("alex")] == ["SELECT nope", "SELECT 1"]
+    assert [e.status for e in again.recent("alex", "nope")] == ["error"]
+    assert [e.sql for e in again.recent("priya")] == ["SELECT 2"]
+    small = History(tmp_path, keep_per_user=2)
+    small.record("alex", "SELECT 3", 0.01, 1, "ok")
+    assert len(small.recent("alex")) == 2
+
+
+def test_downloads_stream_the_full_result_capped(warehouse):
+    s = warehouse.session()
+    csv, capped = download_bytes(s, "SELECT * FROM range(25000) t(i)", None, "csv", 100_000)
+    assert not capped and len(csv.decode().strip().splitlines()) == 25001
+    data, capped = download_bytes(s, "SELECT * FROM range(25000) t(i)", None, "parquet", 1000)
+    assert capped and pq.read_table(io.BytesIO(data)).num_rows == 1000
+    empty, _ = download_bytes(s, "SELECT 1 AS a WHERE false", None, "csv", 10)
+    assert empty.decode().strip() == '"a"'
+
+
+def test_chart_guesses_and_validates():
+    frame = pd.DataFrame({"week": pd.to_datetime(["2026-01-05", "2026-01-12"]), "revenue": [10.0, 12.5], "k": ["a", "b"]})
+    guess = default_chart(frame)
+    assert guess == {"kind": "line", "x": "week", "y": "revenue", "color": None}
+    spec = chart(frame, "bar", "k", "revenue").to_dict()
+    assert spec["mark"]["type"] == "bar"
+    with pytest.raises(ValueError, match="not numeric"):
+        chart(frame, "bar", "week", "k")
+
+
+def test_background_run_can_be_cancelled(demo_db, tmp_path):
+    import shutil
+
+    from portal.config import Limits
+    from portal.engine import Warehouse
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(demo_db, path)
+    w = Warehouse(path, Limits(timeout_seconds=30))
+    job = BackgroundRun(w.session(), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id").start()
+    job.wait(0.5)
+    assert not job.done and job.cancel()
+    assert job.wait(10)
+    assert job.error is not None and job.error.kind == "cancelled"
+    w.close()
