@@ -102,7 +102,11 @@ class Session:
         try:
             rel = self.cursor.sql(stmt.sql, params=params or None)
         except duckdb.Error as exc:
-            raise from_duckdb(self._positioned(exc, stmt.sql, params), sql, limits.timeout_seconds) from None
+            positioned = self._positioned(exc, stmt.sql, params)
+            err = from_duckdb(positioned, sql, limits.timeout_seconds)
+            if positioned is not exc and err.line is not None:
+                err.line = max(1, err.line - 1)  # the bind ran as "EXPLAIN\n" + sql
+            raise err from None
         if rel is None:  # defensive: only row-returning statements pass check_statement
             raise QueryError("The statement returned no rows.")
         return stmt, rel
@@ -149,7 +153,7 @@ class Session:
         if not isinstance(exc, duckdb.BinderException | duckdb.CatalogException):
             return exc
         try:
-            self.cursor.execute("EXPLAIN " + sql, params or None)
+            self.cursor.execute("EXPLAIN\n" + sql, params or None)
         except duckdb.Error as again:
             return again if type(again) is type(exc) else exc
         return exc
