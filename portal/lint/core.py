@@ -92,8 +92,10 @@ def bind_check(sql: str, session) -> list[Finding]:
     """Ask DuckDB to bind the query (nothing runs) and turn a binder error into an L002 finding."""
     from portal.errors import QueryError
 
-    try:
-        session.relation(sql)
+    from portal.params import find_params
+
+    try:  # placeholders bind as NULL: only names and types are being checked here
+        session.relation(sql, {name: None for name in find_params(sql)} or None)
     except QueryError as err:
         if err.kind == "refused":
             return [Finding("L000", "error", err.line or 1, err.col or 1, err.message)]

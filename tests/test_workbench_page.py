@@ -1,0 +1,114 @@
+"""The workbench page in AppTest (widgets and flow) and in a real browser (the editor itself)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, wait_for_app
+
+
+def workbench(sql: str, user: str = "alex") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["app_user"] = user
+    at.session_state["wb_sql"] = sql
+    at.switch_page("pages/workbench.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_run_shows_result_grid_lint_and_estimate(portal_env):
+    at = workbench("SELECT platform, count(*) AS users FROM analytics.users GROUP BY 1 ORDER BY 2 DESC")
+    at.button(key="wb_run").click().run()
+    assert not at.exception, at.exception
+    grids = [d.value for d in at.dataframe if "users" in d.value.columns]
+    assert grids and len(grids[0]) == 5
+    assert any("Estimate: Scans" in c.value for c in at.caption)
+    assert any("No findings" in s.value for s in at.success)
+    assert any("rows ·" in c.value for c in at.caption)
+
+
+def test_several_statements_get_a_tab_each(portal_env):
+    at = workbench("SELECT 1 AS a;\nSELECT nope FROM analytics.users;\nSELECT 2 AS b, 3 AS c")
+    at.button(key="wb_run").click().run()
+    assert not at.exception
+    # L002 stops the run before anything executes: fix the middle statement and run again.
+    assert any("L002" in e.value for e in at.error)
+    at.session_state["wb_sql"] = "SELECT 1 AS a;\nSELECT 2 AS b, 3 AS c"
+    at.button(key="wb_run").click().run()
+    labels = [t.label for t in at.tabs]
+    assert "Result 1" in labels and "Result 2" in labels
+
+
+def test_hostile_sql_is_refused_in_plain_words(portal_env):
+    at = workbench("DROP TABLE analytics.users")
+    at.button(key="wb_run").click().run()
+    assert not at.exception
+    assert any("refused" in e.value or "read-only" in e.value.lower() for e in at.error)
+
+
+def test_cross_join_is_refused_by_the_guard(portal_env):
+    at = workbench("SELECT * FROM analytics.events a CROSS JOIN analytics.events b CROSS JOIN analytics.events c")
+    at.button(key="wb_run").click().run()
+    assert any("Refused before running" in e.value for e in at.error)
+
+
+def test_parameters_get_typed_widgets_and_are_bound(portal_env):
+    at = workbench("SELECT count(*) AS n FROM analytics.users WHERE country = $country")
+    at.text_input(key="wb_pval_country_text").set_value("x' OR 1=1 --").run()
+    at.button(key="wb_run").click().run()
+    assert not at.exception
+    grid = [d.value for d in at.dataframe if "n" in d.value.columns][0]
+    assert grid.iloc[0, 0] == 0
+    at.text_input(key="wb_pval_country_text").set_value("US").run()
+    at.button(key="wb_run").click().run()
+    grid = [d.value for d in at.dataframe if "n" in d.value.columns][0]
+    assert grid.iloc[0, 0] > 0
+
+
+def test_history_restores_a_query(portal_env):
+    at = workbench("SELECT 42 AS answer")
+    at.button(key="wb_run").click().run()
+    at.session_state["wb_sql"] = "SELECT 1"
+    at.run()
+    restore = [b for b in at.button if b.key and b.key.startswith("wb_restore_")]
+    assert restore
+    restore[0].click().run()
+    assert at.session_state["wb_sql"] == "SELECT 42 AS answer"
+
+
+def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
+    at = workbench("SELECT 1")
+    warnings = [w.value for w in at.sidebar.warning]
+    assert any("analytics.orders" in w for w in warnings)
+
+
+@pytest.mark.browser
+def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
+    page.goto(app_server + "/workbench")
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title*="code_editor"]')
+    editor = frame.locator(".ace_editor")
+    editor.wait_for(timeout=30_000)
+    assert frame.locator(".ace_gutter-cell").count() >= 1  # line numbers
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type("SELECT browser, count(*) AS n FROM analytics.users GROUP BY 1 ORDER BY 2 DESC")
+    frame.locator(".ace_keyword").first.wait_for(timeout=5000)  # syntax highlighting
+    page.keyboard.press("Enter")
+    page.keyboard.type("-- plat")
+    frame.locator(".ace_autocomplete").wait_for(timeout=10_000)
+    popup = frame.locator(".ace_autocomplete").inner_text().replace("\n", "")  # matched part is split into spans
+    assert "platform" in popup and "VARCHAR" in popup
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("text=Result 1", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === 'Safari')",
+        timeout=30_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.page_errors == []
