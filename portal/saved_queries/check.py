@@ -1,0 +1,59 @@
+"""The breakage check: compile every saved query against the current warehouse without running it,
+and the impact view: which saved queries (and dashboards) use a table or column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.errors import QueryError
+from portal.params import find_params
+from portal.saved_queries.header import HeaderError, SavedQuery
+from portal.saved_queries.lineage import Lineage, lineage
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    ok: bool
+    error: str
+    lineage: Lineage
+    line: int | None = None
+    col: int | None = None
+
+
+def compile_query(session, sql: str) -> None:
+    """Bind `sql` (parameters as NULL) so unknown tables, columns and types surface; nothing runs."""
+    session.relation(sql, {name: None for name in find_params(sql)} or None)
+
+
+def check_all(session, queries: list[SavedQuery], catalog=None, header_errors: list[HeaderError] = ()) -> list[CheckResult]:
+    """One result per saved query (and per unreadable file), broken ones first."""
+    out = []
+    for q in queries:
+        lin = lineage(q.sql, catalog)
+        try:
+            compile_query(session, q.sql)
+            out.append(CheckResult(q.id, q.title, True, "", lin))
+        except QueryError as err:
+            out.append(CheckResult(q.id, q.title, False, err.message, lin, err.line, err.col))
+    for err in header_errors:
+        out.append(CheckResult(err.path.removeprefix("queries/").removesuffix(".sql"), "(unreadable file)", False,
+                               str(err), Lineage(), err.line))
+    return sorted(out, key=lambda r: (r.ok, r.id))
+
+
+def impact(results_or_queries, table: str, column: str | None = None, extra_users: dict[str, Lineage] | None = None,
+           catalog=None) -> list[str]:
+    """Ids of saved queries (and any extra users such as dashboards) that use `table` or `table.column`."""
+    table = table.lower()
+    target = f"{table}.{column.lower()}" if column else None
+    users: dict[str, Lineage] = {}
+    for item in results_or_queries:
+        users[item.id] = item.lineage if isinstance(item, CheckResult) else lineage(item.sql, catalog)
+    users.update(extra_users or {})
+    hits = []
+    for uid, lin in users.items():
+        if (target and target in lin.columns) or (not target and table in lin.tables):
+            hits.append(uid)
+    return sorted(hits)

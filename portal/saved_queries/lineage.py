@@ -1,0 +1,56 @@
+"""Which warehouse tables and columns a query depends on, read from its syntax tree (sqlglot)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class Lineage:
+    tables: frozenset[str] = field(default_factory=frozenset)   # schema.table
+    columns: frozenset[str] = field(default_factory=frozenset)  # schema.table.column (or ?.column)
+
+
+def lineage(sql: str, catalog=None) -> Lineage:
+    """Tables and columns referenced; unqualified columns are attributed via the catalog when only
+    one of the query's tables has them."""
+    try:
+        trees = [t for t in sqlglot.parse(sql, dialect="duckdb") if t is not None]
+    except sqlglot.errors.SqlglotError:
+        return Lineage()
+    tables: set[str] = set()
+    columns: set[str] = set()
+    for tree in trees:
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        alias_to_table: dict[str, str] = {}
+        for t in tree.find_all(exp.Table):
+            if not isinstance(t.this, exp.Identifier) or (not t.db and t.name.lower() in ctes):
+                continue
+            full = f"{t.db}.{t.name}".lower() if t.db else f"analytics.{t.name}".lower()
+            tables.add(full)
+            alias_to_table[(t.alias or t.name).lower()] = full
+        for col in tree.find_all(exp.Column):
+            if isinstance(col.this, exp.Star):
+                continue
+            name = col.name.lower()
+            if col.table:
+                owner = alias_to_table.get(col.table.lower())
+                if owner:
+                    columns.add(f"{owner}.{name}")
+                continue
+            owners = [t for t in alias_to_table.values() if _has_column(catalog, t, name)]
+            if len(set(owners)) == 1:
+                columns.add(f"{owners[0]}.{name}")
+            elif not owners and len(set(alias_to_table.values())) == 1 and catalog is None:
+                columns.add(f"{next(iter(alias_to_table.values()))}.{name}")
+    return Lineage(frozenset(tables), frozenset(columns))
+
+
+def _has_column(catalog, table: str, column: str) -> bool:
+    if catalog is None:
+        return False
+    t = catalog.table(table)
+    return t is not None and any(c.name.lower() == column for c in t.columns)

@@ -1,0 +1,36 @@
+-- title: Conversion after a support ticket, by resolution speed and cart value
+-- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets.
+-- owner: sam
+-- team: support
+-- tags: support, conversion
+-- status: curated
+-- param: window_days number default=7
+-- chart: bar x=cart_bucket y=conversion color=resolution
+WITH tickets AS (
+    SELECT
+        t.ticket_id,
+        t.user_id,
+        t.opened_at,
+        CASE WHEN t.resolution_minutes < 60 THEN 'under 1 hour' ELSE '1 hour or more' END AS resolution,
+        CAST(floor(t.cart_value / 100) * 100 AS INTEGER) AS bucket_start
+    FROM analytics.support_tickets AS t
+    WHERE t.cart_value IS NOT NULL AND t.resolution_minutes IS NOT NULL
+), outcomes AS (
+    SELECT
+        tk.*,
+        EXISTS (
+            SELECT 1 FROM analytics.orders AS o
+            WHERE o.user_id = tk.user_id
+              AND o.ordered_at BETWEEN tk.opened_at AND tk.opened_at + to_days(CAST($window_days AS INTEGER))
+        ) AS converted
+    FROM tickets AS tk
+)
+SELECT
+    '$' || bucket_start || '-' || (bucket_start + 99) AS cart_bucket,
+    resolution,
+    count(*) AS tickets,
+    round(avg(CAST(converted AS INTEGER)), 3) AS conversion
+FROM outcomes
+GROUP BY bucket_start, resolution
+HAVING count(*) >= 20
+ORDER BY bucket_start, resolution
