@@ -15,9 +15,13 @@ from portal.lint import has_errors, lint
 from portal.params import TYPES, Param, ParamError, bind, find_params, guess_type
 from portal.results import CHART_KINDS, chart, default_chart, download_bytes
 from portal.runner import BackgroundRun
+from portal.saved_queries import HeaderError, SaveRefused, decode_sql, share_query, share_sql
+from portal.saved_queries.share import ShareError, params_from_url
 from portal.statements import split_statements
 from ui.editor import sql_editor
-from ui.state import catalog, current_user, engine_session, settings, warehouse
+from ui.params_widgets import param_input, widget_key, widget_value
+from ui.save_dialog import conflict_panel, save_form
+from ui.state import catalog, current_user, engine_session, plain, query_store, settings, warehouse
 
 S = st.session_state
 S.setdefault("wb_sql", "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n")
@@ -32,6 +36,31 @@ def set_sql(text: str) -> None:
     """Replace the editor content (restore from history, format, schema click)."""
     S.wb_sql = text
     S.wb_editor_rev += 1
+
+
+# Links: ?q=team/name&p_x=… opens a saved query, ?sql=… a shared unsaved one. Nothing runs by itself:
+# the SQL then goes through the same lint, guard and engine as typed SQL.
+link = (st.query_params.get("q"), st.query_params.get("sql"))
+if any(link) and S.get("wb_link_seen") != link:
+    S.wb_link_seen = link
+    try:
+        if link[0]:
+            opened_q = query_store().get(link[0])
+            S.wb_opened_query = opened_q
+            set_sql(opened_q.sql)
+            url_values = params_from_url(dict(st.query_params))
+            for p in opened_q.params:
+                value = url_values.get(p.name, p.default)
+                if value is not None:
+                    S[f"wb_ptype_{p.name}"] = p.type
+                    S[widget_key(p.name, p.type)] = widget_value(p, value)
+        else:
+            S.pop("wb_opened_query", None)
+            set_sql(decode_sql(link[1]))
+    except (KeyError, ShareError, SaveRefused, HeaderError, ParamError) as err:
+        st.error(f"Could not open the link: {err}")
+if S.get("wb_sql_pending"):
+    set_sql(S.pop("wb_sql_pending"))
 
 
 # ---------------------------------------------------------------- sidebar: schema browser + history
@@ -80,20 +109,19 @@ if submitted and (event.get("selected") or "").strip():
 names = find_params(S.wb_sql)
 declared: list[Param] = []
 values: dict[str, object] = {}
+opened = S.get("wb_opened_query")
+known = {p.name: p for p in (opened.params if opened else ())}
 if names:
     with left.container(border=True):
         st.caption("Parameters (bound as values, never pasted into the SQL)")
         for name in names:
             c1, c2 = st.columns([1, 3])
-            typ = c1.selectbox(f"${name} type", TYPES, index=TYPES.index(guess_type(name)), key=f"wb_ptype_{name}")
-            if typ == "date":
-                values[name] = c2.date_input(f"${name}", key=f"wb_pval_{name}_date")
-            elif typ == "number":
-                values[name] = c2.number_input(f"${name}", key=f"wb_pval_{name}_num", value=0.0)
-            else:
-                values[name] = c2.text_input(f"${name}", key=f"wb_pval_{name}_{typ}",
-                                             placeholder="comma-separated values" if typ == "list" else "")
-            declared.append(Param(name, typ))
+            first = known[name].type if name in known else guess_type(name)
+            typ = c1.selectbox(f"${name} type", TYPES, index=TYPES.index(first), key=f"wb_ptype_{name}")
+            values[name] = param_input(c2, name, typ, known.get(name) if name in known and known[name].type == typ else None)
+            base = known.get(name)
+            declared.append(Param(name, typ, base.default if base and base.type == typ else None,
+                                  base.choices if base and base.type == typ else ()))
 
 findings = []
 if run_clicked or submitted or lint_clicked:
@@ -226,6 +254,21 @@ if results:
                         st.altair_chart(chart(res.frame, kind, x, y, color), width="stretch")
                     except ValueError as exc:
                         st.info(str(exc))
+
+# ---------------------------------------------------------------- save and share
+if opened:
+    st.caption(f"Opened saved query **{plain(opened.title)}** ({opened.id}, {opened.status})")
+conflict_panel()
+with st.expander("Save", icon=":material/save:", expanded=bool(S.get("sv_conflict"))):
+    save_form(S.wb_sql, names, opened)
+with st.expander("Share", icon=":material/share:"):
+    unchanged = opened is not None and opened.sql.strip() == S.wb_sql.strip()
+    try:
+        suffix = share_query(opened.id, bind(S.wb_sql, declared, values)) if unchanged else share_sql(S.wb_sql)
+    except ParamError:
+        suffix = share_query(opened.id, {}) if unchanged else share_sql(S.wb_sql)
+    st.caption("Saved query with its parameter values" if unchanged else "This SQL, compressed into the link")
+    st.code("/workbench" + suffix, language=None)
 
 # ---------------------------------------------------------------- history
 with st.expander("History", icon=":material/history:"):

@@ -73,3 +73,18 @@ def _ensure_router() -> None:
 
 
 _ensure_router()
+
+
+def query_store():
+    """The saved-query files (cheap to create: everything is read on demand)."""
+    from portal.saved_queries import QueryStore
+
+    s = settings()
+    return QueryStore(s.queries_dir, s.state_dir)
+
+
+def plain(text: str) -> str:
+    """User-written text (titles, descriptions) shown as text: no Markdown or HTML interpretation."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text or "")

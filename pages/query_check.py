@@ -1,0 +1,45 @@
+"""Breakage check and impact: which saved queries does the current schema break, and who uses what."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.saved_queries import check_all, impact
+from ui.state import catalog, engine_session, plain, query_store
+
+st.title("Breakage check")
+st.caption("Every saved query compiled against the current warehouse without running it. "
+           "Run the same check in CI with `python -m portal check`.")
+
+queries, errors = query_store().load_all()
+cat = catalog()
+results = check_all(engine_session(), queries, cat, errors)
+broken = [r for r in results if not r.ok]
+c1, c2 = st.columns(2)
+c1.metric("Saved queries", len(results))
+c2.metric("Broken", len(broken))
+if broken:
+    st.error(f"{len(broken)} saved queries no longer compile.", icon=":material/error:")
+    for r in broken:
+        with st.container(border=True):
+            st.markdown(f"**{plain(r.title)}** · `{r.id}`" + (f" · line {r.line}" if r.line else ""))
+            st.code(r.error, language=None)
+            st.caption("Depends on tables: " + (", ".join(sorted(r.lineage.tables)) or "?")
+                       + " · columns: " + (", ".join(sorted(r.lineage.columns)) or "?"))
+else:
+    st.success("Every saved query compiles against the current warehouse.", icon=":material/check:")
+
+st.subheader("Impact: who uses a table or column?")
+tables = [t.full_name for t in cat.tables]
+a, b = st.columns(2)
+table = a.selectbox("Table", tables, index=tables.index("analytics.orders") if "analytics.orders" in tables else 0,
+                    key="chk_table")
+t = cat.table(table)
+column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
+users = impact(results, table, column)
+st.write(f"**{len(users)}** saved queries use {table}{'.' + column if column else ''}:")
+st.dataframe([{"query": r.id, "title": r.title, "status": "broken" if not r.ok else "ok"} for r in results if r.id in users],
+             hide_index=True, key="chk_users")
+with st.expander("Lineage of every saved query"):
+    st.dataframe([{"query": r.id, "tables": ", ".join(sorted(r.lineage.tables)),
+                   "columns": ", ".join(sorted(r.lineage.columns))} for r in results], hide_index=True, key="chk_lineage")
