@@ -258,9 +258,9 @@ if results:
 # ---------------------------------------------------------------- save and share
 if opened:
     st.caption(f"Opened saved query **{plain(opened.title)}** ({opened.id}, {opened.status})")
-conflict_panel()
 with st.expander("Save", icon=":material/save:", expanded=bool(S.get("sv_conflict"))):
     save_form(S.wb_sql, names, opened)
+conflict_panel()
 with st.expander("Share", icon=":material/share:"):
     unchanged = opened is not None and opened.sql.strip() == S.wb_sql.strip()
     try:

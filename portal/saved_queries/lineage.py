@@ -41,12 +41,28 @@ def lineage(sql: str, catalog=None) -> Lineage:
                 if owner:
                     columns.add(f"{owner}.{name}")
                 continue
-            owners = [t for t in alias_to_table.values() if _has_column(catalog, t, name)]
-            if len(set(owners)) == 1:
-                columns.add(f"{owners[0]}.{name}")
-            elif not owners and len(set(alias_to_table.values())) == 1 and catalog is None:
-                columns.add(f"{next(iter(alias_to_table.values()))}.{name}")
+            scope = _scope_tables(col, ctes)
+            owners = {t for t in scope if _has_column(catalog, t, name)}
+            if len(owners) == 1:
+                columns.add(f"{owners.pop()}.{name}")
+            elif catalog is None and len(scope) == 1:
+                columns.add(f"{next(iter(scope))}.{name}")
     return Lineage(frozenset(tables), frozenset(columns))
+
+
+def _scope_tables(col: exp.Column, ctes: set[str]) -> set[str]:
+    """Warehouse tables read directly by the SELECT that contains `col` (its own FROM and joins)."""
+    select = col.find_ancestor(exp.Select)
+    if select is None:
+        return set()
+    out = set()
+    for t in select.find_all(exp.Table):
+        if t.find_ancestor(exp.Select) is not select or not isinstance(t.this, exp.Identifier):
+            continue
+        if not t.db and t.name.lower() in ctes:
+            continue
+        out.add(f"{t.db}.{t.name}".lower() if t.db else f"analytics.{t.name}".lower())
+    return out
 
 
 def _has_column(catalog, table: str, column: str) -> bool:

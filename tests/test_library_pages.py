@@ -1,0 +1,116 @@
+"""Library, breakage-check and save flows in AppTest; a share link in a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, wait_for_app
+
+
+def app(page: str, user: str = "alex", query: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["app_user"] = user
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_library_lists_curated_first_and_filters(portal_env):
+    at = app("pages/library.py")
+    texts = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(texts) >= 15 and "curated" in texts[0]
+    assert "draft" in texts[-1]
+    at.text_input(key="lib_search").set_value("cart value").run()
+    texts = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(texts) == 1 and "support ticket" in texts[0]
+
+
+def test_malformed_file_is_an_error_not_a_crash(portal_env):
+    bad = Path(portal_env["PORTAL_QUERIES_DIR"]) / "support" / "broken.sql"
+    bad.write_text("-- title: Broken\n-- param: n weird\nSELECT 1\n")
+    at = app("pages/library.py")
+    assert any("broken.sql, line 2" in e.value for e in at.error)
+    assert len([m for m in at.markdown if m.value.startswith("**")]) >= 15
+
+
+def test_open_run_with_url_parameters_and_saved_chart(portal_env):
+    at = app("pages/library.py", query={"q": "support/conversion_by_resolution_speed", "p_window_days": "3"})
+    assert at.number_input(key="lib_p_window_days_number").value == 3
+    at.button(key="lib_run").click().run()
+    assert not at.exception
+    grid = [d.value for d in at.dataframe if "conversion" in d.value.columns][0]
+    assert set(grid["resolution"]) == {"under 1 hour", "1 hour or more"}
+    assert any("p_window_days=3" in c.value for c in at.code)
+
+
+def test_analyst_cannot_curate_data_team_can(portal_env):
+    at = app("pages/library.py", query={"q": "growth/retention_by_signup_month"})
+    assert not [b for b in at.button if b.key and b.key.startswith("lib_mark_")]
+    at = app("pages/library.py", user="dana", query={"q": "growth/retention_by_signup_month"})
+    at.button(key="lib_mark_curated").click().run()
+    assert not at.exception
+    text = (Path(portal_env["PORTAL_QUERIES_DIR"]) / "growth" / "retention_by_signup_month.sql").read_text()
+    assert "-- status: curated" in text
+
+
+def test_breakage_page_lists_broken_queries_and_impact(portal_env):
+    broken = Path(portal_env["PORTAL_QUERIES_DIR"]) / "support" / "uses_old_column.sql"
+    broken.write_text("-- title: Old column\nSELECT resolution_hours FROM analytics.support_tickets\n")
+    at = app("pages/query_check.py")
+    assert [m.value for m in at.metric if m.label == "Broken"] == ["1"]
+    assert any("resolution_hours" in c.value for c in at.code)
+    at.selectbox(key="chk_table").set_value("analytics.campaign_daily").run()
+    users = [d.value for d in at.dataframe if "query" in d.value.columns and "status" in d.value.columns][0]
+    assert set(users["query"]) == {"marketing/cac_by_campaign", "marketing/click_to_purchase_by_campaign"}
+
+
+def test_save_from_the_workbench_then_conflict(portal_env):
+    sql = "SELECT platform, count(*) AS n FROM analytics.users GROUP BY platform ORDER BY n DESC"
+    at = app("pages/workbench.py", state={"wb_sql": sql})
+    at.radio(key="sv_mode").set_value("Save as new").run()
+    at.text_input(key="sv_title_Save as new").set_value("Users by platform").run()
+    at.text_input(key="sv_team_Save as new").set_value("analysts").run()
+    at.button(key="sv_go_Save as new").click().run()
+    assert not at.exception
+    path = Path(portal_env["PORTAL_QUERIES_DIR"]) / "analysts" / "users_by_platform.sql"
+    assert path.exists() and "-- title: Users by platform" in path.read_text()
+    # Someone else edits the file; our Save must not overwrite it.
+    path.write_text(path.read_text().replace("ORDER BY n DESC", "ORDER BY n"))
+    at.session_state["wb_sql"] = sql + " LIMIT 3"
+    at.run()
+    at.radio(key="sv_mode").set_value("Save").run()
+    at.button(key="sv_go_Save").click().run()
+    assert any("changed by someone else" in e.value for e in at.error)
+    assert "ORDER BY n\n" in path.read_text() and "LIMIT 3" not in path.read_text()
+    at.button(key="sv_keep_fork").click().run()
+    assert (path.parent / "users_by_platform_alex.sql").exists()
+
+
+@pytest.mark.browser
+def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
+    page.goto(app_server + "/library?q=support/conversion_by_resolution_speed&p_window_days=3")
+    wait_for_app(page)
+    page.wait_for_selector("text=Conversion after a support ticket", timeout=30_000)
+    field = page.get_by_label("$window_days")
+    assert float(field.input_value()) == 3
+    page.get_by_role("button", name="Run").click()
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # An unsaved query travels compressed in the link and lands in the editor, not run.
+    from portal.saved_queries import share_sql
+
+    page.goto(app_server + "/workbench" + share_sql("SELECT 'shared by a link' AS hello"))
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame.locator(".ace_editor").wait_for(timeout=30_000)
+    page.wait_for_function("() => true")
+    assert "shared by a link" in frame.locator(".ace_content").inner_text()
+    assert page.page_errors == []
