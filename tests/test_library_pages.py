@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT, wait_for_app
+from streamlit.testing.v1 import AppTest
 
 
 def app(page: str, user: str = "alex", query: dict | None = None, state: dict | None = None) -> AppTest:

@@ -21,8 +21,8 @@ from portal.saved_queries import (
     PermissionDenied,
     QueryStore,
     SaveConflict,
-    SaveRefused,
     SavedQuery,
+    SaveRefused,
     check_all,
     decode_sql,
     impact,
@@ -154,12 +154,12 @@ def test_killed_mid_save_leaves_old_or_new_file(tmp_path):
     big = GOOD.replace("Count of orders", "X" * 2_000_000)
     payload = tmp_path / "new.txt"
     payload.write_text(big)
-    code = ("import sys; sys.path.insert(0, %r)\n"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from portal.saved_queries.store import atomic_write\n"
             "import os, pathlib, signal\n"
             "def die(fd):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
             "os.fsync = die\n"
-            "atomic_write(pathlib.Path(%r), pathlib.Path(%r).read_text())\n") % (str(ROOT), str(path), str(payload))
+            f"atomic_write(pathlib.Path({str(path)!r}), pathlib.Path({str(payload)!r}).read_text())\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert r.returncode != 0  # killed
     text = path.read_text()

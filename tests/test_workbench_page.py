@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT, wait_for_app
+from streamlit.testing.v1 import AppTest
 
 
 def workbench(sql: str, user: str = "alex") -> AppTest:

@@ -91,7 +91,6 @@ _CANDIDATES = re.compile(r"Candidate bindings: (.*)", re.IGNORECASE)
 def bind_check(sql: str, session) -> list[Finding]:
     """Ask DuckDB to bind the query (nothing runs) and turn a binder error into an L002 finding."""
     from portal.errors import QueryError
-
     from portal.params import find_params
 
     try:  # placeholders bind as NULL: only names and types are being checked here
