@@ -1,0 +1,57 @@
+"""`python -m portal funnel --steps a,b,c [--window 7d] [--breakdown COL] [--from D] [--to D]`: CSV of
+(segment, step, users), the same computation as the Funnels page."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+
+from portal.config import load_settings
+from portal.engine import Warehouse
+from portal.errors import QueryError
+from portal.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
+
+
+def register(sub) -> None:
+    p = sub.add_parser("funnel", help="funnel counts as CSV (segment, step, users)")
+    p.add_argument("--steps", required=True, help="comma-separated event names, 2 to 10")
+    p.add_argument("--window", default="14d", help="conversion window from the first step (7d, 36h, 90m)")
+    p.add_argument("--breakdown", help="column of analytics.events, or variant:<experiment>")
+    p.add_argument("--from", dest="start", help="first day (default: data start)")
+    p.add_argument("--to", dest="end", help="last day (default: data end)")
+    p.add_argument("--mode", default="sequential", choices=["sequential", "strict"])
+    p.add_argument("--db", help="warehouse file (default: the public twin from portal.toml)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE
+
+    settings = load_settings()
+    try:
+        spec = FunnelSpec(
+            tuple(Step(s.strip()) for s in args.steps.split(",") if s.strip()),
+            date.fromisoformat(args.start) if args.start else DEMO_START_DATE,
+            date.fromisoformat(args.end) if args.end else DEMO_END_DATE,
+            parse_window(args.window), args.mode, args.breakdown)
+        spec.validate()
+    except (FunnelError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        wh = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        levels = user_levels(wh.session(), spec)
+    except QueryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    finally:
+        wh.close()
+    out = csv.writer(sys.stdout)
+    out.writerow(["segment", "step", "users"])
+    out.writerows(counts_csv_rows(levels, spec))
+    return 0

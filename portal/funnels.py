@@ -1,0 +1,206 @@
+"""Funnels with ClickHouse `windowFunnel` semantics, computed in DuckDB (see docs/FUNNELS.md).
+
+Step event names and breakdown columns are identifiers, so they are checked against allow-lists
+(the event vocabulary and the columns of analytics.events) before they reach SQL; filter values,
+dates and the window are always bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from portal.sqlfiles import load_sql
+
+EVENTS = ("page_view", "signup", "onboarding_start", "address_step", "onboarding_complete", "product_view",
+          "add_to_cart", "checkout_start", "purchase", "support_contact")
+BREAKDOWNS = ("platform", "browser", "device", "country", "utm_source", "utm_medium", "utm_campaign", "page")
+FILTER_COLUMNS = ("page", "platform", "browser", "device", "country", "utm_source", "utm_medium", "utm_campaign")
+MODES = ("sequential", "strict")
+
+
+class FunnelError(ValueError):
+    """A funnel definition that cannot run; the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    event: str
+    column: str | None = None  # optional property filter: column = value
+    value: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.event} ({self.column} = {self.value})" if self.column else self.event
+
+
+@dataclass(frozen=True)
+class FunnelSpec:
+    steps: tuple[Step, ...]
+    start: date
+    end: date
+    window_days: float = 14
+    mode: str = "sequential"
+    breakdown: str | None = None  # a column of analytics.events, or "variant:<experiment>"
+    extra: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if not 2 <= len(self.steps) <= 10:
+            raise FunnelError("A funnel needs between 2 and 10 steps.")
+        for i, s in enumerate(self.steps, 1):
+            if s.event not in EVENTS:
+                raise FunnelError(f"Step {i}: unknown event {s.event!r}. Known events: {', '.join(EVENTS)}.")
+            if s.column and s.column not in FILTER_COLUMNS:
+                raise FunnelError(f"Step {i}: cannot filter on {s.column!r}; use one of {', '.join(FILTER_COLUMNS)}.")
+            if s.column and not s.value:
+                raise FunnelError(f"Step {i}: the filter on {s.column} needs a value.")
+        if self.mode not in MODES:
+            raise FunnelError(f"Unknown mode {self.mode!r}; use sequential or strict.")
+        if not 0 < self.window_days <= 365:
+            raise FunnelError("The conversion window must be between 1 second and 365 days.")
+        if self.end < self.start:
+            raise FunnelError("The date range ends before it starts.")
+        b = self.breakdown
+        if b and b not in BREAKDOWNS and not (b.startswith("variant:") and b[8:].replace("_", "").isalnum()):
+            raise FunnelError(f"Cannot break down by {b!r}; use one of {', '.join(BREAKDOWNS)} or an experiment variant.")
+
+
+def parse_window(text: str) -> float:
+    """'7d', '36h', '90m' or a number of days."""
+    t = str(text).strip().lower()
+    try:
+        if t.endswith("d"):
+            return float(t[:-1])
+        if t.endswith("h"):
+            return float(t[:-1]) / 24
+        if t.endswith("m"):
+            return float(t[:-1]) / 1440
+        return float(t)
+    except ValueError:
+        raise FunnelError(f"Cannot read the window {text!r}; write it like 7d, 36h or 90m.") from None
+
+
+def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
+    params: dict = {
+        "start": spec.start,
+        "end_exclusive": spec.end + timedelta(days=1),
+        "end_window": spec.end + timedelta(days=1) + timedelta(days=spec.window_days),
+        "window_s": spec.window_days * 86400.0,
+    }
+    names = sorted({s.event for s in spec.steps})
+    for i, n in enumerate(names):
+        params[f"ev{i}"] = n
+    if spec.breakdown and spec.breakdown.startswith("variant:"):
+        params["experiment"] = spec.breakdown[8:]
+        segment = ("coalesce((SELECT a.variant FROM analytics.experiment_assignments AS a "
+                   "WHERE a.user_id = e.user_id AND a.experiment = $experiment), 'not in experiment')")
+    elif spec.breakdown:
+        segment = f"coalesce(CAST(e.{spec.breakdown} AS VARCHAR), '(none)')"
+    else:
+        segment = "'all users'"
+    flags = []
+    for i, s in enumerate(spec.steps, 1):
+        cond = f"e.event_name = $step{i}_event"
+        params[f"step{i}_event"] = s.event
+        if s.column:
+            cond += f" AND CAST(e.{s.column} AS VARCHAR) = $step{i}_value"
+            params[f"step{i}_value"] = s.value
+        flags.append(f"({cond}) AS is_s{i}")
+    events = (f"SELECT e.user_id, e.event_at AS t, {segment} AS segment, {', '.join(flags)}\n"
+              f"    FROM analytics.events AS e\n"
+              f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+              f"      AND e.event_name IN ({', '.join(f'$ev{i}' for i in range(len(names)))})")
+    return events, params
+
+
+def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
+    """One row per user who did step 1 in the range: segment, t1..tn (NULL when not reached), level."""
+    spec.validate()
+    events, params = _events_sql(spec)
+    n = len(spec.steps)
+    window = "t1 + to_seconds($window_s)"
+    if spec.mode == "sequential":
+        step_ctes = ",\n".join(
+            f"s{k} AS (SELECT user_id, t, segment FROM ev WHERE is_s{k}"
+            + (" AND t >= $start AND t < $end_exclusive" if k == 1 else "") + ")"
+            for k in range(1, n + 1))
+        chain_selects = "".join(f", c{k}.t AS t{k}" for k in range(2, n + 1))
+        asof = "\n    ".join(
+            f"ASOF LEFT JOIN s{k} AS c{k} ON c{k}.user_id = s1.user_id AND c{k}.t >= {'s1.t' if k == 2 else f'c{k - 1}.t'}"
+            for k in range(2, n + 1))
+        times = "".join(f", CASE WHEN t{k} <= {window} THEN t{k} END AS t{k}" for k in range(2, n + 1))
+        levels = "".join(f" + CAST(coalesce(t{k} <= {window}, false) AS INTEGER)" for k in range(2, n + 1))
+        sql = load_sql("funnels/sequential")
+        for key, value in (("{events}", events), ("{step_ctes}", step_ctes), ("{chain_selects}", chain_selects),
+                           ("{asof_joins}", asof), ("{times}", times), ("{levels}", levels)):
+            sql = sql.replace(key, value)
+        return sql, params
+    label = "CASE " + " ".join(f"WHEN is_s{k} THEN {k}" for k in range(1, n + 1)) + " END"
+    leads = "".join(f", lead(step, {j}) OVER w AS s_{j}, lead(t, {j}) OVER w AS t_{j}" for j in range(1, n))
+    ok = [" AND ".join(f"s_{i} = {i + 1}" for i in range(1, j + 1)) + f" AND t_{j} <= t + to_seconds($window_s)"
+          for j in range(1, n)]
+    times = "".join(f", CASE WHEN {ok[j - 1]} THEN t_{j} END AS t{j + 1}" for j in range(1, n))
+    levels = "".join(f" + CAST(coalesce({ok[j - 1]}, false) AS INTEGER)" for j in range(1, n))
+    sql = load_sql("funnels/strict")
+    for key, value in (("{events}", events), ("{label}", label), ("{leads}", leads), ("{times}", times),
+                       ("{levels}", levels)):
+        sql = sql.replace(key, value)
+    return sql, params
+
+
+def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
+    """Per-user best chain (segment, t1..tn, level). Uses the engine's row cap as a safety net only."""
+    sql, params = funnel_sql(spec)
+    return session.run(sql, params, max_rows=50_000_000).frame
+
+
+def step_counts(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
+    """Users reaching each step, per segment, with % of first step and step-to-step %."""
+    rows = []
+    for segment, group in [("all", levels), *sorted(levels.groupby("segment"))] if spec.breakdown else [("all", levels)]:
+        first = len(group)
+        prev = first
+        for k, step in enumerate(spec.steps, 1):
+            users = int((group["level"] >= k).sum())
+            rows.append({"segment": segment, "step": k, "step_label": step.label, "users": users,
+                         "pct_of_first": users / first if first else 0.0,
+                         "pct_of_previous": users / prev if prev else 0.0,
+                         "dropped": prev - users})
+            prev = users
+    return pd.DataFrame(rows)
+
+
+def time_to_convert(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
+    """Median and 90th percentile time from the previous step, for users who reached each step."""
+    rows = []
+    for k in range(2, len(spec.steps) + 1):
+        prev = levels["t1"] if k == 2 else levels[f"t{k - 1}"]
+        delta = (levels[f"t{k}"] - prev).dropna().dt.total_seconds()
+        rows.append({"step": k, "step_label": spec.steps[k - 1].label, "users": int(delta.size),
+                     "median_minutes": float(delta.median() / 60) if delta.size else None,
+                     "p90_minutes": float(delta.quantile(0.9) / 60) if delta.size else None})
+    return pd.DataFrame(rows)
+
+
+def conversion_by_week(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
+    """Share of each week's starters who completed the whole funnel (week of the first step)."""
+    if levels.empty:
+        return pd.DataFrame(columns=["week", "started", "converted", "conversion"])
+    week = levels["t1"].dt.to_period("W-SUN").dt.start_time
+    g = levels.assign(week=week, done=levels["level"] >= len(spec.steps)).groupby("week")
+    out = g.agg(started=("done", "size"), converted=("done", "sum")).reset_index()
+    out["conversion"] = out["converted"] / out["started"]
+    return out
+
+
+def dropped_users(levels: pd.DataFrame, step: int) -> pd.DataFrame:
+    """Users who reached `step` but not the next one (to contact, or to inspect in the workbench)."""
+    return levels.loc[levels["level"] == step, ["user_id", "segment", "t1"]].sort_values("user_id").reset_index(drop=True)
+
+
+def counts_csv_rows(levels: pd.DataFrame, spec: FunnelSpec) -> list[tuple[str, int, int]]:
+    """(segment, step, users) rows as the CLI prints them."""
+    counts = step_counts(levels, spec)
+    return [(r.segment, int(r.step), int(r.users)) for r in counts.itertuples()]

@@ -1,0 +1,196 @@
+"""Funnel counts equal an independent per-user reference (windowFunnel semantics) on random event logs,
+plus the funnel statistics, CLI and page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts
+
+T0 = datetime(2026, 1, 1)
+EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
+
+
+def reference_levels(rows, steps, start, end, window_s, mode):
+    """Plain-Python windowFunnel: per user, the longest chain of steps in order (each at or after the
+    previous), all within `window_s` of the chain's first event; the first event inside [start, end]."""
+    matches = [lambda r, s=s: r["event_name"] == s.event and (not s.column or str(r[s.column]) == s.value) for s in steps]
+    by_user: dict[int, list] = {}
+    for r in rows:
+        by_user.setdefault(r["user_id"], []).append(r)
+    out = {}
+    end_exclusive = datetime.combine(end + timedelta(days=1), datetime.min.time())
+    start_dt = datetime.combine(start, datetime.min.time())
+    for user, evs in by_user.items():
+        evs = [e for e in evs if start_dt <= e["event_at"] < end_exclusive + timedelta(seconds=window_s)]
+        best = 0
+        if mode == "sequential":
+            for e0 in evs:
+                if not matches[0](e0) or not (start_dt <= e0["event_at"] < end_exclusive):
+                    continue
+                level, prev = 1, e0["event_at"]
+                for k in range(1, len(steps)):
+                    nxt = [e["event_at"] for e in evs if matches[k](e) and e["event_at"] >= prev]
+                    if not nxt or min(nxt) > e0["event_at"] + timedelta(seconds=window_s):
+                        break
+                    prev, level = min(nxt), level + 1
+                best = max(best, level)
+        else:
+            labelled = []
+            for e in evs:
+                label = next((k for k, m in enumerate(matches) if m(e)), None)
+                if label is not None:
+                    labelled.append((e["event_at"], label))
+            labelled.sort()
+            for i, (t, label) in enumerate(labelled):
+                if label != 0 or not (start_dt <= t < end_exclusive):
+                    continue
+                level = 1
+                for j in range(1, len(steps)):
+                    if i + j >= len(labelled):
+                        break
+                    tj, lj = labelled[i + j]
+                    if lj != j or tj > t + timedelta(seconds=window_s):
+                        break
+                    level += 1
+                best = max(best, level)
+        if best:
+            out[user] = best
+    return out
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA analytics; CREATE TABLE analytics.events (user_id BIGINT, event_at TIMESTAMP, "
+              "event_name VARCHAR, platform VARCHAR, page VARCHAR, browser VARCHAR, device VARCHAR, country VARCHAR, "
+              "utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, event_date DATE)")
+    c.execute("CREATE TABLE analytics.experiment_assignments (experiment VARCHAR, user_id BIGINT, variant VARCHAR)")
+    yield c
+    c.close()
+
+
+def load(con, rows):
+    con.execute("DELETE FROM analytics.events")
+    if rows:
+        df = pd.DataFrame(rows)
+        con.register("incoming", df)
+        con.execute("INSERT INTO analytics.events (user_id, event_at, event_name, platform, page) "
+                    "SELECT user_id, event_at, event_name, platform, page FROM incoming")
+        con.unregister("incoming")
+
+
+def sql_levels(con, spec):
+    sql, params = funnel_sql(spec)
+    return {u: lv for u, lv in con.execute(f"SELECT user_id, level FROM ({sql})", params).fetchall()}
+
+
+event_rows = st.lists(
+    st.fixed_dictionaries({
+        "user_id": st.integers(1, 6),
+        "event_at": st.integers(-3 * 1440, 20 * 1440).map(lambda m: T0 + timedelta(minutes=m // 30 * 30)),  # many ties
+        "event_name": st.sampled_from(EVENTS),
+        "platform": st.sampled_from(["iOS", "Android"]),
+        "page": st.sampled_from(["/", "/checkout"]),
+    }),
+    max_size=60,
+)
+step_lists = st.lists(st.sampled_from(EVENTS), min_size=2, max_size=4)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=event_rows, steps=step_lists, window_h=st.sampled_from([1, 12, 48, 24 * 7]),
+       mode=st.sampled_from(["sequential", "strict"]), filtered=st.booleans())
+def test_sql_matches_reference(con, rows, steps, window_h, mode, filtered):
+    spec_steps = tuple(Step(e) for e in steps)
+    if filtered:
+        spec_steps = (Step(steps[0], "page", "/checkout"), *spec_steps[1:])
+    spec = FunnelSpec(spec_steps, date(2026, 1, 1), date(2026, 1, 10), window_h / 24, mode)
+    load(con, rows)
+    expected = reference_levels(rows, spec.steps, spec.start, spec.end, window_h * 3600, mode)
+    assert sql_levels(con, spec) == expected
+
+
+def test_ties_repeats_and_outside_window(con):
+    t = T0 + timedelta(days=1)
+    rows = [
+        # user 1: all three steps at the same instant -> counts fully
+        *[{"user_id": 1, "event_at": t, "event_name": e, "platform": "iOS", "page": "/"} for e in EVENTS[:3]],
+        # user 2: step 2 before step 1 only -> level 1; then a later restart that completes
+        {"user_id": 2, "event_at": t, "event_name": "product_view", "platform": "iOS", "page": "/"},
+        {"user_id": 2, "event_at": t + timedelta(hours=1), "event_name": "page_view", "platform": "iOS", "page": "/"},
+        {"user_id": 2, "event_at": t + timedelta(days=2), "event_name": "page_view", "platform": "iOS", "page": "/"},
+        {"user_id": 2, "event_at": t + timedelta(days=2, hours=1), "event_name": "product_view", "platform": "iOS", "page": "/"},
+        {"user_id": 2, "event_at": t + timedelta(days=2, hours=2), "event_name": "add_to_cart", "platform": "iOS", "page": "/"},
+        # user 3: step 2 outside the 1-day window
+        {"user_id": 3, "event_at": t, "event_name": "page_view", "platform": "Android", "page": "/"},
+        {"user_id": 3, "event_at": t + timedelta(days=2), "event_name": "product_view", "platform": "Android", "page": "/"},
+    ]
+    load(con, rows)
+    spec = FunnelSpec(tuple(Step(e) for e in EVENTS[:3]), date(2026, 1, 1), date(2026, 1, 31), 1)
+    assert sql_levels(con, spec) == {1: 3, 2: 3, 3: 1}
+
+
+def test_breakdown_and_counts(con):
+    rows = [{"user_id": u, "event_at": T0 + timedelta(days=1, minutes=m), "event_name": e, "platform": p, "page": "/"}
+            for u, p, evs in [(1, "iOS", ["page_view", "purchase"]), (2, "iOS", ["page_view"]),
+                              (3, "Android", ["page_view", "purchase"])] for m, e in enumerate(evs)]
+    load(con, rows)
+    spec = FunnelSpec((Step("page_view"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5), 7, breakdown="platform")
+    sql, params = funnel_sql(spec)
+    levels = con.execute(sql, params).df()
+    counts = step_counts(levels, spec)
+    got = {(r.segment, r.step): r.users for r in counts.itertuples()}
+    assert got[("all", 1)] == 3 and got[("all", 2)] == 2
+    assert got[("iOS", 1)] == 2 and got[("iOS", 2)] == 1 and got[("Android", 2)] == 1
+
+
+def test_bad_definitions_are_refused_in_plain_words():
+    d = date(2026, 1, 1)
+    with pytest.raises(FunnelError, match="between 2 and 10"):
+        FunnelSpec((Step("page_view"),), d, d).validate()
+    with pytest.raises(FunnelError, match="unknown event"):
+        FunnelSpec((Step("page_view"), Step("x'; DROP TABLE t --")), d, d).validate()
+    with pytest.raises(FunnelError, match="cannot filter"):
+        FunnelSpec((Step("page_view", "user_id) OR (1", "1"), Step("purchase")), d, d).validate()
+    with pytest.raises(FunnelError, match="break down"):
+        FunnelSpec((Step("page_view"), Step("purchase")), d, d, breakdown="email").validate()
+    assert parse_window("7d") == 7 and parse_window("36h") == 1.5
+    with pytest.raises(FunnelError, match="7d"):
+        parse_window("a week")
+
+
+def test_filter_values_are_bound(con):
+    rows = [{"user_id": 1, "event_at": T0 + timedelta(days=1), "event_name": "page_view", "platform": "iOS", "page": "/"},
+            {"user_id": 1, "event_at": T0 + timedelta(days=1, hours=1), "event_name": "purchase", "platform": "iOS", "page": "/"}]
+    load(con, rows)
+    spec = FunnelSpec((Step("page_view", "page", "/' OR 1=1 --"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5))
+    assert sql_levels(con, spec) == {}
+
+
+def test_cli_prints_segment_step_users(demo_db):
+    r = subprocess.run([sys.executable, "-m", "portal", "funnel", "--db", str(demo_db), "--steps",
+                        "product_view,add_to_cart,checkout_start,purchase", "--window", "7d", "--breakdown", "platform",
+                        "--from", "2025-06-01", "--to", "2026-06-01"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert set(rows[0]) == {"segment", "step", "users"}
+    all_rows = [int(x["users"]) for x in rows if x["segment"] == "all"]
+    assert len(all_rows) == 4 and all_rows == sorted(all_rows, reverse=True) and all_rows[-1] > 0
+    platforms = {x["segment"] for x in rows} - {"all"}
+    assert platforms == {"iOS", "Android", "Windows", "macOS", "Linux"}
+    assert sum(int(x["users"]) for x in rows if x["segment"] != "all" and x["step"] == "1") == all_rows[0]
+    bad = subprocess.run([sys.executable, "-m", "portal", "funnel", "--db", str(demo_db), "--steps", "page_view,nope"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown event 'nope'" in bad.stderr
