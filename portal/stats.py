@@ -1,0 +1,143 @@
+"""Statistics for funnels and experiments: Wilson intervals, two-proportion tests, Holm correction,
+sample-ratio checks, relative lift with a confidence interval, and power. scipy does the maths."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy import stats
+
+MIN_USERS = 30     # below this a segment is "too small to judge"
+MIN_EVENTS = 5     # successes and failures each, for the normal approximation
+
+
+def wilson(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    if n == 0:
+        return (0.0, 1.0)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p = x / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """z and two-sided p-value for p2 - p1 (pooled standard error)."""
+    if min(n1, n2) == 0:
+        return (0.0, 1.0)
+    p = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return (0.0, 1.0)
+    z = (x2 / n2 - x1 / n1) / se
+    return (z, 2 * stats.norm.sf(abs(z)))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (family-wise error control, in the input order)."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def judgeable(x: int, n: int) -> bool:
+    return n >= MIN_USERS and x >= MIN_EVENTS and n - x >= MIN_EVENTS
+
+
+def compare_segments(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Each segment against the rest: `table` has columns segment, started, converted."""
+    total_x, total_n = int(table["converted"].sum()), int(table["started"].sum())
+    rows = []
+    for r in table.itertuples():
+        x, n = int(r.converted), int(r.started)
+        rx, rn = total_x - x, total_n - n
+        lo, hi = wilson(x, n)
+        ok = judgeable(x, n) and judgeable(rx, rn)
+        z, p = two_proportion(rx, rn, x, n) if ok else (float("nan"), float("nan"))
+        rows.append({"segment": r.segment, "users": n, "converted": x, "conversion": x / n if n else 0.0,
+                     "ci_low": lo, "ci_high": hi, "rest_conversion": rx / rn if rn else float("nan"),
+                     "z": z, "p_value": p, "judgeable": ok})
+    out = pd.DataFrame(rows)
+    mask = out["judgeable"]
+    out["p_adjusted"] = float("nan")
+    if mask.any():
+        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p_value"].tolist())
+
+    def verdict(r) -> str:
+        if not r.judgeable:
+            return "too small to judge"
+        if r.p_adjusted < alpha:
+            return "significantly better" if r.conversion > r.rest_conversion else "significantly worse"
+        return "no clear difference"
+
+    out["verdict"] = out.apply(verdict, axis=1)
+    return out
+
+
+@dataclass(frozen=True)
+class Readout:
+    control: str
+    variant: str
+    n_control: int
+    n_variant: int
+    x_control: int
+    x_variant: int
+    lift: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    srm_p: float
+    mde: float  # minimum detectable relative lift at 80% power
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < 0.05
+
+    @property
+    def srm(self) -> bool:
+        return self.srm_p < 0.001
+
+    @property
+    def underpowered(self) -> bool:
+        return not self.significant and abs(self.lift) < self.mde
+
+    def sentence(self, event: str) -> str:
+        pct = lambda v: f"{v * 100:+.0f}%".replace("+-", "-")  # noqa: E731
+        direction = "better" if self.lift >= 0 else "worse"
+        text = (f"{self.variant} converts {abs(self.lift) * 100:.0f}% {direction} than {self.control} on {event} "
+                f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, p = {self.p_value:.3g}).")
+        if self.significant:
+            text += " The difference is statistically significant."
+        else:
+            text += " This could be noise: the data do not show a real difference."
+        if self.underpowered:
+            text += (f" The test is under-powered: with these sample sizes it could only reliably detect a lift of "
+                     f"about {self.mde * 100:.0f}% or more.")
+        if self.srm:
+            text += " Warning: the variants are not split as planned (sample-ratio mismatch); the result is not trustworthy."
+        return text
+
+
+def readout(control: str, n1: int, x1: int, variant: str, n2: int, x2: int, confidence: float = 0.95) -> Readout:
+    p1, p2 = x1 / n1, x2 / n2
+    z_crit = stats.norm.ppf(0.5 + confidence / 2)
+    if x1 > 0 and x2 > 0:
+        se_log = math.sqrt((1 - p1) / x1 + (1 - p2) / x2)  # Katz log relative risk
+        rr = p2 / p1
+        lo, hi = rr * math.exp(-z_crit * se_log) - 1, rr * math.exp(z_crit * se_log) - 1
+    else:
+        lo, hi = float("-inf"), float("inf")
+    _, p = two_proportion(x1, n1, x2, n2)
+    srm_p = float(stats.chisquare([n1, n2]).pvalue)
+    # Minimum detectable absolute difference at alpha 0.05 (two-sided), power 0.8, as a relative lift.
+    mde_abs = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * math.sqrt(p1 * (1 - p1) * (1 / n1 + 1 / n2))
+    return Readout(control, variant, n1, n2, x1, x2, p2 / p1 - 1 if p1 else float("inf"), lo, hi, p, srm_p,
+                   mde_abs / p1 if p1 else float("inf"))
