@@ -112,7 +112,9 @@ class Readout:
     def sentence(self, event: str) -> str:
         pct = lambda v: f"{v * 100:+.0f}%".replace("+-", "-")  # noqa: E731
         direction = "better" if self.lift >= 0 else "worse"
-        text = (f"{self.variant} converts {abs(self.lift) * 100:.0f}% {direction} than {self.control} on {event} "
+        how = (f"about the same as {self.control}" if abs(self.lift) < 0.005
+               else f"{abs(self.lift) * 100:.0f}% {direction} than {self.control}")
+        text = (f"{self.variant} converts {how} on {event} "
                 f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, p = {self.p_value:.3g}).")
         if self.significant:
             text += " The difference is statistically significant."

@@ -1,0 +1,60 @@
+"""Cohorts: retention, orders and cumulative revenue per user by cohort, with CAC payback lines."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.cohorts import ANCHORS, GRAINS, SPLITS, CohortSpec, average_curve, cac_by_channel, retention, revenue
+from portal.funnels import EVENTS
+from portal.product_charts import curves, heatmap
+from ui.state import catalog, current_user, engine_session
+
+st.title("Cohorts")
+st.caption("Each row is a cohort of customers who started in the same week or month. Faded cells are periods "
+           "that have not finished yet: young cohorts are still baking, not doing badly.")
+
+c1, c2, c3, c4, c5 = st.columns(5)
+grain = c1.selectbox("Cohort by", GRAINS, key="grain", bind="query-params")
+anchor = c2.selectbox("Starting at", list(ANCHORS), key="anchor", bind="query-params")
+split = c3.selectbox("Split by", list(SPLITS), key="split", bind="query-params")
+active = c4.selectbox("Active means", ["any event", *EVENTS], key="active", bind="query-params")
+periods = c5.number_input("Periods", 4, 52, 12, key="periods", bind="query-params")
+spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
+through = catalog().data_through
+
+
+@st.cache_data(ttl=600, show_spinner="Computing cohorts…", max_entries=16)
+def compute(spec: CohortSpec, through: str, pii: bool):
+    from datetime import date
+
+    d = date.fromisoformat(through[:10])
+    s = engine_session()
+    return retention(s, spec, d), revenue(s, spec, d), cac_by_channel(s)
+
+
+try:
+    ret, rev, cac = compute(spec, through or "2026-11-15", current_user().has_pii)
+except Exception as err:
+    st.error(getattr(err, "message", str(err)))
+    st.stop()
+
+recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18):]
+tab_ret, tab_orders, tab_rev = st.tabs(["Retention", "Orders per user", "Cumulative revenue per user"])
+with tab_ret:
+    shown = ret[ret["cohort"].isin(recent)]
+    if split == "none":
+        st.altair_chart(heatmap(shown, "retention"), width="stretch")
+    st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
+    st.caption("Curves average complete periods only, weighted by cohort size.")
+with tab_orders:
+    if split == "none":
+        st.altair_chart(heatmap(rev[rev["cohort"].isin(recent)], "orders_per_user", ".2f"), width="stretch")
+    st.altair_chart(curves(average_curve(rev, "orders_per_user"), "orders_per_user", fmt=".2f"), width="stretch")
+with tab_rev:
+    avg = average_curve(rev, "cumulative_revenue_per_user")
+    lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
+    st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
+    if lines is None:
+        st.caption("Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
+                   "see where revenue per user pays it back.")
+    st.dataframe(cac, hide_index=True, key="co_cac", column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")})

@@ -1,0 +1,39 @@
+"""Experiments: users per variant, sample-ratio check, lift with interval and p-value, in plain words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.experiments import experiment_readouts, list_experiments, variant_counts
+from portal.funnels import EVENTS
+from portal.stats import wilson
+from ui.state import engine_session
+
+st.title("Experiments")
+exps = list_experiments(engine_session())
+if exps.empty:
+    st.info("No experiments in the warehouse.")
+    st.stop()
+names = exps["experiment"].tolist()
+name = st.selectbox("Experiment", names, key="experiment", bind="query-params")
+row = exps.set_index("experiment").loc[name]
+st.caption(f"{row.description}  \nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
+event = st.selectbox("Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="event", bind="query-params")
+
+counts = variant_counts(engine_session(), name, event)
+counts["conversion"] = counts["converted"] / counts["users"]
+counts[["ci_low", "ci_high"]] = [wilson(int(x), int(n)) for x, n in zip(counts["converted"], counts["users"], strict=True)]
+for r in experiment_readouts(counts, row.control_variant):
+    box = st.success if r.significant and r.lift > 0 else st.error if r.significant else st.info
+    box(r.sentence(event))
+    if r.srm:
+        st.warning(f"Sample-ratio mismatch: {r.n_control:,} vs {r.n_variant:,} users (p = {r.srm_p:.2g}).")
+    else:
+        st.caption(f"Split {r.n_control:,} / {r.n_variant:,} users: no sample-ratio mismatch (p = {r.srm_p:.2f}).")
+st.dataframe(counts, hide_index=True, key="ex_counts", column_config={
+    "conversion": st.column_config.NumberColumn(format="percent"),
+    "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+    "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+st.divider()
+st.caption("Checking a before/after change such as the start-page redesign? Use the saved query "
+           "'Visitor-to-signup conversion by week' and compare equal windows either side of the date.")

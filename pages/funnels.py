@@ -1,0 +1,120 @@
+"""Funnels for product managers: steps, window, breakdown, statistics, drop-offs. State lives in the URL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE
+from portal.funnels import (
+    BREAKDOWNS,
+    EVENTS,
+    FILTER_COLUMNS,
+    FunnelError,
+    FunnelSpec,
+    Step,
+    conversion_by_week,
+    dropped_users,
+    step_counts,
+    time_to_convert,
+    user_levels,
+)
+from portal.product_charts import funnel_chart, weekly_conversion_chart
+from portal.stats import compare_segments
+from ui.state import current_user, engine_session
+
+st.title("Funnels")
+st.caption("Where do users drop off, for whom, and is the difference real? Counts follow ClickHouse's windowFunnel: "
+           "the longest chain of steps in order, all within the window from the first step.")
+
+
+@st.cache_data(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
+def compute(spec: FunnelSpec, pii: bool):
+    levels = user_levels(engine_session(), spec)
+    return levels
+
+
+c1, c2 = st.columns([3, 2])
+steps_text = c1.multiselect("Steps, in order (2 to 10)", EVENTS, default=["product_view", "add_to_cart", "checkout_start", "purchase"],
+                            key="steps", bind="query-params", max_selections=10)
+window = c2.number_input("Conversion window (days)", 1, 90, 14, key="window", bind="query-params")
+d1, d2, d3, d4 = st.columns(4)
+start = d1.date_input("From", DEMO_START_DATE, key="from", bind="query-params")
+end = d2.date_input("To", DEMO_END_DATE, key="to", bind="query-params")
+mode = d3.selectbox("Order", ["sequential", "strict"], key="mode", bind="query-params",
+                    help="sequential: other events may happen between steps; strict: they may not.")
+breakdown = d4.selectbox("Breakdown", ["none", *BREAKDOWNS, "variant:onboarding_address_step", "variant:checkout_button_color"],
+                         key="breakdown", bind="query-params")
+with st.expander("Step filters (optional)"):
+    f1, f2, f3 = st.columns(3)
+    filter_step = f1.selectbox("Step", ["none", *[f"{i + 1}. {s}" for i, s in enumerate(steps_text)]], key="fstep", bind="query-params")
+    filter_col = f2.selectbox("Property", FILTER_COLUMNS, key="fcol", bind="query-params")
+    filter_val = f3.text_input("equals", key="fval", bind="query-params")
+
+steps = [Step(e) for e in steps_text]
+if filter_step != "none" and filter_val:
+    i = int(filter_step.split(".")[0]) - 1
+    if i < len(steps):
+        steps[i] = Step(steps[i].event, filter_col, filter_val)
+spec = FunnelSpec(tuple(steps), start if isinstance(start, date) else DEMO_START_DATE,
+                  end if isinstance(end, date) else DEMO_END_DATE, float(window), mode,
+                  None if breakdown == "none" else breakdown)
+try:
+    spec.validate()
+except FunnelError as err:
+    st.info(str(err))
+    st.stop()
+
+try:
+    levels = compute(spec, current_user().has_pii)
+except Exception as err:
+    st.error(getattr(err, "message", str(err)))
+    st.stop()
+
+counts = step_counts(levels, spec)
+if counts.empty or counts.iloc[0]["users"] == 0:
+    st.warning("Nobody did the first step in this date range.")
+    st.stop()
+overall = counts[counts.segment == "all"]
+m = st.columns(len(spec.steps))
+for col, r in zip(m, overall.itertuples(), strict=True):
+    col.metric(f"{r.step}. {r.step_label}", f"{r.users:,}", f"{r.pct_of_first:.1%} of first" if r.step > 1 else None,
+               delta_color="off")
+st.altair_chart(funnel_chart(counts[counts.segment != "all"] if spec.breakdown else overall), width="stretch")
+
+tab_table, tab_time, tab_week, tab_seg, tab_drop = st.tabs(["Table", "Time to convert", "Over time", "Segments", "Drop-offs"])
+with tab_table:
+    st.dataframe(counts, hide_index=True, key="fn_counts", column_config={
+        "pct_of_first": st.column_config.NumberColumn("% of first", format="percent"),
+        "pct_of_previous": st.column_config.NumberColumn("% of previous", format="percent")})
+with tab_time:
+    st.dataframe(time_to_convert(levels, spec), hide_index=True, key="fn_time")
+with tab_week:
+    st.altair_chart(weekly_conversion_chart(conversion_by_week(levels, spec)), width="stretch")
+with tab_seg:
+    if not spec.breakdown:
+        st.caption("Choose a breakdown to compare segments.")
+    else:
+        n = len(spec.steps)
+        table = (levels.groupby("segment").agg(started=("level", "size"), converted=("level", lambda s: int((s >= n).sum())))
+                 .reset_index())
+        cmp = compare_segments(table)
+        st.caption("Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
+                   "for the number of segments). Segments with fewer than 30 users are not judged.")
+        for r in cmp.itertuples():
+            if r.verdict.startswith("significantly"):
+                (st.error if "worse" in r.verdict else st.success)(
+                    f"**{r.segment}**: {r.conversion:.1%} complete the funnel vs {r.rest_conversion:.1%} for the rest "
+                    f"({r.verdict}, adjusted p = {r.p_adjusted:.2g}).")
+        st.dataframe(cmp, hide_index=True, key="fn_segments", column_config={
+            "conversion": st.column_config.NumberColumn(format="percent"),
+            "ci_low": st.column_config.NumberColumn(format="percent"), "ci_high": st.column_config.NumberColumn(format="percent"),
+            "rest_conversion": st.column_config.NumberColumn(format="percent")})
+with tab_drop:
+    k = st.selectbox("Users who reached step… but not the next", list(range(1, len(spec.steps))),
+                     format_func=lambda i: f"{i}. {spec.steps[i - 1].label}", key="fn_drop_step")
+    dropped = dropped_users(levels, k)
+    st.caption(f"{len(dropped):,} users")
+    st.download_button("Download as CSV", dropped.to_csv(index=False), file_name=f"dropped_after_step_{k}.csv",
+                       mime="text/csv", key="fn_drop_dl", on_click="ignore")

@@ -1,0 +1,93 @@
+"""Cohorts: retention, orders per user and cumulative revenue per user by signup (or first purchase)
+cohort, with incomplete periods marked so young cohorts read as "still baking", not as bad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from portal.funnels import EVENTS
+from portal.sqlfiles import load_sql
+
+GRAINS = ("week", "month")
+ANCHORS = {"signup": "signup_at", "first purchase": "first_order_at"}
+SPLITS = {"none": "'all users'", "acquisition_channel": "acquisition_channel", "utm_campaign": "coalesce(utm_campaign, '(none)')",
+          "platform": "platform"}
+
+
+class CohortError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    grain: str = "week"
+    anchor: str = "signup"
+    split: str = "none"
+    event: str | None = None  # None: any event counts as active
+    periods: int = 12
+    since: date | None = None
+
+    def validate(self) -> None:
+        if self.grain not in GRAINS:
+            raise CohortError(f"Cohorts are by week or month, not {self.grain!r}.")
+        if self.anchor not in ANCHORS:
+            raise CohortError(f"Cohorts start at signup or first purchase, not {self.anchor!r}.")
+        if self.split not in SPLITS:
+            raise CohortError(f"Cannot split cohorts by {self.split!r}.")
+        if self.event is not None and self.event not in EVENTS:
+            raise CohortError(f"Unknown event {self.event!r}.")
+        if not 1 <= self.periods <= 52:
+            raise CohortError("Choose between 1 and 52 periods.")
+
+
+def _sql(name: str, spec: CohortSpec) -> str:
+    spec.validate()
+    sql = load_sql(f"cohorts/{name}")
+    activity = "e.event_name = $event" if spec.event else "true"
+    return (sql.replace("GRAIN", spec.grain).replace("ANCHOR", ANCHORS[spec.anchor])
+            .replace("SPLIT", SPLITS[spec.split]).replace("ACTIVITY", activity))
+
+
+def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:
+    """A period is complete when it has fully ended by the last day of data."""
+    offset = pd.DateOffset(weeks=1) if spec.grain == "week" else pd.DateOffset(months=1)
+    starts = pd.to_datetime(frame["cohort"])
+    ends = [s + offset * (int(p) + 1) for s, p in zip(starts, frame["period"], strict=True)]
+    frame["complete"] = [e <= pd.Timestamp(data_through) + pd.Timedelta(days=1) for e in ends]
+    frame["future"] = [s + offset * int(p) > pd.Timestamp(data_through) for s, p in zip(starts, frame["period"], strict=True)]
+    return frame
+
+
+def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
+    params = {"periods": spec.periods} | ({"event": spec.event} if spec.event else {})
+    frame = session.run(_sql("retention", spec), params, max_rows=2_000_000).frame
+    frame = _complete(frame, spec, data_through)
+    if spec.since:
+        frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]
+    return frame.reset_index(drop=True)
+
+
+def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
+    frame = session.run(_sql("revenue", spec), {"periods": spec.periods}, max_rows=2_000_000).frame
+    frame = _complete(frame, spec, data_through)
+    if spec.since:
+        frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]
+    return frame.reset_index(drop=True)
+
+
+def cac_by_channel(session) -> pd.DataFrame:
+    return session.run(load_sql("cohorts/cac")).frame
+
+
+def average_curve(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Mean of `value` per period and segment over complete cells only, weighted by cohort size."""
+    done = frame[frame["complete"]]
+    if done.empty:
+        return pd.DataFrame(columns=["segment", "period", value, "cohorts"])
+    g = done.assign(w=done[value] * done["cohort_size"]).groupby(["segment", "period"])
+    out = (g["w"].sum() / g["cohort_size"].sum()).rename(value).reset_index()
+    out["cohorts"] = g.size().values
+    return out

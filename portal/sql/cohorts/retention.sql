@@ -1,0 +1,26 @@
+-- Retention triangle: cohort (signup or first purchase, by week or month), optional split, and the
+-- share of the cohort active in each later period. GRAIN, ANCHOR, SPLIT and ACTIVITY are replaced by
+-- validated identifiers; $event and $periods are bound.
+WITH cohort AS (
+    SELECT user_id, CAST(date_trunc('GRAIN', ANCHOR) AS DATE) AS cohort, SPLIT AS segment
+    FROM analytics.users
+    WHERE ANCHOR IS NOT NULL
+), activity AS (
+    SELECT DISTINCT e.user_id, CAST(date_trunc('GRAIN', e.event_at) AS DATE) AS active_period
+    FROM analytics.events AS e
+    WHERE ACTIVITY
+), sizes AS (
+    SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
+), active AS (
+    SELECT c.cohort, c.segment, date_diff('GRAIN', c.cohort, a.active_period) AS period, count(*) AS active_users
+    FROM cohort AS c
+    JOIN activity AS a USING (user_id)
+    WHERE a.active_period >= c.cohort
+    GROUP BY ALL
+)
+SELECT s.cohort, s.segment, p.period, s.cohort_size, coalesce(a.active_users, 0) AS active_users,
+       coalesce(a.active_users, 0) / s.cohort_size AS retention
+FROM sizes AS s
+CROSS JOIN range(0, $periods + 1) AS p(period)
+LEFT JOIN active AS a ON a.cohort = s.cohort AND a.segment = s.segment AND a.period = p.period
+ORDER BY s.cohort, s.segment, p.period

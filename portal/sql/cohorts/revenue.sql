@@ -1,0 +1,24 @@
+-- Orders and cumulative revenue per cohort member by period since the cohort start (completed
+-- orders only), with the acquisition cost per customer of the cohort's channel for the payback line.
+WITH cohort AS (
+    SELECT user_id, CAST(date_trunc('GRAIN', ANCHOR) AS DATE) AS cohort, SPLIT AS segment
+    FROM analytics.users
+    WHERE ANCHOR IS NOT NULL
+), sizes AS (
+    SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
+), orders AS (
+    SELECT c.cohort, c.segment, date_diff('GRAIN', c.cohort, CAST(date_trunc('GRAIN', o.ordered_at) AS DATE)) AS period,
+           count(*) FILTER (WHERE o.status = 'completed') AS orders, sum(o.revenue) AS revenue
+    FROM cohort AS c
+    JOIN analytics.orders AS o USING (user_id)
+    WHERE o.ordered_at >= c.cohort
+    GROUP BY ALL
+)
+SELECT s.cohort, s.segment, p.period, s.cohort_size,
+       coalesce(o.orders, 0) / s.cohort_size AS orders_per_user,
+       sum(coalesce(o.revenue, 0)) OVER (PARTITION BY s.cohort, s.segment ORDER BY p.period) / s.cohort_size
+           AS cumulative_revenue_per_user
+FROM sizes AS s
+CROSS JOIN range(0, $periods + 1) AS p(period)
+LEFT JOIN orders AS o ON o.cohort = s.cohort AND o.segment = s.segment AND o.period = p.period
+ORDER BY s.cohort, s.segment, p.period
