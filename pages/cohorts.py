@@ -51,7 +51,7 @@ with tab_orders:
         st.altair_chart(heatmap(rev[rev["cohort"].isin(recent)], "orders_per_user", ".2f"), width="stretch")
     st.altair_chart(curves(average_curve(rev, "orders_per_user"), "orders_per_user", fmt=".2f"), width="stretch")
 with tab_rev:
-    avg = average_curve(rev, "cumulative_revenue_per_user")
+    avg = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
     lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
     st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
     if lines is None:

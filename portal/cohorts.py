@@ -82,12 +82,20 @@ def cac_by_channel(session) -> pd.DataFrame:
     return session.run(load_sql("cohorts/cac")).frame
 
 
-def average_curve(frame: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Mean of `value` per period and segment over complete cells only, weighted by cohort size."""
-    done = frame[frame["complete"]]
+def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> pd.DataFrame:
+    """Mean of `value` per period and segment over complete cells only, weighted by cohort size.
+
+    For cumulative measures, each period's average increment is taken over the cohorts that have
+    completed that period and the increments are summed (the chain-ladder way), so the curve never
+    dips just because older, smaller cohorts are all that reach the later periods."""
+    done = frame[frame["complete"]].sort_values(["cohort", "segment", "period"])
     if done.empty:
         return pd.DataFrame(columns=["segment", "period", value, "cohorts"])
+    if cumulative:
+        done = done.assign(**{value: done[value] - done.groupby(["cohort", "segment"])[value].shift(fill_value=0)})
     g = done.assign(w=done[value] * done["cohort_size"]).groupby(["segment", "period"])
     out = (g["w"].sum() / g["cohort_size"].sum()).rename(value).reset_index()
     out["cohorts"] = g.size().values
+    if cumulative:
+        out[value] = out.groupby("segment")[value].cumsum()
     return out

@@ -1,0 +1,112 @@
+"""Cohorts and experiments logic on the demo warehouse; the three product pages in AppTest and a browser."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import ROOT, wait_for_app
+from streamlit.testing.v1 import AppTest
+
+from portal.cohorts import CohortError, CohortSpec, average_curve, cac_by_channel, retention, revenue
+from portal.demo.stories import DEMO_END_DATE
+from portal.experiments import experiment_readouts, variant_counts
+from portal.funnels import FunnelSpec, Step, step_counts, user_levels
+from portal.stats import compare_segments
+
+
+def test_retention_triangle_marks_baking_periods(warehouse):
+    ret = retention(warehouse.session(), CohortSpec("week", "signup", "none", None, 8), DEMO_END_DATE)
+    assert (ret[ret.period == 0]["retention"] == 1.0).all()
+    newest = ret[ret.cohort == ret.cohort.max()]
+    assert not newest[newest.period >= 1]["complete"].any()
+    oldest = ret[ret.cohort == ret.cohort.min()]
+    assert oldest["complete"].all()
+    curve = average_curve(ret, "retention").set_index("period")["retention"]
+    assert curve[1] > curve[4] > curve[8] > 0
+
+
+def test_revenue_curves_and_cac(warehouse):
+    s = warehouse.session()
+    rev = revenue(s, CohortSpec("month", "signup", "acquisition_channel", None, 6), DEMO_END_DATE)
+    cum = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
+    for _, g in cum.groupby("segment"):
+        assert g.sort_values("period")["cumulative_revenue_per_user"].is_monotonic_increasing
+    cac = cac_by_channel(s).set_index("channel")
+    assert cac.loc["display", "cac"] > cac.loc["paid_search", "cac"]
+    with pytest.raises(CohortError):
+        CohortSpec("day").validate()
+
+
+def test_experiment_readout_finds_the_planted_effects(warehouse):
+    s = warehouse.session()
+    (r,) = experiment_readouts(variant_counts(s, "onboarding_address_step", "onboarding_complete"), "control")
+    assert r.significant and 0.08 < r.lift < 0.35 and not r.srm
+    assert "no_address_step converts" in r.sentence("onboarding_complete")
+    (null,) = experiment_readouts(variant_counts(s, "checkout_button_color", "purchase"), "blue")
+    assert not null.significant
+
+
+def test_ios_safari_is_flagged_significantly_worse(warehouse):
+    spec = FunnelSpec((Step("checkout_start"), Step("purchase")), date(2025, 1, 6), DEMO_END_DATE, 14, breakdown="browser")
+    levels = user_levels(warehouse.session(), spec)
+    levels = levels.assign(segment=levels["segment"])
+    spec_pb = FunnelSpec(spec.steps, spec.start, spec.end, 14, breakdown="platform")
+    lv = user_levels(warehouse.session(), spec_pb)
+    counts = step_counts(lv, spec_pb)
+    assert counts[(counts.segment == "iOS") & (counts.step == 2)]["pct_of_first"].iloc[0] < \
+        0.8 * counts[(counts.segment == "all") & (counts.step == 2)]["pct_of_first"].iloc[0]
+    table = lv.groupby("segment").agg(started=("level", "size"), converted=("level", lambda x: int((x >= 2).sum()))).reset_index()
+    verdicts = compare_segments(table).set_index("segment")["verdict"]
+    assert verdicts["iOS"] == "significantly worse"
+    assert verdicts["Android"] == "significantly better"  # everyone else looks better next to iOS
+
+
+def page(path: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_funnels_page(portal_env):
+    at = page("pages/funnels.py", {"breakdown": "platform"})
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["1. product_view", "2. add_to_cart", "3. checkout_start", "4. purchase"]
+    assert any("iOS" in e.value and "significantly worse" in e.value for e in at.error)
+
+
+def test_cohorts_page(portal_env):
+    at = page("pages/cohorts.py", {"grain": "month", "split": "acquisition_channel"})
+    assert any("CAC" in str(d.value.columns.tolist()) or "cac" in d.value.columns for d in at.dataframe)
+
+
+def test_experiments_page(portal_env):
+    at = page("pages/experiments.py")
+    assert any("converts" in s.value and "better" in s.value for s in at.success)
+    at = page("pages/experiments.py", {"experiment": "checkout_button_color"})
+    assert any("could be noise" in i.value for i in at.info)
+
+
+@pytest.mark.browser
+def test_funnel_chart_renders_and_the_url_reproduces_it(app_server, page):
+    page.goto(app_server + "/funnels?breakdown=platform&window=7")
+    wait_for_app(page, 60_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    assert "iOS" in page.inner_text("body")
+    page.get_by_role("combobox", name="Order", exact=True).click()
+    page.get_by_role("option", name="strict").click()
+    wait_for_app(page, 60_000)
+    page.wait_for_function("() => location.search.includes('mode=strict')", timeout=30_000)
+    url = page.url
+    assert "breakdown=platform" in url and "window=7" in url
+    fresh = page.context.new_page()
+    fresh.goto(url)
+    wait_for_app(fresh, 60_000)
+    fresh.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    assert fresh.get_by_role("combobox", name="Order", exact=True).input_value() == "strict"
+    assert fresh.locator('[data-testid="stException"]').count() == 0
+    fresh.close()
