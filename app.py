@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import USER_KEY, current_user, ensure_demo_warehouse, settings
+from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, settings
 
 st.set_page_config(page_title="Analytics Portal", page_icon=":material/insights:", layout="wide")
 
@@ -47,7 +47,9 @@ def build_pages() -> dict[str, list[st.Page]]:
 
 
 ensure_demo_warehouse()
-page = st.navigation(build_pages())
+pages = build_pages()
+page = st.navigation(pages)
+follow_pending_path(pages)
 
 with st.sidebar:
     people = settings().people

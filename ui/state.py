@@ -69,7 +69,21 @@ def _ensure_router() -> None:
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
+        from urllib.parse import urlparse
+
+        st.session_state["_pending_path"] = urlparse(st.context.url or "").path.strip("/")
         st.rerun()
+
+
+def follow_pending_path(pages: dict) -> None:
+    """After the legacy-mode rerun above, go to the page the deep link asked for."""
+    wanted = st.session_state.pop("_pending_path", None)
+    if not wanted:
+        return
+    for section in pages.values():
+        for page in section:
+            if page.url_path == wanted.split("/")[-1]:
+                st.switch_page(page)
 
 
 _ensure_router()

@@ -1,0 +1,141 @@
+"""Team dashboards as files (dashboards/<team>.toml): filters and rows of tiles backed by canonical
+metrics or saved queries. Parsing names the file and field on any mistake; saving reuses the saved
+queries' atomic write and version check so nobody overwrites a dashboard silently."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import tomli_w
+
+from portal.metrics import FILTERS, MetricSet
+from portal.saved_queries.store import SaveConflict, atomic_write, diff_text, validate_id, version_of
+
+TILE_TYPES = ("kpi", "chart", "table")
+CHART_KINDS = ("line", "bar", "area", "heatmap", "funnel")
+DEFAULT_DAYS = 28
+
+
+class DashboardError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Tile:
+    type: str
+    title: str = ""
+    metric: str = ""
+    query: str = ""
+    chart: str = ""
+    x: str = ""
+    y: str = ""
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    team: str
+    title: str
+    owner: str
+    description: str
+    filters: tuple[str, ...]
+    rows: tuple[tuple[Tile, ...], ...]
+    version: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tiles(self) -> list[Tile]:
+        return [t for row in self.rows for t in row]
+
+
+def parse_dashboard(text: str, team: str, metrics: MetricSet | None = None, query_ids: set[str] | None = None) -> Dashboard:
+    where = f"dashboards/{team}.toml"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DashboardError(f"{where}: not valid TOML ({exc})") from None
+    for key in ("title", "rows"):
+        if key not in data:
+            raise DashboardError(f"{where}: missing field {key!r}")
+    filters = tuple(data.get("filters", []))
+    bad = set(filters) - set(FILTERS)
+    if bad:
+        raise DashboardError(f"{where}: field 'filters': unknown filter(s) {', '.join(sorted(bad))}; use {', '.join(FILTERS)}")
+    rows = []
+    for r, row in enumerate(data["rows"], 1):
+        tiles = []
+        if not isinstance(row, dict) or not isinstance(row.get("tiles"), list):
+            raise DashboardError(f"{where}: rows[{r}] needs a list of tiles")
+        for i, t in enumerate(row["tiles"], 1):
+            ctx = f"{where}: rows[{r}].tiles[{i}]"
+            unknown = set(t) - {"type", "title", "metric", "query", "chart", "x", "y", "color"}
+            if unknown:
+                raise DashboardError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
+            tile = Tile(**{k: str(v) for k, v in t.items()})
+            if tile.type not in TILE_TYPES:
+                raise DashboardError(f"{ctx}: field 'type' must be one of {', '.join(TILE_TYPES)}")
+            if bool(tile.metric) == bool(tile.query):
+                raise DashboardError(f"{ctx}: give exactly one of 'metric' or 'query'")
+            if tile.type == "kpi" and not tile.metric:
+                raise DashboardError(f"{ctx}: a kpi tile shows a metric")
+            if tile.chart and tile.chart not in CHART_KINDS:
+                raise DashboardError(f"{ctx}: field 'chart' must be one of {', '.join(CHART_KINDS)}")
+            if metrics is not None and tile.metric and tile.metric not in metrics.metrics:
+                raise DashboardError(f"{ctx}: field 'metric': unknown metric {tile.metric!r}")
+            if tile.query:
+                try:
+                    validate_id(tile.query)
+                except ValueError:
+                    raise DashboardError(f"{ctx}: field 'query': {tile.query!r} is not a saved-query id") from None
+                if query_ids is not None and tile.query not in query_ids:
+                    raise DashboardError(f"{ctx}: field 'query': no saved query {tile.query!r}")
+            tiles.append(tile)
+        rows.append(tuple(tiles))
+    return Dashboard(team, str(data["title"]), str(data.get("owner", "")), str(data.get("description", "")), filters,
+                     tuple(rows), version_of(text))
+
+
+def render_dashboard(d: Dashboard) -> str:
+    data = {"title": d.title, "owner": d.owner, "description": d.description, "filters": list(d.filters),
+            "rows": [{"tiles": [{k: v for k, v in t.__dict__.items() if v} for t in row]} for row in d.rows if row]}
+    return tomli_w.dumps(data)
+
+
+class DashboardStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def teams(self) -> list[str]:
+        return sorted(p.stem for p in self.root.glob("*.toml")) if self.root.exists() else []
+
+    def load(self, team: str, metrics: MetricSet | None = None, query_ids: set[str] | None = None) -> Dashboard:
+        path = self.root / f"{team}.toml"
+        if not path.exists() or "/" in team or team.startswith("."):
+            raise DashboardError(f"No dashboard for team {team!r}.")
+        return parse_dashboard(path.read_text(encoding="utf-8"), team, metrics, query_ids)
+
+    def save(self, d: Dashboard, user, base_version: str) -> Dashboard:
+        """Data team only; refuses (with a diff) if the file changed since `base_version`."""
+        if not user.is_data_team:
+            raise PermissionError("Only the data team can edit dashboards.")
+        path = self.root / f"{d.team}.toml"
+        text = render_dashboard(d)
+        parse_dashboard(text, d.team)
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if version_of(current) != base_version:
+            raise SaveConflict(d.team, current, text, diff_text(current, text))
+        atomic_write(path, text)
+        return parse_dashboard(text, d.team)
+
+
+def default_range(data_through: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    return data_through - timedelta(days=days - 1), data_through
+
+
+def query_params_for(sql_params: list[str], start: date, end: date, filters: dict) -> dict:
+    """Dashboard filters flow into a saved query's parameters of the same name (bound, never pasted)."""
+    values = {"start": start, "end": end, **{k: v for k, v in filters.items() if v}}
+    return {k: v for k, v in values.items() if k in sql_params}

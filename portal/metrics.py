@@ -1,0 +1,169 @@
+"""Canonical metrics from metrics.toml: one definition per number, so every tile agrees.
+
+A sum metric returns (day, value) rows; a ratio metric divides two sum metrics over the same days
+and filters. Values, series and period-over-period change all come from `daily()`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+FILTERS = ("platform", "campaign")
+UNITS = ("usd", "count", "ratio")
+
+
+class MetricError(ValueError):
+    """A bad definition or use; names the file and metric."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    description: str
+    unit: str
+    owner: str
+    up_is_good: bool
+    type: str = "sum"
+    sql: str = ""
+    filters: tuple[str, ...] = ()
+    numerator: str = ""
+    denominator: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSet:
+    metrics: dict[str, Metric] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Metric:
+        if name not in self.metrics:
+            raise MetricError(f"Unknown metric {name!r}. Defined: {', '.join(sorted(self.metrics))}.")
+        return self.metrics[name]
+
+    def filters_of(self, name: str) -> tuple[str, ...]:
+        m = self[name]
+        if m.type == "ratio":
+            return tuple(sorted(set(self.filters_of(m.numerator)) & set(self.filters_of(m.denominator))))
+        return m.filters
+
+
+def metrics_path(settings) -> Path:
+    """metrics.toml beside the dashboards folder if there is one there, else the repository's."""
+    beside = Path(settings.dashboards_dir).parent / "metrics.toml"
+    from portal.config import ROOT
+
+    return beside if beside.exists() else ROOT / "metrics.toml"
+
+
+def load_metrics(path: Path) -> MetricSet:
+    where = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MetricError(f"{where}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MetricError(f"{where}: not valid TOML ({exc})") from None
+    out: dict[str, Metric] = {}
+    for name, d in (data.get("metrics") or {}).items():
+        ctx = f"{where}, metric {name!r}"
+        unknown = set(d) - {"description", "unit", "owner", "up_is_good", "type", "sql", "filters", "numerator", "denominator"}
+        if unknown:
+            raise MetricError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
+        mtype = d.get("type", "sum")
+        if mtype not in ("sum", "ratio"):
+            raise MetricError(f"{ctx}: type must be sum or ratio")
+        if d.get("unit", "count") not in UNITS:
+            raise MetricError(f"{ctx}: unit must be one of {', '.join(UNITS)}")
+        if mtype == "sum" and not str(d.get("sql", "")).strip():
+            raise MetricError(f"{ctx}: a sum metric needs sql")
+        if mtype == "ratio" and not (d.get("numerator") and d.get("denominator")):
+            raise MetricError(f"{ctx}: a ratio metric needs numerator and denominator")
+        bad = set(d.get("filters", [])) - set(FILTERS)
+        if bad:
+            raise MetricError(f"{ctx}: unknown filter(s) {', '.join(sorted(bad))}")
+        if not isinstance(d.get("up_is_good", True), bool):
+            raise MetricError(f"{ctx}: up_is_good must be true or false")
+        out[name] = Metric(name, d.get("description", ""), d.get("unit", "count"), d.get("owner", ""),
+                           d.get("up_is_good", True), mtype, d.get("sql", ""), tuple(d.get("filters", [])),
+                           d.get("numerator", ""), d.get("denominator", ""))
+    for m in out.values():
+        for ref in (m.numerator, m.denominator):
+            if ref and (ref not in out or out[ref].type != "sum"):
+                raise MetricError(f"{where}, metric {m.name!r}: {ref!r} is not a sum metric defined in the file")
+    return MetricSet(out)
+
+
+def _params(metric: Metric, start: date, end: date, filters: dict) -> dict:
+    return {"start": start, "end": end, **{f: filters.get(f) or None for f in metric.filters}}
+
+
+def daily(session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None) -> pd.DataFrame:
+    """Columns day, num, den (den = 1 for sum metrics); every day of the range present."""
+    m = metrics[name]
+    filters = filters or {}
+    days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
+
+    def run(metric: Metric) -> pd.Series:
+        frame = session.run(metric.sql, _params(metric, start, end, filters), max_rows=100_000).frame
+        frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        return days.merge(frame, on="day", how="left")["value"].fillna(0).astype(float)
+
+    if m.type == "ratio":
+        return days.assign(num=run(metrics[m.numerator]).values, den=run(metrics[m.denominator]).values)
+    return days.assign(num=run(m).values, den=1.0)
+
+
+def value(frame: pd.DataFrame, metric: Metric) -> float | None:
+    if metric.type == "ratio":
+        den = frame["den"].sum()
+        return float(frame["num"].sum() / den) if den else None
+    return float(frame["num"].sum())
+
+
+@dataclass(frozen=True)
+class Kpi:
+    metric: Metric
+    current: float | None
+    previous: float | None
+    series: pd.DataFrame  # week, value
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or not self.previous:
+            return None
+        return self.current / self.previous - 1
+
+    @property
+    def good(self) -> bool | None:
+        """Whether the change is good news given the metric's direction."""
+        if self.change is None or self.change == 0:
+            return None
+        return (self.change > 0) == self.metric.up_is_good
+
+
+def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None) -> Kpi:
+    """The value over [start, end], the same-length previous period, and a weekly series."""
+    m = metrics[name]
+    length = (end - start).days + 1
+    prev_start, prev_end = start - timedelta(days=length), start - timedelta(days=1)
+    frame = daily(session, metrics, name, prev_start, end, filters)
+    cur = frame[frame["day"] >= start]
+    prev = frame[frame["day"] <= prev_end]
+    weeks = cur.assign(week=pd.to_datetime(cur["day"]).dt.to_period("W-SUN").dt.start_time).groupby("week")[["num", "den"]].sum()
+    series = (weeks["num"] / weeks["den"].where(weeks["den"] != 0)).rename("value").reset_index() if m.type == "ratio" \
+        else weeks["num"].rename("value").reset_index()
+    return Kpi(m, value(cur, m), value(prev, m), series)
+
+
+def format_value(v: float | None, unit: str) -> str:
+    if v is None:
+        return "–"
+    if unit == "usd":
+        return f"${v:,.2f}" if abs(v) < 1000 else f"${v:,.0f}"
+    if unit == "ratio":
+        return f"{v:.1%}"
+    return f"{v:,.0f}"

@@ -1,0 +1,21 @@
+"""The Teams section of the navigation, generated from dashboards/*.toml (one page per file)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.dashboards import DashboardStore
+from ui.state import settings
+
+ICONS = {"executive": ":material/monitoring:", "marketing": ":material/campaign:", "growth": ":material/trending_up:",
+         "checkout": ":material/shopping_cart:", "support": ":material/support_agent:"}
+
+
+def team_navigation() -> list[st.Page]:
+    from ui.dashboard_view import render_dashboard_page
+
+    pages = []
+    for team in DashboardStore(settings().dashboards_dir).teams():
+        pages.append(st.Page(lambda team=team: render_dashboard_page(team), title=team.capitalize(),
+                             icon=ICONS.get(team, ":material/dashboard:"), url_path=f"team-{team}"))
+    return pages
