@@ -1,0 +1,111 @@
+"""The weekly digest: a team's KPIs and charts as one self-contained HTML e-mail (charts inlined as
+PNG data, no external links or images to load), optionally sent over SMTP."""
+
+from __future__ import annotations
+
+import base64
+import html
+import smtplib
+import tomllib
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import altair as alt
+import vl_convert as vlc
+
+from portal.dashboards import Dashboard, query_params_for
+from portal.metrics import MetricSet, format_value, kpi
+from portal.params import find_params
+from portal.results import chart as result_chart
+from portal.saved_queries import QueryStore, run_saved
+
+
+def _dates_to_timestamps(frame):
+    """Python date cells (DuckDB DATE) become timestamps, which Vega-Lite's JSON can carry."""
+    import datetime as dt
+
+    import pandas as pd
+
+    for col in frame.columns:
+        if frame[col].dtype == object and len(frame) and isinstance(frame[col].iloc[0], dt.date):
+            frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def _png(chart: alt.Chart) -> str:
+    data = vlc.vegalite_to_png(chart.to_dict(), scale=1.5)
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+def build_digest(session, d: Dashboard, metrics: MetricSet, store: QueryStore, start: date, end: date,
+                 filters: dict | None = None) -> str:
+    filters = filters or {}
+    esc = html.escape
+    kpis, charts, errors = [], [], []
+    for tile in d.tiles:
+        try:
+            if tile.metric:
+                k = kpi(session, metrics, tile.metric, start, end, filters)
+                if tile.type == "kpi":
+                    change = "" if k.change is None else f"{k.change:+.1%}"
+                    colour = "#555" if k.good is None else ("#1b7f3b" if k.good else "#b42318")
+                    kpis.append(f"<td style='padding:12px 18px;border:1px solid #e3e6ee'><div style='color:#555;font-size:13px'>"
+                                f"{esc(tile.title or tile.metric.replace('_', ' '))}</div><div style='font-size:24px;font-weight:600'>"
+                                f"{esc(format_value(k.current, k.metric.unit))}</div><div style='color:{colour};font-size:13px'>"
+                                f"{esc(change)} vs previous period</div></td>")
+                else:  # trends read better over 12 weeks than over the digest's week
+                    k = kpi(session, metrics, tile.metric, end - timedelta(days=83), end, filters)
+                    c = alt.Chart(k.series).mark_line(point=True).encode(x="week:T", y=alt.Y("value:Q", title=tile.metric))
+                    charts.append((tile.title or tile.metric, _png(c.properties(width=520, height=220))))
+                continue
+            q = store.get(tile.query)
+            frame = _dates_to_timestamps(
+                run_saved(session, q, query_params_for(find_params(q.sql), start, end, filters), max_rows=5000).frame)
+            if tile.type == "table":
+                charts.append((tile.title or q.title, None, frame.head(15).to_html(index=False, border=0)))
+                continue
+            kind = tile.chart if tile.chart in ("line", "bar", "area", "scatter") else (q.chart.kind if q.chart else "bar")
+            x = tile.x or (q.chart.x if q.chart else frame.columns[0])
+            y = tile.y or (q.chart.y if q.chart else frame.columns[1])
+            color = tile.color or (q.chart.color if q.chart else None)
+            c = result_chart(frame, kind, x, y, color).properties(width=520, height=220)
+            charts.append((tile.title or q.title, _png(c)))
+        except Exception as err:  # a broken tile is reported in the mail, the rest still goes out
+            errors.append(f"{tile.title or tile.metric or tile.query}: {getattr(err, 'message', str(err))}")
+    parts = ["<html><body style='font-family:Helvetica,Arial,sans-serif;color:#1f2430'>",
+             f"<h1 style='font-size:22px'>{esc(d.title)}: weekly digest</h1>",
+             f"<p style='color:#555'>{esc(str(start))} to {esc(str(end))}. {esc(d.description)}</p>"]
+    if kpis:
+        parts.append("<table style='border-collapse:collapse'><tr>" + "".join(kpis) + "</tr></table>")
+    for item in charts:
+        parts.append(f"<h2 style='font-size:16px;margin-top:24px'>{esc(item[0])}</h2>")
+        parts.append(f"<img alt='{esc(item[0])}' src='{item[1]}' style='max-width:100%'>" if item[1] else item[2])
+    for e in errors:
+        parts.append(f"<p style='color:#b42318'>Could not compute {esc(e)}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def smtp_settings(secrets_path: Path, extra: dict) -> dict | None:
+    """[smtp] from the secrets file (or portal.toml): host, port, from, to, optional user/password/starttls."""
+    data = {}
+    if secrets_path.exists():
+        data = tomllib.loads(secrets_path.read_text(encoding="utf-8")).get("smtp", {})
+    return data or extra.get("smtp") or None
+
+
+def send_digest(html_body: str, subject: str, cfg: dict) -> None:
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = cfg["from"]
+    to = cfg["to"] if isinstance(cfg["to"], list) else [cfg["to"]]
+    msg["To"] = ", ".join(to)
+    msg.set_content("This digest is HTML; open it in a mail client that shows HTML.")
+    msg.add_alternative(html_body, subtype="html")
+    with smtplib.SMTP(cfg.get("host", "localhost"), int(cfg.get("port", 25)), timeout=30) as s:
+        if cfg.get("starttls"):
+            s.starttls()
+        if cfg.get("user"):
+            s.login(cfg["user"], cfg.get("password", ""))
+        s.send_message(msg)
