@@ -69,21 +69,23 @@ def _ensure_router() -> None:
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        from urllib.parse import urlparse
+        from urllib.parse import parse_qsl, urlparse
 
-        st.session_state["_pending_path"] = urlparse(st.context.url or "").path.strip("/")
+        url = urlparse(st.context.url or "")
+        st.session_state["_pending_path"] = (url.path.strip("/"), dict(parse_qsl(url.query)) or st.query_params.to_dict())
         st.rerun()
 
 
 def follow_pending_path(pages: dict) -> None:
     """After the legacy-mode rerun above, go to the page the deep link asked for."""
     wanted = st.session_state.pop("_pending_path", None)
-    if not wanted:
+    if not wanted or not wanted[0]:
         return
+    path, query = wanted
     for section in pages.values():
         for page in section:
-            if page.url_path == wanted.split("/")[-1]:
-                st.switch_page(page)
+            if page.url_path == path.split("/")[-1]:
+                st.switch_page(page, query_params=query or None)
 
 
 _ensure_router()

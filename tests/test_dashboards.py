@@ -1,0 +1,194 @@
+"""Metrics, dashboards, the digest (HTML + SMTP) and the team pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, wait_for_app
+from streamlit.testing.v1 import AppTest
+
+from portal.config import load_settings
+from portal.dashboards import DashboardError, DashboardStore, Tile, parse_dashboard, query_params_for, render_dashboard
+from portal.digest import build_digest
+from portal.identity import make_user
+from portal.metrics import Kpi, MetricError, daily, kpi, load_metrics, value
+from portal.saved_queries import QueryStore, SaveConflict
+
+METRICS = load_metrics(ROOT / "metrics.toml")
+START, END = date(2026, 9, 1), date(2026, 9, 28)
+
+
+def test_every_metric_runs_and_ratio_matches_its_parts(warehouse):
+    s = warehouse.session()
+    for name in METRICS.metrics:
+        k = kpi(s, METRICS, name, START, END)
+        assert k.current is not None and k.current >= 0, name
+    rev = value(daily(s, METRICS, "revenue", START, END), METRICS["revenue"])
+    orders = value(daily(s, METRICS, "orders", START, END), METRICS["orders"])
+    aov = kpi(s, METRICS, "average_order_value", START, END).current
+    assert aov == pytest.approx(rev / orders)
+    direct = s.run("SELECT sum(revenue) FROM analytics.orders WHERE order_date BETWEEN $a AND $b", {"a": START, "b": END}).frame.iloc[0, 0]
+    assert rev == pytest.approx(direct)
+
+
+def test_two_tiles_with_the_same_metric_and_filters_agree(warehouse):
+    a = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
+    b = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
+    assert a.current == b.current and a.previous == b.previous
+    g = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "google_brand"})
+    assert a.current > g.current  # cheap clicks, expensive customers
+
+
+def test_filters_are_bound_not_pasted(warehouse):
+    k = kpi(warehouse.session(), METRICS, "revenue", START, END, {"platform": "x' OR 1=1 --"})
+    assert k.current == 0
+    assert query_params_for(["start", "platform"], START, END, {"platform": "iOS", "campaign": "x"}) == \
+        {"start": START, "platform": "iOS"}
+
+
+def test_kpi_direction_colour():
+    import pandas as pd
+
+    up_bad = Kpi(METRICS["cac"], 12.0, 10.0, pd.DataFrame())
+    assert up_bad.change == pytest.approx(0.2) and up_bad.good is False
+    up_good = Kpi(METRICS["revenue"], 12.0, 10.0, pd.DataFrame())
+    assert up_good.good is True
+    assert Kpi(METRICS["revenue"], 1.0, 0.0, pd.DataFrame()).change is None
+
+
+def test_malformed_metric_and_dashboard_files_name_file_and_field(tmp_path):
+    bad = tmp_path / "metrics.toml"
+    bad.write_text('[metrics.x]\nunit = "euros"\nsql = "SELECT 1"\n')
+    with pytest.raises(MetricError, match=r"metrics.toml, metric 'x': unit must be"):
+        load_metrics(bad)
+    bad.write_text('[metrics.r]\ntype = "ratio"\nnumerator = "a"\ndenominator = "b"\n')
+    with pytest.raises(MetricError, match="'a' is not a sum metric"):
+        load_metrics(bad)
+    with pytest.raises(DashboardError, match=r"dashboards/t.toml: rows\[1\].tiles\[2\]: field 'type'"):
+        parse_dashboard('title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenue"}, {type="pie", metric="revenue"}]\n', "t", METRICS)
+    with pytest.raises(DashboardError, match="field 'metric': unknown metric 'revenu'"):
+        parse_dashboard('title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenu"}]\n', "t", METRICS)
+    with pytest.raises(DashboardError, match="missing field 'rows'"):
+        parse_dashboard('title = "T"\n', "t")
+    with pytest.raises(DashboardError, match="not valid TOML"):
+        parse_dashboard('title = \n', "t")
+
+
+def test_shipped_dashboards_parse_and_round_trip():
+    ids = {q.id for q in QueryStore(ROOT / "queries", ROOT / "state").load_all()[0]}
+    store = DashboardStore(ROOT / "dashboards")
+    assert set(store.teams()) == {"executive", "marketing", "growth", "checkout", "support"}
+    for team in store.teams():
+        d = store.load(team, METRICS, ids)
+        assert d.tiles and parse_dashboard(render_dashboard(d), team, METRICS, ids).rows == d.rows
+    assert len(store.load("executive").tiles) == 8
+
+
+def test_dashboard_save_is_atomic_and_conflict_safe(tmp_path):
+    shutil.copytree(ROOT / "dashboards", tmp_path / "d")
+    store = DashboardStore(tmp_path / "d")
+    dana, alex = make_user("dana", load_settings()), make_user("alex", load_settings())
+    d = store.load("marketing")
+    edited = replace(d, rows=(*d.rows, (Tile("kpi", metric="revenue"),)))
+    with pytest.raises(PermissionError):
+        store.save(edited, alex, d.version)
+    saved = store.save(edited, dana, d.version)
+    assert len(saved.tiles) == len(d.tiles) + 1
+    with pytest.raises(SaveConflict):
+        store.save(replace(d, title="Other"), dana, d.version)  # based on the old version
+    assert store.load("marketing").title == "Marketing"
+
+
+def test_digest_is_self_contained(warehouse):
+    d = DashboardStore(ROOT / "dashboards").load("executive")
+    html = build_digest(warehouse.session(), d, METRICS, QueryStore(ROOT / "queries", ROOT / "state"), date(2026, 11, 9), END)
+    assert html.count("data:image/png;base64,") >= 3
+    assert not re.search(r"""(src|href)\s*=\s*['"]?https?://""", html)
+    assert "Revenue" in html or "revenue" in html
+    assert "Could not compute" not in html
+
+
+def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path):
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    from conftest import free_port
+
+    port = free_port()
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@example.test"\nto = ["exec@example.test"]\n')
+        out = tmp_path / "digest.html"
+        r = subprocess.run([sys.executable, "-m", "portal", "digest", "--team", "executive", "--db", str(demo_db), "--out",
+                            str(out), "--send", "--secrets", str(secrets)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        deadline = time.time() + 10
+        while not received and time.time() < deadline:
+            time.sleep(0.1)
+    finally:
+        ctl.stop()
+    assert received and received[0].rcpt_tos == ["exec@example.test"]
+    body = received[0].content.decode("utf-8", "replace")
+    assert "weekly digest" in body and "text/html" in body
+    assert out.read_text().count("data:image/png") >= 3
+    r = subprocess.run([sys.executable, "-m", "portal", "digest", "--team", "nope", "--db", str(demo_db)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "No dashboard for team 'nope'" in r.stderr
+
+
+def test_team_page_renders_kpis_and_isolates_a_failing_tile(portal_env):
+    qdir = Path(portal_env["PORTAL_QUERIES_DIR"])
+    (qdir / "executive" / "weekly_active_users.sql").write_text("-- title: Weekly active users\nSELECT nope FROM analytics.users\n")
+    assert (Path(portal_env["PORTAL_DASHBOARDS_DIR"]) / "executive.toml").exists()
+    script = """
+import streamlit as st
+from ui.dashboard_view import render_dashboard_page
+render_dashboard_page("executive")
+"""
+    at = AppTest.from_string(script, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["Revenue", "Orders", "New customers", "CAC"]
+    assert any("Weekly active users" in e.value and "nope" in e.value for e in at.error)
+    assert len(at.get("vega_lite_chart")) >= 2  # the other charts still render
+
+
+def test_metrics_page_lists_owners_and_users(portal_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/metrics.py")
+    at.run()
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**cac**") and "owner dana" in t and "down is good" in t for t in texts)
+    assert any("Executive (executive)" in c.value and "Marketing (marketing)" in c.value for c in at.caption)
+
+
+@pytest.mark.browser
+def test_dashboard_renders_and_its_url_reproduces_the_filters(app_server, page):
+    page.goto(app_server + "/team-checkout?platform=iOS")
+    wait_for_app(page, 60_000)
+    page.wait_for_selector("text=Checkout conversion by week", timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('input[aria-label=\"Platform\"]')).some(i => i.value === 'iOS')",
+        timeout=30_000)
+    wait_for_app(page, 60_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 3
+    assert page.locator('[data-testid="stException"]').count() == 0
