@@ -1,0 +1,83 @@
+"""Benchmark: the 8-tile executive dashboard on the default warehouse, cold and warm.
+
+Cold = a full page run after clearing the tile caches; warm = a rerun on cached tiles (what a user
+gets when they come back or change nothing). Peer, same run: computing the same eight tiles with the
+portal functions alone (no Streamlit). Run: python bench/bench_dashboards.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from portal.config import load_settings  # noqa: E402
+from portal.dashboards import DashboardStore, default_range, query_params_for  # noqa: E402
+from portal.engine import Warehouse  # noqa: E402
+from portal.metrics import kpi, load_metrics  # noqa: E402
+from portal.params import find_params  # noqa: E402
+from portal.saved_queries import QueryStore, run_saved  # noqa: E402
+
+SCRIPT = "from ui.dashboard_view import render_dashboard_page\nrender_dashboard_page('executive')\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    s = load_settings()
+    metrics = load_metrics(ROOT / "metrics.toml")
+    d = DashboardStore(ROOT / "dashboards").load("executive")
+    store = QueryStore(ROOT / "queries", s.state_dir)
+    start, end = default_range(date(2026, 11, 15))
+    wh = Warehouse(s.public_warehouse_path, s.limits)
+    sess = wh.session()
+
+    def tiles_only():
+        for t in d.tiles:
+            if t.metric:
+                kpi(sess, metrics, t.metric, start, end, {})
+            else:
+                q = store.get(t.query)
+                run_saved(sess, q, query_params_for(find_params(q.sql), start, end, {}), max_rows=5000)
+
+    peer = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        tiles_only()
+        peer.append(time.perf_counter() - t0)
+    wh.close()
+    cold, warm = [], []
+    at = AppTest.from_string(SCRIPT, default_timeout=120)
+    at.run()  # imports, connection
+    from ui.dashboard_view import _kpi, _query
+
+    for _ in range(args.runs):
+        _kpi.clear()
+        _query.clear()
+        t0 = time.perf_counter()
+        at.run()
+        cold.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - t0)
+    assert not at.exception, at.exception
+    p, c, w = (statistics.median(x) for x in (peer, cold, warm))
+    print(f"8 tiles, executive dashboard, {args.runs} runs")
+    print(f"| peer: tile queries alone | {p * 1000:.0f} ms | 1.00x |")
+    print(f"| page run, cold caches | {c * 1000:.0f} ms | {c / p:.2f}x |")
+    print(f"| page rerun, warm caches | {w * 1000:.0f} ms | {w / p:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
