@@ -4,8 +4,37 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.saved_queries import check_all, impact
-from ui.state import catalog, engine_session, plain, query_store
+from portal.dashboards import DashboardStore
+from portal.metrics import load_metrics, metrics_path
+from portal.saved_queries import Lineage, check_all, impact, lineage
+from ui.state import catalog, engine_session, plain, query_store, settings
+
+
+def dashboard_lineage(results, catalog) -> dict[str, Lineage]:
+    """What each team dashboard reads: its saved queries' lineage plus its metrics' SQL."""
+    s = settings()
+    metrics = load_metrics(metrics_path(s))
+    by_id = {r.id: r.lineage for r in results}
+    out = {}
+    store = DashboardStore(s.dashboards_dir)
+    for team in store.teams():
+        try:
+            d = store.load(team)
+        except ValueError:
+            continue
+        tables, columns = set(), set()
+        for t in d.tiles:
+            parts = [by_id.get(t.query, Lineage())] if t.query else []
+            if t.metric:
+                m = metrics.metrics.get(t.metric)
+                names = [m.numerator, m.denominator] if m and m.type == "ratio" else [t.metric]
+                parts += [lineage(metrics.metrics[n].sql, catalog) for n in names if n in metrics.metrics]
+            for lin in parts:
+                tables |= lin.tables
+                columns |= lin.columns
+        out[f"dashboard:{team}"] = Lineage(frozenset(tables), frozenset(columns))
+    return out
+
 
 st.title("Breakage check")
 st.caption("Every saved query compiled against the current warehouse without running it. "
@@ -36,10 +65,11 @@ table = a.selectbox("Table", tables, index=tables.index("analytics.orders") if "
                     key="chk_table")
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
-users = impact(results, table, column)
-st.write(f"**{len(users)}** saved queries use {table}{'.' + column if column else ''}:")
-st.dataframe([{"query": r.id, "title": r.title, "status": "broken" if not r.ok else "ok"} for r in results if r.id in users],
-             hide_index=True, key="chk_users")
+users = impact(results, table, column, extra_users=dashboard_lineage(results, cat))
+st.write(f"**{len(users)}** saved queries and dashboards use {table}{'.' + column if column else ''}:")
+titles = {r.id: (r.title, "broken" if not r.ok else "ok") for r in results}
+st.dataframe([{"query": u, "title": titles.get(u, (u.removeprefix("dashboard:").capitalize() + " dashboard", ""))[0],
+               "status": titles.get(u, ("", "dashboard"))[1]} for u in users], hide_index=True, key="chk_users")
 with st.expander("Lineage of every saved query"):
     st.dataframe([{"query": r.id, "tables": ", ".join(sorted(r.lineage.tables)),
                    "columns": ", ".join(sorted(r.lineage.columns))} for r in results], hide_index=True, key="chk_lineage")

@@ -68,7 +68,8 @@ def test_breakage_page_lists_broken_queries_and_impact(portal_env):
     assert any("resolution_hours" in c.value for c in at.code)
     at.selectbox(key="chk_table").set_value("analytics.campaign_daily").run()
     users = [d.value for d in at.dataframe if "query" in d.value.columns and "status" in d.value.columns][0]
-    assert set(users["query"]) == {"marketing/cac_by_campaign", "marketing/click_to_purchase_by_campaign"}
+    assert set(users["query"]) == {"marketing/cac_by_campaign", "marketing/click_to_purchase_by_campaign",
+                                   "dashboard:marketing", "dashboard:executive"}  # executive shows CAC
 
 
 def test_save_from_the_workbench_then_conflict(portal_env):
