@@ -105,7 +105,7 @@ def main() -> None:
         by_level[int(lvl)] = by_level.get(int(lvl), 0) + int(n)
     ch_counts = {k: sum(n for lvl, n in by_level.items() if lvl >= k) for k in range(1, len(STEPS) + 1)}
     rconds = ", ".join(f"wk = cohort + {7 * k}" for k in range(13))
-    ch_ret = (f"SELECT cohort, " + ", ".join(f"sum(r[{k + 1}])" for k in range(13))
+    ch_ret = ("SELECT cohort, " + ", ".join(f"sum(r[{k + 1}])" for k in range(13))
               + f" FROM (SELECT user_id, cohort, retention({rconds}) AS r FROM act GROUP BY user_id, cohort) "
               "GROUP BY cohort ORDER BY cohort")
     chr_t, chr_out = timed(lambda: ch.query(ch_ret, "CSV").bytes().decode(), args.runs)
