@@ -8,7 +8,7 @@ import streamlit as st
 
 from portal.completions import completions
 from portal.errors import QueryError
-from portal.formatting import format_sql
+from portal.formatting import format_sql, insert_at
 from portal.guard import estimate, judge
 from portal.history import History
 from portal.lint import has_errors, lint
@@ -75,7 +75,8 @@ with st.sidebar:
                            icon=":material/warning:")
             st.caption(table.description)
             if st.button("Insert name", key=f"wb_ins_{table.full_name}", icon=":material/add:"):
-                set_sql(S.wb_sql.rstrip() + f" {table.full_name}\n" if S.wb_sql.strip() else f"SELECT *\nFROM {table.full_name}\n")
+                set_sql(insert_at(S.wb_sql, S.get("wb_cursor"), table.full_name) if S.wb_sql.strip()
+                        else f"SELECT *\nFROM {table.full_name}\n")
                 st.rerun()
             st.dataframe(
                 [{"column": c.name, "type": c.type, "description": c.description} for c in table.columns],
@@ -86,9 +87,10 @@ with st.sidebar:
 st.title("SQL workbench")
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    event = sql_editor(S.wb_sql, completions(cat), key=f"wb_editor_{S.wb_editor_rev}")
+    event = sql_editor(S.wb_sql, completions(cat), key=f"wb_editor_{S.wb_editor_rev}", annotations=S.get("wb_marks"))
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
+        S.wb_cursor = event.get("cursor") or S.get("wb_cursor")
     b1, b2, b3, b4 = st.columns(4)
     run_clicked = b1.button("Run", type="primary", icon=":material/play_arrow:", key="wb_run",
                             help="Runs the selection, or every statement (Ctrl/Cmd+Enter in the editor).")
@@ -128,6 +130,8 @@ if run_clicked or submitted or lint_clicked:
     findings = lint(sql_to_run, cat, engine_session(), cfg.lint) if len(split_statements(sql_to_run)) == 1 else [
         f for stmt in split_statements(sql_to_run) for f in lint(stmt, cat, engine_session(), cfg.lint)]
     S.wb_findings = findings
+    S.wb_marks = [{"row": f.line - 1, "column": f.col - 1, "type": f.severity, "text": f"{f.code} {f.message}"}
+                  for f in findings if len(split_statements(sql_to_run)) == 1]
 with right:
     st.subheader("Lint")
     shown = S.get("wb_findings")
@@ -209,6 +213,9 @@ if S.get("wb_queue"):
     else:
         history.record(user.name, stmt, job.result.elapsed_s, job.result.row_count, "ok")
     S.wb_results.append((stmt, stmt_params, job.result, job.error))
+    if job.error is not None and job.error.line and stmt.strip() == S.wb_sql.strip():
+        S.wb_marks = [*(S.get("wb_marks") or []), {"row": job.error.line - 1, "column": (job.error.col or 1) - 1,
+                                                    "type": "error", "text": job.error.message}]
     if S.wb_queue:
         st.rerun()
 

@@ -10,3 +10,14 @@ import sqlparse
 def format_sql(sql: str) -> str:
     return sqlparse.format(sql, reindent=True, indent_width=4, use_space_around_operators=True,
                            strip_whitespace=True).strip() + "\n"
+
+
+def insert_at(sql: str, cursor: dict | None, text: str) -> str:
+    """Insert `text` at the editor cursor ({row, column}, 0-based); at the end when unknown."""
+    if not cursor or "row" not in cursor:
+        return sql.rstrip() + f" {text}\n"
+    lines = sql.split("\n")
+    row = min(max(int(cursor["row"]), 0), len(lines) - 1)
+    col = min(max(int(cursor.get("column", 0)), 0), len(lines[row]))
+    lines[row] = lines[row][:col] + text + lines[row][col:]
+    return "\n".join(lines)

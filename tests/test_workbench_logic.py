@@ -134,3 +134,12 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
     assert job.wait(10)
     assert job.error is not None and job.error.kind == "cancelled"
     w.close()
+
+
+def test_schema_click_inserts_at_the_cursor():
+    from portal.formatting import insert_at
+
+    assert insert_at("SELECT *\nFROM ", {"row": 1, "column": 5}, "analytics.users") == "SELECT *\nFROM analytics.users"
+    assert insert_at("SELECT  FROM t", {"row": 0, "column": 7}, "a") == "SELECT a FROM t"
+    assert insert_at("SELECT 1", None, "x") == "SELECT 1 x\n"
+    assert insert_at("a", {"row": 9, "column": 99}, "b") == "ab"  # out-of-range cursor is clamped

@@ -111,3 +111,27 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.page_errors == []
+
+
+@pytest.mark.browser
+def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
+    page.goto(app_server + "/workbench")
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title*="code_editor"]')
+    editor = frame.locator(".ace_editor")
+    editor.wait_for(timeout=30_000)
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    for i, line in enumerate(["SELECT user_id", "FROM analytics.users", "WHERE country = NULL"]):
+        if i:
+            page.keyboard.press("Escape")  # close the completion popup, or Enter would accept it
+            page.keyboard.press("Enter")
+        page.keyboard.type(line)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("text=L005", timeout=30_000)
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=30_000)
+    assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == "3"
