@@ -192,3 +192,28 @@ def test_dashboard_renders_and_its_url_reproduces_the_filters(app_server, page):
     wait_for_app(page, 60_000)
     assert page.locator('[data-testid="stMetric"]').count() == 3
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_data_team_edits_a_dashboard_others_cannot(portal_env):
+    path = Path(portal_env["PORTAL_DASHBOARDS_DIR"]) / "support.toml"
+    before = DashboardStore(path.parent).load("support")
+    script = """
+import streamlit as st
+st.session_state.setdefault("app_user", USER)
+from ui.dashboard_view import render_dashboard_page
+render_dashboard_page("support")
+"""
+    analyst = AppTest.from_string(script.replace("USER", "'alex'"), default_timeout=120)
+    analyst.run()
+    assert not analyst.exception and not [b for b in analyst.button if b.key and "dash_edit" in b.key]
+    at = AppTest.from_string(script.replace("USER", "'dana'"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    at.button(key="dash_edit_support_rm").click().run()  # removes the first tile
+    at.selectbox(key="dash_edit_support_metric").set_value("tickets_fast").run()
+    at.button(key="dash_edit_support_add").click().run()
+    at.button(key="dash_edit_support_save").click().run()
+    assert not at.exception, at.exception
+    after = DashboardStore(path.parent).load("support")
+    assert len(after.tiles) == len(before.tiles)
+    assert after.tiles[0] == before.tiles[1] and after.rows[0][-1].metric == "tickets_fast"
