@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, settings
 
-st.set_page_config(page_title="Analytics Portal", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="Analytics Portal", page_icon=str(Path(__file__).parent / "ui" / "static" / "icon.png"), layout="wide")
 
 HERE = Path(__file__).parent
 SECTIONS = {

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from portal.completions import completions
+from portal.completions import schema_payload
 from portal.errors import QueryError
 from portal.formatting import format_sql, insert_at
 from portal.guard import estimate, judge
@@ -87,7 +87,7 @@ with st.sidebar:
 st.title("SQL workbench")
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    event = sql_editor(S.wb_sql, completions(cat), key=f"wb_editor_{S.wb_editor_rev}", annotations=S.get("wb_marks"))
+    event = sql_editor(S.wb_sql, schema_payload(cat), S.wb_editor_rev, key="wb_editor", annotations=S.get("wb_marks"))
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
         S.wb_cursor = event.get("cursor") or S.get("wb_cursor")

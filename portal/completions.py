@@ -1,4 +1,5 @@
-"""Editor completions from the catalog: keywords, schemas, tables (qualified and bare) and columns."""
+"""What the SQL editor completes: keywords, schemas, tables and columns (the browser narrows to an
+alias's columns itself, see ui/components/sql_editor)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,10 @@ KEYWORDS = ("SELECT", "FROM", "WHERE", "GROUP BY", "ORDER BY", "HAVING", "LIMIT"
             "FILTER", "QUALIFY", "OVER", "PARTITION BY", "UNION ALL", "DESCRIBE", "SUMMARIZE", "PIVOT")
 
 
-def completions(catalog) -> list[dict]:
-    """Entries in the shape the Ace editor component expects (caption, value, meta, score)."""
-    out = [{"caption": k, "value": k, "meta": "keyword", "name": k, "score": 100} for k in KEYWORDS]
-    for schema in catalog.schemas:
-        out.append({"caption": schema, "value": schema, "meta": "schema", "name": schema, "score": 400})
-    seen_cols: set[tuple[str, str]] = set()
-    for t in catalog.tables:
-        score = 500 if t.schema == "analytics" else 300
-        out.append({"caption": t.full_name, "value": t.full_name, "meta": f"table · {t.row_count:,} rows", "name": t.full_name, "score": score})
-        for c in t.columns:
-            key = (c.name, c.type)
-            if key in seen_cols:
-                continue
-            seen_cols.add(key)
-            out.append({"caption": c.name, "value": c.name, "meta": f"{c.type} · {t.name}", "name": c.name, "score": 200})
-    return out
+def schema_payload(catalog) -> dict:
+    """What the editor needs for completion: every table with its columns and types, and keywords."""
+    return {
+        "keywords": list(KEYWORDS),
+        "tables": [{"schema": t.schema, "name": t.name.lower(), "full": t.full_name.lower(), "rows": t.row_count,
+                    "columns": [[c.name, c.type] for c in t.columns]} for t in catalog.tables],
+    }

@@ -172,6 +172,11 @@ def page(browser):
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.page_errors = errors
+    external: list[str] = []  # the portal must work offline: nothing may be fetched from elsewhere
+    pg.on("request", lambda r: external.append(r.url)
+          if r.url.startswith(("http:", "https:", "ws:", "wss:")) and "//127.0.0.1" not in r.url
+          and "//localhost" not in r.url else None)
+    pg.external_requests = external
     yield pg
     ctx.close()
 

@@ -68,6 +68,11 @@ def test_home_in_a_real_browser(app_server, page):
     assert "analytics.users" in cells
     assert "Data through" in body and "2026-11-15" in body
     assert page.page_errors == []
+    for path in ("/workbench", "/funnels", "/team-executive"):
+        page.goto(app_server + path)
+        wait_for_app(page, 60_000)
+        page.wait_for_timeout(1500)
+    assert page.external_requests == []  # fonts, icons, scripts: all served locally
 
 
 def test_first_start_builds_the_demo_warehouse(tmp_path, monkeypatch):

@@ -99,8 +99,10 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
     page.goto(app_server + "/library?q=support/conversion_by_resolution_speed&p_window_days=3")
     wait_for_app(page)
     page.wait_for_selector("text=Conversion after a support ticket", timeout=30_000)
-    field = page.get_by_label("$window_days")
-    assert float(field.input_value()) == 3
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('input[aria-label=\"$window_days\"]')).some(i => parseFloat(i.value) === 3)",
+        timeout=30_000)
+    wait_for_app(page)
     page.get_by_role("button", name="Run").click()
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -109,7 +111,7 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
 
     page.goto(app_server + "/workbench" + share_sql("SELECT 'shared by a link' AS hello"))
     wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame = page.frame_locator('iframe[title*="sql_editor"]')
     frame.locator(".ace_editor").wait_for(timeout=30_000)
     page.wait_for_function("() => true")
     assert "shared by a link" in frame.locator(".ace_content").inner_text()

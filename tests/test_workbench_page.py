@@ -87,20 +87,27 @@ def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
 def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     page.goto(app_server + "/workbench")
     wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame = page.frame_locator('iframe[title*="sql_editor"]')
     editor = frame.locator(".ace_editor")
     editor.wait_for(timeout=30_000)
     assert frame.locator(".ace_gutter-cell").count() >= 1  # line numbers
     editor.click()
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
-    page.keyboard.type("SELECT browser, count(*) AS n FROM analytics.users GROUP BY 1 ORDER BY 2 DESC")
+    page.keyboard.type("SELECT browser, count(*) AS n FROM analytics.users u GROUP BY 1 ORDER BY 2 DESC")
     frame.locator(".ace_keyword").first.wait_for(timeout=5000)  # syntax highlighting
     page.keyboard.press("Enter")
     page.keyboard.type("-- plat")
     frame.locator(".ace_autocomplete").wait_for(timeout=10_000)
     popup = frame.locator(".ace_autocomplete").inner_text().replace("\n", "")  # matched part is split into spans
     assert "platform" in popup and "VARCHAR" in popup
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.keyboard.type("-- u.sig")  # alias-aware: only columns of the table aliased u
+    popup = frame.locator(".ace_autocomplete")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text().replace("\n", "")
+    assert "signup_date" in text and "u → analytics.users" in text and "order_id" not in text
     page.keyboard.press("Escape")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=Result 1", timeout=30_000)
@@ -117,7 +124,7 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
 def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
     page.goto(app_server + "/workbench")
     wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame = page.frame_locator('iframe[title*="sql_editor"]')
     editor = frame.locator(".ace_editor")
     editor.wait_for(timeout=30_000)
     editor.click()
@@ -132,6 +139,6 @@ def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=L005", timeout=30_000)
     wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="code_editor"]')
+    frame = page.frame_locator('iframe[title*="sql_editor"]')
     frame.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=30_000)
     assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == "3"
