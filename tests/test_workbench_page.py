@@ -96,14 +96,17 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     page.keyboard.press("Delete")
     page.keyboard.type("SELECT browser, count(*) AS n FROM analytics.users u GROUP BY 1 ORDER BY 2 DESC")
     frame.locator(".ace_keyword").first.wait_for(timeout=5000)  # syntax highlighting
+    page.keyboard.press("Escape")  # close any live completion, or Enter would accept it
     page.keyboard.press("Enter")
     page.keyboard.type("-- plat")
+    page.keyboard.press("Control+Space")
     frame.locator(".ace_autocomplete").wait_for(timeout=10_000)
     popup = frame.locator(".ace_autocomplete").inner_text().replace("\n", "")  # matched part is split into spans
     assert "platform" in popup and "VARCHAR" in popup
     page.keyboard.press("Escape")
     page.keyboard.press("Enter")
     page.keyboard.type("-- u.sig")  # alias-aware: only columns of the table aliased u
+    page.keyboard.press("Control+Space")  # open the completion list explicitly (live popups race the typing)
     popup = frame.locator(".ace_autocomplete")
     popup.wait_for(timeout=10_000)
     text = popup.inner_text().replace("\n", "")

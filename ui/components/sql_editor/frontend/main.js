@@ -13,6 +13,8 @@ let schema = { tables: [], keywords: [] };
 let rev = null;
 let counter = 0;
 let markers = [];
+let lastNotes = null;
+let lastHeight = null;
 
 function emit(type) {
   post("streamlit:setComponentValue", { dataType: "json", value: {
@@ -81,14 +83,21 @@ function render(args) {
     editor.setValue(args.code || "", 1);
   }
   const notes = args.annotations || [];
-  editor.session.setAnnotations(notes);
-  markers.forEach(id => editor.session.removeMarker(id));
-  const Range = ace.require("ace/range").Range;
-  markers = notes.map(a => editor.session.addMarker(new Range(a.row, a.column, a.row, a.column + 1), "ace_" + a.type + "-marker", "text"));
+  const noteKey = JSON.stringify(notes);
+  if (noteKey !== lastNotes) {  // touch the session only when something changed (keeps popups open)
+    lastNotes = noteKey;
+    editor.session.setAnnotations(notes);
+    markers.forEach(id => editor.session.removeMarker(id));
+    const Range = ace.require("ace/range").Range;
+    markers = notes.map(a => editor.session.addMarker(new Range(a.row, a.column, a.row, a.column + 1), "ace_" + a.type + "-marker", "text"));
+  }
   const height = args.height || 300;
-  document.getElementById("editor").style.height = height + "px";
-  editor.resize();
-  post("streamlit:setFrameHeight", { height: height + 4 });
+  if (height !== lastHeight) {
+    lastHeight = height;
+    document.getElementById("editor").style.height = height + "px";
+    editor.resize();
+    post("streamlit:setFrameHeight", { height: height + 4 });
+  }
 }
 
 window.addEventListener("message", (event) => {
