@@ -68,8 +68,12 @@ with st.sidebar:
     st.subheader("Schema")
     needle = st.text_input("Search tables and columns", key="wb_schema_search", placeholder="e.g. campaign")
     for table in cat.search(needle):
-        label = f"{table.full_name} · {table.row_count:,}"
-        with st.expander(label, expanded=bool(needle) and len(cat.search(needle)) <= 3):
+        label = f"{table.full_name} · {table.row_count:,}" + (" · raw dump" if table.is_raw else "")
+        exp = st.expander(label, expanded=bool(needle) and len(cat.search(needle)) <= 3, key=f"wb_exp_{table.full_name}",
+                          on_change="rerun")
+        if not exp.open:  # columns are drawn only for open tables: every rerun stays light
+            continue
+        with exp:
             if table.is_raw:
                 st.warning(f"Unstable production dump. Use **{table.replacement or 'an analytics table'}** instead.",
                            icon=":material/warning:")
@@ -278,15 +282,17 @@ with st.expander("Share", icon=":material/share:"):
     st.code("/workbench" + suffix, language=None)
 
 # ---------------------------------------------------------------- history
-with st.expander("History", icon=":material/history:"):
-    q = st.text_input("Search your history", key="wb_hist_search")
-    for entry in history.recent(user.name, q, limit=30):
-        h1, h2 = st.columns([5, 1])
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.ran_at))
-        detail = f"{entry.row_count:,} rows" if entry.row_count is not None else (entry.error or "")[:80]
-        dur = f" · {entry.seconds * 1000:.0f} ms" if entry.seconds else ""
-        h1.markdown(f"`{when}` **{entry.status}**{dur} · {detail}")
-        h1.code(entry.sql.strip()[:300], language="sql")
-        if h2.button("Restore", key=f"wb_restore_{entry.id}"):
-            set_sql(entry.sql)
-            st.rerun()
+history_box = st.expander("History", icon=":material/history:", key="wb_history_open", on_change="rerun")
+if history_box.open:  # drawn only when open, so every Run stays light
+    with history_box:
+        q = st.text_input("Search your history", key="wb_hist_search")
+        for entry in history.recent(user.name, q, limit=30):
+            h1, h2 = st.columns([5, 1])
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.ran_at))
+            detail = f"{entry.row_count:,} rows" if entry.row_count is not None else (entry.error or "")[:80]
+            dur = f" · {entry.seconds * 1000:.0f} ms" if entry.seconds else ""
+            h1.markdown(f"`{when}` **{entry.status}**{dur} · {detail}")
+            h1.code(entry.sql.strip()[:300], language="sql")
+            if h2.button("Restore", key=f"wb_restore_{entry.id}"):
+                set_sql(entry.sql)
+                st.rerun()

@@ -70,6 +70,7 @@ def test_history_restores_a_query(portal_env):
     at = workbench("SELECT 42 AS answer")
     at.button(key="wb_run").click().run()
     at.session_state["wb_sql"] = "SELECT 1"
+    at.session_state["wb_history_open"] = True
     at.run()
     restore = [b for b in at.button if b.key and b.key.startswith("wb_restore_")]
     assert restore
@@ -79,6 +80,11 @@ def test_history_restores_a_query(portal_env):
 
 def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
     at = workbench("SELECT 1")
+    labels = [e.label for e in at.sidebar.expander]
+    assert "raw.orders · " in " ".join(labels) and any(lbl.startswith("raw.orders") and "raw dump" in lbl for lbl in labels)
+    assert not at.sidebar.warning  # columns and details render only for open tables
+    at.session_state["wb_exp_raw.orders"] = True
+    at.run()
     warnings = [w.value for w in at.sidebar.warning]
     assert any("analytics.orders" in w for w in warnings)
 
