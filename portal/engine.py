@@ -114,6 +114,19 @@ class Session:
     def run(self, sql: str, params: dict | None = None, max_rows: int | None = None,
             timeout_s: float | None = None) -> QueryResult:
         """Run one read-only statement with the row, cell and time limits applied."""
+        stmt, rel, table, truncated, elapsed, max_rows = self._execute(sql, params, max_rows, timeout_s, cut_cells=True)
+        frame = table.to_pandas(types_mapper=None)
+        frame.columns = rel.columns
+        return QueryResult(sql, list(rel.columns), [str(t) for t in rel.types], frame, truncated,
+                           elapsed, max_rows, stmt.kind)
+
+    def arrow(self, sql: str, params: dict | None = None, max_rows: int | None = None,
+              timeout_s: float | None = None) -> pa.Table:
+        """Same limits as `run`, but the rows stay in Arrow (for the logic package's own large, typed
+        scans, e.g. a funnel's event stream): no pandas copy, no text cutting."""
+        return self._execute(sql, params, max_rows, timeout_s, cut_cells=False)[2]
+
+    def _execute(self, sql, params, max_rows, timeout_s, cut_cells):
         limits = self.warehouse.limits
         max_rows = limits.max_rows if max_rows is None else max_rows
         timeout_s = min(timeout_s or limits.timeout_seconds, limits.timeout_seconds)
@@ -127,7 +140,7 @@ class Session:
             self._expired = False
             try:
                 stmt, rel = self.relation(sql, params)
-                table = self._fetch(rel, max_rows + 1, limits.max_cell_chars)
+                table = self._fetch(rel, max_rows + 1, limits.max_cell_chars if cut_cells else None)
             except duckdb.Error as exc:
                 err = from_duckdb(exc, sql, timeout_s)
                 if isinstance(err, QueryCancelled) and self._expired:
@@ -142,10 +155,7 @@ class Session:
         truncated = table.num_rows > max_rows
         if truncated:
             table = table.slice(0, max_rows)
-        frame = table.to_pandas(types_mapper=None)
-        frame.columns = rel.columns
-        return QueryResult(sql, list(rel.columns), [str(t) for t in rel.types], frame, truncated,
-                           elapsed, max_rows, stmt.kind)
+        return stmt, rel, table, truncated, elapsed, max_rows
 
     def _positioned(self, exc: duckdb.Error, sql: str, params: dict | None) -> duckdb.Error:
         """The relation API drops the error position; binding the same text through `execute`
@@ -163,10 +173,10 @@ class Session:
         self.cursor.interrupt()
 
     @staticmethod
-    def _fetch(rel: duckdb.DuckDBPyRelation, limit: int, max_cell_chars: int) -> pa.Table:
+    def _fetch(rel: duckdb.DuckDBPyRelation, limit: int, max_cell_chars: int | None) -> pa.Table:
         """Fetch at most `limit` rows, cutting long text so one cell can't exhaust memory."""
         names = rel.columns
-        if len(set(names)) == len(names) and any(str(t) == "VARCHAR" for t in rel.types):
+        if max_cell_chars is not None and len(set(names)) == len(names) and any(str(t) == "VARCHAR" for t in rel.types):
             exprs = []
             for name, typ in zip(names, rel.types, strict=True):
                 q = '"' + name.replace('"', '""') + '"'

@@ -8,10 +8,12 @@ dates and the window are always bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
+from portal import funnel_scan
 from portal.sqlfiles import load_sql
 
 EVENTS = ("page_view", "signup", "onboarding_start", "address_step", "onboarding_complete", "product_view",
@@ -116,7 +118,10 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
 
 
 def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
-    """One row per user who did step 1 in the range: segment, t1..tn (NULL when not reached), level."""
+    """One row per user who did step 1 in the range: segment, t1..tn (NULL when not reached), level.
+
+    The same answer as `user_levels` in plain SQL, for reading and for saving as a saved query; the
+    page uses `user_levels`, which is much faster on large event tables."""
     spec.validate()
     events, params = _events_sql(spec)
     n = len(spec.steps)
@@ -132,9 +137,11 @@ def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
             for k in range(2, n + 1))
         times = "".join(f", CASE WHEN t{k} <= {window} THEN t{k} END AS t{k}" for k in range(2, n + 1))
         levels = "".join(f" + CAST(coalesce(t{k} <= {window}, false) AS INTEGER)" for k in range(2, n + 1))
+        completion = "CASE level " + " ".join(f"WHEN {k} THEN t{k}" for k in range(1, n + 1)) + " END"
         sql = load_sql("funnels/sequential")
         for key, value in (("{events}", events), ("{step_ctes}", step_ctes), ("{chain_selects}", chain_selects),
-                           ("{asof_joins}", asof), ("{times}", times), ("{levels}", levels)):
+                           ("{asof_joins}", asof), ("{times}", times), ("{levels}", levels),
+                           ("{completion}", completion)):
             sql = sql.replace(key, value)
         return sql, params
     label = "CASE " + " ".join(f"WHEN is_s{k} THEN {k}" for k in range(1, n + 1)) + " END"
@@ -150,10 +157,108 @@ def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
     return sql, params
 
 
+def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None) -> tuple[str, dict]:
+    """The funnel's events in storage (person, time) order: user, time in µs, the position of the
+    event name in `$names`, one flag per step filter, and the breakdown value on possible first steps
+    (as a position in `$segments` when `segment_values` is given, else as text)."""
+    spec.validate()
+    names = sorted({s.event for s in spec.steps})
+    params: dict = {"names": names, "start": spec.start,
+                    "end_window": spec.end + timedelta(days=1) + timedelta(days=spec.window_days)}
+    cols = ["e.user_id", "epoch_us(e.event_at) AS t", "CAST(list_position($names, e.event_name) AS UTINYINT) AS ev"]
+    for i, s in enumerate(spec.steps, 1):
+        if s.column:
+            cols.append(f"coalesce(CAST(e.{s.column} AS VARCHAR) = $step{i}_value, false) AS f{i}")
+            params[f"step{i}_value"] = s.value
+    if spec.breakdown and not spec.breakdown.startswith("variant:"):
+        value = f"CAST(e.{spec.breakdown} AS VARCHAR)"
+        if segment_values is not None:
+            value = f"CAST(coalesce(list_position($segments, {value}), 0) AS USMALLINT)"
+            params["segments"] = segment_values
+        cols.append(f"CASE WHEN e.event_name = $first THEN {value} END AS segment")
+        params["first"] = spec.steps[0].event
+    # The name filter sits outside the projection on purpose: DuckDB turns a list filter on the scan
+    # into a join, whose parallel output loses the storage order the funnel pass relies on.
+    sql = (f"SELECT * FROM (\n"
+           f"    SELECT {', '.join(cols)}\n"
+           f"    FROM analytics.events AS e\n"
+           f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+           f") WHERE ev > 0")
+    return sql, params
+
+
+def step_bits(spec: FunnelSpec, table) -> tuple[np.ndarray, np.ndarray]:
+    """Which steps each stream row matches, as `lut[ev] | extra`: the lookup table covers steps
+    without a filter; `extra` (empty when no step has a filter) adds filtered steps row by row."""
+    names = sorted({s.event for s in spec.steps})
+    lut = np.zeros(len(names) + 1, dtype=np.uint16)
+    extra = np.zeros(0, dtype=np.uint16)
+    for i, s in enumerate(spec.steps):
+        if not s.column:
+            lut[names.index(s.event) + 1] |= 1 << i
+            continue
+        ev = table.column("ev").to_numpy()
+        if not extra.size:
+            extra = np.zeros(len(ev), dtype=np.uint16)
+        hit = (ev == names.index(s.event) + 1) & table.column(f"f{i + 1}").to_numpy()
+        extra |= np.where(hit, np.uint16(1 << i), np.uint16(0))
+    return lut, extra
+
+
+_VALUES_CACHE: dict[tuple, list[str] | None] = {}
+
+
+def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
+    """Distinct breakdown values, so the stream carries small codes instead of text (None when there
+    are too many to code cheaply). Remembered per warehouse file version: they are metadata."""
+    if not spec.breakdown or spec.breakdown.startswith("variant:"):
+        return None
+    path = getattr(getattr(session, "warehouse", None), "path", None)
+    key = (str(path), path.stat().st_mtime_ns, spec.breakdown, spec.steps[0].event) if path else None
+    if key is None or key not in _VALUES_CACHE:
+        sql = (f"SELECT DISTINCT CAST({spec.breakdown} AS VARCHAR) FROM analytics.events "
+               f"WHERE event_name = $first AND {spec.breakdown} IS NOT NULL LIMIT 257")
+        values = sorted(session.run(sql, {"first": spec.steps[0].event}, max_rows=257).frame.iloc[:, 0])
+        values = values if len(values) <= 256 else None
+        if key is None:
+            return values
+        _VALUES_CACHE[key] = values
+    return _VALUES_CACHE[key]
+
+
 def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
-    """Per-user best chain (segment, t1..tn, level). Uses the engine's row cap as a safety net only."""
-    sql, params = funnel_sql(spec)
-    return session.run(sql, params, max_rows=50_000_000).frame
+    """Per-user best chain (user_id, segment, t1..tn, level): the stream from one scan, the state
+    machine in `portal.funnel_scan`. The engine's row cap is a safety net only."""
+    values = _segment_values(session, spec)
+    sql, params = stream_sql(spec, values)
+    table = session.arrow(sql, params, max_rows=500_000_000)
+    lut, extra = step_bits(spec, table)
+    chains = funnel_scan.run(spec.mode, table.column("user_id").to_numpy(), table.column("t").to_numpy(),
+                             table.column("ev").to_numpy(), lut, extra, len(spec.steps),
+                             int(round(spec.window_days * 86_400_000_000)), _epoch_us(spec.start),
+                             _epoch_us(spec.end + timedelta(days=1)))
+    out: dict = {"user_id": chains.users}
+    if "segment" in table.column_names:
+        picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
+        if values is not None:
+            out["segment"] = pd.Categorical.from_codes(picked.astype(np.int64), ["(none)", *values])
+        else:
+            out["segment"] = np.where(pd.isna(picked), "(none)", picked)
+    elif spec.breakdown:
+        variants = session.run("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e",
+                               {"e": spec.breakdown[8:]}, max_rows=50_000_000).frame
+        out["segment"] = (pd.Series(chains.users).map(variants.set_index("user_id")["variant"])
+                          .fillna("not in experiment").to_numpy())
+    else:
+        out["segment"] = pd.Categorical.from_codes(np.zeros(len(chains.users), dtype=np.int8), ["all users"])
+    for k in range(len(spec.steps)):
+        out[f"t{k + 1}"] = chains.times[k].view("datetime64[us]")
+    out["level"] = chains.level.astype(np.int64)
+    return pd.DataFrame(out, copy=False)
+
+
+def _epoch_us(d: date) -> int:
+    return int((datetime.combine(d, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
 
 
 def step_counts(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:

@@ -8,15 +8,18 @@ import io
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts
+from portal import funnel_scan
+from portal.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
 
 T0 = datetime(2026, 1, 1)
 EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
@@ -96,6 +99,23 @@ def sql_levels(con, spec):
     return {u: lv for u, lv in con.execute(f"SELECT user_id, level FROM ({sql})", params).fetchall()}
 
 
+class ConSession:
+    """The two engine-session methods `user_levels` uses, over a plain test connection."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def arrow(self, sql, params=None, max_rows=None):
+        return self.con.sql(sql, params=params).to_arrow_table()
+
+    def run(self, sql, params=None, max_rows=None):
+        return SimpleNamespace(frame=self.con.execute(sql, params).df())
+
+
+def fast_levels(con, spec):
+    return dict(zip(*[user_levels(ConSession(con), spec)[c].tolist() for c in ("user_id", "level")], strict=True))
+
+
 event_rows = st.lists(
     st.fixed_dictionaries({
         "user_id": st.integers(1, 6),
@@ -120,6 +140,9 @@ def test_sql_matches_reference(con, rows, steps, window_h, mode, filtered):
     load(con, rows)
     expected = reference_levels(rows, spec.steps, spec.start, spec.end, window_h * 3600, mode)
     assert sql_levels(con, spec) == expected
+    assert fast_levels(con, spec) == expected  # rows arrive unsorted here: the stream gets sorted first
+    load(con, sorted(rows, key=lambda r: (r["user_id"], r["event_at"])))
+    assert fast_levels(con, spec) == expected  # storage order: the pass reads it as it comes
 
 
 def test_ties_repeats_and_outside_window(con):
@@ -140,6 +163,7 @@ def test_ties_repeats_and_outside_window(con):
     load(con, rows)
     spec = FunnelSpec(tuple(Step(e) for e in EVENTS[:3]), date(2026, 1, 1), date(2026, 1, 31), 1)
     assert sql_levels(con, spec) == {1: 3, 2: 3, 3: 1}
+    assert fast_levels(con, spec) == {1: 3, 2: 3, 3: 1}
 
 
 def test_breakdown_and_counts(con):
@@ -149,11 +173,54 @@ def test_breakdown_and_counts(con):
     load(con, rows)
     spec = FunnelSpec((Step("page_view"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5), 7, breakdown="platform")
     sql, params = funnel_sql(spec)
-    levels = con.execute(sql, params).df()
-    counts = step_counts(levels, spec)
-    got = {(r.segment, r.step): r.users for r in counts.itertuples()}
-    assert got[("all", 1)] == 3 and got[("all", 2)] == 2
-    assert got[("iOS", 1)] == 2 and got[("iOS", 2)] == 1 and got[("Android", 2)] == 1
+    for levels in (con.execute(sql, params).df(), user_levels(ConSession(con), spec)):
+        counts = step_counts(levels, spec)
+        got = {(r.segment, r.step): r.users for r in counts.itertuples()}
+        assert got[("all", 1)] == 3 and got[("all", 2)] == 2
+        assert got[("iOS", 1)] == 2 and got[("iOS", 2)] == 1 and got[("Android", 2)] == 1
+
+
+def test_fast_path_keeps_the_same_chain_as_the_sql(con):
+    """Beyond levels: same start (so the same breakdown segment) and the same step times, with the
+    tie-break both document (highest level, first to reach it, latest start)."""
+    rows = []
+    for u in range(1, 40):
+        for m in range(0, 60 * 24 * 6, 97 * (u % 5 + 1)):
+            rows.append({"user_id": u, "event_at": T0 + timedelta(days=1, minutes=m + u),
+                         "event_name": EVENTS[(m // 7 + u) % 4], "platform": ["iOS", "Android", "Linux"][(m // 11) % 3],
+                         "page": "/"})
+    load(con, sorted(rows, key=lambda r: (r["user_id"], r["event_at"])))
+    spec = FunnelSpec(tuple(Step(e) for e in EVENTS), date(2026, 1, 1), date(2026, 1, 10), 0.5, breakdown="platform")
+    sql, params = funnel_sql(spec)
+    a = con.execute(sql, params).df().sort_values("user_id").reset_index(drop=True)
+    b = user_levels(ConSession(con), spec).sort_values("user_id").reset_index(drop=True)
+    assert len(a) == 39 and a["level"].tolist() == b["level"].tolist() and a["level"].nunique() > 1
+    assert a["segment"].tolist() == b["segment"].astype(str).tolist()
+    for k in (1, len(EVENTS)):
+        assert a[f"t{k}"].equals(b[f"t{k}"].astype(a[f"t{k}"].dtype))
+
+
+def test_scan_merges_sorted_runs_and_sorts_anything_else():
+    """A parallel scan can return the sorted table as interleaved sorted runs; the result must not
+    depend on it."""
+    rng = np.random.default_rng(3)
+    user = np.sort(rng.integers(0, 500, 20_000))
+    t = np.zeros_like(user)
+    for u in np.unique(user):
+        idx = np.flatnonzero(user == u)
+        t[idx] = np.sort(rng.integers(0, 10**9, len(idx)))
+    ev = rng.integers(1, 4, len(user)).astype(np.uint8)
+    lut = np.array([0, 1, 2, 4], dtype=np.uint16)
+    args = (lut, np.zeros(0, np.uint16), 3, 10**8, 0, 10**9)
+    want = funnel_scan.run("sequential", user, t, ev, *args)
+    half = rng.random(len(user)) < 0.5
+    runs = np.concatenate([np.flatnonzero(half), np.flatnonzero(~half)])  # two sorted runs, interleaved
+    shuffled = rng.permutation(len(user))
+    for perm in (runs, shuffled):
+        got = funnel_scan.run("sequential", user[perm], t[perm], ev[perm], *args)
+        assert got.users.tolist() == want.users.tolist() and got.level.tolist() == want.level.tolist()
+        assert (got.times == want.times).all()
+        assert (t[perm][got.start_rows] == t[want.start_rows]).all()  # start rows index the stream as given
 
 
 def test_bad_definitions_are_refused_in_plain_words():
@@ -176,7 +243,9 @@ def test_filter_values_are_bound(con):
             {"user_id": 1, "event_at": T0 + timedelta(days=1, hours=1), "event_name": "purchase", "platform": "iOS", "page": "/"}]
     load(con, rows)
     spec = FunnelSpec((Step("page_view", "page", "/' OR 1=1 --"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5))
-    assert sql_levels(con, spec) == {}
+    assert sql_levels(con, spec) == {} and fast_levels(con, spec) == {}
+    spec = FunnelSpec((Step("page_view", "page", "/"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5))
+    assert sql_levels(con, spec) == {1: 2} and fast_levels(con, spec) == {1: 2}
 
 
 def test_cli_prints_segment_step_users(demo_db):

@@ -1,5 +1,6 @@
 -- Deduplicated events keyed by person: a visitor keeps one id before and after signing up, so funnels
--- can start at the first page view. Sorted by time so date filters skip most of the table.
+-- can start at the first page view. Stored in person-then-time order: funnels read each person's events
+-- in sequence straight off the table, with no sort (portal/funnels.py relies on it and checks it).
 CREATE OR REPLACE TABLE analytics.events AS
 SELECT
     e.event_id,
@@ -20,7 +21,7 @@ FROM (SELECT DISTINCT ON (event_id) * EXCLUDE (_loaded_at) FROM raw.events) AS e
 WHERE CAST(substr(e.anonymous_id, 6) AS BIGINT) NOT IN (
     SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal'
 )
-ORDER BY e.event_ts, e.event_id;
+ORDER BY user_id, e.event_ts, e.event_id;
 
 COMMENT ON TABLE analytics.events IS 'One row per tracked event, deduplicated, for visitors and customers alike (user_id is the person id a visitor keeps when signing up). Internal test accounts removed.';
 COMMENT ON COLUMN analytics.events.event_id IS 'Unique event id';

@@ -1,6 +1,7 @@
 -- windowFunnel, sequential mode: for every start event (step 1 inside the date range), follow the
 -- earliest next step at or after the previous one (ASOF join), count the steps that fall within the
--- window from the start, and keep each user's best chain (highest level, then earliest start).
+-- window from the start, and keep each user's best chain: highest level, then the one that reaches it
+-- first, then the latest start (the chain ClickHouse's windowFunnel and portal/funnel_scan.py keep).
 WITH ev AS (
     {events}
 ), {step_ctes},
@@ -14,7 +15,7 @@ chain AS (
 )
 SELECT * EXCLUDE (rn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY level DESC, t1, segment) AS rn
+    SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY level DESC, {completion}, t1 DESC, segment) AS rn
     FROM scored
 )
 WHERE rn = 1
