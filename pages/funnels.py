@@ -16,12 +16,15 @@ from portal.funnels import (
     Step,
     conversion_by_week,
     dropped_users,
+    saved_query_sql,
     step_counts,
     time_to_convert,
     user_levels,
 )
+from portal.params import find_params
 from portal.product_charts import funnel_chart, weekly_conversion_chart
 from portal.stats import compare_segments
+from ui.save_dialog import conflict_panel, save_form
 from ui.state import current_user, engine_session
 
 st.title("Funnels")
@@ -118,3 +121,13 @@ with tab_drop:
     st.caption(f"{len(dropped):,} users")
     st.download_button("Download as CSV", dropped.to_csv(index=False), file_name=f"dropped_after_step_{k}.csv",
                        mime="text/csv", key="fn_drop_dl", on_click="ignore")
+
+save_box = st.expander("Save as a saved query", icon=":material/save:", key="fn_save_open", on_change="rerun")
+if save_box.open:  # generated and drawn only when asked for
+    with save_box:
+        st.caption("The funnel's SQL (same counts as above): steps, filters and window written in, the date range as "
+                   "$start / $end parameters, so dashboards and links can move it.")
+        generated = saved_query_sql(spec)
+        st.code(generated, language="sql")
+        save_form(generated, find_params(generated), None, defaults={"start": spec.start, "end": spec.end})
+        conflict_panel()

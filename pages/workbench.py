@@ -252,7 +252,10 @@ if results:
                     file_name=f"result_{i + 1}.{fmt}", mime=mime, key=f"wb_dl_{fmt}_{i}", on_click="ignore",
                 )
             if len(res.frame.columns) >= 2 and len(res.frame):
-                with st.expander("Chart", expanded=True, icon=":material/bar_chart:"):
+                chart_box = st.expander("Chart", icon=":material/bar_chart:", key=f"wb_chart_open_{i}", on_change="rerun")
+                if not chart_box.open:  # built only when asked for: a Run stays light, and stays open once opened
+                    continue
+                with chart_box:
                     guess = default_chart(res.frame)
                     cols = list(res.frame.columns)
                     c1, c2, c3, c4 = st.columns(4)

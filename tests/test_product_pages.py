@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, wait_for_app
@@ -77,6 +78,27 @@ def test_funnels_page(portal_env):
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["1. product_view", "2. add_to_cart", "3. checkout_start", "4. purchase"]
     assert any("iOS" in e.value and "significantly worse" in e.value for e in at.error)
+
+
+def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehouse):
+    at = page("pages/funnels.py", {"breakdown": "platform", "window": "7"})
+    shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    at.session_state["fn_save_open"] = True  # open the "Save as a saved query" expander
+    at.run()
+    at.text_input(key="sv_title_Save as new").set_value("Checkout funnel by platform")
+    at.text_input(key="sv_team_Save as new").set_value("product")
+    at.session_state["fn_save_open"] = True
+    at.button(key="sv_go_Save as new").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved as product/checkout_funnel_by_platform" in s.value.replace("\\", "") for s in at.success)
+    from portal.saved_queries import QueryStore, run_saved
+
+    q = QueryStore(Path(portal_env["PORTAL_QUERIES_DIR"]), Path(portal_env["PORTAL_STATE_DIR"])).get(
+        "product/checkout_funnel_by_platform")
+    assert [p.name for p in q.params] == ["start", "end"] and q.params[0].type == "date" and q.params[0].default
+    frame = run_saved(warehouse.session(), q, {}).frame
+    total = frame[frame.segment == "all"].set_index("step")["users"]
+    assert [int(total[k]) for k in (1, 2, 3, 4)] == list(shown.values())[:4]  # same counts as the page
 
 
 def test_cohorts_page(portal_env):

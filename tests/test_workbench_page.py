@@ -124,6 +124,8 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === 'Safari')",
         timeout=30_000)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0  # the chart is drawn on request
+    page.get_by_text("Chart", exact=True).click()
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.page_errors == []

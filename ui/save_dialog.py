@@ -17,8 +17,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "query"
 
 
-def save_form(sql: str, param_names: list[str], opened: SavedQuery | None) -> None:
-    """Render the save form; `opened` is the saved query loaded in the editor, if any."""
+def save_form(sql: str, param_names: list[str], opened: SavedQuery | None, defaults: dict | None = None) -> None:
+    """Render the save form; `opened` is the saved query loaded in the editor, if any; `defaults` are
+    parameter defaults for a generated query (e.g. a funnel's date range)."""
     user = current_user()
     store = query_store()
     editable = opened is not None and store.can_edit(user, opened)
@@ -42,7 +43,7 @@ def save_form(sql: str, param_names: list[str], opened: SavedQuery | None) -> No
         st.error("The query must parse and bind before it is saved: " + findings[0].message)
         return
     declared = {p.name: p for p in (opened.params if opened else ())}
-    params = tuple(declared.get(n) or Param(n, guess_type(n)) for n in param_names)
+    params = tuple(declared.get(n) or Param(n, guess_type(n), (defaults or {}).get(n)) for n in param_names)
     qid = base.id if base else f"{_slug(team)}/{_slug(title)}"
     query = SavedQuery(id=qid, title=title.strip(), sql=sql, description=description, owner=(base.owner if base else user.name),
                        team=_slug(team), tags=tuple(t.strip() for t in tags.split(",") if t.strip()), status=status,
