@@ -14,11 +14,9 @@ from portal.funnels import (
     FunnelError,
     FunnelSpec,
     Step,
-    conversion_by_week,
     dropped_users,
     saved_query_sql,
-    step_counts,
-    time_to_convert,
+    summary,
     user_levels,
 )
 from portal.params import find_params
@@ -33,9 +31,14 @@ st.caption("Where do users drop off, for whom, and is the difference real? Count
 
 
 @st.cache_data(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
-def compute(spec: FunnelSpec, pii: bool):
-    levels = user_levels(engine_session(), spec)
-    return levels
+def compute(spec: FunnelSpec, pii: bool) -> dict:
+    """Small tables only: the per-user chains (millions of rows) are not cached, so a rerun is cheap."""
+    return summary(user_levels(engine_session(), spec), spec)
+
+
+def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
+    """Built when the download is clicked: the per-user chains are recomputed then, not kept around."""
+    return dropped_users(user_levels(engine_session(), spec), step).to_csv(index=False).encode()
 
 
 c1, c2 = st.columns([3, 2])
@@ -70,12 +73,12 @@ except FunnelError as err:
     st.stop()
 
 try:
-    levels = compute(spec, current_user().has_pii)
+    result = compute(spec, current_user().has_pii)
 except Exception as err:
     st.error(getattr(err, "message", str(err)))
     st.stop()
 
-counts = step_counts(levels, spec)
+counts = result["counts"]
 if counts.empty or counts.iloc[0]["users"] == 0:
     st.warning("Nobody did the first step in this date range.")
     st.stop()
@@ -92,17 +95,14 @@ with tab_table:
         "pct_of_first": st.column_config.NumberColumn("% of first", format="percent"),
         "pct_of_previous": st.column_config.NumberColumn("% of previous", format="percent")})
 with tab_time:
-    st.dataframe(time_to_convert(levels, spec), hide_index=True, key="fn_time")
+    st.dataframe(result["time"], hide_index=True, key="fn_time")
 with tab_week:
-    st.altair_chart(weekly_conversion_chart(conversion_by_week(levels, spec)), width="stretch")
+    st.altair_chart(weekly_conversion_chart(result["weeks"]), width="stretch")
 with tab_seg:
     if not spec.breakdown:
         st.caption("Choose a breakdown to compare segments.")
     else:
-        n = len(spec.steps)
-        table = (levels.groupby("segment").agg(started=("level", "size"), converted=("level", lambda s: int((s >= n).sum())))
-                 .reset_index())
-        cmp = compare_segments(table)
+        cmp = compare_segments(result["segments"])
         st.caption("Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
                    "for the number of segments). Segments with fewer than 30 users are not judged.")
         for r in cmp.itertuples():
@@ -117,9 +117,9 @@ with tab_seg:
 with tab_drop:
     k = st.selectbox("Users who reached step… but not the next", list(range(1, len(spec.steps))),
                      format_func=lambda i: f"{i}. {spec.steps[i - 1].label}", key="fn_drop_step")
-    dropped = dropped_users(levels, k)
-    st.caption(f"{len(dropped):,} users")
-    st.download_button("Download as CSV", dropped.to_csv(index=False), file_name=f"dropped_after_step_{k}.csv",
+    n_dropped = int(overall.loc[overall.step == k, "users"].iloc[0] - overall.loc[overall.step == k + 1, "users"].iloc[0])
+    st.caption(f"{n_dropped:,} users")
+    st.download_button("Download as CSV", lambda: dropped_csv(spec, k), file_name=f"dropped_after_step_{k}.csv",
                        mime="text/csv", key="fn_drop_dl", on_click="ignore")
 
 save_box = st.expander("Save as a saved query", icon=":material/save:", key="fn_save_open", on_change="rerun")

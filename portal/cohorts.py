@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
+from portal import retention_scan
 from portal.funnels import EVENTS
 from portal.sqlfiles import load_sql
 
@@ -53,17 +55,37 @@ def _sql(name: str, spec: CohortSpec) -> str:
 
 def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """A period is complete when it has fully ended by the last day of data."""
-    offset = pd.DateOffset(weeks=1) if spec.grain == "week" else pd.DateOffset(months=1)
-    starts = pd.to_datetime(frame["cohort"])
-    ends = [s + offset * (int(p) + 1) for s, p in zip(starts, frame["period"], strict=True)]
-    frame["complete"] = [e <= pd.Timestamp(data_through) + pd.Timedelta(days=1) for e in ends]
-    frame["future"] = [s + offset * int(p) > pd.Timestamp(data_through) for s, p in zip(starts, frame["period"], strict=True)]
+    unit = "W" if spec.grain == "week" else "M"
+    start = pd.to_datetime(frame["cohort"]).to_numpy().astype(f"datetime64[{unit}]")
+    p = frame["period"].to_numpy().astype(np.int64)
+    begins = (start + p).astype("datetime64[D]")
+    ends = (start + p + 1).astype("datetime64[D]")
+    if unit == "W":  # numpy weeks start on Thursday (the epoch): move by whole weeks from the real start
+        base = pd.to_datetime(frame["cohort"]).to_numpy().astype("datetime64[D]")
+        begins, ends = base + 7 * p, base + 7 * (p + 1)
+    last = np.datetime64(data_through, "D")
+    frame["complete"] = ends <= last + 1
+    frame["future"] = begins > last
     return frame
 
 
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
-    params = {"periods": spec.periods} | ({"event": spec.event} if spec.event else {})
-    frame = session.run(_sql("retention", spec), params, max_rows=2_000_000).frame
+    """Share of each cohort active in each later period: the members (small) come from SQL, the
+    activity stream is counted by `portal.retention_scan` (same result as cohorts/retention.sql)."""
+    members = session.run(_sql("members", spec), max_rows=50_000_000).frame
+    stream = session.arrow(_sql("activity", spec), {"event": spec.event} if spec.event else None, max_rows=2_000_000_000)
+    groups = members.groupby(["cohort", "segment"], sort=True)
+    sizes = groups.size()
+    keys = sizes.index.to_frame(index=False)
+    day = stream.column("event_date").cast("int32").to_numpy()
+    counts = retention_scan.active_counts(
+        stream.column("user_id").to_numpy(), day, spec.grain, members["user_id"].to_numpy(),
+        groups.ngroup().to_numpy(), members["cohort_period"].to_numpy(), len(keys), spec.periods)
+    frame = keys.loc[keys.index.repeat(spec.periods + 1)].reset_index(drop=True)
+    frame["period"] = np.tile(np.arange(spec.periods + 1), len(keys))
+    frame["cohort_size"] = np.repeat(sizes.to_numpy(), spec.periods + 1)
+    frame["active_users"] = counts.reshape(-1)
+    frame["retention"] = frame["active_users"] / frame["cohort_size"]
     frame = _complete(frame, spec, data_through)
     if spec.since:
         frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]

@@ -336,6 +336,19 @@ def conversion_by_week(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
     return out
 
 
+def segment_table(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
+    """Per segment: users who started and who completed the whole funnel (for the segment tests)."""
+    done = levels["level"].to_numpy() >= len(spec.steps)
+    g = pd.DataFrame({"segment": levels["segment"].astype(str), "done": done}).groupby("segment", sort=True)["done"]
+    return pd.DataFrame({"started": g.size(), "converted": g.sum().astype(int)}).reset_index()
+
+
+def summary(levels: pd.DataFrame, spec: FunnelSpec) -> dict[str, pd.DataFrame]:
+    """Everything the Funnels page draws, small enough to cache (the per-user table is not kept)."""
+    return {"counts": step_counts(levels, spec), "time": time_to_convert(levels, spec),
+            "weeks": conversion_by_week(levels, spec), "segments": segment_table(levels, spec)}
+
+
 def dropped_users(levels: pd.DataFrame, step: int) -> pd.DataFrame:
     """Users who reached `step` but not the next one (to contact, or to inspect in the workbench)."""
     return levels.loc[levels["level"] == step, ["user_id", "segment", "t1"]].sort_values("user_id").reset_index(drop=True)

@@ -1,4 +1,6 @@
--- Retention triangle: cohort (signup or first purchase, by week or month), optional split, and the
+-- Retention triangle in plain SQL: the reference that portal/retention_scan.py is tested against (the
+-- page uses the pass, which avoids this query's big DISTINCT). Cohort (signup or first purchase, by
+-- week or month), optional split, and the
 -- share of the cohort active in each later period. GRAIN, ANCHOR, SPLIT and ACTIVITY are replaced by
 -- validated identifiers; $event and $periods are bound.
 WITH cohort AS (
