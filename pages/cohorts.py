@@ -39,22 +39,27 @@ except Exception as err:
     st.stop()
 
 recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18):]
-tab_ret, tab_orders, tab_rev = st.tabs(["Retention", "Orders per user", "Cumulative revenue per user"])
-with tab_ret:
-    shown = ret[ret["cohort"].isin(recent)]
-    if split == "none":
-        st.altair_chart(heatmap(shown, "retention"), width="stretch")
-    st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
-    st.caption("Curves average complete periods only, weighted by cohort size.")
-with tab_orders:
-    if split == "none":
-        st.altair_chart(heatmap(rev[rev["cohort"].isin(recent)], "orders_per_user", ".2f"), width="stretch")
-    st.altair_chart(curves(average_curve(rev, "orders_per_user"), "orders_per_user", fmt=".2f"), width="stretch")
-with tab_rev:
-    avg = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
-    lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
-    st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
-    if lines is None:
-        st.caption("Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
-                   "see where revenue per user pays it back.")
-    st.dataframe(cac, hide_index=True, key="co_cac", column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")})
+tab_ret, tab_orders, tab_rev = st.tabs(["Retention", "Orders per user", "Cumulative revenue per user"], key="co_tab",
+                                      bind="query-params")  # only the open tab is drawn; the URL keeps it
+if tab_ret.open:
+    with tab_ret:
+        shown = ret[ret["cohort"].isin(recent)]
+        if split == "none":
+            st.altair_chart(heatmap(shown, "retention"), width="stretch")
+        st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
+        st.caption("Curves average complete periods only, weighted by cohort size.")
+if tab_orders.open:
+    with tab_orders:
+        if split == "none":
+            st.altair_chart(heatmap(rev[rev["cohort"].isin(recent)], "orders_per_user", ".2f"), width="stretch")
+        st.altair_chart(curves(average_curve(rev, "orders_per_user"), "orders_per_user", fmt=".2f"), width="stretch")
+if tab_rev.open:
+    with tab_rev:
+        avg = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
+        lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
+        st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
+        if lines is None:
+            st.caption("Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
+                       "see where revenue per user pays it back.")
+        st.dataframe(cac, hide_index=True, key="co_cac",
+                     column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")})

@@ -116,6 +116,9 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
 
 def test_cohorts_page(portal_env):
     at = page("pages/cohorts.py", {"grain": "month", "split": "acquisition_channel"})
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")  # the Retention tab, open by default
+    assert not any("co_cac" == getattr(d, "key", None) for d in at.dataframe)  # other tabs are not drawn
+    at = page("pages/cohorts.py", {"grain": "month", "split": "acquisition_channel", "co_tab": "Cumulative revenue per user"})
     assert any("CAC" in str(d.value.columns.tolist()) or "cac" in d.value.columns for d in at.dataframe)
 
 
