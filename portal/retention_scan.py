@@ -63,10 +63,19 @@ def active_counts(user: np.ndarray, day: np.ndarray, grain: str, m_user: np.ndar
                   m_period: np.ndarray, n_groups: int, periods: int) -> np.ndarray:
     """counts[g, k]: members of group g active in their cohort's k-th period (k = 0..periods).
     `day` is days since 1970-01-01; members must be sorted by user, one row each."""
-    day = day.astype(np.int64, copy=False)
+    user, day = user.astype(np.int64, copy=False), day.astype(np.int64, copy=False)
+    m_user, m_group = m_user.astype(np.int64, copy=False), m_group.astype(np.int64, copy=False)
+    m_period = m_period.astype(np.int64, copy=False)
     monthly = grain == "month"
     ok, counts = _count(user, day, monthly, m_user, m_group, m_period, n_groups, periods)
     if not ok:
         order = np.lexsort((day, user))
         ok, counts = _count(user[order], day[order], monthly, m_user, m_group, m_period, n_groups, periods)
     return counts
+
+
+def warm_up() -> None:
+    """Compile the pass (or load it from numba's on-disk cache) before a user waits for it."""
+    one = np.ones(2, dtype=np.int64)
+    for grain in ("week", "month"):
+        active_counts(one, one * 11000, grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)

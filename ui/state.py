@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from portal.bootstrap import ensure_warehouse, warehouse_ready
@@ -22,7 +24,19 @@ def settings() -> Settings:
 def warehouse(pii: bool) -> Warehouse:
     """One locked connection per file, shared by all sessions (cursors are per session)."""
     s = settings()
+    _warm_up_passes()
     return Warehouse(s.warehouse_path if pii else s.public_warehouse_path, s.limits)
+
+
+@st.cache_resource
+def _warm_up_passes() -> threading.Thread:
+    """Compile the funnel and retention passes in the background at first start (seconds, once per
+    install: numba keeps them on disk), so the first Funnels or Cohorts page does not wait for it."""
+    from portal import funnel_scan, retention_scan
+
+    thread = threading.Thread(target=lambda: (funnel_scan.warm_up(), retention_scan.warm_up()), daemon=True)
+    thread.start()
+    return thread
 
 
 def ensure_demo_warehouse() -> None:
