@@ -99,7 +99,12 @@ def main() -> None:
                 # a different literal each time so nothing is cached; 1,000 rows
                 page.keyboard.type(f"SELECT order_id, user_id, revenue, {i} AS run FROM analytics.orders ORDER BY order_id LIMIT 1000")
                 page.keyboard.press("Escape")
-                page.wait_for_timeout(800)  # let the editor's text reach the app first
+                page.wait_for_timeout(600)  # the editor sends the text 500 ms after the last key…
+                page.wait_for_function(  # …and the app reruns for it: start timing once that run is over
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                    " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+                    timeout=60_000)
+                page.wait_for_timeout(300)
                 t0 = time.perf_counter()
                 page.keyboard.press("Control+Enter")
                 page.wait_for_function(

@@ -242,7 +242,7 @@ if results:
             if res.truncated:
                 st.warning(f"Truncated at {res.max_rows:,} rows. Download the full result (up to "
                            f"{cfg.limits.download_max_rows:,} rows) below.", icon=":material/content_cut:")
-            st.dataframe(res.frame, hide_index=True, key=f"wb_grid_{i}", height=360)
+            st.dataframe(res.frame, hide_index=True, height=360)
             d1, d2, _ = st.columns([1, 1, 3])
             for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
                 col.download_button(
