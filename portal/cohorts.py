@@ -72,19 +72,32 @@ def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.D
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """Share of each cohort active in each later period: the members (small) come from SQL, the
     activity stream is counted by `portal.retention_scan` (same result as cohorts/retention.sql)."""
-    members = session.run(_sql("members", spec), max_rows=50_000_000).frame
+    segments = session.run(_sql("segments", spec), max_rows=100_000).frame["segment"].tolist()
+    members = session.arrow(_sql("members", spec), {"segments": segments}, max_rows=50_000_000)
     stream = session.arrow(_sql("activity", spec), {"event": spec.event} if spec.event else None, max_rows=2_000_000_000)
-    groups = members.groupby(["cohort", "segment"], sort=True)
-    sizes = groups.size()
-    keys = sizes.index.to_frame(index=False)
-    day = stream.column("event_date").cast("int32").to_numpy()
+    m_period = members.column("cohort_period").to_numpy()
+    m_segment = members.column("segment").to_numpy()
+    first = int(m_period.min()) if len(m_period) else 0
+    n_seg = len(segments) + 1  # code 0: no value
+    group = (m_period - first).astype(np.int64) * n_seg + m_segment
+    n_groups = int(group.max()) + 1 if len(group) else 0
     counts = retention_scan.active_counts(
-        stream.column("user_id").to_numpy(), day, spec.grain, members["user_id"].to_numpy(),
-        groups.ngroup().to_numpy(), members["cohort_period"].to_numpy(), len(keys), spec.periods)
-    frame = keys.loc[keys.index.repeat(spec.periods + 1)].reset_index(drop=True)
-    frame["period"] = np.tile(np.arange(spec.periods + 1), len(keys))
-    frame["cohort_size"] = np.repeat(sizes.to_numpy(), spec.periods + 1)
-    frame["active_users"] = counts.reshape(-1)
+        stream.column("user_id").to_numpy(), stream.column("event_date").cast("int32").to_numpy(), spec.grain,
+        members.column("user_id").to_numpy(), group, m_period, n_groups, spec.periods)
+    sizes = np.bincount(group, minlength=n_groups)
+    used = np.flatnonzero(sizes)  # ordered by cohort, then segment (segments are sorted)
+    origin = np.datetime64("2000-01-03", "D")
+    starts = (origin + 7 * (used // n_seg + first) if spec.grain == "week"
+              else (np.datetime64("2000-01", "M") + (used // n_seg + first)).astype("datetime64[D]"))
+    labels = np.array(["(none)", *segments], dtype=object)
+    n = spec.periods + 1
+    frame = pd.DataFrame({
+        "cohort": np.repeat(pd.to_datetime(starts).date, n),
+        "segment": np.repeat(labels[used % n_seg], n),
+        "period": np.tile(np.arange(n), len(used)),
+        "cohort_size": np.repeat(sizes[used], n),
+        "active_users": counts[used].reshape(-1),
+    })
     frame["retention"] = frame["active_users"] / frame["cohort_size"]
     frame = _complete(frame, spec, data_through)
     if spec.since:

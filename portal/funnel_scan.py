@@ -216,7 +216,7 @@ def _step_lists(n: int) -> tuple[np.ndarray, np.ndarray]:
     return bits, nbits
 
 
-def _slices(user: np.ndarray, parts: int) -> list[tuple[int, int]]:
+def slices(user: np.ndarray, parts: int) -> list[tuple[int, int]]:
     """Split the stream at user boundaries into about equal parts (users never straddle two)."""
     cuts = [0]
     for p in range(1, parts):
@@ -270,7 +270,7 @@ def run(mode: str, user: np.ndarray, t: np.ndarray, ev: np.ndarray, lut: np.ndar
     def parallel(u, tt, e, x):
         if not _ordered_at_cuts(u):
             return (False,)
-        pieces = _slices(u, threads) if len(u) > 1_000_000 and threads > 1 and mode != "strict" else [(0, len(u))]
+        pieces = slices(u, threads) if len(u) > 1_000_000 and threads > 1 and mode != "strict" else [(0, len(u))]
         if len(pieces) == 1:
             return one(u, tt, e, x)
         if any(u[a - 1] >= u[a] for a, _ in pieces[1:]):  # slices sorted inside + rising at the cuts = sorted

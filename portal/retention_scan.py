@@ -8,8 +8,12 @@ appear, with no hashing. If the stream is ever out of order, it is sorted first 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit
+
+from portal.funnel_scan import slices
 
 ORIGIN_DAYS = 10957 + 2  # 2000-01-03, a Monday, in days since 1970-01-01 (members.sql uses the same origin)
 
@@ -60,17 +64,24 @@ def _count(user, day, monthly, m_user, m_group, m_period, n_groups, periods):
 
 
 def active_counts(user: np.ndarray, day: np.ndarray, grain: str, m_user: np.ndarray, m_group: np.ndarray,
-                  m_period: np.ndarray, n_groups: int, periods: int) -> np.ndarray:
+                  m_period: np.ndarray, n_groups: int, periods: int, threads: int = 2) -> np.ndarray:
     """counts[g, k]: members of group g active in their cohort's k-th period (k = 0..periods).
     `day` is days since 1970-01-01; members must be sorted by user, one row each."""
-    user, day = user.astype(np.int64, copy=False), day.astype(np.int64, copy=False)
+    user, day = user.astype(np.int64, copy=False), day.astype(np.int32, copy=False)
     m_user, m_group = m_user.astype(np.int64, copy=False), m_group.astype(np.int64, copy=False)
     m_period = m_period.astype(np.int64, copy=False)
     monthly = grain == "month"
-    ok, counts = _count(user, day, monthly, m_user, m_group, m_period, n_groups, periods)
+    args = (m_user, m_group, m_period, n_groups, periods)
+    pieces = slices(user, threads) if len(user) > 1_000_000 else [(0, len(user))]
+    if len(pieces) > 1 and all(user[a - 1] < user[a] for a, _ in pieces[1:]):
+        with ThreadPoolExecutor(len(pieces)) as pool:  # the pass releases the GIL: one slice of users per core
+            results = list(pool.map(lambda ab: _count(user[ab[0]:ab[1]], day[ab[0]:ab[1]], monthly, *args), pieces))
+        if all(ok for ok, _ in results):
+            return sum(c for _, c in results)
+    ok, counts = _count(user, day, monthly, *args)
     if not ok:
         order = np.lexsort((day, user))
-        ok, counts = _count(user[order], day[order], monthly, m_user, m_group, m_period, n_groups, periods)
+        ok, counts = _count(user[order], day[order], monthly, *args)
     return counts
 
 
@@ -78,4 +89,4 @@ def warm_up() -> None:
     """Compile the pass (or load it from numba's on-disk cache) before a user waits for it."""
     one = np.ones(2, dtype=np.int64)
     for grain in ("week", "month"):
-        active_counts(one, one * 11000, grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)
+        active_counts(one, (one * 11000).astype(np.int32), grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)

@@ -40,6 +40,27 @@ def test_retention_pass_equals_the_plain_sql(warehouse, spec):
     assert got["active_users"].sum() > 0
 
 
+def test_retention_pass_does_not_depend_on_row_order():
+    """The pass reads the person-ordered stream as it comes; any other order is sorted first."""
+    import numpy as np
+
+    from portal.retention_scan import active_counts
+
+    rng = np.random.default_rng(5)
+    user = np.sort(rng.integers(0, 3000, 1_500_000)).astype(np.int64)
+    day = (11000 + rng.integers(0, 400, len(user))).astype(np.int32)
+    order = np.lexsort((day, user))
+    user, day = user[order], day[order]
+    m_user = np.unique(user)[::2]
+    m_group = (m_user % 3).astype(np.int64)
+    m_period = ((11000 - 10959) // 7 + m_user % 20).astype(np.int64)
+    want = active_counts(user, day, "week", m_user, m_group, m_period, 3, 12, threads=1)
+    assert want.sum() > 0 and (want[:, 0] > 0).all()
+    assert (active_counts(user, day, "week", m_user, m_group, m_period, 3, 12, threads=2) == want).all()
+    shuffled = rng.permutation(len(user))
+    assert (active_counts(user[shuffled], day[shuffled], "week", m_user, m_group, m_period, 3, 12) == want).all()
+
+
 def test_revenue_curves_and_cac(warehouse):
     s = warehouse.session()
     rev = revenue(s, CohortSpec("month", "signup", "acquisition_channel", None, 6), DEMO_END_DATE)

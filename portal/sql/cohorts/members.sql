@@ -1,10 +1,9 @@
--- Cohort members for the retention pass, in user order: cohort start, its period number (periods
--- since an origin Monday, so differences are periods elapsed) and the split value. GRAIN, ANCHOR and
--- SPLIT are replaced by validated identifiers.
+-- Cohort members for the retention pass, in user order: the cohort's period number (periods since the
+-- origin Monday 2000-01-03, so differences are periods elapsed) and the split value as its position in
+-- $segments (0 when NULL). GRAIN, ANCHOR and SPLIT are replaced by validated identifiers.
 SELECT user_id,
-       CAST(date_trunc('GRAIN', ANCHOR) AS DATE) AS cohort,
        CAST(date_diff('GRAIN', DATE '2000-01-03', CAST(date_trunc('GRAIN', ANCHOR) AS DATE)) AS INTEGER) AS cohort_period,
-       CAST(SPLIT AS VARCHAR) AS segment
+       CAST(coalesce(list_position($segments, CAST(SPLIT AS VARCHAR)), 0) AS INTEGER) AS segment
 FROM analytics.users
 WHERE ANCHOR IS NOT NULL
 ORDER BY user_id
