@@ -213,8 +213,7 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None) -> tup
         if segment_values is not None:
             value = f"CAST(coalesce(list_position($segments, {value}), 0) AS USMALLINT)"
             params["segments"] = segment_values
-        cols.append(f"CASE WHEN e.event_name = $first THEN {value} END AS segment")
-        params["first"] = spec.steps[0].event
+        cols.append(f"CASE WHEN ev = {names.index(spec.steps[0].event) + 1} THEN {value} END AS segment")
     # The name filter sits outside the projection on purpose: DuckDB turns a list filter on the scan
     # into a join, whose parallel output loses the storage order the funnel pass relies on.
     sql = (f"SELECT * FROM (\n"
@@ -278,8 +277,8 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     out: dict = {"user_id": chains.users}
     if "segment" in table.column_names:
         if values is not None:
-            codes = pc.fill_null(table.column("segment"), 0).to_numpy()
-            out["segment"] = pd.Categorical.from_codes(codes[chains.start_rows].astype(np.int64), ["(none)", *values])
+            codes = pc.fill_null(table.column("segment").take(chains.start_rows), 0).to_numpy()
+            out["segment"] = pd.Categorical.from_codes(codes.astype(np.int64), ["(none)", *values])
         else:
             picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
             out["segment"] = np.where(pd.isna(picked), "(none)", picked)
