@@ -254,7 +254,8 @@ def run(mode: str, user: np.ndarray, t: np.ndarray, ev: np.ndarray, lut: np.ndar
     it is put in order first (slower, never wrong). `start_rows` index the stream as given. The
     sequential pass releases the GIL, so `threads` slices of users run at once."""
     bits, nbits = _step_lists(n)
-    user, t, ev = user.astype(np.int64, copy=False), t.astype(np.int64, copy=False), ev.astype(np.uint8, copy=False)
+    user = user if user.dtype in (np.int32, np.int64) else user.astype(np.int64)
+    t, ev = t.astype(np.int64, copy=False), ev.astype(np.uint8, copy=False)
     lut = lut.astype(np.uint16)
     extra = extra.astype(np.uint16)
 
@@ -304,10 +305,10 @@ def _ordered_at_cuts(user: np.ndarray) -> bool:
 
 def warm_up() -> None:
     """Compile both passes (or load them from numba's on-disk cache) before a user waits for them."""
-    user = np.array([1, 1, 1, 2], dtype=np.int64)
     t = np.array([1, 2, 3, 1], dtype=np.int64)
     ev = np.array([1, 2, 2, 1], dtype=np.uint8)
     lut = np.array([0, 1, 2], dtype=np.uint16)
-    for mode in ("sequential", "strict"):
-        for extra in (np.zeros(0, dtype=np.uint16), np.zeros(4, dtype=np.uint16)):
-            run(mode, user, t, ev, lut, extra, 2, 10, 0, 10, threads=1)
+    for user in (np.array([1, 1, 1, 2], dtype=np.int64), np.array([1, 1, 1, 2], dtype=np.int32)):
+        for mode in ("sequential", "strict"):
+            for extra in (np.zeros(0, dtype=np.uint16), np.zeros(4, dtype=np.uint16)):
+                run(mode, user, t, ev, lut, extra, 2, 10, 0, 10, threads=1)
