@@ -55,14 +55,13 @@ def _sql(name: str, spec: CohortSpec) -> str:
 
 def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """A period is complete when it has fully ended by the last day of data."""
-    unit = "W" if spec.grain == "week" else "M"
-    start = pd.to_datetime(frame["cohort"]).to_numpy().astype(f"datetime64[{unit}]")
     p = frame["period"].to_numpy().astype(np.int64)
-    begins = (start + p).astype("datetime64[D]")
-    ends = (start + p + 1).astype("datetime64[D]")
-    if unit == "W":  # numpy weeks start on Thursday (the epoch): move by whole weeks from the real start
-        base = pd.to_datetime(frame["cohort"]).to_numpy().astype("datetime64[D]")
-        begins, ends = base + 7 * p, base + 7 * (p + 1)
+    if spec.grain == "week":
+        start = pd.to_datetime(frame["cohort"]).to_numpy().astype("datetime64[D]")
+        begins, ends = start + 7 * p, start + 7 * (p + 1)
+    else:
+        start = pd.to_datetime(frame["cohort"]).to_numpy().astype("datetime64[M]")
+        begins, ends = (start + p).astype("datetime64[D]"), (start + p + 1).astype("datetime64[D]")
     last = np.datetime64(data_through, "D")
     frame["complete"] = ends <= last + 1
     frame["future"] = begins > last
@@ -86,9 +85,9 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
         members.column("user_id").to_numpy(), group, m_period, n_groups, spec.periods)
     sizes = np.bincount(group, minlength=n_groups)
     used = np.flatnonzero(sizes)  # ordered by cohort, then segment (segments are sorted)
-    origin = np.datetime64("2000-01-03", "D")
+    origin = retention_scan.ORIGIN
     starts = (origin + 7 * (used // n_seg + first) if spec.grain == "week"
-              else (np.datetime64("2000-01", "M") + (used // n_seg + first)).astype("datetime64[D]"))
+              else (origin.astype("datetime64[M]") + (used // n_seg + first)).astype("datetime64[D]"))
     labels = np.array(["(none)", *segments], dtype=object)
     n = spec.periods + 1
     frame = pd.DataFrame({

@@ -13,11 +13,12 @@ Equal times count as "at or after": within a run of equal times, lower steps are
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from portal.user_slices import map_slices, sort_order
 
 NOT_REACHED = np.iinfo(np.int64).min  # time of a step not reached (NaT once viewed as datetime64)
 
@@ -169,41 +170,6 @@ def _strict(user, t, steps, start_ok, n, window):
     return True, users[: out + 1], level[: out + 1], times[:, : out + 1], start_rows[: out + 1]
 
 
-@njit(cache=True, nogil=True)
-def _merge(user, t, a, b):
-    """Merge two index lists that are each sorted by (user, t)."""
-    out = np.empty(a.size + b.size, dtype=np.int64)
-    i = j = k = 0
-    while i < a.size and j < b.size:
-        x, y = a[i], b[j]
-        if user[y] < user[x] or (user[y] == user[x] and t[y] < t[x]):
-            out[k] = y
-            j += 1
-        else:
-            out[k] = x
-            i += 1
-        k += 1
-    out[k:k + a.size - i] = a[i:]
-    k += a.size - i
-    out[k:] = b[j:]
-    return out
-
-
-def sort_order(user: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Permutation into (user, time) order. A parallel scan can return the sorted table as a few
-    sorted runs (one per thread): those are merged in linear time; anything else is sorted."""
-    du = np.diff(user)
-    breaks = np.flatnonzero((du < 0) | ((du == 0) & (t[1:] < t[:-1]))) + 1
-    if len(breaks) > 64:
-        return np.lexsort((t, user))
-    bounds = np.concatenate(([0], breaks, [len(user)]))
-    parts = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-    while len(parts) > 1:
-        parts = [_merge(user, t, parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    return parts[0]
-
-
 def _step_lists(n: int) -> tuple[np.ndarray, np.ndarray]:
     """For every step mask, its steps in ascending order (the kernel's way to visit set bits)."""
     masks = np.arange(1 << n)
@@ -214,16 +180,6 @@ def _step_lists(n: int) -> tuple[np.ndarray, np.ndarray]:
         bits[has, nbits[has]] = k
         nbits[has] += 1
     return bits, nbits
-
-
-def slices(user: np.ndarray, parts: int) -> list[tuple[int, int]]:
-    """Split the stream at user boundaries into about equal parts (users never straddle two)."""
-    cuts = [0]
-    for p in range(1, parts):
-        c = int(np.searchsorted(user, user[len(user) * p // parts], side="left")) if len(user) else 0
-        cuts.append(max(c, cuts[-1]))
-    cuts.append(len(user))
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
 def _sequential_all(user, t, ev, lut, extra, t_lo, t_hi, n, window_us, bits, nbits):
@@ -268,39 +224,24 @@ def run(mode: str, user: np.ndarray, t: np.ndarray, ev: np.ndarray, lut: np.ndar
             return (r[0], *r[1:4], keep[r[4]]) if r[0] else (False,)
         return _sequential_all(u, tt, e, lut, x, t_lo, t_hi, n, window_us, bits, nbits)
 
-    def parallel(u, tt, e, x):
-        if not _ordered_at_cuts(u):
-            return (False,)
-        pieces = slices(u, threads) if len(u) > 1_000_000 and threads > 1 and mode != "strict" else [(0, len(u))]
-        if len(pieces) == 1:
-            return one(u, tt, e, x)
-        if any(u[a - 1] >= u[a] for a, _ in pieces[1:]):  # slices sorted inside + rising at the cuts = sorted
-            return (False,)
-        with ThreadPoolExecutor(len(pieces)) as pool:
-            results = list(pool.map(lambda ab: one(u[ab[0]:ab[1]], tt[ab[0]:ab[1]], e[ab[0]:ab[1]],
-                                                   x[ab[0]:ab[1]] if x.size else x), pieces))
-        if not all(r[0] for r in results):
-            return (False,)
-        return (True, np.concatenate([r[1] for r in results]), np.concatenate([r[2] for r in results]),
-                np.concatenate([r[3] for r in results], axis=1),
-                np.concatenate([r[4] + a for r, (a, _) in zip(results, pieces, strict=True)]))
+    def ordered_pass(u, tt, e, x):
+        """(ok, users, level, times, start_rows); ok is False when the stream is out of order."""
+        if mode != "strict":
+            parts = map_slices(u, threads, lambda a, b: one(u[a:b], tt[a:b], e[a:b], x[a:b] if x.size else x))
+            if parts is not None:
+                if not all(r[0] for _, r in parts):
+                    return (False,)
+                return (True, *(np.concatenate([r[i] for _, r in parts], axis=1 if i == 3 else 0) for i in (1, 2, 3)),
+                        np.concatenate([r[4] + a for a, r in parts]))
+        return one(u, tt, e, x)
 
-    result = parallel(user, t, ev, extra)
+    result = ordered_pass(user, t, ev, extra)
     if not result[0]:
         perm = sort_order(user, t)
-        result = parallel(user[perm], t[perm], ev[perm], extra[perm] if extra.size else extra)
+        result = ordered_pass(user[perm], t[perm], ev[perm], extra[perm] if extra.size else extra)
         result = (*result[:4], perm[result[4]])
     _, users, level, times, start_rows = result
     return Chains(users, level, times, start_rows)
-
-
-def _ordered_at_cuts(user: np.ndarray) -> bool:
-    """Cheap pre-check before slicing by user: the slices are cut with a binary search, which is only
-    meaningful if the user ids never go down (the kernels check everything else)."""
-    if len(user) < 2:
-        return True
-    probe = np.linspace(0, len(user) - 1, 257).astype(np.int64)
-    return bool((np.diff(user[probe]) >= 0).all())
 
 
 def warm_up() -> None:

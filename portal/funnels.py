@@ -188,7 +188,7 @@ def _literal(value) -> str:
     if isinstance(value, bool) or value is None:
         raise FunnelError(f"Cannot write {value!r} into a saved query.")
     if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
+        return repr(value)
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
     return "'" + str(value).replace("'", "''") + "'"
@@ -242,34 +242,50 @@ def step_bits(spec: FunnelSpec, table) -> tuple[np.ndarray, np.ndarray]:
     return lut, extra
 
 
-_VALUES_CACHE: dict[tuple, list[str] | None] = {}
+_FACTS: dict[tuple, object] = {}
+
+
+def _warehouse_fact(session, key: tuple, compute):
+    """Metadata that only changes when the warehouse file does (remembered per file version; not
+    remembered for connections without a file, such as tests' in-memory ones)."""
+    path = getattr(getattr(session, "warehouse", None), "path", None)
+    if not path:
+        return compute()
+    full = (str(path), path.stat().st_mtime_ns, *key)
+    if full not in _FACTS:
+        _FACTS[full] = compute()
+    return _FACTS[full]
 
 
 def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
     """Distinct breakdown values, so the stream carries small codes instead of text (None when there
-    are too many to code cheaply). Remembered per warehouse file version: they are metadata."""
+    are too many to code cheaply)."""
     if not spec.breakdown or spec.breakdown.startswith("variant:"):
         return None
-    path = getattr(getattr(session, "warehouse", None), "path", None)
-    key = (str(path), path.stat().st_mtime_ns, spec.breakdown, spec.steps[0].event) if path else None
-    if key is None or key not in _VALUES_CACHE:
+
+    def compute():
         sql = (f"SELECT DISTINCT CAST({spec.breakdown} AS VARCHAR) FROM analytics.events "
                f"WHERE event_name = $first AND {spec.breakdown} IS NOT NULL LIMIT 257")
         values = sorted(session.run(sql, {"first": spec.steps[0].event}, max_rows=257).frame.iloc[:, 0])
-        values = values if len(values) <= 256 else None
-        if key is None:
-            return values
-        _VALUES_CACHE[key] = values
-    return _VALUES_CACHE[key]
+        return values if len(values) <= 256 else None
+
+    return _warehouse_fact(session, ("values", spec.breakdown, spec.steps[0].event), compute)
+
+
+def _ids_fit_32_bits(session) -> bool:
+    """Whether user ids fit in 32 bits: then the stream moves half the bytes for them."""
+    def compute():
+        low, high = session.run("SELECT min(user_id), max(user_id) FROM analytics.events").frame.iloc[0]
+        return bool(pd.notna(low) and -(2**31) < low and high < 2**31)
+
+    return _warehouse_fact(session, ("narrow ids",), compute)
 
 
 def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     """Per-user best chain (user_id, segment, t1..tn, level): the stream from one scan, the state
     machine in `portal.funnel_scan`. The engine's row cap is a safety net only."""
     values = _segment_values(session, spec)
-    low, high = session.run("SELECT min(user_id), max(user_id) FROM analytics.events").frame.iloc[0]  # from statistics
-    narrow = bool(pd.notna(low) and -(2**31) < low and high < 2**31)  # half the bytes to move when ids fit
-    sql, params = stream_sql(spec, values, narrow)
+    sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
     table = session.arrow(sql, params, max_rows=500_000_000)
     lut, extra = step_bits(spec, table)
     chains = funnel_scan.run(spec.mode, table.column("user_id").to_numpy(), table.column("t").to_numpy().view(np.int64),
@@ -288,11 +304,11 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
         assigned = session.arrow("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e "
                                  "ORDER BY user_id", {"e": spec.breakdown[8:]}, max_rows=50_000_000)
         ids = assigned.column("user_id").to_numpy()
-        names = ["not in experiment", *sorted(set(assigned.column("variant").to_pylist()))]
-        codes = np.array([names.index(v) for v in assigned.column("variant").to_pylist()], dtype=np.int16)
+        variants, codes = np.unique(assigned.column("variant").to_numpy(zero_copy_only=False), return_inverse=True)
         at = np.minimum(np.searchsorted(ids, chains.users), max(len(ids) - 1, 0))
         found = (ids[at] == chains.users) if len(ids) else np.zeros(len(chains.users), dtype=bool)
-        out["segment"] = pd.Categorical.from_codes(np.where(found, codes[at] if len(ids) else 0, 0), names)
+        out["segment"] = pd.Categorical.from_codes(np.where(found, codes[at] + 1 if len(ids) else 0, 0),
+                                                   ["not in experiment", *variants])
     else:
         out["segment"] = pd.Categorical.from_codes(np.zeros(len(chains.users), dtype=np.int8), ["all users"])
     for k in range(len(spec.steps)):

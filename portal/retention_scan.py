@@ -8,14 +8,13 @@ appear, with no hashing. If the stream is ever out of order, it is sorted first 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numba import njit
 
-from portal.funnel_scan import slices
+from portal.user_slices import map_slices, sort_order
 
-ORIGIN_DAYS = 10957 + 2  # 2000-01-03, a Monday, in days since 1970-01-01 (members.sql uses the same origin)
+ORIGIN = np.datetime64("2000-01-03", "D")  # a Monday; members.sql counts cohort periods from it too
+ORIGIN_DAYS = int(ORIGIN.astype(np.int64))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -72,15 +71,12 @@ def active_counts(user: np.ndarray, day: np.ndarray, grain: str, m_user: np.ndar
     m_period = m_period.astype(np.int64, copy=False)
     monthly = grain == "month"
     args = (m_user, m_group, m_period, n_groups, periods)
-    pieces = slices(user, threads) if len(user) > 1_000_000 else [(0, len(user))]
-    if len(pieces) > 1 and all(user[a - 1] < user[a] for a, _ in pieces[1:]):
-        with ThreadPoolExecutor(len(pieces)) as pool:  # the pass releases the GIL: one slice of users per core
-            results = list(pool.map(lambda ab: _count(user[ab[0]:ab[1]], day[ab[0]:ab[1]], monthly, *args), pieces))
-        if all(ok for ok, _ in results):
-            return sum(c for _, c in results)
+    parts = map_slices(user, threads, lambda a, b: _count(user[a:b], day[a:b], monthly, *args))
+    if parts is not None and all(ok for _, (ok, _) in parts):
+        return sum(c for _, (_, c) in parts)
     ok, counts = _count(user, day, monthly, *args)
     if not ok:
-        order = np.lexsort((day, user))
+        order = sort_order(user, day)
         ok, counts = _count(user[order], day[order], monthly, *args)
     return counts
 
