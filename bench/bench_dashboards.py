@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
-from portal.dashboards import DashboardStore, default_range, query_params_for  # noqa: E402
-from portal.engine import Warehouse  # noqa: E402
-from portal.metrics import kpi, load_metrics  # noqa: E402
-from portal.params import find_params  # noqa: E402
-from portal.saved_queries import QueryStore, run_saved  # noqa: E402
+from portal.library import QueryStore, run_saved  # noqa: E402
+from portal.reporting.dashboards import DashboardStore, default_range, query_params_for  # noqa: E402
+from portal.reporting.metrics import kpi, load_metrics  # noqa: E402
+from portal.warehouse.engine import Warehouse  # noqa: E402
+from portal.workbench.params import find_params  # noqa: E402
 
 SCRIPT = "from ui.dashboard_view import render_dashboard_page\nrender_dashboard_page('executive')\n"
 

@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from portal.cohorts import CohortSpec, _sql, retention  # noqa: E402
 from portal.config import Limits  # noqa: E402
 from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE  # noqa: E402
-from portal.engine import Warehouse  # noqa: E402
-from portal.funnels import FunnelSpec, Step, funnel_sql, step_counts, user_levels  # noqa: E402
+from portal.product.cohorts import CohortSpec, _sql, retention  # noqa: E402
+from portal.product.funnels import FunnelSpec, Step, funnel_sql, step_counts, user_levels  # noqa: E402
+from portal.warehouse.engine import Warehouse  # noqa: E402
 
 STEPS = ["page_view", "product_view", "add_to_cart", "checkout_start", "purchase"]
 WINDOW_DAYS = 7

@@ -16,14 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal.catalog import read_catalog  # noqa: E402
-from portal.completions import schema_payload  # noqa: E402
 from portal.config import Limits, load_settings  # noqa: E402
-from portal.engine import Warehouse  # noqa: E402
-from portal.guard import estimate, judge  # noqa: E402
-from portal.history import History  # noqa: E402
-from portal.lint import lint  # noqa: E402
-from portal.runner import BackgroundRun  # noqa: E402
+from portal.warehouse.catalog import read_catalog  # noqa: E402
+from portal.warehouse.engine import Warehouse  # noqa: E402
+from portal.warehouse.guard import estimate, judge  # noqa: E402
+from portal.warehouse.runner import BackgroundRun  # noqa: E402
+from portal.workbench.completions import schema_payload  # noqa: E402
+from portal.workbench.history import History  # noqa: E402
+from portal.workbench.lint import lint  # noqa: E402
 
 Q_ERROR_QUERIES = [
     "SELECT * FROM analytics.users WHERE platform = 'iOS'",

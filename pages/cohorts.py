@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.cohorts import ANCHORS, GRAINS, SPLITS, CohortSpec, average_curve, cac_by_channel, retention, revenue
-from portal.funnels import EVENTS
-from portal.product_charts import curves, heatmap
+from portal.product.cohorts import (
+    ANCHORS,
+    GRAINS,
+    SPLITS,
+    CohortSpec,
+    average_curve,
+    cac_by_channel,
+    retention,
+    revenue,
+)
+from portal.product.funnels import EVENTS
+from portal.reporting.charts import curves, heatmap
 from ui.state import catalog, current_user, engine_session
 
 st.title("Cohorts")

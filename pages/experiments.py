@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.experiments import experiment_readouts, list_experiments, variant_counts
-from portal.funnels import EVENTS
-from portal.stats import wilson
+from portal.product.experiments import experiment_readouts, list_experiments, variant_counts
+from portal.product.funnels import EVENTS
+from portal.product.stats import wilson
 from ui.state import engine_session
 
 st.title("Experiments")

@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE
-from portal.funnels import (
+from portal.product.funnels import (
     BREAKDOWNS,
     EVENTS,
     FILTER_COLUMNS,
@@ -19,9 +19,9 @@ from portal.funnels import (
     summary,
     user_levels,
 )
-from portal.params import find_params
-from portal.product_charts import funnel_chart, weekly_conversion_chart
-from portal.stats import compare_segments
+from portal.product.stats import compare_segments
+from portal.reporting.charts import funnel_chart, weekly_conversion_chart
+from portal.workbench.params import find_params
 from ui.save_dialog import conflict_panel, save_form
 from ui.state import current_user, engine_session
 

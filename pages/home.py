@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal.home import summary, tables_frame
+from portal.warehouse.overview import summary, tables_frame
 from ui.state import catalog, current_user
 
 st.title("Analytics Portal")

@@ -6,11 +6,11 @@ import time
 
 import streamlit as st
 
-from portal.params import ParamError
-from portal.results import chart as make_chart
-from portal.saved_queries import PermissionDenied, SaveConflict, SaveRefused, run_saved, share_query
-from portal.saved_queries.share import params_from_url
-from portal.saved_queries.store import diff_text
+from portal.library import PermissionDenied, SaveConflict, SaveRefused, run_saved, share_query
+from portal.library.share import params_from_url
+from portal.library.store import diff_text
+from portal.reporting.charts import chart as make_chart
+from portal.workbench.params import ParamError
 from ui.params_widgets import param_input, widget_key, widget_value
 from ui.state import current_user, engine_session, plain, query_store
 
@@ -109,7 +109,7 @@ with tabs[0]:
                     st.info(f"Saved chart cannot be drawn: {err}")
             st.dataframe(res.frame, hide_index=True, key="lib_grid")
             try:
-                from portal.params import bind
+                from portal.workbench.params import bind
 
                 st.code(share_query(q.id, bind(q.sql, list(q.params), values)), language=None)
                 st.caption("Share link (append to this page's address)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.dashboards import DashboardStore
-from portal.metrics import load_metrics, metrics_path
-from portal.saved_queries import lineage
+from portal.library import lineage
+from portal.reporting.dashboards import DashboardStore
+from portal.reporting.metrics import load_metrics, metrics_path
 from ui.state import catalog, plain, query_store, settings
 
 st.title("Metric definitions")

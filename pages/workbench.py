@@ -6,22 +6,22 @@ import time
 
 import streamlit as st
 
-from portal.completions import schema_payload
-from portal.errors import QueryError
-from portal.formatting import format_sql, insert_at
-from portal.guard import estimate, judge
-from portal.history import History
-from portal.lint import has_errors, lint
-from portal.params import TYPES, Param, ParamError, bind, find_params, guess_type
-from portal.results import CHART_KINDS, chart, default_chart, download_bytes
-from portal.runner import BackgroundRun
-from portal.saved_queries import HeaderError, SaveRefused, decode_sql, share_query, share_sql
-from portal.saved_queries.share import ShareError, params_from_url
-from portal.statements import split_statements
+from portal.library import HeaderError, SaveRefused, decode_sql, share_query, share_sql
+from portal.library.share import ShareError, params_from_url
+from portal.reporting.charts import CHART_KINDS, chart, default_chart
+from portal.warehouse.errors import QueryError
+from portal.warehouse.guard import judge
+from portal.warehouse.runner import BackgroundRun
+from portal.warehouse.statements import split_statements
+from portal.workbench.completions import schema_payload
+from portal.workbench.formatting import format_sql, insert_at
+from portal.workbench.history import History
+from portal.workbench.lint import has_errors, lint
+from portal.workbench.params import TYPES, Param, ParamError, bind, find_params, guess_type
 from ui.editor import sql_editor
 from ui.params_widgets import param_input, widget_key, widget_value
 from ui.save_dialog import conflict_panel, save_form
-from ui.state import catalog, current_user, engine_session, plain, query_store, settings, warehouse
+from ui.state import catalog, current_user, engine_session, plain, query_store, settings
 
 S = st.session_state
 S.setdefault("wb_sql", "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n")
@@ -176,7 +176,7 @@ if run_clicked or submitted or S.get("wb_run_anyway"):
         for stmt in statements:
             stmt_params = {k: v for k, v in params.items() if k in find_params(stmt)}
             try:
-                verdicts.append(judge(estimate(engine_session().cursor, stmt, rows, stmt_params), cfg.guard))
+                verdicts.append(judge(engine_session().estimate(stmt, stmt_params, rows), cfg.guard))
             except QueryError:
                 verdicts.append(None)  # the run itself reports the error with its position
         worst = max((v for v in verdicts if v), key=lambda v: ["ok", "warn", "refuse"].index(v.level), default=None)
@@ -247,8 +247,7 @@ if results:
             for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
                 col.download_button(
                     f"Download {fmt.upper()}",
-                    data=lambda stmt=stmt, p=stmt_params, fmt=fmt: download_bytes(
-                        warehouse(user.has_pii).session(), stmt, p, fmt, cfg.limits.download_max_rows)[0],
+                    data=lambda stmt=stmt, p=stmt_params, fmt=fmt: engine_session().download(stmt, p, fmt)[0],
                     file_name=f"result_{i + 1}.{fmt}", mime=mime, key=f"wb_dl_{fmt}_{i}", on_click="ignore",
                 )
             if len(res.frame.columns) >= 2 and len(res.frame):

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from portal.lint.core import LintConfig
+from portal.workbench.lint.core import LintConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,10 @@ class Limits:
     max_cell_chars: int = 10_000
     max_query_chars: int = 200_000
     threads: int = 2
-    memory_limit: str = "4GB"
+    memory_limit: str = "2GB"  # per analyst statement (its worker process is capped a little above this)
+    app_memory_limit: str = "4GB"  # the app process's own queries (funnel and retention scans)
+    workers: int = 3  # worker processes for analysts' SQL: statements running at once
+    slow_after_seconds: float = 2.0  # a statement running longer moves to a lower CPU priority
     download_max_rows: int = 1_000_000
 
 

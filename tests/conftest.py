@@ -45,7 +45,7 @@ def test_settings(demo_db, tmp_path_factory):
 @pytest.fixture(scope="session")
 def warehouse(test_settings):
     """The hardened full warehouse (PII included) shared by engine-level tests."""
-    from portal.engine import Warehouse
+    from portal.warehouse.engine import Warehouse
 
     wh = Warehouse(test_settings.warehouse_path, test_settings.limits)
     yield wh
@@ -56,14 +56,14 @@ def warehouse(test_settings):
 def db(warehouse):
     """A cursor on the small warehouse for direct SQL in tests. Always go through this (or the
     `warehouse` fixtures): DuckDB refuses a second in-process connection with another configuration."""
-    cur = warehouse.con.cursor()
+    cur = warehouse._cursor()
     yield cur
     cur.close()
 
 
 @pytest.fixture(scope="session")
 def public_warehouse(test_settings):
-    from portal.engine import Warehouse
+    from portal.warehouse.engine import Warehouse
 
     wh = Warehouse(test_settings.public_warehouse_path, test_settings.limits)
     yield wh

@@ -16,11 +16,18 @@ from conftest import ROOT, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from portal.config import load_settings
-from portal.dashboards import DashboardError, DashboardStore, Tile, parse_dashboard, query_params_for, render_dashboard
-from portal.digest import build_digest
 from portal.identity import make_user
-from portal.metrics import Kpi, MetricError, daily, kpi, load_metrics, value
-from portal.saved_queries import QueryStore, SaveConflict
+from portal.library import QueryStore, SaveConflict
+from portal.reporting.dashboards import (
+    DashboardError,
+    DashboardStore,
+    Tile,
+    parse_dashboard,
+    query_params_for,
+    render_dashboard,
+)
+from portal.reporting.digest import build_digest
+from portal.reporting.metrics import Kpi, MetricError, daily, kpi, load_metrics, value
 
 METRICS = load_metrics(ROOT / "metrics.toml")
 START, END = date(2026, 9, 1), date(2026, 9, 28)

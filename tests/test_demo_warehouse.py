@@ -44,9 +44,9 @@ def test_every_table_and_column_is_described(con):
 
 
 def test_raw_tables_point_to_an_existing_analytics_table(con):
-    from portal.catalog import read_catalog
+    from portal.warehouse.catalog import read_catalog
 
-    cat = read_catalog(con)
+    cat = read_catalog(lambda sql: con.execute(sql).fetchall())
     raws = [t for t in cat.tables if t.is_raw]
     assert len(raws) == len(EXPECTED_RAW)
     for t in raws:
@@ -78,7 +78,7 @@ def test_analytics_has_no_personal_data(con):
 
 
 def test_public_twin_masks_pii_and_keeps_everything_else(demo_db, con, public_warehouse):
-    twin = public_warehouse.con.cursor()
+    twin = public_warehouse._cursor()
     try:
         assert tables(twin, "raw") == EXPECTED_RAW and tables(twin, "analytics") == EXPECTED_ANALYTICS
         for col in PII:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from portal.config import Limits
-from portal.engine import Warehouse
-from portal.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout
+from portal.warehouse.engine import Warehouse
+from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout
 
 LIMITS = Limits(timeout_seconds=2.0, max_rows=500, max_cell_chars=1000, max_query_chars=200_000,
                 threads=2, memory_limit="1GB")

@@ -8,7 +8,6 @@ import io
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 import duckdb
 import numpy as np
@@ -18,8 +17,8 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal import funnel_scan
-from portal.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
+from portal.product.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
+from portal.product.kernels import funnel_scan
 
 T0 = datetime(2026, 1, 1)
 EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
@@ -105,11 +104,11 @@ class ConSession:
     def __init__(self, con):
         self.con = con
 
-    def arrow(self, sql, params=None, max_rows=None):
+    def scan(self, sql, params=None):
         return self.con.sql(sql, params=params).to_arrow_table()
 
-    def run(self, sql, params=None, max_rows=None):
-        return SimpleNamespace(frame=self.con.execute(sql, params).df())
+    def frame(self, sql, params=None):
+        return self.con.execute(sql, params).df()
 
 
 def fast_levels(con, spec):

@@ -6,12 +6,11 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from portal.catalog import read_catalog
-from portal.home import summary, tables_frame
+from portal.warehouse.overview import summary, tables_frame
 
 
 def test_summary_and_tables_frame(warehouse):
-    cat = read_catalog(warehouse.session().cursor)
+    cat = warehouse.session().catalog()
     facts = summary(cat)
     assert facts["schemas"] == 2 and facts["tables"] == 23
     frame = tables_frame(cat, "raw")

@@ -107,7 +107,7 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     # An unsaved query travels compressed in the link and lands in the editor, not run.
-    from portal.saved_queries import share_sql
+    from portal.library import share_sql
 
     page.goto(app_server + "/workbench" + share_sql("SELECT 'shared by a link' AS hello"))
     wait_for_app(page)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.catalog import read_catalog
-from portal.lint import RULES, LintConfig, has_errors, lint
+from portal.workbench.lint import RULES, LintConfig, has_errors, lint
 
 FIXTURES = Path(__file__).parent / "lint_fixtures"
 CODES = sorted({p.name.split("_")[0] for p in FIXTURES.glob("L*_bad.sql")})
@@ -19,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def ctx(warehouse):
     s = warehouse.session()
-    return read_catalog(s.cursor), s
+    return s.catalog(), s
 
 
 def test_every_rule_has_fixtures():

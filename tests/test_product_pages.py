@@ -9,11 +9,11 @@ import pytest
 from conftest import ROOT, wait_for_app
 from streamlit.testing.v1 import AppTest
 
-from portal.cohorts import CohortError, CohortSpec, _sql, average_curve, cac_by_channel, retention, revenue
 from portal.demo.stories import DEMO_END_DATE
-from portal.experiments import experiment_readouts, variant_counts
-from portal.funnels import FunnelSpec, Step, step_counts, user_levels
-from portal.stats import compare_segments
+from portal.product.cohorts import CohortError, CohortSpec, _sql, average_curve, cac_by_channel, retention, revenue
+from portal.product.experiments import experiment_readouts, variant_counts
+from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
+from portal.product.stats import compare_segments
 
 
 def test_retention_triangle_marks_baking_periods(warehouse):
@@ -44,7 +44,7 @@ def test_retention_pass_does_not_depend_on_row_order():
     """The pass reads the person-ordered stream as it comes; any other order is sorted first."""
     import numpy as np
 
-    from portal.retention_scan import active_counts
+    from portal.product.kernels.retention_scan import active_counts
 
     rng = np.random.default_rng(5)
     user = np.sort(rng.integers(0, 3000, 1_500_000)).astype(np.int64)
@@ -125,7 +125,7 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
     at.button(key="sv_go_Save as new").click().run()
     assert not at.exception, at.exception
     assert any("Saved as product/checkout_funnel_by_platform" in s.value.replace("\\", "") for s in at.success)
-    from portal.saved_queries import QueryStore, run_saved
+    from portal.library import QueryStore, run_saved
 
     q = QueryStore(Path(portal_env["PORTAL_QUERIES_DIR"]), Path(portal_env["PORTAL_STATE_DIR"])).get(
         "product/checkout_funnel_by_platform")

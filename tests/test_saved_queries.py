@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.catalog import read_catalog
 from portal.config import load_settings
 from portal.identity import make_user
-from portal.params import ParamError
-from portal.saved_queries import (
+from portal.library import (
     HeaderError,
     PermissionDenied,
     QueryStore,
@@ -34,8 +32,9 @@ from portal.saved_queries import (
     share_sql,
     validate_id,
 )
-from portal.saved_queries.share import ShareError
-from portal.saved_queries.store import atomic_write
+from portal.library.share import ShareError
+from portal.library.store import atomic_write
+from portal.workbench.params import ParamError
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings()
@@ -155,7 +154,7 @@ def test_killed_mid_save_leaves_old_or_new_file(tmp_path):
     payload = tmp_path / "new.txt"
     payload.write_text(big)
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            "from portal.saved_queries.store import atomic_write\n"
+            "from portal.library.store import atomic_write\n"
             "import os, pathlib, signal\n"
             "def die(fd):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
             "os.fsync = die\n"
@@ -239,7 +238,7 @@ def test_share_links_round_trip():
 
 
 def test_lineage_from_the_syntax_tree(warehouse):
-    cat = read_catalog(warehouse.session().cursor)
+    cat = warehouse.session().catalog()
     lin = lineage("WITH c AS (SELECT user_id FROM analytics.orders) "
                   "SELECT u.platform, count(*) FROM analytics.users u JOIN c USING (user_id) "
                   "WHERE signup_date > DATE '2026-01-01' GROUP BY 1", cat)
@@ -251,7 +250,7 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
     import duckdb
 
     from portal.config import Limits
-    from portal.engine import Warehouse
+    from portal.warehouse.engine import Warehouse
 
     db = tmp_path / "w.duckdb"
     con = duckdb.connect(str(db))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from portal.stats import compare_segments, holm, readout, two_proportion, wilson
+from portal.product.stats import compare_segments, holm, readout, two_proportion, wilson
 
 
 def test_wilson_textbook_value():

@@ -10,14 +10,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from portal.catalog import read_catalog
 from portal.config import Guard
-from portal.formatting import format_sql
-from portal.guard import estimate, judge
-from portal.history import History
-from portal.params import Param, ParamError, bind, coerce, find_params
-from portal.results import chart, default_chart, download_bytes
-from portal.runner import BackgroundRun
+from portal.reporting.charts import chart, default_chart
+from portal.warehouse.guard import judge
+from portal.warehouse.runner import BackgroundRun
+from portal.workbench.formatting import format_sql
+from portal.workbench.history import History
+from portal.workbench.params import Param, ParamError, bind, coerce, find_params
 
 FIXTURES = Path(__file__).parent / "lint_fixtures"
 
@@ -71,14 +70,14 @@ def test_format_changes_layout_never_meaning(case, warehouse):
 
 
 def test_guard_estimates_and_decides(warehouse):
-    cur = warehouse.session().cursor
-    rows = {t.full_name: t.row_count for t in read_catalog(cur).tables}
-    small = estimate(cur, "SELECT platform, count(*) FROM analytics.users GROUP BY 1", rows)
+    s = warehouse.session()
+    rows = {t.full_name: t.row_count for t in s.catalog().tables}
+    small = s.estimate("SELECT platform, count(*) FROM analytics.users GROUP BY 1", None, rows)
     assert small.scanned == {"analytics.users": rows["analytics.users"]}
     assert 1 <= small.returns <= 50
     assert judge(small, Guard()).level == "ok"
     assert "scans ~" in small.describe()
-    cross = estimate(cur, "SELECT * FROM analytics.events a, analytics.events b", rows)
+    cross = s.estimate("SELECT * FROM analytics.events a, analytics.events b", None, rows)
     assert cross.peak >= rows["analytics.events"] ** 2 * 0.9
     assert judge(cross, Guard(ceiling_rows=10**9)).level == "refuse"
     assert judge(cross, Guard(ceiling_rows=10**15, warn_scan_rows=10**5)).level == "warn"
@@ -101,11 +100,11 @@ def test_history_persists_and_searches(tmp_path):
 
 def test_downloads_stream_the_full_result_capped(warehouse):
     s = warehouse.session()
-    csv, capped = download_bytes(s, "SELECT * FROM range(25000) t(i)", None, "csv", 100_000)
+    csv, capped = s.download("SELECT * FROM range(25000) t(i)", None, "csv", 100_000)
     assert not capped and len(csv.decode().strip().splitlines()) == 25001
-    data, capped = download_bytes(s, "SELECT * FROM range(25000) t(i)", None, "parquet", 1000)
+    data, capped = s.download("SELECT * FROM range(25000) t(i)", None, "parquet", 1000)
     assert capped and pq.read_table(io.BytesIO(data)).num_rows == 1000
-    empty, _ = download_bytes(s, "SELECT 1 AS a WHERE false", None, "csv", 10)
+    empty, _ = s.download("SELECT 1 AS a WHERE false", None, "csv", 10)
     assert empty.decode().strip() == '"a"'
 
 
@@ -123,7 +122,7 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
     import shutil
 
     from portal.config import Limits
-    from portal.engine import Warehouse
+    from portal.warehouse.engine import Warehouse
 
     path = tmp_path / "w.duckdb"
     shutil.copy(demo_db, path)
@@ -137,7 +136,7 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
 
 
 def test_schema_click_inserts_at_the_cursor():
-    from portal.formatting import insert_at
+    from portal.workbench.formatting import insert_at
 
     assert insert_at("SELECT *\nFROM ", {"row": 1, "column": 5}, "analytics.users") == "SELECT *\nFROM analytics.users"
     assert insert_at("SELECT  FROM t", {"row": 0, "column": 7}, "a") == "SELECT a FROM t"

@@ -10,11 +10,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal.dashboards import CHART_KINDS, TILE_TYPES, Dashboard, DashboardStore, Tile, default_range, query_params_for
-from portal.metrics import MetricSet, format_value, kpi, load_metrics, metrics_path
-from portal.params import find_params
-from portal.results import chart as result_chart
-from portal.saved_queries import SaveConflict, run_saved
+from portal.library import SaveConflict, run_saved
+from portal.reporting.charts import chart as result_chart
+from portal.reporting.dashboards import (
+    CHART_KINDS,
+    TILE_TYPES,
+    Dashboard,
+    DashboardStore,
+    Tile,
+    default_range,
+    query_params_for,
+)
+from portal.reporting.metrics import MetricSet, format_value, kpi, load_metrics, metrics_path
+from portal.workbench.params import find_params
 from ui.state import catalog, current_user, engine_session, plain, query_store, settings
 
 TTL = 600

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from portal.params import Param, ParamError, coerce
+from portal.workbench.params import Param, ParamError, coerce
 
 
 def widget_key(name: str, typ: str, prefix: str = "wb_pval") -> str:

@@ -1,4 +1,4 @@
-"""Save / Save as / Fork from the workbench: a small form over portal.saved_queries."""
+"""Save / Save as / Fork from the workbench: a small form over portal.library."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import streamlit as st
 
-from portal.lint import has_errors, lint
-from portal.params import Param, guess_type
-from portal.saved_queries import PermissionDenied, SaveConflict, SavedQuery, SaveRefused
-from portal.saved_queries.check import compile_query
+from portal.library import PermissionDenied, SaveConflict, SavedQuery, SaveRefused
+from portal.library.check import compile_query
+from portal.workbench.lint import has_errors, lint
+from portal.workbench.params import Param, guess_type
 from ui.state import catalog, current_user, engine_session, plain, query_store, settings
 
 
@@ -77,7 +77,7 @@ def conflict_panel() -> None:
     c1, c2, c3 = st.columns(3)
     if c1.button("Keep mine as a fork", key="sv_keep_fork"):
         store = query_store()
-        from portal.saved_queries import parse_query
+        from portal.library import parse_query
 
         mine = parse_query(conflict.mine, conflict.query_id)
         fork_id = f"{conflict.query_id}_{current_user().name}"
@@ -88,8 +88,8 @@ def conflict_panel() -> None:
         except (SaveRefused, SaveConflict) as err:
             st.error(str(err))
     if c2.button("Take theirs", key="sv_take_theirs"):
-        from portal.saved_queries import parse_query
-        from portal.saved_queries.store import version_of
+        from portal.library import parse_query
+        from portal.library.store import version_of
 
         theirs = parse_query(conflict.theirs, conflict.query_id, version_of(conflict.theirs))
         st.session_state.wb_sql_pending = theirs.sql
@@ -97,12 +97,12 @@ def conflict_panel() -> None:
         del st.session_state.sv_conflict
         st.rerun()
     if c3.button("Merge by hand", key="sv_merge"):
-        from portal.saved_queries import parse_query
+        from portal.library import parse_query
 
         st.session_state.wb_sql_pending = (parse_query(conflict.mine, conflict.query_id).sql
                                            + "\n-- ===== their version =====\n"
                                            + "\n".join("-- " + line for line in parse_query(conflict.theirs, conflict.query_id).sql.splitlines()))
-        from portal.saved_queries.store import version_of
+        from portal.library.store import version_of
 
         st.session_state.wb_opened_query = parse_query(conflict.theirs, conflict.query_id, version_of(conflict.theirs))
         del st.session_state.sv_conflict

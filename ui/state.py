@@ -6,11 +6,11 @@ import threading
 
 import streamlit as st
 
-from portal.bootstrap import ensure_warehouse, warehouse_ready
-from portal.catalog import Catalog, read_catalog
 from portal.config import Settings, load_settings
-from portal.engine import Session, Warehouse
 from portal.identity import User, resolve_user
+from portal.warehouse.bootstrap import ensure_warehouse, warehouse_ready
+from portal.warehouse.catalog import Catalog
+from portal.warehouse.engine import Session, Warehouse
 
 USER_KEY = "app_user"
 
@@ -32,7 +32,7 @@ def warehouse(pii: bool) -> Warehouse:
 def _warm_up_passes() -> threading.Thread:
     """Compile the funnel and retention passes in the background at first start (seconds, once per
     install: numba keeps them on disk), so the first Funnels or Cohorts page does not wait for it."""
-    from portal import funnel_scan, retention_scan
+    from portal.product.kernels import funnel_scan, retention_scan
 
     thread = threading.Thread(target=lambda: (funnel_scan.warm_up(), retention_scan.warm_up()), daemon=True)
     thread.start()
@@ -68,7 +68,7 @@ def engine_session() -> Session:
 
 @st.cache_resource(ttl=600)
 def _catalog(pii: bool) -> Catalog:
-    return read_catalog(warehouse(pii).session().cursor)
+    return warehouse(pii).session().catalog()
 
 
 def catalog() -> Catalog:
@@ -107,7 +107,7 @@ _ensure_router()
 
 def query_store():
     """The saved-query files (cheap to create: everything is read on demand)."""
-    from portal.saved_queries import QueryStore
+    from portal.library import QueryStore
 
     s = settings()
     return QueryStore(s.queries_dir, s.state_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.dashboards import DashboardStore
+from portal.reporting.dashboards import DashboardStore
 from ui.state import settings
 
 ICONS = {"executive": ":material/monitoring:", "marketing": ":material/campaign:", "growth": ":material/trending_up:",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portal.catalog import read_catalog
 from portal.config import load_settings
-from portal.engine import Warehouse
-from portal.saved_queries import QueryStore, check_all
+from portal.library import QueryStore, check_all
+from portal.warehouse.engine import Warehouse
 
 
 def register(sub) -> None:
@@ -31,7 +30,7 @@ def run(args) -> int:
         return 2
     session = wh.session()
     queries, errors = QueryStore(folder, settings.state_dir).load_all()
-    results = check_all(session, queries, read_catalog(session.cursor), errors)
+    results = check_all(session, queries, session.catalog(), errors)
     broken = [r for r in results if not r.ok]
     for r in results:
         if r.ok:

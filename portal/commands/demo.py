@@ -34,7 +34,7 @@ def run(args) -> int:
     print(f"built {report.path} in {report.seconds:.1f} s ({report.file_bytes / 1e6:.0f} MB)")
     for name, n in sorted(report.row_counts.items()):
         print(f"  {name:<40} {n:>12,}")
-    from portal import funnel_scan, retention_scan
+    from portal.product.kernels import funnel_scan, retention_scan
 
     funnel_scan.warm_up()  # compile the product passes now (kept on disk), not on the first page view
     retention_scan.warm_up()

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 from portal.config import ROOT, load_settings
-from portal.dashboards import DashboardError, DashboardStore, default_range
-from portal.engine import Warehouse
-from portal.metrics import MetricError, load_metrics, metrics_path
-from portal.saved_queries import QueryStore
+from portal.library import QueryStore
+from portal.reporting.dashboards import DashboardError, DashboardStore, default_range
+from portal.reporting.metrics import MetricError, load_metrics, metrics_path
+from portal.warehouse.engine import Warehouse
 
 
 def register(sub) -> None:
@@ -26,8 +26,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from datetime import date
 
-    from portal.catalog import read_catalog
-    from portal.digest import build_digest, send_digest, smtp_settings
+    from portal.reporting.digest import build_digest, send_digest, smtp_settings
 
     settings = load_settings()
     try:
@@ -39,7 +38,7 @@ def run(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     session = wh.session()
-    through = date.fromisoformat((read_catalog(session.cursor).data_through or date.today().isoformat())[:10])
+    through = date.fromisoformat((session.catalog().data_through or date.today().isoformat())[:10])
     start, end = default_range(through, args.days)
     body = build_digest(session, d, metrics, store, start, end)
     wh.close()

@@ -8,9 +8,9 @@ import sys
 from datetime import date
 
 from portal.config import load_settings
-from portal.engine import Warehouse
-from portal.errors import QueryError
-from portal.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
+from portal.product.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
+from portal.warehouse.engine import Warehouse
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:

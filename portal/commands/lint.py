@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portal.catalog import read_catalog
 from portal.config import load_settings
-from portal.engine import Warehouse
-from portal.lint import has_errors, lint
+from portal.warehouse.engine import Warehouse
+from portal.workbench.lint import has_errors, lint
 
 
 def register(sub) -> None:
@@ -26,7 +25,7 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     session = warehouse.session()
-    catalog = read_catalog(session.cursor)
+    catalog = session.catalog()
     failed = False
     for name in args.files:
         path = Path(name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from portal.config import load_settings
-from portal.engine import Warehouse
-from portal.errors import QueryError
+from portal.warehouse.engine import Warehouse
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:

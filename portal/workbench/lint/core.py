@@ -64,7 +64,7 @@ def suggest(name: str, candidates: list[str]) -> str:
 
 def lint(sql: str, catalog=None, session=None, config: LintConfig | None = None) -> list[Finding]:
     """All findings for one statement, errors first; a parse error stops the tree rules."""
-    from portal.lint.rules import RULES, parse_error
+    from portal.workbench.lint.rules import RULES, parse_error
 
     config = config or LintConfig()
     try:
@@ -90,11 +90,11 @@ _CANDIDATES = re.compile(r"Candidate bindings: (.*)", re.IGNORECASE)
 
 def bind_check(sql: str, session) -> list[Finding]:
     """Ask DuckDB to bind the query (nothing runs) and turn a binder error into an L002 finding."""
-    from portal.errors import QueryError
-    from portal.params import find_params
+    from portal.warehouse.errors import QueryError
+    from portal.workbench.params import find_params
 
     try:  # placeholders bind as NULL: only names and types are being checked here
-        session.relation(sql, {name: None for name in find_params(sql)} or None)
+        session.check(sql, {name: None for name in find_params(sql)} or None)
     except QueryError as err:
         if err.kind == "refused":
             return [Finding("L000", "error", err.line or 1, err.col or 1, err.message)]

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from portal.errors import QueryError, QueryRefused, from_duckdb
+from portal.warehouse.errors import QueryError, QueryRefused, from_duckdb
 
 ST = duckdb.StatementType
-READ_ONLY_TYPES = {ST.SELECT, ST.EXPLAIN}
 # PIVOT arrives as MULTI (it declares a temporary enum type, then selects); nothing else may.
 _PIVOT = re.compile(r"^\s*(UN)?PIVOT\b", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
@@ -87,8 +86,11 @@ def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
         )
     stmt = parsed[0]
     text = stmt.query
-    if stmt.type in READ_ONLY_TYPES:
-        return Statement(sql, "explain" if stmt.type == ST.EXPLAIN else "select")
+    if stmt.type == ST.SELECT:
+        return Statement(sql, "select")
+    if stmt.type == ST.EXPLAIN:
+        _check_explained(text, max_chars)
+        return Statement(sql, "explain")
     if stmt.type == ST.MULTI and _PIVOT.match(text):
         return Statement(sql, "pivot")
     m = _FIRST_WORD.search(text)
@@ -98,6 +100,29 @@ def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
         f"Only read-only queries can run here (SELECT, WITH, FROM, VALUES, EXPLAIN, DESCRIBE, SHOW, "
         f"SUMMARIZE, PIVOT). {word} is refused: {why}."
     )
+
+
+def _check_explained(text: str, max_chars: int) -> None:
+    """EXPLAIN ANALYZE runs the statement inside it, and plain EXPLAIN of a write is never useful:
+    the statement under any EXPLAIN must itself pass as a query (issue #12, finding 1)."""
+    tokens = [(pos, kind) for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
+    i = 1  # tokens[0] is EXPLAIN
+    if i < len(tokens) and text[tokens[i][0]:].upper().startswith(("ANALYZE", "ANALYSE")):
+        i += 1
+    if i < len(tokens) and text[tokens[i][0]] == "(":  # options such as (FORMAT JSON)
+        depth = 0
+        while i < len(tokens):
+            ch = text[tokens[i][0]]
+            depth += ch == "("
+            depth -= ch == ")"
+            i += 1
+            if depth == 0:
+                break
+    inner = text[tokens[i][0]:] if i < len(tokens) else ""
+    try:
+        check_statement(inner, max_chars)
+    except QueryRefused as err:
+        raise QueryRefused(f"EXPLAIN only explains queries. {err.message}") from None
 
 
 __all__ = ["QueryError", "QueryRefused", "Statement", "check_statement", "split_statements"]

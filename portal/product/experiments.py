@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from portal.funnels import EVENTS
+from portal.product.funnels import EVENTS
+from portal.product.stats import Readout, readout
 from portal.sqlfiles import load_sql
-from portal.stats import Readout, readout
 
 
 class ExperimentError(ValueError):
@@ -14,14 +14,14 @@ class ExperimentError(ValueError):
 
 
 def list_experiments(session) -> pd.DataFrame:
-    return session.run("SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
-                       "FROM analytics.experiments ORDER BY started_at DESC").frame
+    return session.frame("SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
+                       "FROM analytics.experiments ORDER BY started_at DESC")
 
 
 def variant_counts(session, experiment: str, event: str) -> pd.DataFrame:
     if event not in EVENTS:
         raise ExperimentError(f"Unknown event {event!r}.")
-    return session.run(load_sql("experiments/readout"), {"experiment": experiment, "event": event}).frame
+    return session.frame(load_sql("experiments/readout"), {"experiment": experiment, "event": event})
 
 
 def experiment_readouts(counts: pd.DataFrame, control: str) -> list[Readout]:

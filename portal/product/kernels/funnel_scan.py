@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from portal.user_slices import map_slices, sort_order
+from portal.product.kernels.user_slices import map_slices, sort_order
 
 NOT_REACHED = np.iinfo(np.int64).min  # time of a step not reached (NaT once viewed as datetime64)
 

@@ -9,8 +9,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from portal import retention_scan
-from portal.funnels import EVENTS
+from portal.product.funnels import EVENTS
+from portal.product.kernels import retention_scan
 from portal.sqlfiles import load_sql
 
 GRAINS = ("week", "month")
@@ -70,10 +70,10 @@ def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.D
 
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """Share of each cohort active in each later period: the members (small) come from SQL, the
-    activity stream is counted by `portal.retention_scan` (same result as cohorts/retention.sql)."""
-    segments = session.run(_sql("segments", spec), max_rows=100_000).frame["segment"].tolist()
-    members = session.arrow(_sql("members", spec), {"segments": segments}, max_rows=50_000_000)
-    stream = session.arrow(_sql("activity", spec), {"event": spec.event} if spec.event else None, max_rows=2_000_000_000)
+    activity stream is counted by `portal.product.kernels.retention_scan` (same result as cohorts/retention.sql)."""
+    segments = session.frame(_sql("segments", spec))["segment"].tolist()
+    members = session.scan(_sql("members", spec), {"segments": segments})
+    stream = session.scan(_sql("activity", spec), {"event": spec.event} if spec.event else None)
     m_period = members.column("cohort_period").to_numpy()
     m_segment = members.column("segment").to_numpy()
     first = int(m_period.min()) if len(m_period) else 0
@@ -105,7 +105,7 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
 
 
 def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
-    frame = session.run(_sql("revenue", spec), {"periods": spec.periods}, max_rows=2_000_000).frame
+    frame = session.frame(_sql("revenue", spec), {"periods": spec.periods})
     frame = _complete(frame, spec, data_through)
     if spec.since:
         frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]
@@ -113,7 +113,7 @@ def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
 
 
 def cac_by_channel(session) -> pd.DataFrame:
-    return session.run(load_sql("cohorts/cac")).frame
+    return session.frame(load_sql("cohorts/cac"))
 
 
 def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> pd.DataFrame:

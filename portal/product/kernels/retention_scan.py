@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from portal.user_slices import map_slices, sort_order
+from portal.product.kernels.user_slices import map_slices, sort_order
 
 ORIGIN = np.datetime64("2000-01-03", "D")  # a Monday; members.sql counts cohort periods from it too
 ORIGIN_DAYS = int(ORIGIN.astype(np.int64))

@@ -14,11 +14,11 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
-from portal.dashboards import Dashboard, query_params_for
-from portal.metrics import MetricSet, format_value, kpi
-from portal.params import find_params
-from portal.results import chart as result_chart
-from portal.saved_queries import QueryStore, run_saved
+from portal.library import QueryStore, run_saved
+from portal.reporting.charts import chart as result_chart
+from portal.reporting.dashboards import Dashboard, query_params_for
+from portal.reporting.metrics import MetricSet, format_value, kpi
+from portal.workbench.params import find_params
 
 
 def _dates_to_timestamps(frame):

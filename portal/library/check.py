@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.errors import QueryError
-from portal.params import find_params
-from portal.saved_queries.header import HeaderError, SavedQuery
-from portal.saved_queries.lineage import Lineage, lineage
+from portal.library.header import HeaderError, SavedQuery
+from portal.library.lineage import Lineage, lineage
+from portal.warehouse.errors import QueryError
+from portal.workbench.params import find_params
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class CheckResult:
 
 def compile_query(session, sql: str) -> None:
     """Bind `sql` (parameters as NULL) so unknown tables, columns and types surface; nothing runs."""
-    session.relation(sql, {name: None for name in find_params(sql)} or None)
+    session.check(sql, {name: None for name in find_params(sql)} or None)
 
 
 def check_all(session, queries: list[SavedQuery], catalog=None, header_errors: list[HeaderError] = ()) -> list[CheckResult]:

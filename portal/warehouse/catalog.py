@@ -7,11 +7,11 @@ COMMENT ON by the build are the single source of truth for Home, the schema brow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import duckdb
-
 from portal.sqlfiles import load_sql
+from portal.warehouse.errors import QueryError
 
 _REPLACEMENT = re.compile(r"Use (analytics\.\w+) instead", re.IGNORECASE)
 
@@ -76,24 +76,24 @@ class Catalog:
         ]
 
 
-def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
-    """Read the catalog through any connection or cursor (cheap: metadata only)."""
-    tables = con.execute(load_sql("catalog/tables")).fetchall()
+def read_catalog(rows: Callable[[str], list[tuple]]) -> Catalog:
+    """Read the catalog through `rows(sql)` (Session.catalog passes its own; metadata only, cheap)."""
+    tables = rows(load_sql("catalog/tables"))
     cols: dict[tuple[str, str], list[Column]] = {}
-    for schema, table, col, typ, desc, _ in con.execute(load_sql("catalog/columns")).fetchall():
+    for schema, table, col, typ, desc, _ in rows(load_sql("catalog/columns")):
         cols.setdefault((schema, table), []).append(Column(col, typ, desc))
     out = tuple(
         Table(s, n, d, int(rc or 0), tuple(cols.get((s, n), ()))) for s, n, d, rc, _ in tables
     )
-    return Catalog(out, _data_through(con, out))
+    return Catalog(out, _data_through(rows, out))
 
 
-def _data_through(con: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]) -> str | None:
+def _data_through(rows: Callable[[str], list[tuple]], tables: tuple[Table, ...]) -> str | None:
     """The freshness stamp the build records (analytics.build_info), if present."""
     if not any(t.full_name == "analytics.build_info" for t in tables):
         return None
     try:
-        rows = con.execute("SELECT max(data_through) FROM analytics.build_info").fetchall()
-    except duckdb.Error:
+        found = rows("SELECT max(data_through) FROM analytics.build_info")
+    except QueryError:
         return None
-    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+    return str(found[0][0]) if found and found[0][0] is not None else None

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import tomli_w
 
-from portal.metrics import FILTERS, MetricSet
-from portal.saved_queries.store import SaveConflict, atomic_write, diff_text, validate_id, version_of
+from portal.library.store import SaveConflict, atomic_write, diff_text, validate_id, version_of
+from portal.reporting.metrics import FILTERS, MetricSet
 
 TILE_TYPES = ("kpi", "chart", "table")
 CHART_KINDS = ("line", "bar", "area", "heatmap", "funnel")

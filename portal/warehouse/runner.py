@@ -10,8 +10,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from portal.engine import QueryResult, Session
-from portal.errors import QueryError
+from portal.warehouse.engine import QueryResult, Session
+from portal.warehouse.errors import QueryError
 
 
 @dataclass

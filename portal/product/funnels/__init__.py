@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from portal import funnel_scan
+from portal.product.kernels import funnel_scan
 from portal.sqlfiles import load_sql
 
 EVENTS = ("page_view", "signup", "onboarding_start", "address_step", "onboarding_complete", "product_view",
@@ -266,7 +266,7 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
     def compute():
         sql = (f"SELECT DISTINCT CAST({spec.breakdown} AS VARCHAR) FROM analytics.events "
                f"WHERE event_name = $first AND {spec.breakdown} IS NOT NULL LIMIT 257")
-        values = sorted(session.run(sql, {"first": spec.steps[0].event}, max_rows=257).frame.iloc[:, 0])
+        values = sorted(session.frame(sql, {"first": spec.steps[0].event}).iloc[:, 0])
         return values if len(values) <= 256 else None
 
     return _warehouse_fact(session, ("values", spec.breakdown, spec.steps[0].event), compute)
@@ -275,7 +275,7 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
 def _ids_fit_32_bits(session) -> bool:
     """Whether user ids fit in 32 bits: then the stream moves half the bytes for them."""
     def compute():
-        low, high = session.run("SELECT min(user_id), max(user_id) FROM analytics.events").frame.iloc[0]
+        low, high = session.frame("SELECT min(user_id), max(user_id) FROM analytics.events").iloc[0]
         return bool(pd.notna(low) and -(2**31) < low and high < 2**31)
 
     return _warehouse_fact(session, ("narrow ids",), compute)
@@ -283,10 +283,10 @@ def _ids_fit_32_bits(session) -> bool:
 
 def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     """Per-user best chain (user_id, segment, t1..tn, level): the stream from one scan, the state
-    machine in `portal.funnel_scan`. The engine's row cap is a safety net only."""
+    machine in `portal.product.kernels.funnel_scan`. The engine's row cap is a safety net only."""
     values = _segment_values(session, spec)
     sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
-    table = session.arrow(sql, params, max_rows=500_000_000)
+    table = session.scan(sql, params)
     lut, extra = step_bits(spec, table)
     chains = funnel_scan.run(spec.mode, table.column("user_id").to_numpy(), table.column("t").to_numpy().view(np.int64),
                              table.column("ev").to_numpy(), lut, extra, len(spec.steps),
@@ -301,8 +301,8 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
             picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
             out["segment"] = np.where(pd.isna(picked), "(none)", picked)
     elif spec.breakdown:
-        assigned = session.arrow("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e "
-                                 "ORDER BY user_id", {"e": spec.breakdown[8:]}, max_rows=50_000_000)
+        assigned = session.scan("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e "
+                                 "ORDER BY user_id", {"e": spec.breakdown[8:]})
         ids = assigned.column("user_id").to_numpy()
         variants, codes = np.unique(assigned.column("variant").to_numpy(zero_copy_only=False), return_inverse=True)
         at = np.minimum(np.searchsorted(ids, chains.users), max(len(ids) - 1, 0))

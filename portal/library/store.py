@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from portal.identity import User
-from portal.params import bind
-from portal.saved_queries.header import HeaderError, SavedQuery, parse_query, render_query
+from portal.library.header import HeaderError, SavedQuery, parse_query, render_query
+from portal.workbench.params import bind
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){1,3}$")
 _LOCK = threading.Lock()  # one writer at a time in this process; the version check covers the rest

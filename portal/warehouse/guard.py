@@ -7,14 +7,9 @@ reads "scans ~N rows of T; returns ~M rows", and decide: run, warn ("Run anyway"
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-import duckdb
-
 from portal.config import Guard
-from portal.errors import from_duckdb
-from portal.statements import check_statement
 
 
 @dataclass(frozen=True)
@@ -80,17 +75,8 @@ def _est(node: dict) -> int:
     return max(kids, default=0)
 
 
-def estimate(cursor: duckdb.DuckDBPyConnection, sql: str, table_rows: dict[str, int],
-             params: dict | None = None) -> Estimate:
-    """Plan `sql` without running it; raises QueryError for SQL that does not plan."""
-    stmt = check_statement(sql)
-    if stmt.kind != "select":
-        return Estimate()
-    try:
-        rows = cursor.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, params or None).fetchall()
-    except duckdb.Error as exc:
-        raise from_duckdb(exc, sql) from None
-    plans = json.loads(rows[0][1]) if rows else []
+def estimate_from_plans(plans: list[dict], table_rows: dict[str, int]) -> Estimate:
+    """Read an EXPLAIN (FORMAT JSON) plan (Session.estimate makes it) into rows scanned and returned."""
     scanned: dict[str, int] = {}
     peak = returns = 0
     for root in plans:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portal.params import TYPES, Param, ParamError
+from portal.workbench.params import TYPES, Param, ParamError
 
 STATUSES = ("draft", "curated", "deprecated")
 CHART_KINDS = ("bar", "line", "area", "scatter")

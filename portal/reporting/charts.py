@@ -1,9 +1,41 @@
-"""Altair charts for the product pages (funnel bars, retention heatmap, curves with payback line)."""
+"""Every Altair chart the portal draws: the workbench's quick chart, dashboard tiles, funnel bars,
+retention heatmaps and curves. One module, so axis titles, tooltips and formats stay consistent."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+
+CHART_KINDS = ("bar", "line", "area", "scatter")
+
+
+def default_chart(frame: pd.DataFrame) -> dict:
+    """A first guess: x = first date/text column, y = first numeric column."""
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    temporal = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    other = [c for c in frame.columns if c not in numeric]
+    x = (temporal or other or list(frame.columns))[0] if len(frame.columns) else None
+    y = next((c for c in numeric if c != x), None)
+    kind = "line" if temporal else "bar"
+    return {"kind": kind, "x": x, "y": y, "color": None}
+
+
+def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = None) -> alt.Chart:
+    """An Altair chart of the result; raises ValueError with a plain message for unusable choices."""
+    if kind not in CHART_KINDS:
+        raise ValueError(f"Unknown chart type {kind!r}.")
+    for c in (x, y, color):
+        if c and c not in frame.columns:
+            raise ValueError(f"The result has no column {c!r}.")
+    if not pd.api.types.is_numeric_dtype(frame[y]):
+        raise ValueError(f"{y} is not numeric; pick a numeric column for the y axis.")
+    base = alt.Chart(frame.head(5000))
+    mark = {"bar": base.mark_bar(), "line": base.mark_line(point=len(frame) < 60), "area": base.mark_area(opacity=0.7),
+            "scatter": base.mark_circle(size=50)}[kind]
+    enc = {"x": alt.X(x), "y": alt.Y(y), "tooltip": [c for c in (x, y, color) if c]}
+    if color:
+        enc["color"] = alt.Color(color)
+    return mark.encode(**enc).properties(height=320)
 
 
 def funnel_chart(counts: pd.DataFrame) -> alt.Chart:

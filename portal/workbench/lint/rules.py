@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 
-from portal.lint.core import Context, Finding, position, suggest
+from portal.workbench.lint.core import Context, Finding, position, suggest
 
 Rule = Callable[[Context], Iterator[Finding]]
 RULES: dict[str, Rule] = {}

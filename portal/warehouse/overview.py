@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from portal.catalog import Catalog
+from portal.warehouse.catalog import Catalog
 
 
 def tables_frame(catalog: Catalog, schema: str) -> pd.DataFrame:

@@ -4,11 +4,11 @@ Public API: `QueryStore` (load, save with optimistic concurrency, revisions, tra
 `run_saved`, `lineage`, `check_all`, `impact`, `share_query`/`share_sql`/`decode_sql`.
 """
 
-from portal.saved_queries.check import CheckResult, check_all, impact
-from portal.saved_queries.header import HeaderError, SavedQuery, parse_query, render_query
-from portal.saved_queries.lineage import Lineage, lineage
-from portal.saved_queries.share import decode_sql, share_query, share_sql
-from portal.saved_queries.store import (
+from portal.library.check import CheckResult, check_all, impact
+from portal.library.header import HeaderError, SavedQuery, parse_query, render_query
+from portal.library.lineage import Lineage, lineage
+from portal.library.share import decode_sql, share_query, share_sql
+from portal.library.store import (
     PermissionDenied,
     QueryStore,
     SaveConflict,

@@ -7,7 +7,7 @@ import base64
 import zlib
 from urllib.parse import urlencode
 
-from portal.params import to_url
+from portal.workbench.params import to_url
 
 MAX_SHARED_SQL = 100_000  # characters after decompression: a link is no way to smuggle a huge blob
 

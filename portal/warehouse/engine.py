@@ -1,0 +1,196 @@
+"""The one way into the warehouse: a `Warehouse` per file and a `Session` per user.
+
+Every read of data goes through a Session, so limits, cancel, timeouts, row caps (and, with the
+sign-in work, permissions and auditing) are enforced in one place:
+
+- analysts' SQL (typed, saved, shared, metric definitions) runs in a worker process of the
+  `WorkerPool`, under a deadline and a memory cap, on a fresh cursor (nothing it creates outlives it);
+- the portal's own SQL (`portal/sql/*.sql` and the product pages' generated scans, values always
+  bound) runs in this process, on a fresh cursor of the hardened connection, under a watchdog,
+  because a funnel's event stream is too large to copy between processes.
+
+A rebuilt warehouse file (`portal demo` swaps in a new one) is noticed on the next call and
+reopened, here and in the workers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from portal.config import Limits
+from portal.warehouse.catalog import Catalog, read_catalog
+from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
+from portal.warehouse.executor import Ticket, WorkerPool
+from portal.warehouse.guard import Estimate, estimate_from_plans
+from portal.warehouse.hardening import file_version, open_readonly
+from portal.warehouse.results import QueryResult, from_ipc, to_frame
+
+_POOLS: dict[tuple, WorkerPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def worker_pool(limits: Limits) -> WorkerPool:
+    """One pool per process and set of limits, shared by both warehouse files."""
+    key = (limits.workers, limits.threads, limits.memory_limit, limits.slow_after_seconds)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = WorkerPool(limits.workers, limits.threads, limits.memory_limit,
+                                     slow_after_seconds=limits.slow_after_seconds)
+        return _POOLS[key]
+
+
+class Warehouse:
+    """One hardened read-only file; hands out sessions. Thread-safe."""
+
+    def __init__(self, path: str | Path, limits: Limits):
+        self.path = Path(path)
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._config = {"threads": limits.threads, "memory_limit": limits.app_memory_limit}
+        self._con = open_readonly(self.path, self._config)
+        self.version = file_version(self.path)
+        self.pool = worker_pool(limits)
+
+    def session(self) -> Session:
+        return Session(self)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the current file, reopening it first if it was rebuilt."""
+        with self._lock:
+            try:
+                now = file_version(self.path)
+            except FileNotFoundError:
+                now = self.version
+            if now != self.version:
+                self._con.close()
+                self._con = open_readonly(self.path, self._config)
+                self.version = now
+            return self._con.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+class Session:
+    """One user's way into one warehouse: its own cancel, time limit and one statement at a time."""
+
+    def __init__(self, warehouse: Warehouse):
+        self.warehouse = warehouse
+        self._lock = threading.Lock()
+        self._ticket: Ticket | None = None
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._cancelled = False
+        self.running_since: float | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return self.warehouse.limits
+
+    # ------------------------------------------------------------------ analysts' SQL (worker processes)
+    def run(self, sql: str, params: dict | None = None, max_rows: int | None = None,
+            timeout_s: float | None = None) -> QueryResult:
+        """Run one read-only statement with the row, cell, memory and time limits applied."""
+        max_rows = self.limits.max_rows if max_rows is None else max_rows
+        reply = self._call({"op": "run", "sql": sql, "params": params, "max_rows": max_rows,
+                            "max_cell_chars": self.limits.max_cell_chars}, timeout_s)
+        table = from_ipc(reply["ipc"])
+        truncated = table.num_rows > max_rows
+        if truncated:
+            table = table.slice(0, max_rows)
+        return QueryResult(sql, reply["columns"], reply["types"], to_frame(table, reply["columns"]), truncated,
+                           reply["elapsed"], max_rows, reply["kind"])
+
+    def check(self, sql: str, params: dict | None = None) -> None:
+        """Bind `sql` against the schema without running it; raises QueryError for what would fail."""
+        self._call({"op": "bind", "sql": sql, "params": params}, None)
+
+    def estimate(self, sql: str, params: dict | None = None, table_rows: dict[str, int] | None = None) -> Estimate:
+        """What `sql` would scan and return, from the optimizer's plan (nothing runs)."""
+        reply = self._call({"op": "explain", "sql": sql, "params": params}, None)
+        return estimate_from_plans(json.loads(reply["plans"]), table_rows or {})
+
+    def download(self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
+        """The full result (up to `download_max_rows`) as CSV or Parquet bytes, and whether it was capped."""
+        cap = self.limits.download_max_rows
+        reply = self._call({"op": "download", "sql": sql, "params": params, "fmt": fmt,
+                            "max_rows": min(max_rows or cap, cap)}, None)
+        return reply["data"], reply["capped"]
+
+    def _call(self, request: dict, timeout_s: float | None) -> dict:
+        wh = self.warehouse
+        timeout_s = min(timeout_s or self.limits.timeout_seconds, self.limits.timeout_seconds)
+        request = {**request, "path": str(wh.path), "max_chars": self.limits.max_query_chars}
+        with self._lock:
+            wh._cursor().close()  # notices a rebuilt file before the worker is asked
+            request["version"] = wh.version
+            self._ticket = Ticket()
+            self.running_since = time.time()
+            try:
+                return wh.pool.call(request, timeout_s, self._ticket)
+            finally:
+                self._ticket = None
+                self.running_since = None
+
+    def cancel(self) -> bool:
+        """Stop this session's running statement, if any; other sessions are untouched."""
+        ticket, cursor = self._ticket, self._cursor
+        if ticket is not None:
+            ticket.cancel()
+        if cursor is not None:
+            self._cancelled = True
+            cursor.interrupt()
+        return ticket is not None or cursor is not None
+
+    # ------------------------------------------------------------------ the portal's own SQL (this process)
+    def scan(self, sql: str, params: dict | None = None, timeout_s: float | None = None) -> pa.Table:
+        """Rows of the portal's own SQL as Arrow (a funnel's event stream, a cohort's members): no
+        row cap, no copy between processes, but the same time limit and cancel."""
+        timeout_s = min(timeout_s or self.limits.timeout_seconds, self.limits.timeout_seconds)
+        with self._lock:
+            cur = self.warehouse._cursor()
+            self._cursor, self._cancelled, expired = cur, False, threading.Event()
+
+            def expire():
+                expired.set()
+                cur.interrupt()
+
+            watchdog = threading.Timer(timeout_s, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            self.running_since = time.time()
+            try:
+                return cur.sql(sql, params=params or None).to_arrow_table()
+            except duckdb.Error as exc:
+                err = from_duckdb(exc, sql, timeout_s)
+                if isinstance(err, QueryCancelled) and expired.is_set():
+                    err = QueryTimeout(f"The query ran past the time limit of {timeout_s:g} s and was stopped.")
+                elif self._cancelled:
+                    err = QueryCancelled()
+                raise err from None
+            finally:
+                watchdog.cancel()
+                self._cursor = None
+                self.running_since = None
+                cur.close()
+
+    def frame(self, sql: str, params: dict | None = None):
+        """The portal's own SQL as a pandas frame (small results: catalog facts, product summaries)."""
+        return self.scan(sql, params).to_pandas()
+
+    def catalog(self) -> Catalog:
+        """Schemas, tables, columns, descriptions, row counts and freshness of this warehouse."""
+        return read_catalog(self._rows)
+
+    def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
+        table = self.scan(sql, params)
+        return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
+__all__ = ["QueryError", "QueryResult", "Session", "Warehouse", "worker_pool"]

@@ -1,0 +1,162 @@
+"""The worker process that runs analysts' SQL, so every limit holds for any statement.
+
+Why a process: a statement that spends minutes inside one function (`len(range(5e8))`, a huge
+`levenshtein`) cannot be interrupted from the outside and can grow without bound. Here it runs
+under an address-space cap (RLIMIT_AS) and the parent kills the process at the deadline or on
+Cancel (issue #12, finding 2). Each request gets a fresh cursor, so nothing one statement creates
+(a temp macro, a PIVOT's enum type) is seen by the next. This module imports only duckdb and
+pyarrow: a replacement worker starts in well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+import duckdb
+
+from portal.warehouse.errors import QueryError, QueryRefused, from_duckdb
+from portal.warehouse.hardening import open_readonly
+from portal.warehouse.results import fetch_capped, to_ipc
+from portal.warehouse.statements import check_statement
+
+
+def serve(conn, config: dict, address_space: int) -> None:
+    """Answer requests from `conn` until it closes; a request is a dict with `op`."""
+    if address_space:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    opened: dict[str, tuple[tuple, duckdb.DuckDBPyConnection]] = {}
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            con = _connection(opened, request["path"], request["version"], config)
+            reply = ("ok", OPS[request["op"]](con, request))
+        except QueryError as err:
+            reply = ("error", error_to_dict(err))
+        except MemoryError:
+            reply = ("error", {"message": _MEMORY, "kind": "failed"})
+        except Exception as exc:  # report, never die silently: the parent shows it as a failed query
+            reply = ("error", {"message": f"Unexpected error: {exc}", "kind": "failed"})
+        conn.send(reply)
+
+
+_MEMORY = "The query needed more memory than one statement may use, and was stopped. Aggregate or filter earlier."
+
+
+def _connection(opened: dict, path: str, version: tuple, config: dict) -> duckdb.DuckDBPyConnection:
+    """One hardened connection per warehouse file; reopened when the file was rebuilt."""
+    known = opened.get(path)
+    if known and known[0] == tuple(version):
+        return known[1]
+    if known:
+        known[1].close()
+    con = open_readonly(path, config)
+    opened[path] = (tuple(version), con)
+    return con
+
+
+def _relation(cur, sql: str, params: dict | None, max_chars: int = 200_000):
+    stmt = check_statement(sql, max_chars)
+    try:
+        return stmt, cur.sql(stmt.sql, params=params or None)
+    except duckdb.Error as exc:
+        raise _positioned(cur, exc, stmt.sql, params) from None
+
+
+def _positioned(cur, exc: duckdb.Error, sql: str, params: dict | None) -> QueryError:
+    """The relation API drops the error position; binding the same text through `execute` (as
+    EXPLAIN, so nothing runs) yields the error that carries it."""
+    err = from_duckdb(exc, sql)
+    if not isinstance(exc, duckdb.BinderException | duckdb.CatalogException):
+        return err
+    try:
+        cur.execute("EXPLAIN\n" + sql, params or None)
+    except duckdb.Error as again:
+        if type(again) is type(exc):
+            placed = from_duckdb(again, sql)
+            if placed.line is not None:
+                placed.line = max(1, placed.line - 1)  # the bind ran as "EXPLAIN\n" + sql
+            return placed
+    return err
+
+
+def _run(con, req: dict) -> dict:
+    start = time.perf_counter()
+    cur = con.cursor()
+    try:
+        stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        if rel is None:
+            raise QueryError("The statement returned no rows.")
+        table = fetch_capped(rel, req["max_rows"] + 1, req.get("max_cell_chars"))
+        return {"ipc": to_ipc(table), "columns": list(rel.columns), "types": [str(t) for t in rel.types],
+                "kind": stmt.kind, "elapsed": time.perf_counter() - start}
+    except duckdb.Error as exc:
+        raise from_duckdb(exc, req["sql"]) from None
+    finally:
+        cur.close()
+
+
+def _bind(con, req: dict) -> dict:
+    cur = con.cursor()
+    try:
+        _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        return {}
+    finally:
+        cur.close()
+
+
+def _explain(con, req: dict) -> dict:
+    """EXPLAIN (FORMAT JSON) of a checked query: the optimizer's estimates, nothing executed."""
+    stmt = check_statement(req["sql"])
+    if stmt.kind != "select":
+        return {"plans": "[]"}
+    cur = con.cursor()
+    try:
+        rows = cur.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, req.get("params") or None).fetchall()
+    except duckdb.Error as exc:
+        raise from_duckdb(exc, req["sql"]) from None
+    finally:
+        cur.close()
+    return {"plans": rows[0][1] if rows else "[]"}
+
+
+def _download(con, req: dict) -> dict:
+    from portal.warehouse.downloads import write_capped
+
+    cur = con.cursor()
+    try:
+        _, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        reader = rel.limit(req["max_rows"] + 1).to_arrow_reader(batch_size=50_000)
+        data, capped = write_capped(reader, req["fmt"], req["max_rows"])
+        return {"data": data, "capped": capped}
+    except duckdb.Error as exc:
+        raise from_duckdb(exc, req["sql"]) from None
+    finally:
+        cur.close()
+
+
+def _sleep(con, req: dict) -> dict:
+    """Test-only: hold the worker like a slow statement would (Datasette's `sleep()` idea)."""
+    if not os.environ.get("PORTAL_TEST_SLEEP"):
+        raise QueryRefused("sleep is only available to the test suite.")
+    time.sleep(float(req["seconds"]))
+    return {}
+
+
+OPS = {"run": _run, "bind": _bind, "explain": _explain, "download": _download, "sleep": _sleep}
+
+
+def error_to_dict(err: QueryError) -> dict:
+    return {"message": err.message, "detail": err.detail, "line": err.line, "col": err.col, "kind": err.kind}
+
+
+if __name__ == "__main__":  # started by portal.warehouse.executor: fd, config JSON, address-space cap
+    import json
+    import sys
+    from multiprocessing.connection import Connection
+
+    serve(Connection(int(sys.argv[1])), json.loads(sys.argv[2]), int(sys.argv[3]))
