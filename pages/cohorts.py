@@ -14,8 +14,8 @@ from portal.product.cohorts import (
     retention,
     revenue,
 )
-from portal.product.funnels import EVENTS
 from portal.reporting.charts import curves, heatmap
+from portal.warehouse.vocabulary import EVENTS
 from ui.state import catalog, current_user, engine_session
 
 st.title("Cohorts")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.product.experiments import experiment_readouts, list_experiments, variant_counts
-from portal.product.funnels import EVENTS
 from portal.product.stats import wilson
+from portal.warehouse.vocabulary import EVENTS
 from ui.state import engine_session
 
 st.title("Experiments")

@@ -27,7 +27,7 @@ RAW_BEFORE_CARTS = ["raw/vendors", "raw/products"]
 CARTS = ["demo/checkout"]
 RAW = ["raw/users", "raw/events", "raw/orders", "raw/order_items", "raw/support_tickets",
        "raw/shipments", "raw/ad_spend", "raw/experiment_assignments"]
-ANALYTICS = ["analytics/users", "analytics/events", "analytics/orders", "analytics/order_items",
+ANALYTICS = ["analytics/test_accounts", "analytics/users", "analytics/events", "analytics/orders", "analytics/order_items",
              "analytics/products", "analytics/vendors", "analytics/shipments", "analytics/support_tickets",
              "analytics/campaign_daily", "analytics/experiments", "analytics/daily_metrics",
              "analytics/build_info"]

@@ -9,9 +9,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from portal.product.funnels import EVENTS
 from portal.product.kernels import retention_scan
-from portal.sqlfiles import load_sql
+from portal.sqlfiles import Fragment, Ident, load_sql, render
+from portal.warehouse.vocabulary import EVENTS
 
 GRAINS = ("week", "month")
 ANCHORS = {"signup": "signup_at", "first purchase": "first_order_at"}
@@ -32,6 +32,9 @@ class CohortSpec:
     periods: int = 12
     since: date | None = None
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
         if self.grain not in GRAINS:
             raise CohortError(f"Cohorts are by week or month, not {self.grain!r}.")
@@ -46,11 +49,10 @@ class CohortSpec:
 
 
 def _sql(name: str, spec: CohortSpec) -> str:
-    spec.validate()
-    sql = load_sql(f"cohorts/{name}")
-    activity = "e.event_name = $event" if spec.event else "true"
-    return (sql.replace("GRAIN", spec.grain).replace("ANCHOR", ANCHORS[spec.anchor])
-            .replace("SPLIT", SPLITS[spec.split]).replace("ACTIVITY", activity))
+    return render(f"cohorts/{name}", grain=Ident.of(spec.grain, GRAINS),
+                  anchor=Ident.of(ANCHORS[spec.anchor], ANCHORS.values()),
+                  split=Fragment(SPLITS[spec.split]),
+                  activity=Fragment("e.event_name = $event" if spec.event else "true"))
 
 
 def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from portal.product.funnels import EVENTS
 from portal.product.stats import Readout, readout
 from portal.sqlfiles import load_sql
+from portal.warehouse.vocabulary import EVENTS
 
 
 class ExperimentError(ValueError):

@@ -19,7 +19,7 @@ SELECT
     e.country
 FROM (SELECT DISTINCT ON (event_id) * EXCLUDE (_loaded_at) FROM raw.events) AS e  -- retried dumps are identical copies
 WHERE CAST(substr(e.anonymous_id, 6) AS BIGINT) NOT IN (
-    SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal'
+    SELECT user_id FROM test_accounts
 )
 ORDER BY user_id, e.event_ts, e.event_id;
 

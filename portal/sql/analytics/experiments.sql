@@ -22,7 +22,7 @@ COMMENT ON COLUMN analytics.experiments.variants IS 'All variants';
 CREATE OR REPLACE TABLE analytics.experiment_assignments AS
 SELECT experiment_key AS experiment, user_id, variant, assigned_at
 FROM raw.experiment_assignments
-WHERE user_id NOT IN (SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal')
+WHERE user_id NOT IN (SELECT user_id FROM test_accounts)
 ORDER BY experiment, user_id;
 
 COMMENT ON TABLE analytics.experiment_assignments IS 'Who was assigned to which experiment variant, and when.';

@@ -22,7 +22,7 @@ SELECT
     row_number() OVER (PARTITION BY o.customer_id ORDER BY o.created_at, o.order_id) = 1 AS is_first_order
 FROM latest AS o
 LEFT JOIN items AS i USING (order_id)
-WHERE o.customer_id NOT IN (SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal')
+WHERE o.customer_id NOT IN (SELECT user_id FROM test_accounts)
 ORDER BY o.created_at;
 
 COMMENT ON TABLE analytics.orders IS 'One row per order (latest status), amounts in US dollars. Count revenue only from completed orders: the revenue column already does.';

@@ -10,7 +10,7 @@ SELECT
     t.cart_value_cents / 100.0 AS cart_value,
     t.order_id
 FROM raw.support_tickets AS t
-WHERE t.requester_id NOT IN (SELECT user_id FROM raw.users WHERE email LIKE '%@test.internal')
+WHERE t.requester_id NOT IN (SELECT user_id FROM test_accounts)
 ORDER BY t.ticket_id;
 
 COMMENT ON TABLE analytics.support_tickets IS 'One row per support ticket: checkout questions (with the cart value) and after-sale issues.';

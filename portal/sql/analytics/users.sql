@@ -37,7 +37,7 @@ SELECT
 FROM raw.users AS u
 LEFT JOIN onboarded AS o USING (user_id)
 LEFT JOIN first_orders AS f USING (user_id)
-WHERE u.email NOT LIKE '%@test.internal'
+WHERE u.user_id NOT IN (SELECT user_id FROM test_accounts)
 ORDER BY u.user_id;
 
 COMMENT ON TABLE analytics.users IS 'One row per signed-up customer: signup time, acquisition channel and campaign, device, onboarding and first purchase. No personal data; internal test accounts removed.';

@@ -1,6 +1,6 @@
 -- Activity stream for the retention pass: one row per (qualifying) event in storage order, which is
--- person then time, with its day; the pass turns days into periods. ACTIVITY is a fixed condition;
+-- person then time, with its day; the pass turns days into periods. {{activity}} is a fixed condition;
 -- $event is bound.
 SELECT e.user_id, e.event_date
 FROM analytics.events AS e
-WHERE ACTIVITY
+WHERE {{activity}}

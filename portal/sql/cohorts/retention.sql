@@ -1,20 +1,20 @@
 -- Retention triangle in plain SQL: the reference that portal/retention_scan.py is tested against (the
 -- page uses the pass, which avoids this query's big DISTINCT). Cohort (signup or first purchase, by
 -- week or month), optional split, and the
--- share of the cohort active in each later period. GRAIN, ANCHOR, SPLIT and ACTIVITY are replaced by
+-- share of the cohort active in each later period. {{grain}}, {{anchor}}, {{split}} and {{activity}} are replaced by
 -- validated identifiers; $event and $periods are bound.
 WITH cohort AS (
-    SELECT user_id, CAST(date_trunc('GRAIN', ANCHOR) AS DATE) AS cohort, SPLIT AS segment
+    SELECT user_id, CAST(date_trunc('{{grain}}', {{anchor}}) AS DATE) AS cohort, {{split}} AS segment
     FROM analytics.users
-    WHERE ANCHOR IS NOT NULL
+    WHERE {{anchor}} IS NOT NULL
 ), activity AS (
-    SELECT DISTINCT e.user_id, CAST(date_trunc('GRAIN', e.event_at) AS DATE) AS active_period
+    SELECT DISTINCT e.user_id, CAST(date_trunc('{{grain}}', e.event_at) AS DATE) AS active_period
     FROM analytics.events AS e
-    WHERE ACTIVITY
+    WHERE {{activity}}
 ), sizes AS (
     SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
 ), active AS (
-    SELECT c.cohort, c.segment, date_diff('GRAIN', c.cohort, a.active_period) AS period, count(*) AS active_users
+    SELECT c.cohort, c.segment, date_diff('{{grain}}', c.cohort, a.active_period) AS period, count(*) AS active_users
     FROM cohort AS c
     JOIN activity AS a USING (user_id)
     WHERE a.active_period >= c.cohort

@@ -1,13 +1,13 @@
 -- Orders and cumulative revenue per cohort member by period since the cohort start (completed
 -- orders only), with the acquisition cost per customer of the cohort's channel for the payback line.
 WITH cohort AS (
-    SELECT user_id, CAST(date_trunc('GRAIN', ANCHOR) AS DATE) AS cohort, SPLIT AS segment
+    SELECT user_id, CAST(date_trunc('{{grain}}', {{anchor}}) AS DATE) AS cohort, {{split}} AS segment
     FROM analytics.users
-    WHERE ANCHOR IS NOT NULL
+    WHERE {{anchor}} IS NOT NULL
 ), sizes AS (
     SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
 ), orders AS (
-    SELECT c.cohort, c.segment, date_diff('GRAIN', c.cohort, CAST(date_trunc('GRAIN', o.ordered_at) AS DATE)) AS period,
+    SELECT c.cohort, c.segment, date_diff('{{grain}}', c.cohort, CAST(date_trunc('{{grain}}', o.ordered_at) AS DATE)) AS period,
            count(*) FILTER (WHERE o.status = 'completed') AS orders, sum(o.revenue) AS revenue
     FROM cohort AS c
     JOIN analytics.orders AS o USING (user_id)

@@ -1,0 +1,142 @@
+"""The fast path: one scan of the person-ordered event stream into Arrow, then the compiled
+windowFunnel pass (`portal.product.kernels.funnel_scan`), one slice of users per core."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from portal.product.funnels.spec import FunnelSpec, is_variant
+from portal.product.kernels import funnel_scan
+from portal.sqlfiles import Fragment, Ident, fill
+from portal.warehouse.vocabulary import BREAKDOWNS, FILTER_COLUMNS
+
+
+def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow_ids: bool = False) -> tuple[str, dict]:
+    """The funnel's events in storage (person, time) order: user, time in µs, the position of the
+    event name in `$names`, one flag per step filter, and the breakdown value on possible first steps
+    (as a position in `$segments` when `segment_values` is given, else as text)."""
+    names = sorted({s.event for s in spec.steps})
+    params: dict = {"names": names, "start": spec.start,
+                    "end_window": spec.end + timedelta(days=1) + timedelta(days=spec.window_days)}
+    # t stays a microsecond TIMESTAMP: Arrow hands it over as int64 µs without a conversion per row
+    cols = ["CAST(e.user_id AS INTEGER) AS user_id" if narrow_ids else "e.user_id", "CAST(e.event_at AS TIMESTAMP) AS t", "CAST(list_position($names, e.event_name) AS UTINYINT) AS ev"]
+    for i, s in enumerate(spec.steps, 1):
+        if s.column:
+            cols.append(fill("coalesce(CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value, false) AS f{{i}}",
+                             col=Ident.of(s.column, FILTER_COLUMNS), i=i))
+            params[f"step{i}_value"] = s.value
+    if spec.breakdown and not is_variant(spec.breakdown):
+        value = fill("CAST(e.{{col}} AS VARCHAR)", col=Ident.of(spec.breakdown, BREAKDOWNS))
+        if segment_values is not None:
+            value = f"CAST(coalesce(list_position($segments, {value}), 0) AS USMALLINT)"
+            params["segments"] = segment_values
+        cols.append(f"CASE WHEN ev = {names.index(spec.steps[0].event) + 1} THEN {value} END AS segment")
+    # The name filter sits outside the projection on purpose: DuckDB turns a list filter on the scan
+    # into a join, whose parallel output loses the storage order the funnel pass relies on.
+    sql = Fragment(f"SELECT * FROM (\n"
+           f"    SELECT {', '.join(cols)}\n"
+           f"    FROM analytics.events AS e\n"
+           f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+           f") WHERE ev > 0")
+    return sql, params
+
+
+def step_bits(spec: FunnelSpec, table) -> tuple[np.ndarray, np.ndarray]:
+    """Which steps each stream row matches, as `lut[ev] | extra`: the lookup table covers steps
+    without a filter; `extra` (empty when no step has a filter) adds filtered steps row by row."""
+    names = sorted({s.event for s in spec.steps})
+    lut = np.zeros(len(names) + 1, dtype=np.uint16)
+    extra = np.zeros(0, dtype=np.uint16)
+    for i, s in enumerate(spec.steps):
+        if not s.column:
+            lut[names.index(s.event) + 1] |= 1 << i
+            continue
+        ev = table.column("ev").to_numpy()
+        if not extra.size:
+            extra = np.zeros(len(ev), dtype=np.uint16)
+        hit = (ev == names.index(s.event) + 1) & table.column(f"f{i + 1}").to_numpy()
+        extra |= np.where(hit, np.uint16(1 << i), np.uint16(0))
+    return lut, extra
+
+
+_FACTS: dict[tuple, object] = {}
+
+
+def _warehouse_fact(session, key: tuple, compute):
+    """Metadata that only changes when the warehouse file does (remembered per file version; not
+    remembered for connections without a file, such as tests' in-memory ones)."""
+    path = getattr(getattr(session, "warehouse", None), "path", None)
+    if not path:
+        return compute()
+    full = (str(path), path.stat().st_mtime_ns, *key)
+    if full not in _FACTS:
+        _FACTS[full] = compute()
+    return _FACTS[full]
+
+
+def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
+    """Distinct breakdown values, so the stream carries small codes instead of text (None when there
+    are too many to code cheaply)."""
+    if not spec.breakdown or is_variant(spec.breakdown):
+        return None
+
+    def compute():
+        sql = fill("SELECT DISTINCT CAST({{col}} AS VARCHAR) FROM analytics.events "
+                   "WHERE event_name = $first AND {{col}} IS NOT NULL LIMIT 257", col=Ident.of(spec.breakdown, BREAKDOWNS))
+        values = sorted(session.frame(sql, {"first": spec.steps[0].event}).iloc[:, 0])
+        return values if len(values) <= 256 else None
+
+    return _warehouse_fact(session, ("values", spec.breakdown, spec.steps[0].event), compute)
+
+
+def _ids_fit_32_bits(session) -> bool:
+    """Whether user ids fit in 32 bits: then the stream moves half the bytes for them."""
+    def compute():
+        low, high = session.frame("SELECT min(user_id), max(user_id) FROM analytics.events").iloc[0]
+        return bool(pd.notna(low) and -(2**31) < low and high < 2**31)
+
+    return _warehouse_fact(session, ("narrow ids",), compute)
+
+
+def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
+    """Per-user best chain (user_id, segment, t1..tn, level): the stream from one scan, the state
+    machine in `portal.product.kernels.funnel_scan`. The engine's row cap is a safety net only."""
+    values = _segment_values(session, spec)
+    sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
+    table = session.scan(sql, params)
+    lut, extra = step_bits(spec, table)
+    chains = funnel_scan.run(spec.mode, table.column("user_id").to_numpy(), table.column("t").to_numpy().view(np.int64),
+                             table.column("ev").to_numpy(), lut, extra, len(spec.steps),
+                             int(round(spec.window_days * 86_400_000_000)), _epoch_us(spec.start),
+                             _epoch_us(spec.end + timedelta(days=1)))
+    out: dict = {"user_id": chains.users}
+    if "segment" in table.column_names:
+        if values is not None:
+            codes = pc.fill_null(table.column("segment").take(chains.start_rows), 0).to_numpy()
+            out["segment"] = pd.Categorical.from_codes(codes.astype(np.int64), ["(none)", *values])
+        else:
+            picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
+            out["segment"] = np.where(pd.isna(picked), "(none)", picked)
+    elif spec.breakdown:
+        assigned = session.scan("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e "
+                                 "ORDER BY user_id", {"e": spec.breakdown[8:]})
+        ids = assigned.column("user_id").to_numpy()
+        variants, codes = np.unique(assigned.column("variant").to_numpy(zero_copy_only=False), return_inverse=True)
+        at = np.minimum(np.searchsorted(ids, chains.users), max(len(ids) - 1, 0))
+        found = (ids[at] == chains.users) if len(ids) else np.zeros(len(chains.users), dtype=bool)
+        out["segment"] = pd.Categorical.from_codes(np.where(found, codes[at] + 1 if len(ids) else 0, 0),
+                                                   ["not in experiment", *variants])
+    else:
+        out["segment"] = pd.Categorical.from_codes(np.zeros(len(chains.users), dtype=np.int8), ["all users"])
+    for k in range(len(spec.steps)):
+        out[f"t{k + 1}"] = chains.times[k].view("datetime64[us]")
+    out["level"] = chains.level.astype(np.int64)
+    return pd.DataFrame(out, copy=False)
+
+
+def _epoch_us(d: date) -> int:
+    return int((datetime.combine(d, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
