@@ -22,8 +22,9 @@ from portal.product.funnels import (
 from portal.product.stats import compare_segments
 from portal.reporting.charts import funnel_chart, weekly_conversion_chart
 from portal.workbench.params import find_params
-from ui.save_dialog import conflict_panel, save_form
+from ui.save_dialog import save_form
 from ui.state import current_user, engine_session
+from ui.text import success_text
 
 st.title("Funnels")
 st.caption("Where do users drop off, for whom, and is the difference real? Counts follow ClickHouse's windowFunnel: "
@@ -129,5 +130,7 @@ if save_box.open:  # generated and drawn only when asked for
                    "$start / $end parameters, so dashboards and links can move it.")
         generated = saved_query_sql(spec)
         st.code(generated, language="sql")
-        save_form(generated, find_params(generated), None, defaults={"start": spec.start, "end": spec.end})
-        conflict_panel()
+        saved = save_form(generated, find_params(generated), None, defaults={"start": spec.start, "end": spec.end},
+                          prefix="fn_sv")
+        if saved is not None:
+            success_text(f"Saved as {saved.id}. Open it from Saved queries.")

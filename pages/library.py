@@ -12,7 +12,8 @@ from portal.library.store import diff_text
 from portal.reporting.charts import chart as make_chart
 from portal.workbench.params import ParamError
 from ui.params_widgets import param_input, widget_key, widget_value
-from ui.state import current_user, engine_session, plain, query_store
+from ui.state import current_user, engine_session, query_store
+from ui.text import plain
 
 S = st.session_state
 store = query_store()

@@ -7,7 +7,8 @@ import streamlit as st
 from portal.library import lineage
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
-from ui.state import catalog, plain, query_store, settings
+from ui.state import catalog, query_store, settings
+from ui.text import plain
 
 st.title("Metric definitions")
 st.caption("Defined once in metrics.toml; every dashboard tile and the weekly digest use these, so two teams "

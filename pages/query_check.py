@@ -7,7 +7,8 @@ import streamlit as st
 from portal.library import Lineage, check_all, impact, lineage
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
-from ui.state import catalog, engine_session, plain, query_store, settings
+from ui.state import catalog, engine_session, query_store, settings
+from ui.text import plain
 
 
 def dashboard_lineage(results, catalog) -> dict[str, Lineage]:

@@ -22,6 +22,13 @@ class User:
     is_data_team: bool
     has_pii: bool
 
+    session_id: str = ""  # demo mode: this browser session, so anonymous visitors never share a history
+
+    @property
+    def history_key(self) -> str:
+        """Whose history this is: the person, or (demo mode, no sign-in) this browser session."""
+        return f"{self.name}@{self.session_id}" if self.session_id else self.name
+
     @property
     def role(self) -> str:
         if self.has_pii:

@@ -190,3 +190,11 @@ def wait_for_app(pg, timeout_ms: int = 30_000) -> None:
         timeout=timeout_ms,
     )
     pg.wait_for_timeout(300)
+
+
+def shown(element) -> str:
+    """What a person reads in an alert or caption: the Markdown source minus the escapes that
+    ui.text adds so user and database text is never interpreted."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", element.value).replace("  \n", "\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, wait_for_app
+from conftest import ROOT, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 
@@ -36,7 +36,7 @@ def test_malformed_file_is_an_error_not_a_crash(portal_env):
     bad = Path(portal_env["PORTAL_QUERIES_DIR"]) / "support" / "broken.sql"
     bad.write_text("-- title: Broken\n-- param: n weird\nSELECT 1\n")
     at = app("pages/library.py")
-    assert any("broken.sql, line 2" in e.value for e in at.error)
+    assert any("broken.sql, line 2" in shown(e) for e in at.error)
     assert len([m for m in at.markdown if m.value.startswith("**")]) >= 15
 
 
@@ -88,7 +88,7 @@ def test_save_from_the_workbench_then_conflict(portal_env):
     at.run()
     at.radio(key="sv_mode").set_value("Save").run()
     at.button(key="sv_go_Save").click().run()
-    assert any("changed by someone else" in e.value for e in at.error)
+    assert any("changed by someone else" in shown(e) for e in at.error)
     assert "ORDER BY n\n" in path.read_text() and "LIMIT 3" not in path.read_text()
     at.button(key="sv_keep_fork").click().run()
     assert (path.parent / "users_by_platform_alex.sql").exists()

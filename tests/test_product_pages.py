@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, wait_for_app
+from conftest import ROOT, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from portal.demo.stories import DEMO_END_DATE
@@ -111,7 +111,7 @@ def test_funnels_page(portal_env):
     at = page("pages/funnels.py", {"breakdown": "platform"})
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["1. product_view", "2. add_to_cart", "3. checkout_start", "4. purchase"]
-    assert any("iOS" in e.value and "significantly worse" in e.value for e in at.error)
+    assert any("iOS" in e.value and "significantly worse" in shown(e) for e in at.error)
 
 
 def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehouse):
@@ -119,10 +119,10 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
     shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     at.session_state["fn_save_open"] = True  # open the "Save as a saved query" expander
     at.run()
-    at.text_input(key="sv_title_Save as new").set_value("Checkout funnel by platform")
-    at.text_input(key="sv_team_Save as new").set_value("product")
+    at.text_input(key="fn_sv_title_Save as new").set_value("Checkout funnel by platform")
+    at.text_input(key="fn_sv_team_Save as new").set_value("product")
     at.session_state["fn_save_open"] = True
-    at.button(key="sv_go_Save as new").click().run()
+    at.button(key="fn_sv_go_Save as new").click().run()
     assert not at.exception, at.exception
     assert any("Saved as product/checkout_funnel_by_platform" in s.value.replace("\\", "") for s in at.success)
     from portal.library import QueryStore, run_saved
@@ -145,9 +145,9 @@ def test_cohorts_page(portal_env):
 
 def test_experiments_page(portal_env):
     at = page("pages/experiments.py")
-    assert any("converts" in s.value and "better" in s.value for s in at.success)
+    assert any("converts" in s.value and "better" in shown(s) for s in at.success)
     at = page("pages/experiments.py", {"experiment": "checkout_button_color"})
-    assert any("could be noise" in i.value for i in at.info)
+    assert any("could be noise" in shown(i) for i in at.info)
 
 
 @pytest.mark.browser

@@ -204,7 +204,7 @@ def test_curation_belongs_to_the_data_team(store):
 def test_html_in_titles_is_kept_as_text(store):
     saved = store.save(q(title="<script>alert(1)</script> Orders"), ALEX, None)
     assert store.get(saved.id).title == "<script>alert(1)</script> Orders"
-    from ui.state import plain
+    from ui.text import plain
 
     assert "<" not in plain(saved.title).replace("\\<", "")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, wait_for_app
+from conftest import ROOT, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 
@@ -23,9 +23,9 @@ def test_run_shows_result_grid_lint_and_estimate(portal_env):
     assert not at.exception, at.exception
     grids = [d.value for d in at.dataframe if "users" in d.value.columns]
     assert grids and len(grids[0]) == 5
-    assert any("Estimate: Scans" in c.value for c in at.caption)
-    assert any("No findings" in s.value for s in at.success)
-    assert any("rows ·" in c.value for c in at.caption)
+    assert any("Estimate: Scans" in shown(c) for c in at.caption)
+    assert any("No findings" in shown(s) for s in at.success)
+    assert any("rows ·" in shown(c) for c in at.caption)
 
 
 def test_several_statements_get_a_tab_each(portal_env):
@@ -33,7 +33,7 @@ def test_several_statements_get_a_tab_each(portal_env):
     at.button(key="wb_run").click().run()
     assert not at.exception
     # L002 stops the run before anything executes: fix the middle statement and run again.
-    assert any("L002" in e.value for e in at.error)
+    assert any("L002" in shown(e) for e in at.error)
     at.session_state["wb_sql"] = "SELECT 1 AS a;\nSELECT 2 AS b, 3 AS c"
     at.button(key="wb_run").click().run()
     labels = [t.label for t in at.tabs]
@@ -44,13 +44,13 @@ def test_hostile_sql_is_refused_in_plain_words(portal_env):
     at = workbench("DROP TABLE analytics.users")
     at.button(key="wb_run").click().run()
     assert not at.exception
-    assert any("refused" in e.value or "read-only" in e.value.lower() for e in at.error)
+    assert any("refused" in e.value or "read-only" in shown(e).lower() for e in at.error)
 
 
 def test_cross_join_is_refused_by_the_guard(portal_env):
     at = workbench("SELECT * FROM analytics.events a CROSS JOIN analytics.events b CROSS JOIN analytics.events c")
     at.button(key="wb_run").click().run()
-    assert any("Refused before running" in e.value for e in at.error)
+    assert any("Refused before running" in shown(e) for e in at.error)
 
 
 def test_parameters_get_typed_widgets_and_are_bound(portal_env):
@@ -85,7 +85,7 @@ def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
     assert not at.sidebar.warning  # columns and details render only for open tables
     at.session_state["wb_exp_raw.orders"] = True
     at.run()
-    warnings = [w.value for w in at.sidebar.warning]
+    warnings = [shown(w) for w in at.sidebar.warning]
     assert any("analytics.orders" in w for w in warnings)
 
 

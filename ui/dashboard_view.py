@@ -23,7 +23,8 @@ from portal.reporting.dashboards import (
 )
 from portal.reporting.metrics import MetricSet, format_value, kpi, load_metrics, metrics_path
 from portal.workbench.params import find_params
-from ui.state import catalog, current_user, engine_session, plain, query_store, settings
+from ui.state import catalog, current_user, engine_session, query_store, settings
+from ui.text import plain
 
 TTL = 600
 

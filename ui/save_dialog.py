@@ -1,109 +1,86 @@
-"""Save / Save as / Fork from the workbench: a small form over portal.library."""
+"""Save / Save as / Fork form and the conflict panel. They return outcomes (the saved query, or the
+text to load); the calling page decides what to do with them."""
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
-from portal.library import PermissionDenied, SaveConflict, SavedQuery, SaveRefused
+from portal.library import PermissionDenied, SaveConflict, SavedQuery, SaveRefused, parse_query
 from portal.library.check import compile_query
+from portal.library.drafts import allowed_statuses, build_query, save_modes
+from portal.library.store import version_of
+from portal.warehouse.errors import QueryError
 from portal.workbench.lint import has_errors, lint
-from portal.workbench.params import Param, guess_type
-from ui.state import catalog, current_user, engine_session, plain, query_store, settings
+from ui.state import catalog, current_user, engine_session, query_store, settings
+from ui.text import caption_text, error_text
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "query"
-
-
-def save_form(sql: str, param_names: list[str], opened: SavedQuery | None, defaults: dict | None = None) -> None:
-    """Render the save form; `opened` is the saved query loaded in the editor, if any; `defaults` are
-    parameter defaults for a generated query (e.g. a funnel's date range)."""
-    user = current_user()
-    store = query_store()
-    editable = opened is not None and store.can_edit(user, opened)
-    mode_options = (["Save"] if editable else []) + ["Save as new"] + (["Fork"] if opened is not None else [])
-    mode = st.radio("Save mode", mode_options, horizontal=True, key="sv_mode")
+def save_form(sql: str, param_names: list[str], opened: SavedQuery | None, defaults: dict | None = None,
+              prefix: str = "sv") -> SavedQuery | None:
+    """Render the save form; returns the saved query after a successful save, else None."""
+    user, store = current_user(), query_store()
+    mode = st.radio("Save mode", save_modes(opened, opened is not None and store.can_edit(user, opened)),
+                    horizontal=True, key=f"{prefix}_mode")
     base = opened if (opened and mode == "Save") else None
-    title = st.text_input("Title", value=(opened.title if opened and mode == "Save" else ""), key=f"sv_title_{mode}")
-    description = st.text_area("Description", value=(opened.description if opened else ""), key=f"sv_desc_{mode}", height=80)
-    team_default = opened.team if opened else "analysts"
+    title = st.text_input("Title", value=(opened.title if base else ""), key=f"{prefix}_title_{mode}", max_chars=200)
+    description = st.text_area("Description", value=(opened.description if opened else ""),
+                               key=f"{prefix}_desc_{mode}", height=80, max_chars=5000)
     c1, c2, c3 = st.columns(3)
-    team = c1.text_input("Team folder", value=team_default, key=f"sv_team_{mode}")
-    tags = c2.text_input("Tags (comma-separated)", value=", ".join(opened.tags) if opened else "", key=f"sv_tags_{mode}")
-    statuses = ["draft", "curated", "deprecated"] if user.is_data_team else ["draft"]
+    team = c1.text_input("Team folder", value=opened.team if opened else "analysts", key=f"{prefix}_team_{mode}",
+                         max_chars=60)
+    tags = c2.text_input("Tags (comma-separated)", value=", ".join(opened.tags) if opened else "",
+                         key=f"{prefix}_tags_{mode}", max_chars=300)
+    statuses = allowed_statuses(user)
     status = c3.selectbox("Status", statuses, index=statuses.index(base.status) if base and base.status in statuses else 0,
-                          key=f"sv_status_{mode}", help="Only the data team can curate or deprecate.")
-    message = st.text_input("What changed (for the history)", key=f"sv_msg_{mode}")
-    if not st.button(mode, type="primary", key=f"sv_go_{mode}"):
-        return
+                          key=f"{prefix}_status_{mode}", help="Only the data team can curate or deprecate.")
+    message = st.text_input("What changed (for the history)", key=f"{prefix}_msg_{mode}", max_chars=300)
+    if not st.button(mode, type="primary", key=f"{prefix}_go_{mode}"):
+        return None
     findings = lint(sql, catalog(), engine_session(), settings().lint)
     if has_errors(findings):
-        st.error("The query must parse and bind before it is saved: " + findings[0].message)
-        return
-    declared = {p.name: p for p in (opened.params if opened else ())}
-    params = tuple(declared.get(n) or Param(n, guess_type(n), (defaults or {}).get(n)) for n in param_names)
-    qid = base.id if base else f"{_slug(team)}/{_slug(title)}"
-    query = SavedQuery(id=qid, title=title.strip(), sql=sql, description=description, owner=(base.owner if base else user.name),
-                       team=_slug(team), tags=tuple(t.strip() for t in tags.split(",") if t.strip()), status=status,
-                       params=params, chart=opened.chart if opened else None)
+        error_text("The query must parse and bind before it is saved: " + findings[0].message)
+        return None
+    query = build_query(sql, param_names, opened, mode, title, description, team, tags, status, user, defaults)
     try:
         saved = store.save(query, user, base.version if base else None, message,
                            compile_check=lambda q: compile_query(engine_session(), q.sql))
     except SaveConflict as conflict:
-        st.session_state.sv_conflict = conflict
-        st.error(f"{conflict} Nothing was overwritten.")
-        return
-    except (PermissionDenied, SaveRefused) as err:
-        st.error(str(err))
-        return
-    except Exception as err:  # a compile error from the engine, in plain words
-        st.error(getattr(err, "message", str(err)))
-        return
-    st.session_state.wb_opened_query = saved
-    st.success(f"Saved as {plain(saved.id)}.", icon=":material/check:")
+        st.session_state[f"{prefix}_conflict"] = conflict
+        error_text(f"{conflict} Nothing was overwritten.")
+        return None
+    except (PermissionDenied, SaveRefused, QueryError) as err:
+        error_text(getattr(err, "message", None) or str(err))
+        return None
     for f in findings:
-        st.caption(f"{f.code} {f.message}")
+        caption_text(f"{f.code} {f.message}")
+    return saved
 
 
-def conflict_panel() -> None:
-    """Show a pending conflict with a diff and the three ways out; never loses either side."""
-    conflict: SaveConflict | None = st.session_state.get("sv_conflict")
+def conflict_panel(prefix: str = "sv") -> tuple[str, SavedQuery] | None:
+    """A pending conflict with a diff and the three ways out; never loses either side. Returns
+    (sql, query) to load into the editor when the user takes theirs or merges by hand."""
+    conflict: SaveConflict | None = st.session_state.get(f"{prefix}_conflict")
     if conflict is None:
-        return
-    st.warning(f"{conflict} Choose what to keep.", icon=":material/merge:")
+        return None
+    st.warning("Someone saved this query after you opened it. Choose what to keep.", icon=":material/merge:")
     st.code(conflict.diff or "(no textual difference)", language="diff")
     c1, c2, c3 = st.columns(3)
-    if c1.button("Keep mine as a fork", key="sv_keep_fork"):
-        store = query_store()
-        from portal.library import parse_query
-
-        mine = parse_query(conflict.mine, conflict.query_id)
-        fork_id = f"{conflict.query_id}_{current_user().name}"
+    user = current_user()
+    theirs = parse_query(conflict.theirs, conflict.query_id, version_of(conflict.theirs))
+    mine = parse_query(conflict.mine, conflict.query_id)
+    if c1.button("Keep mine as a fork", key=f"{prefix}_keep_fork"):
+        fork_id = f"{conflict.query_id}_{user.name}"
         try:
-            store.fork(mine, current_user(), fork_id, f"{mine.title} ({current_user().name})")
-            st.success(f"Your version is saved as {fork_id}.")
-            del st.session_state.sv_conflict
+            query_store().fork(mine, user, fork_id, f"{mine.title} ({user.name})")
+            caption_text(f"Your version is saved as {fork_id}.")
+            del st.session_state[f"{prefix}_conflict"]
         except (SaveRefused, SaveConflict) as err:
-            st.error(str(err))
-    if c2.button("Take theirs", key="sv_take_theirs"):
-        from portal.library import parse_query
-        from portal.library.store import version_of
-
-        theirs = parse_query(conflict.theirs, conflict.query_id, version_of(conflict.theirs))
-        st.session_state.wb_sql_pending = theirs.sql
-        st.session_state.wb_opened_query = theirs
-        del st.session_state.sv_conflict
-        st.rerun()
-    if c3.button("Merge by hand", key="sv_merge"):
-        from portal.library import parse_query
-
-        st.session_state.wb_sql_pending = (parse_query(conflict.mine, conflict.query_id).sql
-                                           + "\n-- ===== their version =====\n"
-                                           + "\n".join("-- " + line for line in parse_query(conflict.theirs, conflict.query_id).sql.splitlines()))
-        from portal.library.store import version_of
-
-        st.session_state.wb_opened_query = parse_query(conflict.theirs, conflict.query_id, version_of(conflict.theirs))
-        del st.session_state.sv_conflict
-        st.rerun()
+            error_text(err)
+    if c2.button("Take theirs", key=f"{prefix}_take_theirs"):
+        del st.session_state[f"{prefix}_conflict"]
+        return theirs.sql, theirs
+    if c3.button("Merge by hand", key=f"{prefix}_merge"):
+        del st.session_state[f"{prefix}_conflict"]
+        merged = mine.sql + "\n-- ===== their version =====\n" + "\n".join("-- " + line for line in theirs.sql.splitlines())
+        return merged, theirs
+    return None

@@ -111,10 +111,3 @@ def query_store():
 
     s = settings()
     return QueryStore(s.queries_dir, s.state_dir)
-
-
-def plain(text: str) -> str:
-    """User-written text (titles, descriptions) shown as text: no Markdown or HTML interpretation."""
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text or "")

