@@ -23,11 +23,11 @@ st.caption("Each row is a cohort of customers who started in the same week or mo
            "that have not finished yet: young cohorts are still baking, not doing badly.")
 
 c1, c2, c3, c4, c5 = st.columns(5)
-grain = c1.selectbox("Cohort by", GRAINS, key="grain", bind="query-params")
-anchor = c2.selectbox("Starting at", list(ANCHORS), key="anchor", bind="query-params")
-split = c3.selectbox("Split by", list(SPLITS), key="split", bind="query-params")
-active = c4.selectbox("Active means", ["any event", *EVENTS], key="active", bind="query-params")
-periods = c5.number_input("Periods", 4, 52, 12, key="periods", bind="query-params")
+grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
+anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
+split = c3.selectbox("Split by", list(SPLITS), key="co_split", bind="query-params")
+active = c4.selectbox("Active means", ["any event", *EVENTS], key="co_active", bind="query-params")
+periods = c5.number_input("Periods", 4, 52, 12, key="co_periods", bind="query-params")
 spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
 through = catalog().data_through
 

@@ -15,10 +15,10 @@ if exps.empty:
     st.info("No experiments in the warehouse.")
     st.stop()
 names = exps["experiment"].tolist()
-name = st.selectbox("Experiment", names, key="experiment", bind="query-params")
+name = st.selectbox("Experiment", names, key="ex_experiment", bind="query-params")
 row = exps.set_index("experiment").loc[name]
 st.caption(f"{row.description}  \nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
-event = st.selectbox("Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="event", bind="query-params")
+event = st.selectbox("Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="ex_event", bind="query-params")
 
 counts = variant_counts(engine_session(), name, event)
 counts["conversion"] = counts["converted"] / counts["users"]

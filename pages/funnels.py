@@ -44,20 +44,20 @@ def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
 
 c1, c2 = st.columns([3, 2])
 steps_text = c1.multiselect("Steps, in order (2 to 10)", EVENTS, default=["product_view", "add_to_cart", "checkout_start", "purchase"],
-                            key="steps", bind="query-params", max_selections=10)
-window = c2.number_input("Conversion window (days)", 1, 90, 14, key="window", bind="query-params")
+                            key="fn_steps", bind="query-params", max_selections=10)
+window = c2.number_input("Conversion window (days)", 1, 90, 14, key="fn_window", bind="query-params")
 d1, d2, d3, d4 = st.columns(4)
-start = d1.date_input("From", DEMO_START_DATE, key="from", bind="query-params")
-end = d2.date_input("To", DEMO_END_DATE, key="to", bind="query-params")
-mode = d3.selectbox("Order", ["sequential", "strict"], key="mode", bind="query-params",
+start = d1.date_input("From", DEMO_START_DATE, key="fn_from", bind="query-params")
+end = d2.date_input("To", DEMO_END_DATE, key="fn_to", bind="query-params")
+mode = d3.selectbox("Order", ["sequential", "strict"], key="fn_mode", bind="query-params",
                     help="sequential: other events may happen between steps; strict: they may not.")
 breakdown = d4.selectbox("Breakdown", ["none", *BREAKDOWNS, "variant:onboarding_address_step", "variant:checkout_button_color"],
-                         key="breakdown", bind="query-params")
+                         key="fn_breakdown", bind="query-params")
 with st.expander("Step filters (optional)"):
     f1, f2, f3 = st.columns(3)
-    filter_step = f1.selectbox("Step", ["none", *[f"{i + 1}. {s}" for i, s in enumerate(steps_text)]], key="fstep", bind="query-params")
-    filter_col = f2.selectbox("Property", FILTER_COLUMNS, key="fcol", bind="query-params")
-    filter_val = f3.text_input("equals", key="fval", bind="query-params")
+    filter_step = f1.selectbox("Step", ["none", *[f"{i + 1}. {s}" for i, s in enumerate(steps_text)]], key="fn_fstep", bind="query-params")
+    filter_col = f2.selectbox("Property", FILTER_COLUMNS, key="fn_fcol", bind="query-params")
+    filter_val = f3.text_input("equals", key="fn_fval", bind="query-params")
 
 steps = [Step(e) for e in steps_text]
 if filter_step != "none" and filter_val:

@@ -36,18 +36,20 @@ class User:
         return "data team" if self.is_data_team else "analyst"
 
 
-def make_user(name: str, settings: Settings) -> User:
+def make_user(name: str, settings: Settings, session_id: str = "") -> User:
     people = settings.people
-    return User(name, name in people.data_team, name in people.pii_access)
+    return User(name, name in people.data_team, name in people.pii_access, session_id)
 
 
-def resolve_user(settings: Settings, headers: Mapping[str, str] | None = None, chosen: str | None = None) -> User:
-    """Header from a trusted proxy wins; a demo persona is accepted only if it is a listed one."""
+def resolve_user(settings: Settings, headers: Mapping[str, str] | None = None, chosen: str | None = None,
+                 session_id: str = "") -> User:
+    """Header from a trusted proxy wins; a demo persona is accepted only if it is a listed one.
+    A demo persona is not a person: its history belongs to the browser session (`session_id`)."""
     header_name = settings.extra.get("auth", {}).get("user_header")
     if header_name and headers:
         value = (headers.get(header_name) or "").strip().lower()
         if _NAME.match(value):
             return make_user(value, settings)
     if chosen and chosen in settings.people.demo_users:
-        return make_user(chosen, settings)
-    return make_user(settings.people.default_user, settings)
+        return make_user(chosen, settings, session_id)
+    return make_user(settings.people.default_user, settings, session_id)

@@ -165,7 +165,7 @@ def test_team_page_renders_kpis_and_isolates_a_failing_tile(portal_env):
     assert (Path(portal_env["PORTAL_DASHBOARDS_DIR"]) / "executive.toml").exists()
     script = """
 import streamlit as st
-from ui.dashboard_view import render_dashboard_page
+from pages.team import render as render_dashboard_page
 render_dashboard_page("executive")
 """
     at = AppTest.from_string(script, default_timeout=120)
@@ -189,7 +189,7 @@ def test_metrics_page_lists_owners_and_users(portal_env):
 
 @pytest.mark.browser
 def test_dashboard_renders_and_its_url_reproduces_the_filters(app_server, page):
-    page.goto(app_server + "/team-checkout?platform=iOS")
+    page.goto(app_server + "/team-checkout?dash_platform=iOS")
     wait_for_app(page, 60_000)
     page.wait_for_selector("text=Checkout conversion by week", timeout=60_000)
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
@@ -207,7 +207,7 @@ def test_data_team_edits_a_dashboard_others_cannot(portal_env):
     script = """
 import streamlit as st
 st.session_state.setdefault("app_user", USER)
-from ui.dashboard_view import render_dashboard_page
+from pages.team import render as render_dashboard_page
 render_dashboard_page("support")
 """
     analyst = AppTest.from_string(script.replace("USER", "'alex'"), default_timeout=120)

@@ -108,14 +108,14 @@ def page(path: str, query: dict | None = None) -> AppTest:
 
 
 def test_funnels_page(portal_env):
-    at = page("pages/funnels.py", {"breakdown": "platform"})
+    at = page("pages/funnels.py", {"fn_breakdown": "platform"})
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["1. product_view", "2. add_to_cart", "3. checkout_start", "4. purchase"]
     assert any("iOS" in e.value and "significantly worse" in shown(e) for e in at.error)
 
 
 def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehouse):
-    at = page("pages/funnels.py", {"breakdown": "platform", "window": "7"})
+    at = page("pages/funnels.py", {"fn_breakdown": "platform", "fn_window": "7"})
     shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     at.session_state["fn_save_open"] = True  # open the "Save as a saved query" expander
     at.run()
@@ -136,32 +136,32 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
 
 
 def test_cohorts_page(portal_env):
-    at = page("pages/cohorts.py", {"grain": "month", "split": "acquisition_channel"})
+    at = page("pages/cohorts.py", {"co_grain": "month", "co_split": "acquisition_channel"})
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")  # the Retention tab, open by default
     assert not any("co_cac" == getattr(d, "key", None) for d in at.dataframe)  # other tabs are not drawn
-    at = page("pages/cohorts.py", {"grain": "month", "split": "acquisition_channel", "co_tab": "Cumulative revenue per user"})
+    at = page("pages/cohorts.py", {"co_grain": "month", "co_split": "acquisition_channel", "co_tab": "Cumulative revenue per user"})
     assert any("CAC" in str(d.value.columns.tolist()) or "cac" in d.value.columns for d in at.dataframe)
 
 
 def test_experiments_page(portal_env):
     at = page("pages/experiments.py")
     assert any("converts" in s.value and "better" in shown(s) for s in at.success)
-    at = page("pages/experiments.py", {"experiment": "checkout_button_color"})
+    at = page("pages/experiments.py", {"ex_experiment": "checkout_button_color"})
     assert any("could be noise" in shown(i) for i in at.info)
 
 
 @pytest.mark.browser
 def test_funnel_chart_renders_and_the_url_reproduces_it(app_server, page):
-    page.goto(app_server + "/funnels?breakdown=platform&window=7")
+    page.goto(app_server + "/funnels?fn_breakdown=platform&fn_window=7")
     wait_for_app(page, 60_000)
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
     assert "iOS" in page.inner_text("body")
     page.get_by_role("combobox", name="Order", exact=True).click()
     page.get_by_role("option", name="strict").click()
     wait_for_app(page, 60_000)
-    page.wait_for_function("() => location.search.includes('mode=strict')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('fn_mode=strict')", timeout=30_000)
     url = page.url
-    assert "breakdown=platform" in url and "window=7" in url
+    assert "fn_breakdown=platform" in url and "fn_window=7" in url
     fresh = page.context.new_page()
     fresh.goto(url)
     wait_for_app(fresh, 60_000)

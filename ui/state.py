@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import streamlit as st
 
@@ -54,7 +55,8 @@ def ensure_demo_warehouse() -> None:
 
 
 def current_user() -> User:
-    return resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY))
+    browser = st.session_state.setdefault("_browser_session", uuid.uuid4().hex[:16])
+    return resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY), browser)
 
 
 def engine_session() -> Session:
@@ -64,6 +66,12 @@ def engine_session() -> Session:
     if key not in st.session_state:
         st.session_state[key] = warehouse(user.has_pii).session()
     return st.session_state[key]
+
+
+def shared_session(pii: bool) -> Session:
+    """A session that belongs to nobody, for results cached and shared between users of one role:
+    no user's state (or cancel) can reach what it computes."""
+    return warehouse(pii).session()
 
 
 @st.cache_resource(ttl=600)

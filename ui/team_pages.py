@@ -12,10 +12,7 @@ ICONS = {"executive": ":material/monitoring:", "marketing": ":material/campaign:
 
 
 def team_navigation() -> list[st.Page]:
-    from ui.dashboard_view import render_dashboard_page
+    from pages.team import render
 
-    pages = []
-    for team in DashboardStore(settings().dashboards_dir).teams():
-        pages.append(st.Page(lambda team=team: render_dashboard_page(team), title=team.capitalize(),
-                             icon=ICONS.get(team, ":material/dashboard:"), url_path=f"team-{team}"))
-    return pages
+    return [st.Page(lambda team=team: render(team), title=team.capitalize(), icon=ICONS.get(team, ":material/dashboard:"),
+                    url_path=f"team-{team}") for team in DashboardStore(settings().dashboards_dir).teams()]

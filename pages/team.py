@@ -1,0 +1,97 @@
+"""One team's dashboard (a page per dashboards/<team>.toml, generated in app.py): filters in the URL,
+tiles isolated (a failing tile shows its own error), shared results cached per role with a TTL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from portal.library import run_saved
+from portal.reporting.dashboards import DashboardStore, Tile, default_range
+from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
+from portal.reporting.tiles import FILTER_OPTIONS_SQL, kpi_view, metric_chart, metric_label, query_chart, query_values
+from ui.dashboard_editor import dashboard_editor
+from ui.state import catalog, current_user, query_store, settings, shared_session
+from ui.text import caption_text, error_text, plain
+
+TTL = 600
+
+
+def metric_set() -> MetricSet:
+    return load_metrics(metrics_path(settings()))
+
+
+# Shared between users of the same role: computed on a fresh session of the warehouse that role
+# sees, never on the caller's own session (issue #12, finding 1).
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def _kpi(name: str, start: date, end: date, filters: tuple, pii: bool):
+    return kpi(shared_session(pii), metric_set(), name, start, end, dict(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, pii: bool):
+    q = query_store().get(query_id)
+    return run_saved(shared_session(pii), q, query_values(q, start, end, dict(filters)), max_rows=5000).frame
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _filter_options(name: str, pii: bool) -> list[str]:
+    return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
+
+
+def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, pii: bool) -> None:
+    try:
+        if t.metric:
+            m = metrics[t.metric]
+            k = _kpi(t.metric, start, end, filters, pii)
+            if t.type == "kpi":
+                v = kpi_view(t, m, k)
+                st.metric(v.label, v.value, v.delta, delta_color=v.delta_color, help=plain(v.help),
+                          chart_data=v.sparkline, chart_type="area", border=True)
+            else:
+                st.markdown(f"**{plain(metric_label(t, m))}**")
+                st.altair_chart(metric_chart(t, m, k), width="stretch")
+            return
+        q = query_store().get(t.query)
+        frame = _rows(t.query, q.version, start, end, filters, pii)
+        st.markdown(f"**{plain(t.title or q.title)}**")
+        if t.type == "table":
+            st.dataframe(frame, hide_index=True, height=260)
+        else:
+            st.altair_chart(query_chart(t, q, frame), width="stretch")
+    except Exception as err:  # one broken tile must not take the dashboard down
+        error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
+
+
+def render(team: str) -> None:
+    s, user = settings(), current_user()
+    store, metrics = DashboardStore(s.dashboards_dir), metric_set()
+    try:
+        d = store.load(team, metrics, {q.id for q in query_store().load_all()[0]})
+    except Exception as err:
+        error_text(err)
+        return
+    st.title(d.title)
+    caption_text(f"{d.description}\nOwner: {d.owner}")
+    lo, hi = default_range(date.fromisoformat((catalog().data_through or "2026-11-15")[:10]))
+    cols = st.columns(2 + len(d.filters) + 1)
+    start = cols[0].date_input("From", lo, key="dash_from", bind="query-params")
+    end = cols[1].date_input("To", hi, key="dash_to", bind="query-params")
+    filters = {}
+    for i, f in enumerate(d.filters, 2):
+        filters[f] = cols[i].selectbox(f.capitalize(), [None, *_filter_options(f, user.has_pii)], key=f"dash_{f}",
+                                       bind="query-params", format_func=lambda v: "All" if v is None else v)
+    if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
+        _kpi.clear()
+        _rows.clear()
+    if end < start:
+        st.error("The date range ends before it starts.")
+        return
+    frozen = tuple(sorted(filters.items()))
+    for row in d.rows:
+        for col, t in zip(st.columns(len(row)), row, strict=True):
+            with col:
+                tile(t, start, end, frozen, metrics, user.has_pii)
+    if user.is_data_team:
+        dashboard_editor(d, store, metrics, user)
