@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, settings
+from ui.team_pages import team_navigation
 
 st.set_page_config(page_title="Analytics Portal", page_icon=str(Path(__file__).parent / "ui" / "static" / "icon.png"), layout="wide")
 
@@ -26,29 +27,17 @@ SECTIONS = {
 
 
 def build_pages() -> dict[str, list[st.Page]]:
-    """Pages whose file exists, by section; the Teams section comes from dashboards/*.toml."""
-    nav: dict[str, list[st.Page]] = {}
-    for section, entries in SECTIONS.items():
-        pages = [
-            st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
-            for path, title, icon in entries
-            if (HERE / path).exists()
-        ]
-        if pages:
-            nav[section] = pages
-    team_pages = HERE / "ui" / "team_pages.py"
-    if team_pages.exists():
-        from ui.team_pages import team_navigation
-
-        teams = team_navigation()
-        if teams:
-            nav["Teams"] = teams
+    """Pages by section; the Teams section comes from dashboards/*.toml."""
+    nav = {section: [st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
+                     for path, title, icon in entries] for section, entries in SECTIONS.items()}
+    if teams := team_navigation():
+        nav["Teams"] = teams
     return nav
 
 
 ensure_demo_warehouse()
 pages = build_pages()
-page = st.navigation(pages)
+page = st.navigation(pages, expanded=True)  # every team page one click away
 follow_pending_path(pages)
 
 with st.sidebar:

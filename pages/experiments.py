@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.product.experiments import experiment_readouts, list_experiments, variant_counts
-from portal.product.stats import wilson
+from portal.product.experiments import experiment_readouts, list_experiments, variant_counts, with_intervals
 from portal.warehouse.vocabulary import EVENTS
 from ui.state import engine_session
+from ui.text import caption_text
 
 st.title("Experiments")
 exps = list_experiments(engine_session())
@@ -17,12 +17,10 @@ if exps.empty:
 names = exps["experiment"].tolist()
 name = st.selectbox("Experiment", names, key="ex_experiment", bind="query-params")
 row = exps.set_index("experiment").loc[name]
-st.caption(f"{row.description}  \nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
+caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
 event = st.selectbox("Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="ex_event", bind="query-params")
 
-counts = variant_counts(engine_session(), name, event)
-counts["conversion"] = counts["converted"] / counts["users"]
-counts[["ci_low", "ci_high"]] = [wilson(int(x), int(n)) for x, n in zip(counts["converted"], counts["users"], strict=True)]
+counts = with_intervals(variant_counts(engine_session(), name, event))
 for r in experiment_readouts(counts, row.control_variant):
     box = st.success if r.significant and r.lift > 0 else st.error if r.significant else st.info
     box(r.sentence(event))

@@ -34,10 +34,7 @@ for col, (path, label, text) in zip(
     strict=True,
 ):
     with col:
-        try:
-            st.page_link(path, label=label)
-        except Exception:  # the page is not part of this build yet
-            st.markdown(f"**{label}**")
+        st.page_link(path, label=label)
         st.caption(text)
 
 st.subheader("What is in the warehouse")

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.library import lineage
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
+from portal.reporting.usage import load_dashboards, metric_users, related_queries
 from ui.state import catalog, query_store, settings
-from ui.text import plain
+from ui.text import caption_text, error_text, plain
 
 st.title("Metric definitions")
 st.caption("Defined once in metrics.toml; every dashboard tile and the weekly digest use these, so two teams "
            "never report two different numbers for the same thing.")
 s = settings()
 metrics = load_metrics(metrics_path(s))
-store = DashboardStore(s.dashboards_dir)
-dashboards = {}
-for team in store.teams():
-    try:
-        dashboards[team] = store.load(team)
-    except ValueError as err:
-        st.error(str(err))
+dashboards, errors = load_dashboards(DashboardStore(s.dashboards_dir))
+for err in errors:
+    error_text(err)
 queries = query_store().load_all()[0]
 cat = catalog()
 needle = st.text_input("Search metrics", key="m_search")
@@ -30,15 +26,12 @@ for m in metrics.metrics.values():
         continue
     with st.container(border=True):
         direction = "up is good" if m.up_is_good else "down is good"
-        st.markdown(f"**{plain(m.name)}** · {m.unit} · owner {plain(m.owner)} · {direction}")
-        st.write(m.description)
-        used_by = [f"{d.title} ({t})" for t, d in dashboards.items() if any(tile.metric == m.name for tile in d.tiles)]
-        ratio_of = [n for n, other in metrics.metrics.items() if m.name in (other.numerator, other.denominator)]
-        st.caption("Dashboards: " + (", ".join(used_by) or "none") + (" · part of: " + ", ".join(ratio_of) if ratio_of else ""))
+        st.markdown(f"**{plain(m.name)}** · {plain(m.unit)} · owner {plain(m.owner)} · {direction}")
+        st.text(m.description)
+        used_by, part_of = metric_users(m, metrics, dashboards)
+        caption_text("Dashboards: " + (", ".join(used_by) or "none") + (" · part of: " + ", ".join(part_of) if part_of else ""))
         if m.type == "ratio":
             st.code(f"{m.numerator} / {m.denominator}", language=None)
         else:
             st.code(m.sql.strip(), language="sql")
-            tables = lineage(m.sql, cat).tables
-            related = [q.id for q in queries if lineage(q.sql, cat).tables & tables]
-            st.caption("Saved queries over the same tables: " + (", ".join(related) or "none"))
+            caption_text("Saved queries over the same tables: " + (", ".join(related_queries(m, queries, cat)) or "none"))

@@ -4,43 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.library import Lineage, check_all, impact, lineage
+from portal.library import check_all, impact
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
+from portal.reporting.usage import dashboard_lineage, load_dashboards
 from ui.state import catalog, engine_session, query_store, settings
-from ui.text import plain
-
-
-def dashboard_lineage(results, catalog) -> dict[str, Lineage]:
-    """What each team dashboard reads: its saved queries' lineage plus its metrics' SQL."""
-    s = settings()
-    metrics = load_metrics(metrics_path(s))
-    by_id = {r.id: r.lineage for r in results}
-    out = {}
-    store = DashboardStore(s.dashboards_dir)
-    for team in store.teams():
-        try:
-            d = store.load(team)
-        except ValueError:
-            continue
-        tables, columns = set(), set()
-        for t in d.tiles:
-            parts = [by_id.get(t.query, Lineage())] if t.query else []
-            if t.metric:
-                m = metrics.metrics.get(t.metric)
-                names = [m.numerator, m.denominator] if m and m.type == "ratio" else [t.metric]
-                parts += [lineage(metrics.metrics[n].sql, catalog) for n in names if n in metrics.metrics]
-            for lin in parts:
-                tables |= lin.tables
-                columns |= lin.columns
-        out[f"dashboard:{team}"] = Lineage(frozenset(tables), frozenset(columns))
-    return out
-
+from ui.text import caption_text, plain
 
 st.title("Breakage check")
 st.caption("Every saved query compiled against the current warehouse without running it. "
            "Run the same check in CI with `python -m portal check`.")
 
+s = settings()
 queries, errors = query_store().load_all()
 cat = catalog()
 results = check_all(engine_session(), queries, cat, errors)
@@ -52,10 +27,10 @@ if broken:
     st.error(f"{len(broken)} saved queries no longer compile.", icon=":material/error:")
     for r in broken:
         with st.container(border=True):
-            st.markdown(f"**{plain(r.title)}** · `{r.id}`" + (f" · line {r.line}" if r.line else ""))
+            st.markdown(f"**{plain(r.title)}** · `{plain(r.id)}`" + (f" · line {r.line}" if r.line else ""))
             st.code(r.error, language=None)
-            st.caption("Depends on tables: " + (", ".join(sorted(r.lineage.tables)) or "?")
-                       + " · columns: " + (", ".join(sorted(r.lineage.columns)) or "?"))
+            caption_text("Depends on tables: " + (", ".join(sorted(r.lineage.tables)) or "?")
+                         + " · columns: " + (", ".join(sorted(r.lineage.columns)) or "?"))
 else:
     st.success("Every saved query compiles against the current warehouse.", icon=":material/check:")
 
@@ -66,8 +41,10 @@ table = a.selectbox("Table", tables, index=tables.index("analytics.orders") if "
                     key="chk_table")
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
-users = impact(results, table, column, extra_users=dashboard_lineage(results, cat))
-st.write(f"**{len(users)}** saved queries and dashboards use {table}{'.' + column if column else ''}:")
+dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))
+used = dashboard_lineage(dashboards, load_metrics(metrics_path(s)), {r.id: r.lineage for r in results}, cat)
+users = impact(results, table, column, extra_users=used)
+caption_text(f"{len(users)} saved queries and dashboards use {table}{'.' + column if column else ''}:")
 titles = {r.id: (r.title, "broken" if not r.ok else "ok") for r in results}
 st.dataframe([{"query": u, "title": titles.get(u, (u.removeprefix("dashboard:").capitalize() + " dashboard", ""))[0],
                "status": titles.get(u, ("", "dashboard"))[1]} for u in users], hide_index=True, key="chk_users")

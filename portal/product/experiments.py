@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from portal.product.stats import Readout, readout
+from portal.product.stats import Readout, readout, wilson
 from portal.sqlfiles import load_sql
 from portal.warehouse.vocabulary import EVENTS
 
@@ -15,7 +15,7 @@ class ExperimentError(ValueError):
 
 def list_experiments(session) -> pd.DataFrame:
     return session.frame("SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
-                       "FROM analytics.experiments ORDER BY started_at DESC")
+                         "FROM analytics.experiments ORDER BY started_at DESC")
 
 
 def variant_counts(session, experiment: str, event: str) -> pd.DataFrame:
@@ -31,3 +31,13 @@ def experiment_readouts(counts: pd.DataFrame, control: str) -> list[Readout]:
     c = counts.set_index("variant").loc[control]
     return [readout(control, int(c.users), int(c.converted), r.variant, int(r.users), int(r.converted))
             for r in counts.itertuples() if r.variant != control]
+
+
+def with_intervals(counts: pd.DataFrame) -> pd.DataFrame:
+    """Conversion per variant with its 95% Wilson interval (what the Experiments page tabulates)."""
+    out = counts.copy()
+    out["conversion"] = out["converted"] / out["users"]
+    bounds = [wilson(int(x), int(n)) for x, n in zip(out["converted"], out["users"], strict=True)]
+    out["ci_low"] = [lo for lo, _ in bounds]
+    out["ci_high"] = [hi for _, hi in bounds]
+    return out
