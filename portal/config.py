@@ -106,7 +106,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         **{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items() if k in People.__dataclass_fields__}
     )
     try:
-        lint_cfg = LintConfig(**{k: int(v) for k, v in data.get("lint", {}).items()})
+        lint_cfg = LintConfig(**{k: tuple(map(str, v)) if isinstance(v, list) else int(v)
+                                 for k, v in data.get("lint", {}).items()})
         guard = Guard(**{k: int(v) for k, v in data.get("guard", {}).items()})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: bad [lint] or [guard] setting: {exc}") from exc

@@ -76,3 +76,36 @@ def test_cli_prints_findings_and_exits_1_on_errors(demo_db):
     r = subprocess.run([sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(good)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout
+
+
+def test_qualified_column_typo_suggests_the_alias_tables_column(ctx):
+    cat, session = ctx
+    (f,) = [f for f in lint("SELECT o.order_id FROM analytics.orders o WHERE o.order_totl > 5", cat, session)
+            if f.code == "L002"]
+    assert "did you mean order_total?" == f.fix
+
+
+def test_raw_schemas_come_from_config_without_table_comments(ctx):
+    from dataclasses import replace
+
+    from portal.warehouse.catalog import Catalog
+
+    cat, session = ctx
+    bare = Catalog(tuple(replace(t, description="") for t in cat.tables))  # a warehouse without comments
+    (f,) = [f for f in lint("SELECT * FROM raw.orders", bare, None) if f.code == "L011"]
+    assert "raw.orders" in f.message and "analytics" in f.fix
+    assert [f for f in lint("SELECT * FROM raw.orders", bare, None, LintConfig(raw_schemas=())) if f.code == "L011"] == []
+    (f,) = [f for f in lint("SELECT * FROM staging.orders", None, None, LintConfig(raw_schemas=("staging",)))
+            if f.code == "L011"]
+    assert "staging.orders" in f.message
+    (f,) = [f for f in lint("SELECT * FROM raw.orders", cat, None) if f.code == "L011"]
+    assert f.fix == "Use analytics.orders instead."  # the comment names the replacement
+
+
+def test_raw_schemas_read_from_portal_toml(tmp_path):
+    from portal.config import load_settings
+
+    cfg = tmp_path / "portal.toml"
+    cfg.write_text('[lint]\nraw_schemas = ["raw", "staging"]\nmax_lines = 99\n')
+    lint_cfg = load_settings(cfg).lint
+    assert lint_cfg.raw_schemas == ("raw", "staging") and lint_cfg.max_lines == 99

@@ -33,6 +33,7 @@ class LintConfig:
     max_joins: int = 8
     max_depth: int = 4
     max_ctes: int = 8
+    raw_schemas: tuple[str, ...] = ("raw",)  # schemas of production dumps: reading them gets a warning
 
 
 @dataclass
@@ -79,7 +80,7 @@ def lint(sql: str, catalog=None, session=None, config: LintConfig | None = None)
         for rule in RULES.values():
             findings.extend(rule(ctx))
     if session is not None and not any(f.severity == "error" for f in findings):
-        findings.extend(bind_check(sql, session))
+        findings.extend(bind_check(sql, session, catalog))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(set(findings), key=lambda f: (order[f.severity], f.line, f.col, f.code))
 
@@ -88,7 +89,30 @@ _MISSING_COLUMN = re.compile(r'column "?([^"\s]+)"? not found', re.IGNORECASE)
 _CANDIDATES = re.compile(r"Candidate bindings: (.*)", re.IGNORECASE)
 
 
-def bind_check(sql: str, session) -> list[Finding]:
+_QUALIFIED = re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"', re.IGNORECASE)
+
+
+def _qualified_suggestion(sql: str, text: str, catalog) -> str:
+    """DuckDB's candidates for `o.amout` name other tables' columns; the alias's own table's
+    columns (from the catalog) are what the analyst meant."""
+    m = _QUALIFIED.search(text)
+    if not m or catalog is None:
+        return ""
+    alias, column = m.group(1).lower(), m.group(2)
+    try:
+        tree = sqlglot.parse_one(sql, dialect="duckdb")
+    except sqlglot.errors.SqlglotError:
+        return ""
+    for table in tree.find_all(exp.Table):
+        if alias in {(table.alias or "").lower(), table.name.lower()}:
+            t = catalog.table(f"{table.db}.{table.name}" if table.db else table.name)
+            if t is not None:
+                return suggest(column, [c.name for c in t.columns]) or f"columns of {t.full_name}: " + \
+                    ", ".join(c.name for c in t.columns[:8])
+    return ""
+
+
+def bind_check(sql: str, session, catalog=None) -> list[Finding]:
     """Ask DuckDB to bind the query (nothing runs) and turn a binder error into an L002 finding."""
     from portal.warehouse.errors import QueryError
     from portal.workbench.params import find_params
@@ -101,7 +125,9 @@ def bind_check(sql: str, session) -> list[Finding]:
         text = err.message
         fix = ""
         m, c = _MISSING_COLUMN.search(text), _CANDIDATES.search(text)
-        if m and c:
+        if _QUALIFIED.search(text):
+            fix = _qualified_suggestion(sql, text, catalog)
+        elif m and c:
             cands = [x.strip().strip('"') for x in c.group(1).split(",")]
             fix = suggest(m.group(1).split(".")[-1], [x.split(".")[-1] for x in cands]) or f"columns here: {', '.join(cands[:5])}"
         elif "Did you mean" in text:

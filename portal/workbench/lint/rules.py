@@ -197,17 +197,18 @@ def integer_division(ctx: Context) -> Iterator[Finding]:
 
 @rule("L011")
 def raw_table_used(ctx: Context) -> Iterator[Finding]:
-    """A raw production dump is read where a stable analytics table replaces it."""
-    if ctx.catalog is None:
-        return
+    """A table of a raw schema (portal.toml [lint] raw_schemas) is read: an unstable production dump.
+    The table's comment, when it names one, supplies the replacement to suggest."""
+    raw = {s.lower() for s in ctx.config.raw_schemas}
     for table in ctx.tree.find_all(exp.Table):
-        if (table.db or "").lower() != "raw":
+        schema = (table.db or "").lower()
+        if schema not in raw:
             continue
-        t = ctx.catalog.table(f"raw.{table.name}")
-        if t is not None and t.replacement:
-            line, col = position(table)
-            yield Finding("L011", "warning", line, col, f"raw.{table.name} is an unstable production dump.",
-                          f"Use {t.replacement} instead.")
+        t = ctx.catalog.table(f"{schema}.{table.name}") if ctx.catalog is not None else None
+        line, col = position(table)
+        fix = f"Use {t.replacement} instead." if t is not None and t.replacement else \
+            "Use the matching analytics table instead (the data team can tell you which)."
+        yield Finding("L011", "warning", line, col, f"{schema}.{table.name} is an unstable production dump.", fix)
 
 
 @rule("L012")
