@@ -7,7 +7,9 @@ import streamlit as st
 from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, settings
 from ui.team_pages import team_navigation
 
-st.set_page_config(page_title="Analytics Portal", page_icon=str(Path(__file__).parent / "ui" / "static" / "icon.png"), layout="wide")
+st.set_page_config(
+    page_title="Analytics Portal", page_icon=str(Path(__file__).parent / "ui" / "static" / "icon.png"), layout="wide"
+)
 
 HERE = Path(__file__).parent
 SECTIONS = {
@@ -28,8 +30,13 @@ SECTIONS = {
 
 def build_pages() -> dict[str, list[st.Page]]:
     """Pages by section; the Teams section comes from dashboards/*.toml."""
-    nav = {section: [st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
-                     for path, title, icon in entries] for section, entries in SECTIONS.items()}
+    nav = {
+        section: [
+            st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
+            for path, title, icon in entries
+        ]
+        for section, entries in SECTIONS.items()
+    }
     if teams := team_navigation():
         nav["Teams"] = teams
     return nav

@@ -45,8 +45,10 @@ def main() -> None:
             builds.append(report.seconds)
             floors.append(copy_floor(out, Path(tmp) / "copy.duckdb"))
         b, f = statistics.median(builds), statistics.median(floors)
-        print(f"scale {args.scale}: build median {b:.1f} s over {args.runs} runs "
-              f"(min {min(builds):.1f}, max {max(builds):.1f}); copy floor median {f:.1f} s; ratio {b / f:.1f}x")
+        print(
+            f"scale {args.scale}: build median {b:.1f} s over {args.runs} runs "
+            f"(min {min(builds):.1f}, max {max(builds):.1f}); copy floor median {f:.1f} s; ratio {b / f:.1f}x"
+        )
         print(f"files: {report.file_bytes / 1e6:.0f} MB (warehouse + public twin)")
         print(f"users {report.row_counts['analytics.users']:,}, events {report.row_counts['analytics.events']:,}")
         slowest = sorted(report.step_seconds.items(), key=lambda kv: -kv[1])[:5]

@@ -45,7 +45,11 @@ def pandas_funnel(ev: pd.DataFrame) -> dict[int, int]:
     chain = ev[ev.event_name == STEPS[0]][["user_id", "event_at"]].rename(columns={"event_at": "t1"}).sort_values("t1")
     chain["prev"] = chain["t1"]
     for k, name in enumerate(STEPS[1:], 2):
-        nxt = ev[ev.event_name == name][["user_id", "event_at"]].rename(columns={"event_at": f"t{k}"}).sort_values(f"t{k}")
+        nxt = (
+            ev[ev.event_name == name][["user_id", "event_at"]]
+            .rename(columns={"event_at": f"t{k}"})
+            .sort_values(f"t{k}")
+        )
         alive = chain[chain["prev"].notna()].sort_values("prev")
         stopped = chain[chain["prev"].isna()].copy()
         stopped[f"t{k}"] = pd.Series(pd.NaT, index=stopped.index, dtype=ev["event_at"].dtype)
@@ -67,15 +71,19 @@ def main() -> None:
     args = ap.parse_args()
     wh = Warehouse(args.db, Limits(threads=2, memory_limit="12GB", timeout_seconds=600))
     s = wh.session()
-    spec = FunnelSpec(tuple(Step(e) for e in STEPS), DEMO_START_DATE, DEMO_END_DATE, WINDOW_DAYS, "sequential", "platform")
+    spec = FunnelSpec(
+        tuple(Step(e) for e in STEPS), DEMO_START_DATE, DEMO_END_DATE, WINDOW_DAYS, "sequential", "platform"
+    )
     user_levels(s, spec)  # compiles the pass once (cached on disk afterwards), as the app's first funnel does
     ours_t, levels = timed(lambda: user_levels(s, spec), args.runs)
     ours = {int(r.step): int(r.users) for r in step_counts(levels, spec).itertuples() if r.segment == "all"}
     sql, params = funnel_sql(spec)
     sql_t, sql_levels = timed(lambda: s.run(sql, params, max_rows=50_000_000).frame, 1)
     sql_counts = {int(r.step): int(r.users) for r in step_counts(sql_levels, spec).itertuples() if r.segment == "all"}
-    floor_sql = ("SELECT user_id, count(*) FROM analytics.events WHERE event_name IN ('page_view','product_view',"
-                 "'add_to_cart','checkout_start','purchase') GROUP BY user_id")
+    floor_sql = (
+        "SELECT user_id, count(*) FROM analytics.events WHERE event_name IN ('page_view','product_view',"
+        "'add_to_cart','checkout_start','purchase') GROUP BY user_id"
+    )
     floor_t, _ = timed(lambda: s.cursor.execute(floor_sql).fetchall(), args.runs)
 
     spec_r = CohortSpec("week", "signup", "none", None, 12)
@@ -88,10 +96,14 @@ def main() -> None:
     plain = duckdb.connect()
     plain.execute("SET threads = 2")
     plain.execute(f"ATTACH '{args.db}' AS w (READ_ONLY)")
-    plain.execute(f"COPY (SELECT user_id, event_at, event_name, platform FROM w.analytics.events WHERE event_name IN "
-                  f"('page_view','product_view','add_to_cart','checkout_start','purchase')) TO '{tmp}/ev.parquet'")
-    plain.execute(f"COPY (SELECT e.user_id, CAST(date_trunc('week', e.event_at) AS DATE) AS wk, u.signup_week AS cohort "
-                  f"FROM w.analytics.events e JOIN w.analytics.users u USING (user_id)) TO '{tmp}/act.parquet'")
+    plain.execute(
+        f"COPY (SELECT user_id, event_at, event_name, platform FROM w.analytics.events WHERE event_name IN "
+        f"('page_view','product_view','add_to_cart','checkout_start','purchase')) TO '{tmp}/ev.parquet'"
+    )
+    plain.execute(
+        f"COPY (SELECT e.user_id, CAST(date_trunc('week', e.event_at) AS DATE) AS wk, u.signup_week AS cohort "
+        f"FROM w.analytics.events e JOIN w.analytics.users u USING (user_id)) TO '{tmp}/act.parquet'"
+    )
     ev = plain.execute(f"SELECT * FROM '{tmp}/ev.parquet'").df()
 
     import chdb.session as chs
@@ -101,9 +113,11 @@ def main() -> None:
     ch.query(f"CREATE TABLE ev ENGINE = Memory AS SELECT * FROM file('{tmp}/ev.parquet', Parquet)")
     ch.query(f"CREATE TABLE act ENGINE = Memory AS SELECT * FROM file('{tmp}/act.parquet', Parquet)")
     conds = ", ".join(f"event_name = '{e}'" for e in STEPS)
-    ch_funnel = (f"SELECT platform, level, count() FROM (SELECT user_id, any(platform) AS platform, "
-                 f"windowFunnel({WINDOW_DAYS * 86400})(toDateTime(event_at), {conds}) AS level FROM ev "
-                 f"GROUP BY user_id) GROUP BY platform, level ORDER BY platform, level")
+    ch_funnel = (
+        f"SELECT platform, level, count() FROM (SELECT user_id, any(platform) AS platform, "
+        f"windowFunnel({WINDOW_DAYS * 86400})(toDateTime(event_at), {conds}) AS level FROM ev "
+        f"GROUP BY user_id) GROUP BY platform, level ORDER BY platform, level"
+    )
     ch_t, ch_out = timed(lambda: ch.query(ch_funnel, "CSV").bytes().decode(), args.runs)
     by_level: dict[int, int] = {}
     for line in ch_out.strip().splitlines():
@@ -111,9 +125,12 @@ def main() -> None:
         by_level[int(lvl)] = by_level.get(int(lvl), 0) + int(n)
     ch_counts = {k: sum(n for lvl, n in by_level.items() if lvl >= k) for k in range(1, len(STEPS) + 1)}
     rconds = ", ".join(f"wk = cohort + {7 * k}" for k in range(13))
-    ch_ret = ("SELECT cohort, " + ", ".join(f"sum(r[{k + 1}])" for k in range(13))
-              + f" FROM (SELECT user_id, cohort, retention({rconds}) AS r FROM act GROUP BY user_id, cohort) "
-              "GROUP BY cohort ORDER BY cohort")
+    ch_ret = (
+        "SELECT cohort, "
+        + ", ".join(f"sum(r[{k + 1}])" for k in range(13))
+        + f" FROM (SELECT user_id, cohort, retention({rconds}) AS r FROM act GROUP BY user_id, cohort) "
+        "GROUP BY cohort ORDER BY cohort"
+    )
     chr_t, chr_out = timed(lambda: ch.query(ch_ret, "CSV").bytes().decode(), args.runs)
     pd_t, pd_counts = timed(lambda: pandas_funnel(ev), 1)
 
@@ -122,8 +139,11 @@ def main() -> None:
     for line in chr_out.strip().splitlines():
         parts = line.replace('"', "").split(",")
         ch_rows[parts[0]] = [int(x) for x in parts[1:]]
-    ret_match = all(list(ours_ret.loc[pd.Timestamp(c).date() if not isinstance(ours_ret.index[0], str) else c])[:13] == v
-                    for c, v in list(ch_rows.items())[:40] if (pd.Timestamp(c).date() in set(ours_ret.index)))
+    ret_match = all(
+        list(ours_ret.loc[pd.Timestamp(c).date() if not isinstance(ours_ret.index[0], str) else c])[:13] == v
+        for c, v in list(ch_rows.items())[:40]
+        if (pd.Timestamp(c).date() in set(ours_ret.index))
+    )
 
     print(f"events scanned: {len(ev):,} step events, {len(levels):,} users at step 1")
     print(f"funnel counts   ours {ours}")
@@ -133,11 +153,16 @@ def main() -> None:
     print(f"retention weekly x12: ours vs chDB retention() per cohort match={ret_match}")
     print("| measure | median (s) | ratio to ours |")
     print("|---|---|---|")
-    for name, t in [("funnel, ours (DuckDB scan + compiled pass)", ours_t), ("funnel, chDB windowFunnel", ch_t),
-                    ("funnel, pandas merge_asof", pd_t), ("funnel, ours as plain SQL (ASOF joins)", sql_t),
-                    ("floor: one scan grouped by user", floor_t), ("retention 12 weeks, ours (scan + compiled pass)", ret_t),
-                    ("retention 12 weeks, ours as plain SQL", ret_sql_t),
-                    ("retention 12 weeks, chDB retention()", chr_t)]:
+    for name, t in [
+        ("funnel, ours (DuckDB scan + compiled pass)", ours_t),
+        ("funnel, chDB windowFunnel", ch_t),
+        ("funnel, pandas merge_asof", pd_t),
+        ("funnel, ours as plain SQL (ASOF joins)", sql_t),
+        ("floor: one scan grouped by user", floor_t),
+        ("retention 12 weeks, ours (scan + compiled pass)", ret_t),
+        ("retention 12 weeks, ours as plain SQL", ret_sql_t),
+        ("retention 12 weeks, chDB retention()", chr_t),
+    ]:
         base = ret_t if "retention" in name else ours_t
         print(f"| {name} | {t:.2f} | {t / base:.2f}x |")
     wh.close()

@@ -64,8 +64,10 @@ def long_query(lines: int = 200) -> str:
     ctes = []
     i = 0
     while sum(c.count("\n") + 1 for c in ctes) < lines - 12:
-        ctes.append(f"c{i} AS (\n    SELECT o.user_id,\n           count(*) AS n{i},\n           sum(o.revenue) AS r{i}\n"
-                    f"    FROM analytics.orders AS o\n    WHERE o.status = 'completed'\n    GROUP BY o.user_id\n)")
+        ctes.append(
+            f"c{i} AS (\n    SELECT o.user_id,\n           count(*) AS n{i},\n           sum(o.revenue) AS r{i}\n"
+            f"    FROM analytics.orders AS o\n    WHERE o.status = 'completed'\n    GROUP BY o.user_id\n)"
+        )
         i += 1
     return "WITH " + ",\n".join(ctes) + "\nSELECT c0.user_id, c0.n0\nFROM c0\nORDER BY c0.n0 DESC\nLIMIT 100\n"
 
@@ -97,17 +99,23 @@ def main() -> None:
     bare()
     workbench_path()
     b, w = median_ms(bare, args.runs), median_ms(workbench_path, args.runs)
-    print(f"run, 1,000-row result: engine alone {b:.1f} ms; workbench path {w:.1f} ms; overhead {w - b:.1f} ms "
-          f"(ratio {w / b:.2f}x)")
+    print(
+        f"run, 1,000-row result: engine alone {b:.1f} ms; workbench path {w:.1f} ms; overhead {w - b:.1f} ms "
+        f"(ratio {w / b:.2f}x)"
+    )
     big = long_query()
     explain_ms = median_ms(lambda: s.cursor.execute("EXPLAIN " + big).fetchall(), args.runs)
     le = median_ms(lambda: (lint(big, cat, s), estimate(s.cursor, big, rows)), args.runs)
-    print(f"lint + estimate, {big.count(chr(10))}-line query: {le:.1f} ms (DuckDB EXPLAIN alone {explain_ms:.1f} ms, "
-          f"ratio {le / explain_ms:.1f}x)")
+    print(
+        f"lint + estimate, {big.count(chr(10))}-line query: {le:.1f} ms (DuckDB EXPLAIN alone {explain_ms:.1f} ms, "
+        f"ratio {le / explain_ms:.1f}x)"
+    )
     comp = median_ms(lambda: schema_payload(cat), args.runs)
     tables = schema_payload(cat)["tables"]
-    print(f"completion schema for the editor ({len(tables)} tables, {sum(len(t['columns']) for t in tables)} columns): "
-          f"{comp:.2f} ms (suggestions themselves are computed in the browser)")
+    print(
+        f"completion schema for the editor ({len(tables)} tables, {sum(len(t['columns']) for t in tables)} columns): "
+        f"{comp:.2f} ms (suggestions themselves are computed in the browser)"
+    )
     qerrs = []
     for q in Q_ERROR_QUERIES:
         est = estimate(s.cursor, q, rows).returns

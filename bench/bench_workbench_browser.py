@@ -38,8 +38,13 @@ def serve(script: str, env: dict) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -57,18 +62,23 @@ def floor(runs: int, pw) -> float:
     proc, url = serve(str(script), dict(os.environ))
     times = []
     try:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
+        b = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = b.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         box = page.get_by_label("sql")
         box.wait_for(timeout=60_000)
         for i in range(runs + 1):
-            box.fill(f"SELECT order_id, user_id, revenue, {i} AS run FROM analytics.orders ORDER BY order_id LIMIT 1000")
+            box.fill(
+                f"SELECT order_id, user_id, revenue, {i} AS run FROM analytics.orders ORDER BY order_id LIMIT 1000"
+            )
             t0 = time.perf_counter()
             box.press("Enter")
             page.wait_for_function(
                 f"() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === '{i}')",
-                timeout=60_000)
+                timeout=60_000,
+            )
             if i:
                 times.append((time.perf_counter() - t0) * 1000)
         b.close()
@@ -87,7 +97,9 @@ def main() -> None:
     totals, engine = [], []
     try:
         with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
+            b = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
             page = b.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url + "/workbench")
             page.wait_for_selector('iframe[title*="sql_editor"]', timeout=60_000)
@@ -97,13 +109,16 @@ def main() -> None:
                 page.keyboard.press("Control+a")
                 page.keyboard.press("Delete")
                 # a different literal each time so nothing is cached; 1,000 rows
-                page.keyboard.type(f"SELECT order_id, user_id, revenue, {i} AS run FROM analytics.orders ORDER BY order_id LIMIT 1000")
+                page.keyboard.type(
+                    f"SELECT order_id, user_id, revenue, {i} AS run FROM analytics.orders ORDER BY order_id LIMIT 1000"
+                )
                 page.keyboard.press("Escape")
                 page.wait_for_timeout(600)  # the editor sends the text 500 ms after the last key…
                 page.wait_for_function(  # …and the app reruns for it: start timing once that run is over
                     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
                     " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-                    timeout=60_000)
+                    timeout=60_000,
+                )
                 page.wait_for_timeout(300)
                 t0 = time.perf_counter()
                 page.keyboard.press("Control+Enter")
@@ -111,10 +126,14 @@ def main() -> None:
                     f"() => Array.from(document.querySelectorAll('[data-testid=stCaptionContainer]'))"
                     f".some(c => /^1,000 rows · \\d+ ms$/.test(c.innerText)) && "
                     f"Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === '{i}')",
-                    timeout=60_000)
+                    timeout=60_000,
+                )
                 elapsed = time.perf_counter() - t0
-                caption = next(c for c in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
-                               if re.match(r"^1,000 rows · \d+ ms$", c))
+                caption = next(
+                    c
+                    for c in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+                    if re.match(r"^1,000 rows · \d+ ms$", c)
+                )
                 if i:  # the first run warms caches and the browser
                     totals.append(elapsed * 1000)
                     engine.append(float(re.search(r"(\d+) ms", caption).group(1)))

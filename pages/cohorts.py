@@ -19,8 +19,10 @@ from portal.warehouse.vocabulary import EVENTS
 from ui.state import catalog, current_user, engine_session
 
 st.title("Cohorts")
-st.caption("Each row is a cohort of customers who started in the same week or month. Faded cells are periods "
-           "that have not finished yet: young cohorts are still baking, not doing badly.")
+st.caption(
+    "Each row is a cohort of customers who started in the same week or month. Faded cells are periods "
+    "that have not finished yet: young cohorts are still baking, not doing badly."
+)
 
 c1, c2, c3, c4, c5 = st.columns(5)
 grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
@@ -47,9 +49,10 @@ except Exception as err:
     st.error(getattr(err, "message", str(err)))
     st.stop()
 
-recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18):]
-tab_ret, tab_orders, tab_rev = st.tabs(["Retention", "Orders per user", "Cumulative revenue per user"], key="co_tab",
-                                      bind="query-params")  # only the open tab is drawn; the URL keeps it
+recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
+tab_ret, tab_orders, tab_rev = st.tabs(
+    ["Retention", "Orders per user", "Cumulative revenue per user"], key="co_tab", bind="query-params"
+)  # only the open tab is drawn; the URL keeps it
 if tab_ret.open:
     with tab_ret:
         shown = ret[ret["cohort"].isin(recent)]
@@ -68,7 +71,13 @@ if tab_rev.open:
         lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
         st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
         if lines is None:
-            st.caption("Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
-                       "see where revenue per user pays it back.")
-        st.dataframe(cac, hide_index=True, key="co_cac",
-                     column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")})
+            st.caption(
+                "Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
+                "see where revenue per user pays it back."
+            )
+        st.dataframe(
+            cac,
+            hide_index=True,
+            key="co_cac",
+            column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")},
+        )

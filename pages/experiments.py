@@ -18,7 +18,9 @@ names = exps["experiment"].tolist()
 name = st.selectbox("Experiment", names, key="ex_experiment", bind="query-params")
 row = exps.set_index("experiment").loc[name]
 caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
-event = st.selectbox("Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="ex_event", bind="query-params")
+event = st.selectbox(
+    "Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="ex_event", bind="query-params"
+)
 
 counts = with_intervals(variant_counts(engine_session(), name, event))
 for r in experiment_readouts(counts, row.control_variant):
@@ -28,10 +30,18 @@ for r in experiment_readouts(counts, row.control_variant):
         st.warning(f"Sample-ratio mismatch: {r.n_control:,} vs {r.n_variant:,} users (p = {r.srm_p:.2g}).")
     else:
         st.caption(f"Split {r.n_control:,} / {r.n_variant:,} users: no sample-ratio mismatch (p = {r.srm_p:.2f}).")
-st.dataframe(counts, hide_index=True, key="ex_counts", column_config={
-    "conversion": st.column_config.NumberColumn(format="percent"),
-    "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-    "ci_high": st.column_config.NumberColumn("95% CI high", format="percent")})
+st.dataframe(
+    counts,
+    hide_index=True,
+    key="ex_counts",
+    column_config={
+        "conversion": st.column_config.NumberColumn(format="percent"),
+        "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+        "ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+    },
+)
 st.divider()
-st.caption("Checking a before/after change such as the start-page redesign? Use the saved query "
-           "'Visitor-to-signup conversion by week' and compare equal windows either side of the date.")
+st.caption(
+    "Checking a before/after change such as the start-page redesign? Use the saved query "
+    "'Visitor-to-signup conversion by week' and compare equal windows either side of the date."
+)

@@ -19,12 +19,17 @@ S = st.session_state
 store, user = query_store(), current_user()
 queries, errors = store.load_all()
 by_id = {q.id: q for q in queries}
-BADGES = {"curated": ":green-badge[:material/verified: curated]", "deprecated": ":red-badge[deprecated]",
-          "draft": ":gray-badge[draft]"}
+BADGES = {
+    "curated": ":green-badge[:material/verified: curated]",
+    "deprecated": ":red-badge[deprecated]",
+    "draft": ":gray-badge[draft]",
+}
 
 st.title("Saved queries")
-st.caption("Curated queries are the answers the data team stands behind. Anyone can run and fork them; "
-           "drafts are anyone's work in progress.")
+st.caption(
+    "Curated queries are the answers the data team stands behind. Anyone can run and fork them; "
+    "drafts are anyone's work in progress."
+)
 for err in errors:
     error_text(f"Skipped a malformed file: {err}")
 
@@ -36,11 +41,13 @@ if selected and selected not in by_id:
 if not selected:
     options = facets(queries)
     c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 1, 1])
-    wanted = LibraryFilter(c1.text_input("Search title, description and SQL", key="lib_search"),
-                           tuple(c2.multiselect("Team", options["teams"], key="lib_team")),
-                           tuple(c3.multiselect("Tag", options["tags"], key="lib_tag")),
-                           tuple(c4.multiselect("Owner", options["owners"], key="lib_owner")),
-                           tuple(c5.multiselect("Status", options["statuses"], key="lib_status")))
+    wanted = LibraryFilter(
+        c1.text_input("Search title, description and SQL", key="lib_search"),
+        tuple(c2.multiselect("Team", options["teams"], key="lib_team")),
+        tuple(c3.multiselect("Tag", options["tags"], key="lib_tag")),
+        tuple(c4.multiselect("Owner", options["owners"], key="lib_owner")),
+        tuple(c5.multiselect("Status", options["statuses"], key="lib_status")),
+    )
     shown = search(queries, wanted)
     st.caption(f"{len(shown)} of {len(queries)} queries")
     for q in shown:
@@ -86,10 +93,14 @@ with tabs[0]:
         try:
             res = run_saved(engine_session(), q, values)
             S.lib_last = (q.id, q.version, str(values))
-            st.caption(f"{res.row_count:,} rows · {res.elapsed_s * 1000:.0f} ms" + (" · truncated" if res.truncated else ""))
+            st.caption(
+                f"{res.row_count:,} rows · {res.elapsed_s * 1000:.0f} ms" + (" · truncated" if res.truncated else "")
+            )
             if q.chart:
                 try:
-                    st.altair_chart(make_chart(res.frame, q.chart.kind, q.chart.x, q.chart.y, q.chart.color), width="stretch")
+                    st.altair_chart(
+                        make_chart(res.frame, q.chart.kind, q.chart.x, q.chart.y, q.chart.color), width="stretch"
+                    )
                 except ValueError as err:
                     info_text(f"Saved chart cannot be drawn: {err}")
             st.dataframe(res.frame, hide_index=True, key="lib_grid")

@@ -11,8 +11,10 @@ from ui.state import catalog, query_store, settings
 from ui.text import caption_text, error_text, plain
 
 st.title("Metric definitions")
-st.caption("Defined once in metrics.toml; every dashboard tile and the weekly digest use these, so two teams "
-           "never report two different numbers for the same thing.")
+st.caption(
+    "Defined once in metrics.toml; every dashboard tile and the weekly digest use these, so two teams "
+    "never report two different numbers for the same thing."
+)
 s = settings()
 metrics = load_metrics(metrics_path(s))
 dashboards, errors = load_dashboards(DashboardStore(s.dashboards_dir))
@@ -29,9 +31,13 @@ for m in metrics.metrics.values():
         st.markdown(f"**{plain(m.name)}** · {plain(m.unit)} · owner {plain(m.owner)} · {direction}")
         st.text(m.description)
         used_by, part_of = metric_users(m, metrics, dashboards)
-        caption_text("Dashboards: " + (", ".join(used_by) or "none") + (" · part of: " + ", ".join(part_of) if part_of else ""))
+        caption_text(
+            "Dashboards: " + (", ".join(used_by) or "none") + (" · part of: " + ", ".join(part_of) if part_of else "")
+        )
         if m.type == "ratio":
             st.code(f"{m.numerator} / {m.denominator}", language=None)
         else:
             st.code(m.sql.strip(), language="sql")
-            caption_text("Saved queries over the same tables: " + (", ".join(related_queries(m, queries, cat)) or "none"))
+            caption_text(
+                "Saved queries over the same tables: " + (", ".join(related_queries(m, queries, cat)) or "none")
+            )

@@ -12,8 +12,10 @@ from ui.state import catalog, engine_session, query_store, settings
 from ui.text import caption_text, plain
 
 st.title("Breakage check")
-st.caption("Every saved query compiled against the current warehouse without running it. "
-           "Run the same check in CI with `python -m portal check`.")
+st.caption(
+    "Every saved query compiled against the current warehouse without running it. "
+    "Run the same check in CI with `python -m portal check`."
+)
 
 s = settings()
 queries, errors = query_store().load_all()
@@ -29,16 +31,21 @@ if broken:
         with st.container(border=True):
             st.markdown(f"**{plain(r.title)}** · `{plain(r.id)}`" + (f" · line {r.line}" if r.line else ""))
             st.code(r.error, language=None)
-            caption_text("Depends on tables: " + (", ".join(sorted(r.lineage.tables)) or "?")
-                         + " · columns: " + (", ".join(sorted(r.lineage.columns)) or "?"))
+            caption_text(
+                "Depends on tables: "
+                + (", ".join(sorted(r.lineage.tables)) or "?")
+                + " · columns: "
+                + (", ".join(sorted(r.lineage.columns)) or "?")
+            )
 else:
     st.success("Every saved query compiles against the current warehouse.", icon=":material/check:")
 
 st.subheader("Impact: who uses a table or column?")
 tables = [t.full_name for t in cat.tables]
 a, b = st.columns(2)
-table = a.selectbox("Table", tables, index=tables.index("analytics.orders") if "analytics.orders" in tables else 0,
-                    key="chk_table")
+table = a.selectbox(
+    "Table", tables, index=tables.index("analytics.orders") if "analytics.orders" in tables else 0, key="chk_table"
+)
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
 dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))
@@ -46,8 +53,28 @@ used = dashboard_lineage(dashboards, load_metrics(metrics_path(s)), {r.id: r.lin
 users = impact(results, table, column, extra_users=used)
 caption_text(f"{len(users)} saved queries and dashboards use {table}{'.' + column if column else ''}:")
 titles = {r.id: (r.title, "broken" if not r.ok else "ok") for r in results}
-st.dataframe([{"query": u, "title": titles.get(u, (u.removeprefix("dashboard:").capitalize() + " dashboard", ""))[0],
-               "status": titles.get(u, ("", "dashboard"))[1]} for u in users], hide_index=True, key="chk_users")
+st.dataframe(
+    [
+        {
+            "query": u,
+            "title": titles.get(u, (u.removeprefix("dashboard:").capitalize() + " dashboard", ""))[0],
+            "status": titles.get(u, ("", "dashboard"))[1],
+        }
+        for u in users
+    ],
+    hide_index=True,
+    key="chk_users",
+)
 with st.expander("Lineage of every saved query"):
-    st.dataframe([{"query": r.id, "tables": ", ".join(sorted(r.lineage.tables)),
-                   "columns": ", ".join(sorted(r.lineage.columns))} for r in results], hide_index=True, key="chk_lineage")
+    st.dataframe(
+        [
+            {
+                "query": r.id,
+                "tables": ", ".join(sorted(r.lineage.tables)),
+                "columns": ", ".join(sorted(r.lineage.columns)),
+            }
+            for r in results
+        ],
+        hide_index=True,
+        key="chk_lineage",
+    )

@@ -47,8 +47,16 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, pi
             k = _kpi(t.metric, start, end, filters, pii)
             if t.type == "kpi":
                 v = kpi_view(t, m, k)
-                st.metric(v.label, v.value, v.delta, delta_color=v.delta_color, help=plain(v.help),
-                          chart_data=v.sparkline, chart_type="area", border=True)
+                st.metric(
+                    v.label,
+                    v.value,
+                    v.delta,
+                    delta_color=v.delta_color,
+                    help=plain(v.help),
+                    chart_data=v.sparkline,
+                    chart_type="area",
+                    border=True,
+                )
             else:
                 st.markdown(f"**{plain(metric_label(t, m))}**")
                 st.altair_chart(metric_chart(t, m, k), width="stretch")
@@ -80,8 +88,13 @@ def render(team: str) -> None:
     end = cols[1].date_input("To", hi, key="dash_to", bind="query-params")
     filters = {}
     for i, f in enumerate(d.filters, 2):
-        filters[f] = cols[i].selectbox(f.capitalize(), [None, *_filter_options(f, user.has_pii)], key=f"dash_{f}",
-                                       bind="query-params", format_func=lambda v: "All" if v is None else v)
+        filters[f] = cols[i].selectbox(
+            f.capitalize(),
+            [None, *_filter_options(f, user.has_pii)],
+            key=f"dash_{f}",
+            bind="query-params",
+            format_func=lambda v: "All" if v is None else v,
+        )
     if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
         _kpi.clear()
         _rows.clear()

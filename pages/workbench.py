@@ -11,20 +11,22 @@ from portal.warehouse.runner import BackgroundRun
 from portal.workbench.completions import schema_payload
 from portal.workbench.formatting import format_sql
 from portal.workbench.history import History
-from portal.workbench.params import TYPES, Param, find_params, guess_type
+from portal.workbench.params import find_params
 from portal.workbench.run_plan import Step, error_mark, lint_script, outcome, plan_run
 from ui.editor import sql_editor
-from ui.params_widgets import param_input
 from ui.state import catalog, current_user, engine_session, settings
 from ui.text import caption_text, error_text, success_text, warning_text
 from ui.workbench.history import history_panel
 from ui.workbench.links import open_link
+from ui.workbench.params import param_panel
 from ui.workbench.results import result_tabs
 from ui.workbench.save_share import save_and_share
 from ui.workbench.schema import schema_sidebar
 
 S = st.session_state
-S.setdefault("wb_sql", "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n")
+S.setdefault(
+    "wb_sql", "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n"
+)
 S.setdefault("wb_editor_rev", 0)
 cfg, user, cat = settings(), current_user(), catalog()
 history = History(cfg.state_dir)
@@ -54,13 +56,21 @@ with left:
         S.wb_sql = event["text"]
         S.wb_cursor = event.get("cursor") or S.get("wb_cursor")
     b1, b2, b3, b4 = st.columns(4)
-    run_clicked = b1.button("Run", type="primary", icon=":material/play_arrow:", key="wb_run",
-                            help="Runs the selection, or every statement (Ctrl/Cmd+Enter in the editor).")
+    run_clicked = b1.button(
+        "Run",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="wb_run",
+        help="Runs the selection, or every statement (Ctrl/Cmd+Enter in the editor).",
+    )
     lint_clicked = b2.button("Lint", icon=":material/rule:", key="wb_lint")
     if b3.button("Format", icon=":material/format_align_left:", key="wb_format"):
         set_sql(format_sql(S.wb_sql))
         st.rerun()
-    if b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_running" not in S) and "wb_running" in S:
+    if (
+        b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_running" not in S)
+        and "wb_running" in S
+    ):
         S.wb_running.cancel()
 
 submitted = bool(event and event.get("type") == "submit" and event.get("id") != S.get("wb_last_event"))
@@ -68,20 +78,9 @@ if submitted:
     S.wb_last_event = event["id"]
 sql_to_run = event["selected"] if submitted and (event.get("selected") or "").strip() else S.wb_sql
 
-# Parameters: one typed widget per $name, the same syntax as saved queries.
 opened = S.get("wb_opened_query")
-known = {p.name: p for p in (opened.params if opened else ())}
-declared, values = [], {}
-if names := find_params(S.wb_sql):
-    with left.container(border=True):
-        st.caption("Parameters (bound as values, never pasted into the SQL)")
-        for name in names:
-            c1, c2 = st.columns([1, 3])
-            first = known[name].type if name in known else guess_type(name)
-            typ = c1.selectbox(f"${name} type", TYPES, index=TYPES.index(first), key=f"wb_ptype_{name}")
-            base = known.get(name) if name in known and known[name].type == typ else None
-            values[name] = param_input(c2, name, typ, base)
-            declared.append(Param(name, typ, base.default if base else None, base.choices if base else ()))
+names = find_params(S.wb_sql)
+declared, values = param_panel(left, names, opened)
 
 if lint_clicked and not (run_clicked or submitted):
     S.wb_findings, S.wb_marks = lint_script(sql_to_run, cat, engine_session(), cfg)

@@ -106,8 +106,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         **{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items() if k in People.__dataclass_fields__}
     )
     try:
-        lint_cfg = LintConfig(**{k: tuple(map(str, v)) if isinstance(v, list) else int(v)
-                                 for k, v in data.get("lint", {}).items()})
+        lint_cfg = LintConfig(
+            **{k: tuple(map(str, v)) if isinstance(v, list) else int(v) for k, v in data.get("lint", {}).items()}
+        )
         guard = Guard(**{k: int(v) for k, v in data.get("guard", {}).items()})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: bad [lint] or [guard] setting: {exc}") from exc
@@ -125,8 +126,11 @@ def load_settings(path: str | Path | None = None) -> Settings:
     )
     if os.environ.get("PORTAL_DB"):
         settings = replace(settings, warehouse_path=Path(os.environ["PORTAL_DB"]).resolve())
-    for env, attr in (("PORTAL_STATE_DIR", "state_dir"), ("PORTAL_QUERIES_DIR", "queries_dir"),
-                      ("PORTAL_DASHBOARDS_DIR", "dashboards_dir")):
+    for env, attr in (
+        ("PORTAL_STATE_DIR", "state_dir"),
+        ("PORTAL_QUERIES_DIR", "queries_dir"),
+        ("PORTAL_DASHBOARDS_DIR", "dashboards_dir"),
+    ):
         if os.environ.get(env):
             settings = replace(settings, **{attr: Path(os.environ[env]).resolve()})
     return settings

@@ -41,8 +41,9 @@ def make_user(name: str, settings: Settings, session_id: str = "") -> User:
     return User(name, name in people.data_team, name in people.pii_access, session_id)
 
 
-def resolve_user(settings: Settings, headers: Mapping[str, str] | None = None, chosen: str | None = None,
-                 session_id: str = "") -> User:
+def resolve_user(
+    settings: Settings, headers: Mapping[str, str] | None = None, chosen: str | None = None, session_id: str = ""
+) -> User:
     """Header from a trusted proxy wins; a demo persona is accepted only if it is a listed one.
     A demo persona is not a person: its history belongs to the browser session (`session_id`)."""
     header_name = settings.extra.get("auth", {}).get("user_header")

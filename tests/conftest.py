@@ -110,10 +110,12 @@ def app_server(demo_db, tmp_path_factory):
     """`streamlit run app.py` on a free port against the small warehouse; yields the base URL."""
     state = tmp_path_factory.mktemp("server")
     env = dict(os.environ)
-    env.update({
-        "PORTAL_DB": str(demo_db),
-        "PORTAL_STATE_DIR": str(state / "state"),
-    })
+    env.update(
+        {
+            "PORTAL_DB": str(demo_db),
+            "PORTAL_STATE_DIR": str(state / "state"),
+        }
+    )
     for name in ("queries", "dashboards"):
         dst = state / name
         if (ROOT / name).exists():
@@ -124,9 +126,23 @@ def app_server(demo_db, tmp_path_factory):
     port = free_port()
     log = open(state / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -173,9 +189,16 @@ def page(browser):
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.page_errors = errors
     external: list[str] = []  # the portal must work offline: nothing may be fetched from elsewhere
-    pg.on("request", lambda r: external.append(r.url)
-          if r.url.startswith(("http:", "https:", "ws:", "wss:")) and "//127.0.0.1" not in r.url
-          and "//localhost" not in r.url else None)
+    pg.on(
+        "request",
+        lambda r: (
+            external.append(r.url)
+            if r.url.startswith(("http:", "https:", "ws:", "wss:"))
+            and "//127.0.0.1" not in r.url
+            and "//localhost" not in r.url
+            else None
+        ),
+    )
     pg.external_requests = external
     yield pg
     ctx.close()

@@ -56,10 +56,19 @@ def test_every_widget_key_is_prefixed_by_its_page(path):
         if not isinstance(node, ast.keyword) or node.arg != "key":
             continue
         v = node.value
-        text = v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else (
-            v.values[0].value if isinstance(v, ast.JoinedStr) and v.values and isinstance(v.values[0], ast.Constant) else None)
+        text = (
+            v.value
+            if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            else (
+                v.values[0].value
+                if isinstance(v, ast.JoinedStr) and v.values and isinstance(v.values[0], ast.Constant)
+                else None
+            )
+        )
         if text is not None:
-            assert text.startswith(KEY_PREFIXES), f"{rel(path)}:{node.value.lineno}: widget key {text!r} has no page prefix"
+            assert text.startswith(KEY_PREFIXES), (
+                f"{rel(path)}:{node.value.lineno}: widget key {text!r} has no page prefix"
+            )
 
 
 def test_the_no_bypass_check_would_catch_a_bypass(tmp_path):

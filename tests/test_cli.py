@@ -17,12 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def portal(*args, env=None, stdin=None):
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "portal", *args], cwd=ROOT, env=e, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *args],
+        cwd=ROOT,
+        env=e,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_query_prints_csv(demo_db, db):
-    r = portal("query", "--db", str(demo_db), "SELECT platform, count(*) AS n FROM analytics.users GROUP BY 1 ORDER BY 1")
+    r = portal(
+        "query", "--db", str(demo_db), "SELECT platform, count(*) AS n FROM analytics.users GROUP BY 1 ORDER BY 1"
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     expected = db.execute("SELECT platform, count(*) FROM analytics.users GROUP BY 1 ORDER BY 1").fetchall()
@@ -53,8 +62,14 @@ def test_timeout_flag_stops_a_slow_query(demo_db, tmp_path):
 
     db = tmp_path / "w.duckdb"
     shutil.copy(demo_db, db)
-    r = portal("query", "--db", str(db), "--timeout", "1",
-               "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id")
+    r = portal(
+        "query",
+        "--db",
+        str(db),
+        "--timeout",
+        "1",
+        "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id",
+    )
     assert r.returncode == 1
     assert "time limit" in r.stderr
 

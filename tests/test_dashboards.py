@@ -42,7 +42,9 @@ def test_every_metric_runs_and_ratio_matches_its_parts(warehouse):
     orders = value(daily(s, METRICS, "orders", START, END), METRICS["orders"])
     aov = kpi(s, METRICS, "average_order_value", START, END).current
     assert aov == pytest.approx(rev / orders)
-    direct = s.run("SELECT sum(revenue) FROM analytics.orders WHERE order_date BETWEEN $a AND $b", {"a": START, "b": END}).frame.iloc[0, 0]
+    direct = s.run(
+        "SELECT sum(revenue) FROM analytics.orders WHERE order_date BETWEEN $a AND $b", {"a": START, "b": END}
+    ).frame.iloc[0, 0]
     assert rev == pytest.approx(direct)
 
 
@@ -57,8 +59,10 @@ def test_two_tiles_with_the_same_metric_and_filters_agree(warehouse):
 def test_filters_are_bound_not_pasted(warehouse):
     k = kpi(warehouse.session(), METRICS, "revenue", START, END, {"platform": "x' OR 1=1 --"})
     assert k.current == 0
-    assert query_params_for(["start", "platform"], START, END, {"platform": "iOS", "campaign": "x"}) == \
-        {"start": START, "platform": "iOS"}
+    assert query_params_for(["start", "platform"], START, END, {"platform": "iOS", "campaign": "x"}) == {
+        "start": START,
+        "platform": "iOS",
+    }
 
 
 def test_kpi_direction_colour():
@@ -80,13 +84,17 @@ def test_malformed_metric_and_dashboard_files_name_file_and_field(tmp_path):
     with pytest.raises(MetricError, match="'a' is not a sum metric"):
         load_metrics(bad)
     with pytest.raises(DashboardError, match=r"dashboards/t.toml: rows\[1\].tiles\[2\]: field 'type'"):
-        parse_dashboard('title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenue"}, {type="pie", metric="revenue"}]\n', "t", METRICS)
+        parse_dashboard(
+            'title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenue"}, {type="pie", metric="revenue"}]\n',
+            "t",
+            METRICS,
+        )
     with pytest.raises(DashboardError, match="field 'metric': unknown metric 'revenu'"):
         parse_dashboard('title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenu"}]\n', "t", METRICS)
     with pytest.raises(DashboardError, match="missing field 'rows'"):
         parse_dashboard('title = "T"\n', "t")
     with pytest.raises(DashboardError, match="not valid TOML"):
-        parse_dashboard('title = \n', "t")
+        parse_dashboard("title = \n", "t")
 
 
 def test_shipped_dashboards_parse_and_round_trip():
@@ -116,7 +124,9 @@ def test_dashboard_save_is_atomic_and_conflict_safe(tmp_path):
 
 def test_digest_is_self_contained(warehouse):
     d = DashboardStore(ROOT / "dashboards").load("executive")
-    html = build_digest(warehouse.session(), d, METRICS, QueryStore(ROOT / "queries", ROOT / "state"), date(2026, 11, 9), END)
+    html = build_digest(
+        warehouse.session(), d, METRICS, QueryStore(ROOT / "queries", ROOT / "state"), date(2026, 11, 9), END
+    )
     assert html.count("data:image/png;base64,") >= 3
     assert not re.search(r"""(src|href)\s*=\s*['"]?https?://""", html)
     assert "Revenue" in html or "revenue" in html
@@ -140,10 +150,31 @@ def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path):
     ctl.start()
     try:
         secrets = tmp_path / "secrets.toml"
-        secrets.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@example.test"\nto = ["exec@example.test"]\n')
+        secrets.write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@example.test"\nto = ["exec@example.test"]\n'
+        )
         out = tmp_path / "digest.html"
-        r = subprocess.run([sys.executable, "-m", "portal", "digest", "--team", "executive", "--db", str(demo_db), "--out",
-                            str(out), "--send", "--secrets", str(secrets)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "portal",
+                "digest",
+                "--team",
+                "executive",
+                "--db",
+                str(demo_db),
+                "--out",
+                str(out),
+                "--send",
+                "--secrets",
+                str(secrets),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert r.returncode == 0, r.stderr
         deadline = time.time() + 10
         while not received and time.time() < deadline:
@@ -154,14 +185,21 @@ def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path):
     body = received[0].content.decode("utf-8", "replace")
     assert "weekly digest" in body and "text/html" in body
     assert out.read_text().count("data:image/png") >= 3
-    r = subprocess.run([sys.executable, "-m", "portal", "digest", "--team", "nope", "--db", str(demo_db)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "digest", "--team", "nope", "--db", str(demo_db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "No dashboard for team 'nope'" in r.stderr
 
 
 def test_team_page_renders_kpis_and_isolates_a_failing_tile(portal_env):
     qdir = Path(portal_env["PORTAL_QUERIES_DIR"])
-    (qdir / "executive" / "weekly_active_users.sql").write_text("-- title: Weekly active users\nSELECT nope FROM analytics.users\n")
+    (qdir / "executive" / "weekly_active_users.sql").write_text(
+        "-- title: Weekly active users\nSELECT nope FROM analytics.users\n"
+    )
     assert (Path(portal_env["PORTAL_DASHBOARDS_DIR"]) / "executive.toml").exists()
     script = """
 import streamlit as st
@@ -192,10 +230,13 @@ def test_dashboard_renders_and_its_url_reproduces_the_filters(app_server, page):
     page.goto(app_server + "/team-checkout?dash_platform=iOS")
     wait_for_app(page, 60_000)
     page.wait_for_selector("text=Checkout conversion by week", timeout=60_000)
-    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
+        timeout=60_000
+    )
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('input[aria-label=\"Platform\"]')).some(i => i.value === 'iOS')",
-        timeout=30_000)
+        timeout=30_000,
+    )
     wait_for_app(page, 60_000)
     assert page.locator('[data-testid="stMetric"]').count() == 3
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -9,11 +9,33 @@ from portal.config import public_twin
 from portal.demo import build as build_module
 from portal.demo import build_demo
 
-EXPECTED_RAW = {"users", "events", "orders", "order_items", "products", "support_tickets", "ad_spend",
-                "experiment_assignments", "shipments", "vendors"}
-EXPECTED_ANALYTICS = {"users", "events", "orders", "order_items", "products", "vendors", "shipments",
-                      "support_tickets", "campaign_daily", "experiments", "experiment_assignments",
-                      "daily_metrics", "build_info"}
+EXPECTED_RAW = {
+    "users",
+    "events",
+    "orders",
+    "order_items",
+    "products",
+    "support_tickets",
+    "ad_spend",
+    "experiment_assignments",
+    "shipments",
+    "vendors",
+}
+EXPECTED_ANALYTICS = {
+    "users",
+    "events",
+    "orders",
+    "order_items",
+    "products",
+    "vendors",
+    "shipments",
+    "support_tickets",
+    "campaign_daily",
+    "experiments",
+    "experiment_assignments",
+    "daily_metrics",
+    "build_info",
+}
 PII = ("email", "full_name", "phone", "street_address")
 
 
@@ -23,8 +45,9 @@ def con(db):
 
 
 def tables(con, schema):
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()}
+    return {
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()
+    }
 
 
 def test_both_layers_have_every_table(con):
@@ -35,10 +58,12 @@ def test_both_layers_have_every_table(con):
 def test_every_table_and_column_is_described(con):
     undescribed_tables = con.execute(
         "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
-        "WHERE schema_name IN ('raw', 'analytics') AND coalesce(comment, '') = ''").fetchall()
+        "WHERE schema_name IN ('raw', 'analytics') AND coalesce(comment, '') = ''"
+    ).fetchall()
     undescribed_cols = con.execute(
         "SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns() "
-        "WHERE schema_name IN ('raw', 'analytics') AND coalesce(comment, '') = ''").fetchall()
+        "WHERE schema_name IN ('raw', 'analytics') AND coalesce(comment, '') = ''"
+    ).fetchall()
     assert undescribed_tables == []
     assert undescribed_cols == []
 
@@ -64,16 +89,21 @@ def test_raw_keeps_loader_metadata_and_mess(con):
     statuses = {r[0] for r in con.execute("SELECT DISTINCT status FROM raw.orders").fetchall()}
     assert len(statuses) > 3  # mixed case and spacing
     assert {r[0] for r in con.execute("SELECT DISTINCT status FROM analytics.orders").fetchall()} == {
-        "completed", "refunded", "cancelled"}
+        "completed",
+        "refunded",
+        "cancelled",
+    }
     tests_raw = con.execute("SELECT count(*) FROM raw.users WHERE email LIKE '%@test.internal'").fetchall()[0][0]
     assert tests_raw > 0
     assert con.execute("SELECT count(*) FROM raw.users").fetchall()[0][0] == (
-        con.execute("SELECT count(*) FROM analytics.users").fetchall()[0][0] + tests_raw)
+        con.execute("SELECT count(*) FROM analytics.users").fetchall()[0][0] + tests_raw
+    )
 
 
 def test_analytics_has_no_personal_data(con):
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'analytics'").fetchall()}
+    cols = {
+        r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'analytics'").fetchall()
+    }
     assert not cols & set(PII)
 
 
@@ -86,8 +116,9 @@ def test_public_twin_masks_pii_and_keeps_everything_else(demo_db, con, public_wa
             assert con.execute(f"SELECT count({col}) FROM raw.users").fetchall()[0][0] > 0
         same = "SELECT count(*), sum(hash(user_id, country, created_at)) FROM raw.users"
         assert twin.execute(same).fetchall() == con.execute(same).fetchall()
-        assert twin.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'events' "
-                            "AND schema_name = 'analytics'").fetchall()[0][0]
+        assert twin.execute(
+            "SELECT comment FROM duckdb_tables() WHERE table_name = 'events' AND schema_name = 'analytics'"
+        ).fetchall()[0][0]
     finally:
         twin.close()
     # No personal data survives anywhere in the twin's bytes (not even in free blocks).

@@ -14,8 +14,9 @@ from portal.config import Limits
 from portal.warehouse.engine import Warehouse
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout
 
-LIMITS = Limits(timeout_seconds=2.0, max_rows=500, max_cell_chars=1000, max_query_chars=200_000,
-                threads=2, memory_limit="1GB")
+LIMITS = Limits(
+    timeout_seconds=2.0, max_rows=500, max_cell_chars=1000, max_query_chars=200_000, threads=2, memory_limit="1GB"
+)
 COUNT_USERS = "SELECT count(*) FROM analytics.users"
 
 
@@ -113,11 +114,14 @@ def test_files_urls_and_nested_writes_are_blocked(name, sess, wh, users_before):
 
 
 def test_configuration_is_locked_and_hardened(sess):
-    settings = dict(sess.run(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN "
-        "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
-        "'autoinstall_known_extensions', 'allow_community_extensions', 'python_enable_replacements', "
-        "'access_mode')").frame.itertuples(index=False, name=None))
+    settings = dict(
+        sess.run(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN "
+            "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
+            "'autoinstall_known_extensions', 'allow_community_extensions', 'python_enable_replacements', "
+            "'access_mode')"
+        ).frame.itertuples(index=False, name=None)
+    )
     assert settings["enable_external_access"] == "false"
     assert settings["lock_configuration"] == "true"
     assert settings["autoload_known_extensions"] == "false"
@@ -148,8 +152,10 @@ def test_row_cap_and_truncated_flag(sess):
 def test_cross_join_of_large_tables_times_out(sess, wh, users_before):
     start = time.perf_counter()
     with pytest.raises(QueryTimeout) as info:
-        sess.run("SELECT count(*) FROM analytics.events AS a CROSS JOIN analytics.events AS b "
-                 "WHERE a.session_id <> b.session_id")
+        sess.run(
+            "SELECT count(*) FROM analytics.events AS a CROSS JOIN analytics.events AS b "
+            "WHERE a.session_id <> b.session_id"
+        )
     assert "time limit" in info.value.message
     assert time.perf_counter() - start < LIMITS.timeout_seconds + 8
     still_serving(wh, users_before)
@@ -228,8 +234,10 @@ def test_one_users_timeout_never_touches_another(wh, users_before):
 
     def run_slow():
         try:
-            slow.run("SELECT count(*) FROM analytics.events AS a, analytics.events AS b WHERE a.user_id < b.user_id",
-                     timeout_s=1.0)
+            slow.run(
+                "SELECT count(*) FROM analytics.events AS a, analytics.events AS b WHERE a.user_id < b.user_id",
+                timeout_s=1.0,
+            )
         except QueryError as err:
             outcome["slow"] = err
 
@@ -250,10 +258,17 @@ def test_pii_is_out_of_reach_on_the_public_twin(public_warehouse):
 
 
 def test_refused_types_cover_plain_reads(sess):
-    for sql in ["SELECT 1", "WITH a AS (SELECT 1 AS x) SELECT * FROM a", "VALUES (1), (2)",
-                "FROM analytics.vendors LIMIT 1", "EXPLAIN SELECT 1", "DESCRIBE analytics.users",
-                "SHOW ALL TABLES", "SUMMARIZE analytics.vendors",
-                "PIVOT analytics.vendors ON country USING count(*) GROUP BY category"]:
+    for sql in [
+        "SELECT 1",
+        "WITH a AS (SELECT 1 AS x) SELECT * FROM a",
+        "VALUES (1), (2)",
+        "FROM analytics.vendors LIMIT 1",
+        "EXPLAIN SELECT 1",
+        "DESCRIBE analytics.users",
+        "SHOW ALL TABLES",
+        "SUMMARIZE analytics.vendors",
+        "PIVOT analytics.vendors ON country USING count(*) GROUP BY category",
+    ]:
         assert sess.run(sql).row_count >= 1, sql
 
 

@@ -27,7 +27,9 @@ EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
 def reference_levels(rows, steps, start, end, window_s, mode):
     """Plain-Python windowFunnel: per user, the longest chain of steps in order (each at or after the
     previous), all within `window_s` of the chain's first event; the first event inside [start, end]."""
-    matches = [lambda r, s=s: r["event_name"] == s.event and (not s.column or str(r[s.column]) == s.value) for s in steps]
+    matches = [
+        lambda r, s=s: r["event_name"] == s.event and (not s.column or str(r[s.column]) == s.value) for s in steps
+    ]
     by_user: dict[int, list] = {}
     for r in rows:
         by_user.setdefault(r["user_id"], []).append(r)
@@ -75,9 +77,11 @@ def reference_levels(rows, steps, start, end, window_s, mode):
 @pytest.fixture(scope="module")
 def con():
     c = duckdb.connect()
-    c.execute("CREATE SCHEMA analytics; CREATE TABLE analytics.events (user_id BIGINT, event_at TIMESTAMP, "
-              "event_name VARCHAR, platform VARCHAR, page VARCHAR, browser VARCHAR, device VARCHAR, country VARCHAR, "
-              "utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, event_date DATE)")
+    c.execute(
+        "CREATE SCHEMA analytics; CREATE TABLE analytics.events (user_id BIGINT, event_at TIMESTAMP, "
+        "event_name VARCHAR, platform VARCHAR, page VARCHAR, browser VARCHAR, device VARCHAR, country VARCHAR, "
+        "utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, event_date DATE)"
+    )
     c.execute("CREATE TABLE analytics.experiment_assignments (experiment VARCHAR, user_id BIGINT, variant VARCHAR)")
     yield c
     c.close()
@@ -88,8 +92,10 @@ def load(con, rows):
     if rows:
         df = pd.DataFrame(rows)
         con.register("incoming", df)
-        con.execute("INSERT INTO analytics.events (user_id, event_at, event_name, platform, page) "
-                    "SELECT user_id, event_at, event_name, platform, page FROM incoming")
+        con.execute(
+            "INSERT INTO analytics.events (user_id, event_at, event_name, platform, page) "
+            "SELECT user_id, event_at, event_name, platform, page FROM incoming"
+        )
         con.unregister("incoming")
 
 
@@ -116,21 +122,30 @@ def fast_levels(con, spec):
 
 
 event_rows = st.lists(
-    st.fixed_dictionaries({
-        "user_id": st.integers(1, 6),
-        "event_at": st.integers(-3 * 1440, 20 * 1440).map(lambda m: T0 + timedelta(minutes=m // 30 * 30)),  # many ties
-        "event_name": st.sampled_from(EVENTS),
-        "platform": st.sampled_from(["iOS", "Android"]),
-        "page": st.sampled_from(["/", "/checkout"]),
-    }),
+    st.fixed_dictionaries(
+        {
+            "user_id": st.integers(1, 6),
+            "event_at": st.integers(-3 * 1440, 20 * 1440).map(
+                lambda m: T0 + timedelta(minutes=m // 30 * 30)
+            ),  # many ties
+            "event_name": st.sampled_from(EVENTS),
+            "platform": st.sampled_from(["iOS", "Android"]),
+            "page": st.sampled_from(["/", "/checkout"]),
+        }
+    ),
     max_size=60,
 )
 step_lists = st.lists(st.sampled_from(EVENTS), min_size=2, max_size=4)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=event_rows, steps=step_lists, window_h=st.sampled_from([1, 12, 48, 24 * 7]),
-       mode=st.sampled_from(["sequential", "strict"]), filtered=st.booleans())
+@given(
+    rows=event_rows,
+    steps=step_lists,
+    window_h=st.sampled_from([1, 12, 48, 24 * 7]),
+    mode=st.sampled_from(["sequential", "strict"]),
+    filtered=st.booleans(),
+)
 def test_sql_matches_reference(con, rows, steps, window_h, mode, filtered):
     spec_steps = tuple(Step(e) for e in steps)
     if filtered:
@@ -153,11 +168,29 @@ def test_ties_repeats_and_outside_window(con):
         {"user_id": 2, "event_at": t, "event_name": "product_view", "platform": "iOS", "page": "/"},
         {"user_id": 2, "event_at": t + timedelta(hours=1), "event_name": "page_view", "platform": "iOS", "page": "/"},
         {"user_id": 2, "event_at": t + timedelta(days=2), "event_name": "page_view", "platform": "iOS", "page": "/"},
-        {"user_id": 2, "event_at": t + timedelta(days=2, hours=1), "event_name": "product_view", "platform": "iOS", "page": "/"},
-        {"user_id": 2, "event_at": t + timedelta(days=2, hours=2), "event_name": "add_to_cart", "platform": "iOS", "page": "/"},
+        {
+            "user_id": 2,
+            "event_at": t + timedelta(days=2, hours=1),
+            "event_name": "product_view",
+            "platform": "iOS",
+            "page": "/",
+        },
+        {
+            "user_id": 2,
+            "event_at": t + timedelta(days=2, hours=2),
+            "event_name": "add_to_cart",
+            "platform": "iOS",
+            "page": "/",
+        },
         # user 3: step 2 outside the 1-day window
         {"user_id": 3, "event_at": t, "event_name": "page_view", "platform": "Android", "page": "/"},
-        {"user_id": 3, "event_at": t + timedelta(days=2), "event_name": "product_view", "platform": "Android", "page": "/"},
+        {
+            "user_id": 3,
+            "event_at": t + timedelta(days=2),
+            "event_name": "product_view",
+            "platform": "Android",
+            "page": "/",
+        },
     ]
     load(con, rows)
     spec = FunnelSpec(tuple(Step(e) for e in EVENTS[:3]), date(2026, 1, 1), date(2026, 1, 31), 1)
@@ -166,11 +199,19 @@ def test_ties_repeats_and_outside_window(con):
 
 
 def test_breakdown_and_counts(con):
-    rows = [{"user_id": u, "event_at": T0 + timedelta(days=1, minutes=m), "event_name": e, "platform": p, "page": "/"}
-            for u, p, evs in [(1, "iOS", ["page_view", "purchase"]), (2, "iOS", ["page_view"]),
-                              (3, "Android", ["page_view", "purchase"])] for m, e in enumerate(evs)]
+    rows = [
+        {"user_id": u, "event_at": T0 + timedelta(days=1, minutes=m), "event_name": e, "platform": p, "page": "/"}
+        for u, p, evs in [
+            (1, "iOS", ["page_view", "purchase"]),
+            (2, "iOS", ["page_view"]),
+            (3, "Android", ["page_view", "purchase"]),
+        ]
+        for m, e in enumerate(evs)
+    ]
     load(con, rows)
-    spec = FunnelSpec((Step("page_view"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5), 7, breakdown="platform")
+    spec = FunnelSpec(
+        (Step("page_view"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5), 7, breakdown="platform"
+    )
     sql, params = funnel_sql(spec)
     for levels in (con.execute(sql, params).df(), user_levels(ConSession(con), spec)):
         counts = step_counts(levels, spec)
@@ -185,9 +226,15 @@ def test_fast_path_keeps_the_same_chain_as_the_sql(con):
     rows = []
     for u in range(1, 40):
         for m in range(0, 60 * 24 * 6, 97 * (u % 5 + 1)):
-            rows.append({"user_id": u, "event_at": T0 + timedelta(days=1, minutes=m + u),
-                         "event_name": EVENTS[(m // 7 + u) % 4], "platform": ["iOS", "Android", "Linux"][(m // 11) % 3],
-                         "page": "/"})
+            rows.append(
+                {
+                    "user_id": u,
+                    "event_at": T0 + timedelta(days=1, minutes=m + u),
+                    "event_name": EVENTS[(m // 7 + u) % 4],
+                    "platform": ["iOS", "Android", "Linux"][(m // 11) % 3],
+                    "page": "/",
+                }
+            )
     load(con, sorted(rows, key=lambda r: (r["user_id"], r["event_at"])))
     spec = FunnelSpec(tuple(Step(e) for e in EVENTS), date(2026, 1, 1), date(2026, 1, 10), 0.5, breakdown="platform")
     sql, params = funnel_sql(spec)
@@ -238,8 +285,16 @@ def test_bad_definitions_are_refused_in_plain_words():
 
 
 def test_filter_values_are_bound(con):
-    rows = [{"user_id": 1, "event_at": T0 + timedelta(days=1), "event_name": "page_view", "platform": "iOS", "page": "/"},
-            {"user_id": 1, "event_at": T0 + timedelta(days=1, hours=1), "event_name": "purchase", "platform": "iOS", "page": "/"}]
+    rows = [
+        {"user_id": 1, "event_at": T0 + timedelta(days=1), "event_name": "page_view", "platform": "iOS", "page": "/"},
+        {
+            "user_id": 1,
+            "event_at": T0 + timedelta(days=1, hours=1),
+            "event_name": "purchase",
+            "platform": "iOS",
+            "page": "/",
+        },
+    ]
     load(con, rows)
     spec = FunnelSpec((Step("page_view", "page", "/' OR 1=1 --"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5))
     assert sql_levels(con, spec) == {} and fast_levels(con, spec) == {}
@@ -248,9 +303,30 @@ def test_filter_values_are_bound(con):
 
 
 def test_cli_prints_segment_step_users(demo_db):
-    r = subprocess.run([sys.executable, "-m", "portal", "funnel", "--db", str(demo_db), "--steps",
-                        "product_view,add_to_cart,checkout_start,purchase", "--window", "7d", "--breakdown", "platform",
-                        "--from", "2025-06-01", "--to", "2026-06-01"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "funnel",
+            "--db",
+            str(demo_db),
+            "--steps",
+            "product_view,add_to_cart,checkout_start,purchase",
+            "--window",
+            "7d",
+            "--breakdown",
+            "platform",
+            "--from",
+            "2025-06-01",
+            "--to",
+            "2026-06-01",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert set(rows[0]) == {"segment", "step", "users"}
@@ -259,6 +335,11 @@ def test_cli_prints_segment_step_users(demo_db):
     platforms = {x["segment"] for x in rows} - {"all"}
     assert platforms == {"iOS", "Android", "Windows", "macOS", "Linux"}
     assert sum(int(x["users"]) for x in rows if x["segment"] != "all" and x["step"] == "1") == all_rows[0]
-    bad = subprocess.run([sys.executable, "-m", "portal", "funnel", "--db", str(demo_db), "--steps", "page_view,nope"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "portal", "funnel", "--db", str(demo_db), "--steps", "page_view,nope"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "unknown event 'nope'" in bad.stderr

@@ -62,7 +62,9 @@ def test_home_in_a_real_browser(app_server, page):
     # The grid draws on a canvas; its accessible table mirrors the visible cells.
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td'))"
-        ".some(td => td.innerText.includes('analytics.events'))", timeout=30_000)
+        ".some(td => td.innerText.includes('analytics.events'))",
+        timeout=30_000,
+    )
     cells = page.locator('[data-testid="stDataFrame"] table td').all_inner_texts()
     assert "analytics.users" in cells
     assert "Data through" in body and "2026-11-15" in body

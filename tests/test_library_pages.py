@@ -68,8 +68,12 @@ def test_breakage_page_lists_broken_queries_and_impact(portal_env):
     assert any("resolution_hours" in c.value for c in at.code)
     at.selectbox(key="chk_table").set_value("analytics.campaign_daily").run()
     users = [d.value for d in at.dataframe if "query" in d.value.columns and "status" in d.value.columns][0]
-    assert set(users["query"]) == {"marketing/cac_by_campaign", "marketing/click_to_purchase_by_campaign",
-                                   "dashboard:marketing", "dashboard:executive"}  # executive shows CAC
+    assert set(users["query"]) == {
+        "marketing/cac_by_campaign",
+        "marketing/click_to_purchase_by_campaign",
+        "dashboard:marketing",
+        "dashboard:executive",
+    }  # executive shows CAC
 
 
 def test_save_from_the_workbench_then_conflict(portal_env):
@@ -101,10 +105,13 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
     page.wait_for_selector("text=Conversion after a support ticket", timeout=30_000)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('input[aria-label=\"$window_days\"]')).some(i => parseFloat(i.value) === 3)",
-        timeout=30_000)
+        timeout=30_000,
+    )
     wait_for_app(page)
     page.get_by_role("button", name="Run").click()
-    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
+        timeout=30_000
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
     # An unsaved query travels compressed in the link and lands in the editor, not run.
     from portal.library import share_sql

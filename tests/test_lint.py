@@ -22,7 +22,20 @@ def ctx(warehouse):
 
 
 def test_every_rule_has_fixtures():
-    assert set(CODES) >= {"L001", "L002", "L003", "L004", "L005", "L006", "L007", "L008", "L009", "L010", "L011", "L012"}
+    assert set(CODES) >= {
+        "L001",
+        "L002",
+        "L003",
+        "L004",
+        "L005",
+        "L006",
+        "L007",
+        "L008",
+        "L009",
+        "L010",
+        "L011",
+        "L012",
+    }
     assert set(RULES) <= set(CODES)
     for code in CODES:
         assert (FIXTURES / f"{code}_good.sql").exists()
@@ -69,19 +82,32 @@ def test_monster_thresholds_are_configurable(ctx):
 
 def test_cli_prints_findings_and_exits_1_on_errors(demo_db):
     bad, good = FIXTURES / "L005_bad.sql", FIXTURES / "L003_good.sql"
-    r = subprocess.run([sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(bad)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1
     assert f"{bad}:3:7: L005 " in r.stdout
-    r = subprocess.run([sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(good)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(good)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stdout
 
 
 def test_qualified_column_typo_suggests_the_alias_tables_column(ctx):
     cat, session = ctx
-    (f,) = [f for f in lint("SELECT o.order_id FROM analytics.orders o WHERE o.order_totl > 5", cat, session)
-            if f.code == "L002"]
+    (f,) = [
+        f
+        for f in lint("SELECT o.order_id FROM analytics.orders o WHERE o.order_totl > 5", cat, session)
+        if f.code == "L002"
+    ]
     assert "did you mean order_total?" == f.fix
 
 
@@ -94,9 +120,14 @@ def test_raw_schemas_come_from_config_without_table_comments(ctx):
     bare = Catalog(tuple(replace(t, description="") for t in cat.tables))  # a warehouse without comments
     (f,) = [f for f in lint("SELECT * FROM raw.orders", bare, None) if f.code == "L011"]
     assert "raw.orders" in f.message and "analytics" in f.fix
-    assert [f for f in lint("SELECT * FROM raw.orders", bare, None, LintConfig(raw_schemas=())) if f.code == "L011"] == []
-    (f,) = [f for f in lint("SELECT * FROM staging.orders", None, None, LintConfig(raw_schemas=("staging",)))
-            if f.code == "L011"]
+    assert [
+        f for f in lint("SELECT * FROM raw.orders", bare, None, LintConfig(raw_schemas=())) if f.code == "L011"
+    ] == []
+    (f,) = [
+        f
+        for f in lint("SELECT * FROM staging.orders", None, None, LintConfig(raw_schemas=("staging",)))
+        if f.code == "L011"
+    ]
     assert "staging.orders" in f.message
     (f,) = [f for f in lint("SELECT * FROM raw.orders", cat, None) if f.code == "L011"]
     assert f.fix == "Use analytics.orders instead."  # the comment names the replacement

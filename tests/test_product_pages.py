@@ -27,8 +27,10 @@ def test_retention_triangle_marks_baking_periods(warehouse):
     assert curve[1] > curve[4] > curve[8] > 0
 
 
-@pytest.mark.parametrize("spec", [CohortSpec("week", "signup", "none", None, 8),
-                                  CohortSpec("month", "first purchase", "platform", "purchase", 6)])
+@pytest.mark.parametrize(
+    "spec",
+    [CohortSpec("week", "signup", "none", None, 8), CohortSpec("month", "first purchase", "platform", "purchase", 6)],
+)
 def test_retention_pass_equals_the_plain_sql(warehouse, spec):
     """The compiled pass over the person-ordered events gives exactly what cohorts/retention.sql gives."""
     s = warehouse.session()
@@ -83,15 +85,23 @@ def test_experiment_readout_finds_the_planted_effects(warehouse):
 
 
 def test_ios_safari_is_flagged_significantly_worse(warehouse):
-    spec = FunnelSpec((Step("checkout_start"), Step("purchase")), date(2025, 1, 6), DEMO_END_DATE, 14, breakdown="browser")
+    spec = FunnelSpec(
+        (Step("checkout_start"), Step("purchase")), date(2025, 1, 6), DEMO_END_DATE, 14, breakdown="browser"
+    )
     levels = user_levels(warehouse.session(), spec)
     levels = levels.assign(segment=levels["segment"])
     spec_pb = FunnelSpec(spec.steps, spec.start, spec.end, 14, breakdown="platform")
     lv = user_levels(warehouse.session(), spec_pb)
     counts = step_counts(lv, spec_pb)
-    assert counts[(counts.segment == "iOS") & (counts.step == 2)]["pct_of_first"].iloc[0] < \
-        0.8 * counts[(counts.segment == "all") & (counts.step == 2)]["pct_of_first"].iloc[0]
-    table = lv.groupby("segment").agg(started=("level", "size"), converted=("level", lambda x: int((x >= 2).sum()))).reset_index()
+    assert (
+        counts[(counts.segment == "iOS") & (counts.step == 2)]["pct_of_first"].iloc[0]
+        < 0.8 * counts[(counts.segment == "all") & (counts.step == 2)]["pct_of_first"].iloc[0]
+    )
+    table = (
+        lv.groupby("segment")
+        .agg(started=("level", "size"), converted=("level", lambda x: int((x >= 2).sum())))
+        .reset_index()
+    )
     verdicts = compare_segments(table).set_index("segment")["verdict"]
     assert verdicts["iOS"] == "significantly worse"
     assert verdicts["Android"] == "significantly better"  # everyone else looks better next to iOS
@@ -128,7 +138,8 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
     from portal.library import QueryStore, run_saved
 
     q = QueryStore(Path(portal_env["PORTAL_QUERIES_DIR"]), Path(portal_env["PORTAL_STATE_DIR"])).get(
-        "product/checkout_funnel_by_platform")
+        "product/checkout_funnel_by_platform"
+    )
     assert [p.name for p in q.params] == ["start", "end"] and q.params[0].type == "date" and q.params[0].default
     frame = run_saved(warehouse.session(), q, {}).frame
     total = frame[frame.segment == "all"].set_index("step")["users"]
@@ -139,7 +150,10 @@ def test_cohorts_page(portal_env):
     at = page("pages/cohorts.py", {"co_grain": "month", "co_split": "acquisition_channel"})
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")  # the Retention tab, open by default
     assert not any("co_cac" == getattr(d, "key", None) for d in at.dataframe)  # other tabs are not drawn
-    at = page("pages/cohorts.py", {"co_grain": "month", "co_split": "acquisition_channel", "co_tab": "Cumulative revenue per user"})
+    at = page(
+        "pages/cohorts.py",
+        {"co_grain": "month", "co_split": "acquisition_channel", "co_tab": "Cumulative revenue per user"},
+    )
     assert any("CAC" in str(d.value.columns.tolist()) or "cac" in d.value.columns for d in at.dataframe)
 
 
@@ -154,7 +168,9 @@ def test_experiments_page(portal_env):
 def test_funnel_chart_renders_and_the_url_reproduces_it(app_server, page):
     page.goto(app_server + "/funnels?fn_breakdown=platform&fn_window=7")
     wait_for_app(page, 60_000)
-    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
+        timeout=60_000
+    )
     assert "iOS" in page.inner_text("body")
     page.get_by_role("combobox", name="Order", exact=True).click()
     page.get_by_role("option", name="strict").click()

@@ -74,15 +74,18 @@ def test_header_round_trip():
     assert parse_query(render_query(parsed), parsed.id) == parsed
 
 
-@pytest.mark.parametrize("bad, where", [
-    ("-- title: x\n-- param: n weird\nSELECT 1", "line 2: unknown parameter type 'weird'"),
-    ("-- title: x\n-- colour: red\nSELECT 1", "line 2: unknown header key 'colour'"),
-    ("-- description: no title\nSELECT 1", "line 1: the header needs a `-- title"),
-    ("-- title: x\n-- status: final\nSELECT 1", "line 2: status must be one of"),
-    ("-- title: x\n-- chart: pie x=a y=b\nSELECT 1", "line 2: chart must start with"),
-    ("-- title: x\n-- param: a text oops\nSELECT 1", "line 2: expected key=value"),
-    ("-- title: only a header\n", "there is no SQL"),
-])
+@pytest.mark.parametrize(
+    "bad, where",
+    [
+        ("-- title: x\n-- param: n weird\nSELECT 1", "line 2: unknown parameter type 'weird'"),
+        ("-- title: x\n-- colour: red\nSELECT 1", "line 2: unknown header key 'colour'"),
+        ("-- description: no title\nSELECT 1", "line 1: the header needs a `-- title"),
+        ("-- title: x\n-- status: final\nSELECT 1", "line 2: status must be one of"),
+        ("-- title: x\n-- chart: pie x=a y=b\nSELECT 1", "line 2: chart must start with"),
+        ("-- title: x\n-- param: a text oops\nSELECT 1", "line 2: expected key=value"),
+        ("-- title: only a header\n", "there is no SQL"),
+    ],
+)
 def test_malformed_headers_name_file_and_line(bad, where):
     with pytest.raises(HeaderError) as info:
         parse_query(bad, "t/bad")
@@ -97,8 +100,9 @@ def test_malformed_file_is_reported_not_fatal(store):
     assert len(errors) == 1 and "broken.sql, line 2" in str(errors[0])
 
 
-@pytest.mark.parametrize("bad_id", ["../etc/passwd", "/abs/path", "sales/../../x", "Sales/Upper", "noteam",
-                                    "sales/a b", "sales/.hidden", ""])
+@pytest.mark.parametrize(
+    "bad_id", ["../etc/passwd", "/abs/path", "sales/../../x", "Sales/Upper", "noteam", "sales/a b", "sales/.hidden", ""]
+)
 def test_ids_cannot_escape_the_queries_folder(bad_id, store):
     with pytest.raises(SaveRefused):
         validate_id(bad_id)
@@ -153,12 +157,14 @@ def test_killed_mid_save_leaves_old_or_new_file(tmp_path):
     big = GOOD.replace("Count of orders", "X" * 2_000_000)
     payload = tmp_path / "new.txt"
     payload.write_text(big)
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            "from portal.library.store import atomic_write\n"
-            "import os, pathlib, signal\n"
-            "def die(fd):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-            "os.fsync = die\n"
-            f"atomic_write(pathlib.Path({str(path)!r}), pathlib.Path({str(payload)!r}).read_text())\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from portal.library.store import atomic_write\n"
+        "import os, pathlib, signal\n"
+        "def die(fd):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "os.fsync = die\n"
+        f"atomic_write(pathlib.Path({str(path)!r}), pathlib.Path({str(payload)!r}).read_text())\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert r.returncode != 0  # killed
     text = path.read_text()
@@ -180,7 +186,7 @@ def test_trash_and_restore(store):
     v1 = store.save(q(), ALEX, None)
     store.delete(v1.id, ALEX, v1.version)
     assert store.load_all()[0] == []
-    (qid, path), = store.trash()
+    ((qid, path),) = store.trash()
     assert qid == v1.id
     store.restore_from_trash(path, ALEX)
     assert store.get(v1.id).title == v1.title and store.trash() == []
@@ -210,9 +216,13 @@ def test_html_in_titles_is_kept_as_text(store):
 
 
 def test_parameter_values_are_bound_never_pasted(warehouse):
-    query = parse_query(GOOD.replace("status IN (SELECT unnest($statuses))", "status = $who")
-                        .replace("-- param: statuses list default=completed|refunded choices=completed|refunded|cancelled",
-                                 "-- param: who text"), "sales/x")
+    query = parse_query(
+        GOOD.replace("status IN (SELECT unnest($statuses))", "status = $who").replace(
+            "-- param: statuses list default=completed|refunded choices=completed|refunded|cancelled",
+            "-- param: who text",
+        ),
+        "sales/x",
+    )
     res = run_saved(warehouse.session(), query, {"since": "2025-01-01", "who": "x' OR 1=1 --"})
     assert res.row_count == 0
     with pytest.raises(ParamError, match="since must be a date"):
@@ -222,8 +232,10 @@ def test_parameter_values_are_bound_never_pasted(warehouse):
 
 
 def test_share_links_round_trip():
-    assert share_query("sales/q", {"since": __import__("datetime").date(2026, 1, 2), "s": ["a", "b"]}) == \
-        "?q=sales%2Fq&p_since=2026-01-02&p_s=a%2Cb"
+    assert (
+        share_query("sales/q", {"since": __import__("datetime").date(2026, 1, 2), "s": ["a", "b"]})
+        == "?q=sales%2Fq&p_since=2026-01-02&p_s=a%2Cb"
+    )
     sql = "SELECT 'é' AS x -- " + "long " * 500
     link = share_sql(sql)
     assert len(link) < len(sql) and decode_sql(link.split("=", 1)[1]) == sql
@@ -239,9 +251,12 @@ def test_share_links_round_trip():
 
 def test_lineage_from_the_syntax_tree(warehouse):
     cat = warehouse.session().catalog()
-    lin = lineage("WITH c AS (SELECT user_id FROM analytics.orders) "
-                  "SELECT u.platform, count(*) FROM analytics.users u JOIN c USING (user_id) "
-                  "WHERE signup_date > DATE '2026-01-01' GROUP BY 1", cat)
+    lin = lineage(
+        "WITH c AS (SELECT user_id FROM analytics.orders) "
+        "SELECT u.platform, count(*) FROM analytics.users u JOIN c USING (user_id) "
+        "WHERE signup_date > DATE '2026-01-01' GROUP BY 1",
+        cat,
+    )
     assert lin.tables == {"analytics.orders", "analytics.users"}
     assert {"analytics.users.platform", "analytics.users.signup_date", "analytics.orders.user_id"} <= lin.columns
 
@@ -254,11 +269,16 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
 
     db = tmp_path / "w.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("CREATE SCHEMA analytics; CREATE TABLE analytics.orders (order_id INT, status VARCHAR, order_date DATE)")
+    con.execute(
+        "CREATE SCHEMA analytics; CREATE TABLE analytics.orders (order_id INT, status VARCHAR, order_date DATE)"
+    )
     con.close()
     store.save(q(), ALEX, None)  # uses status and order_date: fine
-    store.save(replace(q(qid="sales/revenue", title="Revenue"), sql="SELECT sum(revenue) FROM analytics.orders\n",
-                       params=()), ALEX, None)
+    store.save(
+        replace(q(qid="sales/revenue", title="Revenue"), sql="SELECT sum(revenue) FROM analytics.orders\n", params=()),
+        ALEX,
+        None,
+    )
     wh = Warehouse(db, Limits())
     queries, errors = store.load_all()
     results = {r.id: r for r in check_all(wh.session(), queries, None, errors)}
@@ -267,12 +287,19 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
     assert impact(results.values(), "analytics.orders", "status") == ["sales/orders_by_status"]
     assert impact(results.values(), "analytics.orders") == ["sales/orders_by_status", "sales/revenue"]
     wh.close()
-    r = subprocess.run([sys.executable, "-m", "portal", "check", "--db", str(db), str(store.root)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "check", "--db", str(db), str(store.root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and "BROKEN  sales/revenue" in r.stdout and "1 ok, 1 broken" in r.stdout
 
 
-STARTERS = sorted(p.relative_to(ROOT / "queries").with_suffix("").as_posix() for p in (ROOT / "queries").glob("*/*.sql"))
+STARTERS = sorted(
+    p.relative_to(ROOT / "queries").with_suffix("").as_posix() for p in (ROOT / "queries").glob("*/*.sql")
+)
 
 
 def test_starter_set_is_big_and_mostly_curated():
@@ -280,8 +307,13 @@ def test_starter_set_is_big_and_mostly_curated():
     assert errors == []
     assert sum(x.is_curated for x in queries) >= 12
     ids = {x.id for x in queries}
-    assert {"support/conversion_by_resolution_speed", "marketing/cac_by_campaign", "product/conversion_by_platform_browser",
-            "executive/weekly_active_users", "executive/revenue_by_week"} <= ids
+    assert {
+        "support/conversion_by_resolution_speed",
+        "marketing/cac_by_campaign",
+        "product/conversion_by_platform_browser",
+        "executive/weekly_active_users",
+        "executive/revenue_by_week",
+    } <= ids
 
 
 @pytest.mark.parametrize("qid", STARTERS)
@@ -307,7 +339,13 @@ def test_starter_answers_make_sense(warehouse):
 
 
 def test_check_cli_passes_on_the_starter_set(demo_db):
-    r = subprocess.run([sys.executable, "-m", "portal", "check", "--db", str(demo_db)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120, env={**os.environ, "PORTAL_STATE_DIR": "/tmp/chk"})
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "check", "--db", str(demo_db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PORTAL_STATE_DIR": "/tmp/chk"},
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"{len(STARTERS)} ok, 0 broken" in r.stdout

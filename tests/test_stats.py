@@ -30,8 +30,13 @@ def test_holm_adjustment():
 
 
 def test_segments_flag_worse_better_and_too_small():
-    table = pd.DataFrame({"segment": ["bad", "good", "tiny", "normal"], "started": [2000, 2000, 12, 4000],
-                          "converted": [400, 1300, 6, 2000]})
+    table = pd.DataFrame(
+        {
+            "segment": ["bad", "good", "tiny", "normal"],
+            "started": [2000, 2000, 12, 4000],
+            "converted": [400, 1300, 6, 2000],
+        }
+    )
     out = compare_segments(table).set_index("segment")
     assert out.loc["bad", "verdict"] == "significantly worse"
     assert out.loc["good", "verdict"] == "significantly better"

@@ -44,7 +44,9 @@ def test_injection_attempt_is_bound_as_a_value(warehouse):
     params = bind(sql, [Param("country")], {"country": "x' OR 1=1 --"})
     assert warehouse.session().run(sql, params).frame.iloc[0, 0] == 0
     lst = "SELECT count(*) AS n FROM analytics.users WHERE country IN (SELECT unnest($countries))"
-    both = warehouse.session().run(lst, bind(lst, [Param("countries", "list")], {"countries": "US,GB"})).frame.iloc[0, 0]
+    both = (
+        warehouse.session().run(lst, bind(lst, [Param("countries", "list")], {"countries": "US,GB"})).frame.iloc[0, 0]
+    )
     us = warehouse.session().run(sql, {"country": "US"}).frame.iloc[0, 0]
     assert both > us > 0
 
@@ -109,7 +111,9 @@ def test_downloads_stream_the_full_result_capped(warehouse):
 
 
 def test_chart_guesses_and_validates():
-    frame = pd.DataFrame({"week": pd.to_datetime(["2026-01-05", "2026-01-12"]), "revenue": [10.0, 12.5], "k": ["a", "b"]})
+    frame = pd.DataFrame(
+        {"week": pd.to_datetime(["2026-01-05", "2026-01-12"]), "revenue": [10.0, 12.5], "k": ["a", "b"]}
+    )
     guess = default_chart(frame)
     assert guess == {"kind": "line", "x": "week", "y": "revenue", "color": None}
     spec = chart(frame, "bar", "k", "revenue").to_dict()
@@ -127,7 +131,9 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
     path = tmp_path / "w.duckdb"
     shutil.copy(demo_db, path)
     w = Warehouse(path, Limits(timeout_seconds=30))
-    job = BackgroundRun(w.session(), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id").start()
+    job = BackgroundRun(
+        w.session(), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id"
+    ).start()
     job.wait(0.5)
     assert not job.done and job.cancel()
     assert job.wait(10)

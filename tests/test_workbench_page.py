@@ -81,7 +81,9 @@ def test_history_restores_a_query(portal_env):
 def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
     at = workbench("SELECT 1")
     labels = [e.label for e in at.sidebar.expander]
-    assert "raw.orders · " in " ".join(labels) and any(lbl.startswith("raw.orders") and "raw dump" in lbl for lbl in labels)
+    assert "raw.orders · " in " ".join(labels) and any(
+        lbl.startswith("raw.orders") and "raw dump" in lbl for lbl in labels
+    )
     assert not at.sidebar.warning  # columns and details render only for open tables
     at.session_state["wb_exp_raw.orders"] = True
     at.run()
@@ -123,10 +125,13 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     wait_for_app(page)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === 'Safari')",
-        timeout=30_000)
+        timeout=30_000,
+    )
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0  # the chart is drawn on request
     page.get_by_text("Chart", exact=True).click()
-    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
+        timeout=30_000
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.page_errors == []
 

@@ -22,10 +22,18 @@ def dashboard_editor(d: Dashboard, store: DashboardStore, metrics: MetricSet, us
         if key not in st.session_state or st.session_state[key][0] != d.version:
             st.session_state[key] = (d.version, [list(r) for r in d.rows])
         base, rows = st.session_state[key]
-        labels = [f"row {r + 1} · {i + 1}: {t.type} {t.metric or t.query}" for r, row in enumerate(rows) for i, t in enumerate(row)]
+        labels = [
+            f"row {r + 1} · {i + 1}: {t.type} {t.metric or t.query}"
+            for r, row in enumerate(rows)
+            for i, t in enumerate(row)
+        ]
         where = [(r, i) for r, row in enumerate(rows) for i in range(len(row))]
         c1, c2, c3, c4 = st.columns(4)
-        pick = c1.selectbox("Tile", range(len(labels)), format_func=lambda i: labels[i], key=f"{key}_pick") if labels else None
+        pick = (
+            c1.selectbox("Tile", range(len(labels)), format_func=lambda i: labels[i], key=f"{key}_pick")
+            if labels
+            else None
+        )
         if pick is not None:
             r, i = where[pick]
             if c2.button("Move earlier", key=f"{key}_up") and i > 0:
@@ -44,11 +52,15 @@ def dashboard_editor(d: Dashboard, store: DashboardStore, metrics: MetricSet, us
         if source == "metric":
             ref = a3.selectbox("Metric", sorted(metrics.metrics), key=f"{key}_metric")
         else:
-            ref = a3.selectbox("Saved query", [q.id for q in query_store().load_all()[0] if q.is_curated], key=f"{key}_query")
+            ref = a3.selectbox(
+                "Saved query", [q.id for q in query_store().load_all()[0] if q.is_curated], key=f"{key}_query"
+            )
         target = a4.selectbox("Into row", [*range(1, len(rows) + 1), "new row"], key=f"{key}_row")
         kind = st.selectbox("Chart", ["", *CHART_KINDS], key=f"{key}_chart") if ttype == "chart" else ""
         if st.button("Add tile", key=f"{key}_add"):
-            tile = Tile(ttype, metric=ref if source == "metric" else "", query=ref if source != "metric" else "", chart=kind)
+            tile = Tile(
+                ttype, metric=ref if source == "metric" else "", query=ref if source != "metric" else "", chart=kind
+            )
             if target == "new row":
                 rows.append([tile])
             else:
@@ -61,8 +73,10 @@ def dashboard_editor(d: Dashboard, store: DashboardStore, metrics: MetricSet, us
                 st.success("Saved.")
                 st.rerun()
             except SaveConflict as conflict:
-                st.error("Someone else changed this dashboard since you opened it; nothing was overwritten. "
-                         "Reload to see their version (your edits are still here until you do).")
+                st.error(
+                    "Someone else changed this dashboard since you opened it; nothing was overwritten. "
+                    "Reload to see their version (your edits are still here until you do)."
+                )
                 st.code(conflict.diff, language="diff")
             except (PermissionError, ValueError) as err:
                 error_text(err)

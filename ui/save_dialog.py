@@ -15,24 +15,44 @@ from ui.state import catalog, current_user, engine_session, query_store, setting
 from ui.text import caption_text, error_text
 
 
-def save_form(sql: str, param_names: list[str], opened: SavedQuery | None, defaults: dict | None = None,
-              prefix: str = "sv") -> SavedQuery | None:
+def save_form(
+    sql: str, param_names: list[str], opened: SavedQuery | None, defaults: dict | None = None, prefix: str = "sv"
+) -> SavedQuery | None:
     """Render the save form; returns the saved query after a successful save, else None."""
     user, store = current_user(), query_store()
-    mode = st.radio("Save mode", save_modes(opened, opened is not None and store.can_edit(user, opened)),
-                    horizontal=True, key=f"{prefix}_mode")
+    mode = st.radio(
+        "Save mode",
+        save_modes(opened, opened is not None and store.can_edit(user, opened)),
+        horizontal=True,
+        key=f"{prefix}_mode",
+    )
     base = opened if (opened and mode == "Save") else None
     title = st.text_input("Title", value=(opened.title if base else ""), key=f"{prefix}_title_{mode}", max_chars=200)
-    description = st.text_area("Description", value=(opened.description if opened else ""),
-                               key=f"{prefix}_desc_{mode}", height=80, max_chars=5000)
+    description = st.text_area(
+        "Description",
+        value=(opened.description if opened else ""),
+        key=f"{prefix}_desc_{mode}",
+        height=80,
+        max_chars=5000,
+    )
     c1, c2, c3 = st.columns(3)
-    team = c1.text_input("Team folder", value=opened.team if opened else "analysts", key=f"{prefix}_team_{mode}",
-                         max_chars=60)
-    tags = c2.text_input("Tags (comma-separated)", value=", ".join(opened.tags) if opened else "",
-                         key=f"{prefix}_tags_{mode}", max_chars=300)
+    team = c1.text_input(
+        "Team folder", value=opened.team if opened else "analysts", key=f"{prefix}_team_{mode}", max_chars=60
+    )
+    tags = c2.text_input(
+        "Tags (comma-separated)",
+        value=", ".join(opened.tags) if opened else "",
+        key=f"{prefix}_tags_{mode}",
+        max_chars=300,
+    )
     statuses = allowed_statuses(user)
-    status = c3.selectbox("Status", statuses, index=statuses.index(base.status) if base and base.status in statuses else 0,
-                          key=f"{prefix}_status_{mode}", help="Only the data team can curate or deprecate.")
+    status = c3.selectbox(
+        "Status",
+        statuses,
+        index=statuses.index(base.status) if base and base.status in statuses else 0,
+        key=f"{prefix}_status_{mode}",
+        help="Only the data team can curate or deprecate.",
+    )
     message = st.text_input("What changed (for the history)", key=f"{prefix}_msg_{mode}", max_chars=300)
     if not st.button(mode, type="primary", key=f"{prefix}_go_{mode}"):
         return None
@@ -42,8 +62,13 @@ def save_form(sql: str, param_names: list[str], opened: SavedQuery | None, defau
         return None
     query = build_query(sql, param_names, opened, mode, title, description, team, tags, status, user, defaults)
     try:
-        saved = store.save(query, user, base.version if base else None, message,
-                           compile_check=lambda q: compile_query(engine_session(), q.sql))
+        saved = store.save(
+            query,
+            user,
+            base.version if base else None,
+            message,
+            compile_check=lambda q: compile_query(engine_session(), q.sql),
+        )
     except SaveConflict as conflict:
         st.session_state[f"{prefix}_conflict"] = conflict
         error_text(f"{conflict} Nothing was overwritten.")
@@ -81,6 +106,8 @@ def conflict_panel(prefix: str = "sv") -> tuple[str, SavedQuery] | None:
         return theirs.sql, theirs
     if c3.button("Merge by hand", key=f"{prefix}_merge"):
         del st.session_state[f"{prefix}_conflict"]
-        merged = mine.sql + "\n-- ===== their version =====\n" + "\n".join("-- " + line for line in theirs.sql.splitlines())
+        merged = (
+            mine.sql + "\n-- ===== their version =====\n" + "\n".join("-- " + line for line in theirs.sql.splitlines())
+        )
         return merged, theirs
     return None

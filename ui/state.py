@@ -94,7 +94,10 @@ def _ensure_router() -> None:
         from urllib.parse import parse_qsl, urlparse
 
         url = urlparse(st.context.url or "")
-        st.session_state["_pending_path"] = (url.path.strip("/"), dict(parse_qsl(url.query)) or st.query_params.to_dict())
+        st.session_state["_pending_path"] = (
+            url.path.strip("/"),
+            dict(parse_qsl(url.query)) or st.query_params.to_dict(),
+        )
         st.rerun()
 
 

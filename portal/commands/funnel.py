@@ -34,7 +34,10 @@ def run(args) -> int:
             tuple(Step(s.strip()) for s in args.steps.split(",") if s.strip()),
             date.fromisoformat(args.start) if args.start else DEMO_START_DATE,
             date.fromisoformat(args.end) if args.end else DEMO_END_DATE,
-            parse_window(args.window), args.mode, args.breakdown)
+            parse_window(args.window),
+            args.mode,
+            args.breakdown,
+        )
         spec.validate()
     except (FunnelError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -25,12 +25,31 @@ Progress = Callable[[int, int, str], None]
 SIMULATION = ["demo/macros", "demo/channels", "demo/calendar", "demo/people", "demo/sessions"]
 RAW_BEFORE_CARTS = ["raw/vendors", "raw/products"]
 CARTS = ["demo/checkout"]
-RAW = ["raw/users", "raw/events", "raw/orders", "raw/order_items", "raw/support_tickets",
-       "raw/shipments", "raw/ad_spend", "raw/experiment_assignments"]
-ANALYTICS = ["analytics/test_accounts", "analytics/users", "analytics/events", "analytics/orders", "analytics/order_items",
-             "analytics/products", "analytics/vendors", "analytics/shipments", "analytics/support_tickets",
-             "analytics/campaign_daily", "analytics/experiments", "analytics/daily_metrics",
-             "analytics/build_info"]
+RAW = [
+    "raw/users",
+    "raw/events",
+    "raw/orders",
+    "raw/order_items",
+    "raw/support_tickets",
+    "raw/shipments",
+    "raw/ad_spend",
+    "raw/experiment_assignments",
+]
+ANALYTICS = [
+    "analytics/test_accounts",
+    "analytics/users",
+    "analytics/events",
+    "analytics/orders",
+    "analytics/order_items",
+    "analytics/products",
+    "analytics/vendors",
+    "analytics/shipments",
+    "analytics/support_tickets",
+    "analytics/campaign_daily",
+    "analytics/experiments",
+    "analytics/daily_metrics",
+    "analytics/build_info",
+]
 STEPS = SIMULATION + RAW_BEFORE_CARTS + CARTS + RAW + ANALYTICS
 
 # Columns blanked in the public twin: personal data only people with PII access may see.
@@ -47,8 +66,14 @@ class BuildReport:
     step_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def build_demo(out: str | Path, scale: float = 1.0, seed: int = 42, progress: Progress | None = None,
-               threads: int | None = None, memory_limit: str | None = None) -> BuildReport:
+def build_demo(
+    out: str | Path,
+    scale: float = 1.0,
+    seed: int = 42,
+    progress: Progress | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> BuildReport:
     """Build `out` and its PII-free twin; same seed and scale give the same data."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -68,8 +93,10 @@ def build_demo(out: str | Path, scale: float = 1.0, seed: int = 42, progress: Pr
         if memory_limit:
             con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("SET preserve_insertion_order = false")
-        values = variables(scale, seed) | {"built_at": datetime.now().replace(microsecond=0),
-                                           "loaded_at": datetime.combine(DEMO_END_DATE, datetime.min.time())}
+        values = variables(scale, seed) | {
+            "built_at": datetime.now().replace(microsecond=0),
+            "loaded_at": datetime.combine(DEMO_END_DATE, datetime.min.time()),
+        }
         for name, value in values.items():
             con.execute(f"SET VARIABLE {name} = ?", [value])
         con.execute("CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEMA IF NOT EXISTS analytics")
@@ -94,8 +121,9 @@ def build_demo(out: str | Path, scale: float = 1.0, seed: int = 42, progress: Pr
     os.replace(tmp_twin, twin)
     os.replace(tmp, out)
     report(total, total, "done")
-    return BuildReport(out, twin, time.perf_counter() - start, out.stat().st_size + twin.stat().st_size,
-                       counts, step_seconds)
+    return BuildReport(
+        out, twin, time.perf_counter() - start, out.stat().st_size + twin.stat().st_size, counts, step_seconds
+    )
 
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str | None]]:
@@ -109,8 +137,7 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, st
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     db = con.execute("SELECT current_database()").fetchall()[0][0]
     return {
-        f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0]
-        for s, t, _ in _tables(con, db)
+        f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0] for s, t, _ in _tables(con, db)
     }
 
 

@@ -11,11 +11,11 @@ from datetime import date
 DEMO_START_DATE = date(2025, 1, 6)
 DEMO_END_DATE = date(2026, 11, 15)
 
-VISITORS_AT_SCALE_1 = 320_000      # first visits; ~40% sign up, so ~130k customers at scale 1
+VISITORS_AT_SCALE_1 = 320_000  # first visits; ~40% sign up, so ~130k customers at scale 1
 N_PRODUCTS = 400
-GROWTH_PER_YEAR = 0.75             # log-growth of daily first visits (about x2.1 per year)
-MEAN_GAP_DAYS = 9.0                # mean days between a customer's visits
-SIGNUP_BASE = 0.42                 # visitor-to-signup probability before channel factors
+GROWTH_PER_YEAR = 0.75  # log-growth of daily first visits (about x2.1 per year)
+MEAN_GAP_DAYS = 9.0  # mean days between a customer's visits
+SIGNUP_BASE = 0.42  # visitor-to-signup probability before channel factors
 
 # Story 4: the start-page redesign lifts visitor-to-signup conversion.
 REDESIGN_DATE = date(2026, 6, 2)
@@ -30,9 +30,9 @@ EXP2_START, EXP2_END = date(2025, 10, 20), date(2025, 12, 8)
 
 # Stories 1 and 5: checkout-to-purchase conversion.
 BUY_AFTER_CHECKOUT = 0.68
-IOS_SAFARI_FACTOR = 0.33           # storage bug: the cart is lost on payment redirect
+IOS_SAFARI_FACTOR = 0.33  # storage bug: the cart is lost on payment redirect
 CHECKOUT_BUG_START, CHECKOUT_BUG_END = date(2025, 9, 8), date(2025, 10, 13)
-CHECKOUT_BUG_FACTOR = 0.60         # back button corrupts the cart
+CHECKOUT_BUG_FACTOR = 0.60  # back button corrupts the cart
 
 # Story 6: checkout tickets resolved within the hour convert better, at every cart value.
 TICKET_RATE = 0.10

@@ -17,6 +17,23 @@ from portal.library.store import (
     validate_id,
 )
 
-__all__ = ["CheckResult", "HeaderError", "Lineage", "PermissionDenied", "QueryStore", "SaveConflict", "SaveRefused",
-           "SavedQuery", "check_all", "decode_sql", "impact", "lineage", "parse_query", "render_query", "run_saved",
-           "share_query", "share_sql", "validate_id"]
+__all__ = [
+    "CheckResult",
+    "HeaderError",
+    "Lineage",
+    "PermissionDenied",
+    "QueryStore",
+    "SaveConflict",
+    "SaveRefused",
+    "SavedQuery",
+    "check_all",
+    "decode_sql",
+    "impact",
+    "lineage",
+    "parse_query",
+    "render_query",
+    "run_saved",
+    "share_query",
+    "share_sql",
+    "validate_id",
+]

@@ -27,7 +27,9 @@ def compile_query(session, sql: str) -> None:
     session.check(sql, {name: None for name in find_params(sql)} or None)
 
 
-def check_all(session, queries: list[SavedQuery], catalog=None, header_errors: list[HeaderError] = ()) -> list[CheckResult]:
+def check_all(
+    session, queries: list[SavedQuery], catalog=None, header_errors: list[HeaderError] = ()
+) -> list[CheckResult]:
     """One result per saved query (and per unreadable file), broken ones first."""
     out = []
     for q in queries:
@@ -38,13 +40,26 @@ def check_all(session, queries: list[SavedQuery], catalog=None, header_errors: l
         except QueryError as err:
             out.append(CheckResult(q.id, q.title, False, err.message, lin, err.line, err.col))
     for err in header_errors:
-        out.append(CheckResult(err.path.removeprefix("queries/").removesuffix(".sql"), "(unreadable file)", False,
-                               str(err), Lineage(), err.line))
+        out.append(
+            CheckResult(
+                err.path.removeprefix("queries/").removesuffix(".sql"),
+                "(unreadable file)",
+                False,
+                str(err),
+                Lineage(),
+                err.line,
+            )
+        )
     return sorted(out, key=lambda r: (r.ok, r.id))
 
 
-def impact(results_or_queries, table: str, column: str | None = None, extra_users: dict[str, Lineage] | None = None,
-           catalog=None) -> list[str]:
+def impact(
+    results_or_queries,
+    table: str,
+    column: str | None = None,
+    extra_users: dict[str, Lineage] | None = None,
+    catalog=None,
+) -> list[str]:
     """Ids of saved queries (and any extra users such as dashboards) that use `table` or `table.column`."""
     table = table.lower()
     target = f"{table}.{column.lower()}" if column else None

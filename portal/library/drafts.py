@@ -27,9 +27,19 @@ def allowed_statuses(user: User) -> list[str]:
     return ["draft", "curated", "deprecated"] if user.is_data_team else ["draft"]
 
 
-def build_query(sql: str, param_names: list[str], opened: SavedQuery | None, mode: str, title: str,
-                description: str, team: str, tags: str, status: str, user: User,
-                defaults: dict | None = None) -> SavedQuery:
+def build_query(
+    sql: str,
+    param_names: list[str],
+    opened: SavedQuery | None,
+    mode: str,
+    title: str,
+    description: str,
+    team: str,
+    tags: str,
+    status: str,
+    user: User,
+    defaults: dict | None = None,
+) -> SavedQuery:
     """The query to save; `defaults` are parameter defaults of generated SQL (a funnel's date range)."""
     base = opened if (opened is not None and mode == "Save") else None
     if status not in allowed_statuses(user):
@@ -37,7 +47,15 @@ def build_query(sql: str, param_names: list[str], opened: SavedQuery | None, mod
     declared = {p.name: p for p in (opened.params if opened else ())}
     params = tuple(declared.get(n) or Param(n, guess_type(n), (defaults or {}).get(n)) for n in param_names)
     qid = base.id if base else f"{slug(team)}/{slug(title)}"
-    return SavedQuery(id=qid, title=title.strip(), sql=sql, description=description,
-                      owner=(base.owner if base else user.name), team=slug(team),
-                      tags=tuple(t.strip() for t in tags.split(",") if t.strip()), status=status, params=params,
-                      chart=opened.chart if opened else None)
+    return SavedQuery(
+        id=qid,
+        title=title.strip(),
+        sql=sql,
+        description=description,
+        owner=(base.owner if base else user.name),
+        team=slug(team),
+        tags=tuple(t.strip() for t in tags.split(",") if t.strip()),
+        status=status,
+        params=params,
+        chart=opened.chart if opened else None,
+    )

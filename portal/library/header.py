@@ -139,10 +139,17 @@ def parse_query(text: str, query_id: str, version: str = "") -> SavedQuery:
     if len(set(names)) != len(names):
         raise HeaderError(path, 1, "a parameter is declared twice")
     return SavedQuery(
-        id=query_id, title=str(meta["title"]), sql=sql + "\n", description=str(meta.get("description", "")),
-        owner=str(meta.get("owner", "")), team=str(meta.get("team", query_id.split("/")[0] if "/" in query_id else "")),
-        tags=tuple(meta["tags"]), status=str(meta.get("status", "draft")), params=tuple(meta["params"]),
-        chart=meta.get("chart"), version=version,
+        id=query_id,
+        title=str(meta["title"]),
+        sql=sql + "\n",
+        description=str(meta.get("description", "")),
+        owner=str(meta.get("owner", "")),
+        team=str(meta.get("team", query_id.split("/")[0] if "/" in query_id else "")),
+        tags=tuple(meta["tags"]),
+        status=str(meta.get("status", "draft")),
+        params=tuple(meta["params"]),
+        chart=meta.get("chart"),
+        version=version,
     )
 
 

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 @dataclass(frozen=True)
 class Lineage:
-    tables: frozenset[str] = field(default_factory=frozenset)   # schema.table
+    tables: frozenset[str] = field(default_factory=frozenset)  # schema.table
     columns: frozenset[str] = field(default_factory=frozenset)  # schema.table.column (or ?.column)
 
 

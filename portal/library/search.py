@@ -19,15 +19,23 @@ class LibraryFilter:
 
     def matches(self, q: SavedQuery) -> bool:
         needle = self.text.strip().lower()
-        return ((not needle or needle in q.title.lower() or needle in q.description.lower() or needle in q.sql.lower())
-                and (not self.teams or q.team in self.teams) and (not self.tags or bool(set(self.tags) & set(q.tags)))
-                and (not self.owners or q.owner in self.owners) and (not self.statuses or q.status in self.statuses))
+        return (
+            (not needle or needle in q.title.lower() or needle in q.description.lower() or needle in q.sql.lower())
+            and (not self.teams or q.team in self.teams)
+            and (not self.tags or bool(set(self.tags) & set(q.tags)))
+            and (not self.owners or q.owner in self.owners)
+            and (not self.statuses or q.status in self.statuses)
+        )
 
 
 def facets(queries: list[SavedQuery]) -> dict[str, list[str]]:
     """The values each facet can take, for the filter widgets."""
-    return {"teams": sorted({q.team for q in queries}), "tags": sorted({t for q in queries for t in q.tags}),
-            "owners": sorted({q.owner for q in queries if q.owner}), "statuses": list(STATUS_ORDER)}
+    return {
+        "teams": sorted({q.team for q in queries}),
+        "tags": sorted({t for q in queries for t in q.tags}),
+        "owners": sorted({q.owner for q in queries if q.owner}),
+        "statuses": list(STATUS_ORDER),
+    }
 
 
 def search(queries: list[SavedQuery], f: LibraryFilter) -> list[SavedQuery]:

@@ -63,7 +63,9 @@ def validate_id(query_id: str) -> str:
     """`team/name`: lower-case words only, so an id can never climb out of the queries folder."""
     qid = (query_id or "").strip().removesuffix(".sql")
     if not _ID.match(qid) or ".." in qid:
-        raise SaveRefused(f"{query_id!r} is not a valid query id: use team/name with lower-case letters, digits, - and _.")
+        raise SaveRefused(
+            f"{query_id!r} is not a valid query id: use team/name with lower-case letters, digits, - and _."
+        )
     return qid
 
 
@@ -132,8 +134,9 @@ class QueryStore:
         """Curated and deprecated queries belong to the data team; drafts to anyone."""
         return query is None or query.status == "draft" or user.is_data_team
 
-    def save(self, query: SavedQuery, user: User, base_version: str | None, message: str = "",
-             compile_check=None) -> SavedQuery:
+    def save(
+        self, query: SavedQuery, user: User, base_version: str | None, message: str = "", compile_check=None
+    ) -> SavedQuery:
         """Create (base_version None) or update a query; raises SaveConflict, SaveRefused, PermissionDenied."""
         qid = validate_id(query.id)
         if query.status != "draft" and not user.is_data_team:
@@ -150,14 +153,18 @@ class QueryStore:
             if current is not None:
                 existing = parse_query(current, qid, version_of(current))
                 if not self.can_edit(user, existing):
-                    raise PermissionDenied(f"{existing.title!r} is {existing.status}: only the data team can change it. "
-                                           "Fork it to make your own version.")
+                    raise PermissionDenied(
+                        f"{existing.title!r} is {existing.status}: only the data team can change it. "
+                        "Fork it to make your own version."
+                    )
             if base_version is None and current is not None:
                 raise SaveConflict(qid, current, text, diff_text(current, text))
             if base_version is not None and (current is None or version_of(current) != base_version):
                 raise SaveConflict(qid, current or "", text, diff_text(current or "", text))
             others, _ = self.load_all()
-            clash = next((o for o in others if o.id != qid and o.title.strip().lower() == query.title.strip().lower()), None)
+            clash = next(
+                (o for o in others if o.id != qid and o.title.strip().lower() == query.title.strip().lower()), None
+            )
             if clash:
                 raise SaveRefused(f"Another saved query ({clash.id}) already has the title {query.title!r}.")
             atomic_write(path, text)
@@ -205,8 +212,9 @@ class QueryStore:
         d = self._rev_dir(qid)
         d.mkdir(parents=True, exist_ok=True)
         number = len(list(d.glob("*.json"))) + 1
-        atomic_write(d / f"{number:05d}.json",
-                     json.dumps({"user": user, "when": time.time(), "message": message, "text": text}))
+        atomic_write(
+            d / f"{number:05d}.json", json.dumps({"user": user, "when": time.time(), "message": message, "text": text})
+        )
 
     def revisions(self, query_id: str) -> list[Revision]:
         d = self._rev_dir(validate_id(query_id))

@@ -15,8 +15,12 @@ from portal.warehouse.vocabulary import EVENTS
 
 GRAINS = ("week", "month")
 ANCHORS = {"signup": "signup_at", "first purchase": "first_order_at"}
-SPLITS = {"none": "'all users'", "acquisition_channel": "acquisition_channel", "utm_campaign": "coalesce(utm_campaign, '(none)')",
-          "platform": "platform"}
+SPLITS = {
+    "none": "'all users'",
+    "acquisition_channel": "acquisition_channel",
+    "utm_campaign": "coalesce(utm_campaign, '(none)')",
+    "platform": "platform",
+}
 
 
 class CohortError(ValueError):
@@ -49,10 +53,13 @@ class CohortSpec:
 
 
 def _sql(name: str, spec: CohortSpec) -> str:
-    return render(f"cohorts/{name}", grain=Ident.of(spec.grain, GRAINS),
-                  anchor=Ident.of(ANCHORS[spec.anchor], ANCHORS.values()),
-                  split=Fragment(SPLITS[spec.split]),
-                  activity=Fragment("e.event_name = $event" if spec.event else "true"))
+    return render(
+        f"cohorts/{name}",
+        grain=Ident.of(spec.grain, GRAINS),
+        anchor=Ident.of(ANCHORS[spec.anchor], ANCHORS.values()),
+        split=Fragment(SPLITS[spec.split]),
+        activity=Fragment("e.event_name = $event" if spec.event else "true"),
+    )
 
 
 def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:
@@ -83,22 +90,34 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     group = (m_period - first).astype(np.int64) * n_seg + m_segment
     n_groups = int(group.max()) + 1 if len(group) else 0
     counts = retention_scan.active_counts(
-        stream.column("user_id").to_numpy(), stream.column("event_date").cast("int32").to_numpy(), spec.grain,
-        members.column("user_id").to_numpy(), group, m_period, n_groups, spec.periods)
+        stream.column("user_id").to_numpy(),
+        stream.column("event_date").cast("int32").to_numpy(),
+        spec.grain,
+        members.column("user_id").to_numpy(),
+        group,
+        m_period,
+        n_groups,
+        spec.periods,
+    )
     sizes = np.bincount(group, minlength=n_groups)
     used = np.flatnonzero(sizes)  # ordered by cohort, then segment (segments are sorted)
     origin = retention_scan.ORIGIN
-    starts = (origin + 7 * (used // n_seg + first) if spec.grain == "week"
-              else (origin.astype("datetime64[M]") + (used // n_seg + first)).astype("datetime64[D]"))
+    starts = (
+        origin + 7 * (used // n_seg + first)
+        if spec.grain == "week"
+        else (origin.astype("datetime64[M]") + (used // n_seg + first)).astype("datetime64[D]")
+    )
     labels = np.array(["(none)", *segments], dtype=object)
     n = spec.periods + 1
-    frame = pd.DataFrame({
-        "cohort": np.repeat(pd.to_datetime(starts).date, n),
-        "segment": np.repeat(labels[used % n_seg], n),
-        "period": np.tile(np.arange(n), len(used)),
-        "cohort_size": np.repeat(sizes[used], n),
-        "active_users": counts[used].reshape(-1),
-    })
+    frame = pd.DataFrame(
+        {
+            "cohort": np.repeat(pd.to_datetime(starts).date, n),
+            "segment": np.repeat(labels[used % n_seg], n),
+            "period": np.tile(np.arange(n), len(used)),
+            "cohort_size": np.repeat(sizes[used], n),
+            "active_users": counts[used].reshape(-1),
+        }
+    )
     frame["retention"] = frame["active_users"] / frame["cohort_size"]
     frame = _complete(frame, spec, data_through)
     if spec.since:

@@ -14,8 +14,10 @@ class ExperimentError(ValueError):
 
 
 def list_experiments(session) -> pd.DataFrame:
-    return session.frame("SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
-                         "FROM analytics.experiments ORDER BY started_at DESC")
+    return session.frame(
+        "SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
+        "FROM analytics.experiments ORDER BY started_at DESC"
+    )
 
 
 def variant_counts(session, experiment: str, event: str) -> pd.DataFrame:
@@ -29,8 +31,11 @@ def experiment_readouts(counts: pd.DataFrame, control: str) -> list[Readout]:
     if control not in set(counts["variant"]):
         raise ExperimentError(f"The control variant {control!r} has no users.")
     c = counts.set_index("variant").loc[control]
-    return [readout(control, int(c.users), int(c.converted), r.variant, int(r.users), int(r.converted))
-            for r in counts.itertuples() if r.variant != control]
+    return [
+        readout(control, int(c.users), int(c.converted), r.variant, int(r.users), int(r.converted))
+        for r in counts.itertuples()
+        if r.variant != control
+    ]
 
 
 def with_intervals(counts: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
-MIN_USERS = 30     # below this a segment is "too small to judge"
-MIN_EVENTS = 5     # successes and failures each, for the normal approximation
+MIN_USERS = 30  # below this a segment is "too small to judge"
+MIN_EVENTS = 5  # successes and failures each, for the normal approximation
 
 
 def wilson(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -62,9 +62,20 @@ def compare_segments(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         lo, hi = wilson(x, n)
         ok = judgeable(x, n) and judgeable(rx, rn)
         z, p = two_proportion(rx, rn, x, n) if ok else (float("nan"), float("nan"))
-        rows.append({"segment": r.segment, "users": n, "converted": x, "conversion": x / n if n else 0.0,
-                     "ci_low": lo, "ci_high": hi, "rest_conversion": rx / rn if rn else float("nan"),
-                     "z": z, "p_value": p, "judgeable": ok})
+        rows.append(
+            {
+                "segment": r.segment,
+                "users": n,
+                "converted": x,
+                "conversion": x / n if n else 0.0,
+                "ci_low": lo,
+                "ci_high": hi,
+                "rest_conversion": rx / rn if rn else float("nan"),
+                "z": z,
+                "p_value": p,
+                "judgeable": ok,
+            }
+        )
     out = pd.DataFrame(rows)
     mask = out["judgeable"]
     out["p_adjusted"] = float("nan")
@@ -112,17 +123,24 @@ class Readout:
     def sentence(self, event: str) -> str:
         pct = lambda v: f"{v * 100:+.0f}%".replace("+-", "-")  # noqa: E731
         direction = "better" if self.lift >= 0 else "worse"
-        how = (f"about the same as {self.control}" if abs(self.lift) < 0.005
-               else f"{abs(self.lift) * 100:.0f}% {direction} than {self.control}")
-        text = (f"{self.variant} converts {how} on {event} "
-                f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, p = {self.p_value:.3g}).")
+        how = (
+            f"about the same as {self.control}"
+            if abs(self.lift) < 0.005
+            else f"{abs(self.lift) * 100:.0f}% {direction} than {self.control}"
+        )
+        text = (
+            f"{self.variant} converts {how} on {event} "
+            f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, p = {self.p_value:.3g})."
+        )
         if self.significant:
             text += " The difference is statistically significant."
         else:
             text += " This could be noise: the data do not show a real difference."
         if self.underpowered:
-            text += (f" The test is under-powered: with these sample sizes it could only reliably detect a lift of "
-                     f"about {self.mde * 100:.0f}% or more.")
+            text += (
+                f" The test is under-powered: with these sample sizes it could only reliably detect a lift of "
+                f"about {self.mde * 100:.0f}% or more."
+            )
         if self.srm:
             text += " Warning: the variants are not split as planned (sample-ratio mismatch); the result is not trustworthy."
         return text
@@ -141,5 +159,17 @@ def readout(control: str, n1: int, x1: int, variant: str, n2: int, x2: int, conf
     srm_p = float(stats.chisquare([n1, n2]).pvalue)
     # Minimum detectable absolute difference at alpha 0.05 (two-sided), power 0.8, as a relative lift.
     mde_abs = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * math.sqrt(p1 * (1 - p1) * (1 / n1 + 1 / n2))
-    return Readout(control, variant, n1, n2, x1, x2, p2 / p1 - 1 if p1 else float("inf"), lo, hi, p, srm_p,
-                   mde_abs / p1 if p1 else float("inf"))
+    return Readout(
+        control,
+        variant,
+        n1,
+        n2,
+        x1,
+        x2,
+        p2 / p1 - 1 if p1 else float("inf"),
+        lo,
+        hi,
+        p,
+        srm_p,
+        mde_abs / p1 if p1 else float("inf"),
+    )

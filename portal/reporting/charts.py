@@ -30,8 +30,12 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
     if not pd.api.types.is_numeric_dtype(frame[y]):
         raise ValueError(f"{y} is not numeric; pick a numeric column for the y axis.")
     base = alt.Chart(frame.head(5000))
-    mark = {"bar": base.mark_bar(), "line": base.mark_line(point=len(frame) < 60), "area": base.mark_area(opacity=0.7),
-            "scatter": base.mark_circle(size=50)}[kind]
+    mark = {
+        "bar": base.mark_bar(),
+        "line": base.mark_line(point=len(frame) < 60),
+        "area": base.mark_area(opacity=0.7),
+        "scatter": base.mark_circle(size=50),
+    }[kind]
     enc = {"x": alt.X(x), "y": alt.Y(y), "tooltip": [c for c in (x, y, color) if c]}
     if color:
         enc["color"] = alt.Color(color)
@@ -39,44 +43,84 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
 
 
 def funnel_chart(counts: pd.DataFrame) -> alt.Chart:
-    data = counts.assign(label=counts["step"].astype(str) + ". " + counts["step_label"],
-                         pct=(counts["pct_of_first"] * 100).round(1))
+    data = counts.assign(
+        label=counts["step"].astype(str) + ". " + counts["step_label"], pct=(counts["pct_of_first"] * 100).round(1)
+    )
     color = alt.Color("segment:N", title="Segment") if data["segment"].nunique() > 1 else alt.value("#3b5bdb")
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("pct:Q", title="% of first step", scale=alt.Scale(domain=[0, 100])),
-        xOffset="segment:N", color=color,
-        tooltip=["segment", "label", "users", alt.Tooltip("pct:Q", title="% of first"),
-                 alt.Tooltip("pct_of_previous:Q", format=".1%", title="% of previous"), "dropped"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+            y=alt.Y("pct:Q", title="% of first step", scale=alt.Scale(domain=[0, 100])),
+            xOffset="segment:N",
+            color=color,
+            tooltip=[
+                "segment",
+                "label",
+                "users",
+                alt.Tooltip("pct:Q", title="% of first"),
+                alt.Tooltip("pct_of_previous:Q", format=".1%", title="% of previous"),
+                "dropped",
+            ],
+        )
+    )
     return bars.properties(height=340)
 
 
 def weekly_conversion_chart(weekly: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(weekly).mark_line(point=True).encode(
-        x=alt.X("week:T", title="Week of first step"), y=alt.Y("conversion:Q", axis=alt.Axis(format="%")),
-        tooltip=["week:T", "started", "converted", alt.Tooltip("conversion:Q", format=".1%")]).properties(height=260)
+    return (
+        alt.Chart(weekly)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:T", title="Week of first step"),
+            y=alt.Y("conversion:Q", axis=alt.Axis(format="%")),
+            tooltip=["week:T", "started", "converted", alt.Tooltip("conversion:Q", format=".1%")],
+        )
+        .properties(height=260)
+    )
 
 
 def heatmap(frame: pd.DataFrame, value: str, fmt: str = ".0%") -> alt.Chart:
-    data = frame[~frame["future"]].assign(cohort=lambda d: pd.to_datetime(d["cohort"]).dt.strftime("%Y-%m-%d"),
-                                          state=lambda d: d["complete"].map({True: "complete", False: "still baking"}))
-    base = alt.Chart(data).encode(x=alt.X("period:O", title="Periods since cohort start"),
-                                  y=alt.Y("cohort:O", title="Cohort", sort="descending"))
+    data = frame[~frame["future"]].assign(
+        cohort=lambda d: pd.to_datetime(d["cohort"]).dt.strftime("%Y-%m-%d"),
+        state=lambda d: d["complete"].map({True: "complete", False: "still baking"}),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("period:O", title="Periods since cohort start"), y=alt.Y("cohort:O", title="Cohort", sort="descending")
+    )
     cells = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format=fmt)),
         opacity=alt.condition("datum.state == 'complete'", alt.value(1.0), alt.value(0.35)),
-        tooltip=["cohort", "period", "cohort_size", alt.Tooltip(f"{value}:Q", format=fmt), "state"])
-    text = base.mark_text(fontSize=9).encode(text=alt.Text(f"{value}:Q", format=fmt),
-                                             color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("black")))
+        tooltip=["cohort", "period", "cohort_size", alt.Tooltip(f"{value}:Q", format=fmt), "state"],
+    )
+    text = base.mark_text(fontSize=9).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("black")),
+    )
     return (cells + text).properties(height=max(240, 14 * data["cohort"].nunique()))
 
 
 def curves(avg: pd.DataFrame, value: str, cac: pd.DataFrame | None = None, fmt: str = ".0%") -> alt.Chart:
-    line = alt.Chart(avg).mark_line(point=True).encode(
-        x=alt.X("period:Q", title="Periods since cohort start"), y=alt.Y(f"{value}:Q", axis=alt.Axis(format=fmt)),
-        color=alt.Color("segment:N", title="Segment"), tooltip=["segment", "period", alt.Tooltip(f"{value}:Q", format=fmt)])
+    line = (
+        alt.Chart(avg)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:Q", title="Periods since cohort start"),
+            y=alt.Y(f"{value}:Q", axis=alt.Axis(format=fmt)),
+            color=alt.Color("segment:N", title="Segment"),
+            tooltip=["segment", "period", alt.Tooltip(f"{value}:Q", format=fmt)],
+        )
+    )
     if cac is None or cac.empty:
         return line.properties(height=300)
-    rules = alt.Chart(cac).mark_rule(strokeDash=[6, 4]).encode(
-        y="cac:Q", color=alt.Color("segment:N"), tooltip=["segment", alt.Tooltip("cac:Q", format="$.2f", title="CAC")])
+    rules = (
+        alt.Chart(cac)
+        .mark_rule(strokeDash=[6, 4])
+        .encode(
+            y="cac:Q",
+            color=alt.Color("segment:N"),
+            tooltip=["segment", alt.Tooltip("cac:Q", format="$.2f", title="CAC")],
+        )
+    )
     return (line + rules).properties(height=300)

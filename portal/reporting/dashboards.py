@@ -51,7 +51,9 @@ class Dashboard:
         return [t for row in self.rows for t in row]
 
 
-def parse_dashboard(text: str, team: str, metrics: MetricSet | None = None, query_ids: set[str] | None = None) -> Dashboard:
+def parse_dashboard(
+    text: str, team: str, metrics: MetricSet | None = None, query_ids: set[str] | None = None
+) -> Dashboard:
     where = f"dashboards/{team}.toml"
     try:
         data = tomllib.loads(text)
@@ -63,7 +65,9 @@ def parse_dashboard(text: str, team: str, metrics: MetricSet | None = None, quer
     filters = tuple(data.get("filters", []))
     bad = set(filters) - set(FILTERS)
     if bad:
-        raise DashboardError(f"{where}: field 'filters': unknown filter(s) {', '.join(sorted(bad))}; use {', '.join(FILTERS)}")
+        raise DashboardError(
+            f"{where}: field 'filters': unknown filter(s) {', '.join(sorted(bad))}; use {', '.join(FILTERS)}"
+        )
     rows = []
     for r, row in enumerate(data["rows"], 1):
         tiles = []
@@ -94,13 +98,25 @@ def parse_dashboard(text: str, team: str, metrics: MetricSet | None = None, quer
                     raise DashboardError(f"{ctx}: field 'query': no saved query {tile.query!r}")
             tiles.append(tile)
         rows.append(tuple(tiles))
-    return Dashboard(team, str(data["title"]), str(data.get("owner", "")), str(data.get("description", "")), filters,
-                     tuple(rows), version_of(text))
+    return Dashboard(
+        team,
+        str(data["title"]),
+        str(data.get("owner", "")),
+        str(data.get("description", "")),
+        filters,
+        tuple(rows),
+        version_of(text),
+    )
 
 
 def render_dashboard(d: Dashboard) -> str:
-    data = {"title": d.title, "owner": d.owner, "description": d.description, "filters": list(d.filters),
-            "rows": [{"tiles": [{k: v for k, v in t.__dict__.items() if v} for t in row]} for row in d.rows if row]}
+    data = {
+        "title": d.title,
+        "owner": d.owner,
+        "description": d.description,
+        "filters": list(d.filters),
+        "rows": [{"tiles": [{k: v for k, v in t.__dict__.items() if v} for t in row]} for row in d.rows if row],
+    }
     return tomli_w.dumps(data)
 
 

@@ -38,8 +38,9 @@ def _png(chart: alt.Chart) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
-def build_digest(session, d: Dashboard, metrics: MetricSet, store: QueryStore, start: date, end: date,
-                 filters: dict | None = None) -> str:
+def build_digest(
+    session, d: Dashboard, metrics: MetricSet, store: QueryStore, start: date, end: date, filters: dict | None = None
+) -> str:
     filters = filters or {}
     esc = html.escape
     kpis, charts, errors = [], [], []
@@ -50,22 +51,31 @@ def build_digest(session, d: Dashboard, metrics: MetricSet, store: QueryStore, s
                 if tile.type == "kpi":
                     change = "" if k.change is None else f"{k.change:+.1%}"
                     colour = "#555" if k.good is None else ("#1b7f3b" if k.good else "#b42318")
-                    kpis.append(f"<td style='padding:12px 18px;border:1px solid #e3e6ee'><div style='color:#555;font-size:13px'>"
-                                f"{esc(tile.title or tile.metric.replace('_', ' '))}</div><div style='font-size:24px;font-weight:600'>"
-                                f"{esc(format_value(k.current, k.metric.unit))}</div><div style='color:{colour};font-size:13px'>"
-                                f"{esc(change)} vs previous period</div></td>")
+                    kpis.append(
+                        f"<td style='padding:12px 18px;border:1px solid #e3e6ee'><div style='color:#555;font-size:13px'>"
+                        f"{esc(tile.title or tile.metric.replace('_', ' '))}</div><div style='font-size:24px;font-weight:600'>"
+                        f"{esc(format_value(k.current, k.metric.unit))}</div><div style='color:{colour};font-size:13px'>"
+                        f"{esc(change)} vs previous period</div></td>"
+                    )
                 else:  # trends read better over 12 weeks than over the digest's week
                     k = kpi(session, metrics, tile.metric, end - timedelta(days=83), end, filters)
-                    c = alt.Chart(k.series).mark_line(point=True).encode(x="week:T", y=alt.Y("value:Q", title=tile.metric))
+                    c = (
+                        alt.Chart(k.series)
+                        .mark_line(point=True)
+                        .encode(x="week:T", y=alt.Y("value:Q", title=tile.metric))
+                    )
                     charts.append((tile.title or tile.metric, _png(c.properties(width=520, height=220))))
                 continue
             q = store.get(tile.query)
             frame = _dates_to_timestamps(
-                run_saved(session, q, query_params_for(find_params(q.sql), start, end, filters), max_rows=5000).frame)
+                run_saved(session, q, query_params_for(find_params(q.sql), start, end, filters), max_rows=5000).frame
+            )
             if tile.type == "table":
                 charts.append((tile.title or q.title, None, frame.head(15).to_html(index=False, border=0)))
                 continue
-            kind = tile.chart if tile.chart in ("line", "bar", "area", "scatter") else (q.chart.kind if q.chart else "bar")
+            kind = (
+                tile.chart if tile.chart in ("line", "bar", "area", "scatter") else (q.chart.kind if q.chart else "bar")
+            )
             x = tile.x or (q.chart.x if q.chart else frame.columns[0])
             y = tile.y or (q.chart.y if q.chart else frame.columns[1])
             color = tile.color or (q.chart.color if q.chart else None)
@@ -73,9 +83,11 @@ def build_digest(session, d: Dashboard, metrics: MetricSet, store: QueryStore, s
             charts.append((tile.title or q.title, _png(c)))
         except Exception as err:  # a broken tile is reported in the mail, the rest still goes out
             errors.append(f"{tile.title or tile.metric or tile.query}: {getattr(err, 'message', str(err))}")
-    parts = ["<html><body style='font-family:Helvetica,Arial,sans-serif;color:#1f2430'>",
-             f"<h1 style='font-size:22px'>{esc(d.title)}: weekly digest</h1>",
-             f"<p style='color:#555'>{esc(str(start))} to {esc(str(end))}. {esc(d.description)}</p>"]
+    parts = [
+        "<html><body style='font-family:Helvetica,Arial,sans-serif;color:#1f2430'>",
+        f"<h1 style='font-size:22px'>{esc(d.title)}: weekly digest</h1>",
+        f"<p style='color:#555'>{esc(str(start))} to {esc(str(end))}. {esc(d.description)}</p>",
+    ]
     if kpis:
         parts.append("<table style='border-collapse:collapse'><tr>" + "".join(kpis) + "</tr></table>")
     for item in charts:

@@ -70,7 +70,17 @@ def load_metrics(path: Path) -> MetricSet:
     out: dict[str, Metric] = {}
     for name, d in (data.get("metrics") or {}).items():
         ctx = f"{where}, metric {name!r}"
-        unknown = set(d) - {"description", "unit", "owner", "up_is_good", "type", "sql", "filters", "numerator", "denominator"}
+        unknown = set(d) - {
+            "description",
+            "unit",
+            "owner",
+            "up_is_good",
+            "type",
+            "sql",
+            "filters",
+            "numerator",
+            "denominator",
+        }
         if unknown:
             raise MetricError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
         mtype = d.get("type", "sum")
@@ -87,9 +97,18 @@ def load_metrics(path: Path) -> MetricSet:
             raise MetricError(f"{ctx}: unknown filter(s) {', '.join(sorted(bad))}")
         if not isinstance(d.get("up_is_good", True), bool):
             raise MetricError(f"{ctx}: up_is_good must be true or false")
-        out[name] = Metric(name, d.get("description", ""), d.get("unit", "count"), d.get("owner", ""),
-                           d.get("up_is_good", True), mtype, d.get("sql", ""), tuple(d.get("filters", [])),
-                           d.get("numerator", ""), d.get("denominator", ""))
+        out[name] = Metric(
+            name,
+            d.get("description", ""),
+            d.get("unit", "count"),
+            d.get("owner", ""),
+            d.get("up_is_good", True),
+            mtype,
+            d.get("sql", ""),
+            tuple(d.get("filters", [])),
+            d.get("numerator", ""),
+            d.get("denominator", ""),
+        )
     for m in out.values():
         for ref in (m.numerator, m.denominator):
             if ref and (ref not in out or out[ref].type != "sum"):
@@ -153,9 +172,16 @@ def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters:
     frame = daily(session, metrics, name, prev_start, end, filters)
     cur = frame[frame["day"] >= start]
     prev = frame[frame["day"] <= prev_end]
-    weeks = cur.assign(week=pd.to_datetime(cur["day"]).dt.to_period("W-SUN").dt.start_time).groupby("week")[["num", "den"]].sum()
-    series = (weeks["num"] / weeks["den"].where(weeks["den"] != 0)).rename("value").reset_index() if m.type == "ratio" \
+    weeks = (
+        cur.assign(week=pd.to_datetime(cur["day"]).dt.to_period("W-SUN").dt.start_time)
+        .groupby("week")[["num", "den"]]
+        .sum()
+    )
+    series = (
+        (weeks["num"] / weeks["den"].where(weeks["den"] != 0)).rename("value").reset_index()
+        if m.type == "ratio"
         else weeks["num"].rename("value").reset_index()
+    )
     return Kpi(m, value(cur, m), value(prev, m), series)
 
 

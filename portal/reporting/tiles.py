@@ -39,9 +39,14 @@ class KpiView:
 
 def kpi_view(tile: Tile, metric: Metric, k: Kpi) -> KpiView:
     delta = None if k.change is None else f"{k.change:+.1%} vs previous period"
-    return KpiView(metric_label(tile, metric), format_value(k.current, metric.unit), delta,
-                   "normal" if metric.up_is_good else "inverse", metric.description,
-                   k.series["value"].tolist() if len(k.series) > 1 else None)
+    return KpiView(
+        metric_label(tile, metric),
+        format_value(k.current, metric.unit),
+        delta,
+        "normal" if metric.up_is_good else "inverse",
+        metric.description,
+        k.series["value"].tolist() if len(k.series) > 1 else None,
+    )
 
 
 def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None) -> alt.Chart:

@@ -27,8 +27,9 @@ def metric_sqls(metrics: MetricSet, name: str) -> list[str]:
     return [metrics.metrics[n].sql for n in names if n in metrics.metrics and metrics.metrics[n].sql]
 
 
-def dashboard_lineage(dashboards: dict[str, Dashboard], metrics: MetricSet, query_lineage: dict[str, Lineage],
-                      catalog=None) -> dict[str, Lineage]:
+def dashboard_lineage(
+    dashboards: dict[str, Dashboard], metrics: MetricSet, query_lineage: dict[str, Lineage], catalog=None
+) -> dict[str, Lineage]:
     """What each team dashboard reads: its saved queries' lineage plus its metrics' SQL, keyed
     `dashboard:<team>` so the impact view lists dashboards beside saved queries."""
     out = {}
@@ -39,8 +40,9 @@ def dashboard_lineage(dashboards: dict[str, Dashboard], metrics: MetricSet, quer
                 parts.append(query_lineage.get(t.query, Lineage()))
             if t.metric:
                 parts += [lineage(sql, catalog) for sql in metric_sqls(metrics, t.metric)]
-        out[f"dashboard:{team}"] = Lineage(frozenset().union(*(p.tables for p in parts)),
-                                           frozenset().union(*(p.columns for p in parts)))
+        out[f"dashboard:{team}"] = Lineage(
+            frozenset().union(*(p.tables for p in parts)), frozenset().union(*(p.columns for p in parts))
+        )
     return out
 
 

@@ -82,9 +82,7 @@ def read_catalog(rows: Callable[[str], list[tuple]]) -> Catalog:
     cols: dict[tuple[str, str], list[Column]] = {}
     for schema, table, col, typ, desc, _ in rows(load_sql("catalog/columns")):
         cols.setdefault((schema, table), []).append(Column(col, typ, desc))
-    out = tuple(
-        Table(s, n, d, int(rc or 0), tuple(cols.get((s, n), ()))) for s, n, d, rc, _ in tables
-    )
+    out = tuple(Table(s, n, d, int(rc or 0), tuple(cols.get((s, n), ()))) for s, n, d, rc, _ in tables)
     return Catalog(out, _data_through(rows, out))
 
 

@@ -40,8 +40,9 @@ def worker_pool(limits: Limits) -> WorkerPool:
     key = (limits.workers, limits.threads, limits.memory_limit, limits.slow_after_seconds)
     with _POOLS_LOCK:
         if key not in _POOLS:
-            _POOLS[key] = WorkerPool(limits.workers, limits.threads, limits.memory_limit,
-                                     slow_after_seconds=limits.slow_after_seconds)
+            _POOLS[key] = WorkerPool(
+                limits.workers, limits.threads, limits.memory_limit, slow_after_seconds=limits.slow_after_seconds
+            )
         return _POOLS[key]
 
 
@@ -94,18 +95,35 @@ class Session:
         return self.warehouse.limits
 
     # ------------------------------------------------------------------ analysts' SQL (worker processes)
-    def run(self, sql: str, params: dict | None = None, max_rows: int | None = None,
-            timeout_s: float | None = None) -> QueryResult:
+    def run(
+        self, sql: str, params: dict | None = None, max_rows: int | None = None, timeout_s: float | None = None
+    ) -> QueryResult:
         """Run one read-only statement with the row, cell, memory and time limits applied."""
         max_rows = self.limits.max_rows if max_rows is None else max_rows
-        reply = self._call({"op": "run", "sql": sql, "params": params, "max_rows": max_rows,
-                            "max_cell_chars": self.limits.max_cell_chars}, timeout_s)
+        reply = self._call(
+            {
+                "op": "run",
+                "sql": sql,
+                "params": params,
+                "max_rows": max_rows,
+                "max_cell_chars": self.limits.max_cell_chars,
+            },
+            timeout_s,
+        )
         table = from_ipc(reply["ipc"])
         truncated = table.num_rows > max_rows
         if truncated:
             table = table.slice(0, max_rows)
-        return QueryResult(sql, reply["columns"], reply["types"], to_frame(table, reply["columns"]), truncated,
-                           reply["elapsed"], max_rows, reply["kind"])
+        return QueryResult(
+            sql,
+            reply["columns"],
+            reply["types"],
+            to_frame(table, reply["columns"]),
+            truncated,
+            reply["elapsed"],
+            max_rows,
+            reply["kind"],
+        )
 
     def check(self, sql: str, params: dict | None = None) -> None:
         """Bind `sql` against the schema without running it; raises QueryError for what would fail."""
@@ -119,8 +137,9 @@ class Session:
     def download(self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
         """The full result (up to `download_max_rows`) as CSV or Parquet bytes, and whether it was capped."""
         cap = self.limits.download_max_rows
-        reply = self._call({"op": "download", "sql": sql, "params": params, "fmt": fmt,
-                            "max_rows": min(max_rows or cap, cap)}, None)
+        reply = self._call(
+            {"op": "download", "sql": sql, "params": params, "fmt": fmt, "max_rows": min(max_rows or cap, cap)}, None
+        )
         return reply["data"], reply["capped"]
 
     def _call(self, request: dict, timeout_s: float | None) -> dict:

@@ -94,7 +94,9 @@ def from_duckdb(exc: duckdb.Error, sql: str, timeout_s: float | None = None) -> 
         return QueryRefused("The warehouse is read-only here: this statement tries to change data.", detail=message)
     if "configuration has been locked" in message:
         return QueryRefused("Settings cannot be changed from SQL in this portal.", detail=message)
-    label = {"Parser": "Syntax error", "Binder": "Unknown name", "Catalog": "Unknown table or object"}.get(etype, f"{etype} error")
+    label = {"Parser": "Syntax error", "Binder": "Unknown name", "Catalog": "Unknown table or object"}.get(
+        etype, f"{etype} error"
+    )
     return QueryError(f"{label}: {message}", detail=raw, line=line, col=col)
 
 

@@ -25,8 +25,10 @@ from pathlib import Path
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout
 
 _PROJECT = Path(__file__).resolve().parents[2]
-_MEMORY_DIED = ("The query used more memory than one statement may use (or crashed its worker) and was "
-                "stopped. Aggregate or filter earlier, or ask the data team for a curated table.")
+_MEMORY_DIED = (
+    "The query used more memory than one statement may use (or crashed its worker) and was "
+    "stopped. Aggregate or filter earlier, or ask the data team for a curated table."
+)
 
 
 def parse_bytes(text: str) -> int:
@@ -71,8 +73,9 @@ class Ticket:
 class WorkerPool:
     """Workers are started lazily and shared by every session of the process."""
 
-    def __init__(self, size: int, threads: int, memory_limit: str, address_margin: str = "1.5GB",
-                 slow_after_seconds: float = 2.0):
+    def __init__(
+        self, size: int, threads: int, memory_limit: str, address_margin: str = "1.5GB", slow_after_seconds: float = 2.0
+    ):
         self.size = max(1, int(size))
         self.config = {"threads": int(threads), "memory_limit": memory_limit}
         self.address_space = parse_bytes(memory_limit) + parse_bytes(address_margin)
@@ -89,9 +92,19 @@ class WorkerPool:
         mine, theirs = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PROJECT), os.environ.get("PYTHONPATH")]))}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "portal.warehouse.worker", str(theirs.fileno()), json.dumps(self.config),
-             str(self.address_space)],
-            pass_fds=(theirs.fileno(),), env=env, cwd=str(_PROJECT), stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "portal.warehouse.worker",
+                str(theirs.fileno()),
+                json.dumps(self.config),
+                str(self.address_space),
+            ],
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            cwd=str(_PROJECT),
+            stdin=subprocess.DEVNULL,
+        )
         theirs.close()
         return _Worker(proc, Connection(mine.detach()))
 
@@ -151,8 +164,10 @@ class WorkerPool:
                     raise QueryCancelled()
                 if now >= deadline:
                     keep = None
-                    raise QueryTimeout(f"The query ran past the time limit of {timeout_s:g} s and was stopped. "
-                                       "Filter or aggregate earlier, or ask the data team for a curated table.")
+                    raise QueryTimeout(
+                        f"The query ran past the time limit of {timeout_s:g} s and was stopped. "
+                        "Filter or aggregate earlier, or ask the data team for a curated table."
+                    )
                 if not worker.alive:
                     keep = None
                     raise QueryError(_MEMORY_DIED)

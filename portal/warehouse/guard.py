@@ -95,10 +95,18 @@ def judge(est: Estimate, guard: Guard) -> Verdict:
     """Refuse beyond the ceiling, warn above the thresholds, else run."""
     work = max(est.peak, est.scan_rows)
     if work > guard.ceiling_rows:
-        return Verdict("refuse", f"Refused before running: this query would process ~{human(work)} rows "
-                       f"(limit {human(guard.ceiling_rows)}); it probably joins without a condition. "
-                       f"({est.describe()})", est)
-    if est.scan_rows > guard.warn_scan_rows or est.returns > guard.warn_result_rows or est.peak > guard.warn_scan_rows * 10:
+        return Verdict(
+            "refuse",
+            f"Refused before running: this query would process ~{human(work)} rows "
+            f"(limit {human(guard.ceiling_rows)}); it probably joins without a condition. "
+            f"({est.describe()})",
+            est,
+        )
+    if (
+        est.scan_rows > guard.warn_scan_rows
+        or est.returns > guard.warn_result_rows
+        or est.peak > guard.warn_scan_rows * 10
+    ):
         return Verdict("warn", f"Large query: {est.describe()}. It may be slow; filter or aggregate first.", est)
     text = est.describe()
     return Verdict("ok", text[0].upper() + text[1:], est)

@@ -107,7 +107,7 @@ def _check_explained(text: str, max_chars: int) -> None:
     the statement under any EXPLAIN must itself pass as a query (issue #12, finding 1)."""
     tokens = [(pos, kind) for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
     i = 1  # tokens[0] is EXPLAIN
-    if i < len(tokens) and text[tokens[i][0]:].upper().startswith(("ANALYZE", "ANALYSE")):
+    if i < len(tokens) and text[tokens[i][0] :].upper().startswith(("ANALYZE", "ANALYSE")):
         i += 1
     if i < len(tokens) and text[tokens[i][0]] == "(":  # options such as (FORMAT JSON)
         depth = 0
@@ -118,7 +118,7 @@ def _check_explained(text: str, max_chars: int) -> None:
             i += 1
             if depth == 0:
                 break
-    inner = text[tokens[i][0]:] if i < len(tokens) else ""
+    inner = text[tokens[i][0] :] if i < len(tokens) else ""
     try:
         check_statement(inner, max_chars)
     except QueryRefused as err:

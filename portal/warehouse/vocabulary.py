@@ -5,7 +5,17 @@ first (through `portal.sqlfiles.Ident`). One module, so cohorts, experiments, fu
 agree on the same names.
 """
 
-EVENTS = ("page_view", "signup", "onboarding_start", "address_step", "onboarding_complete", "product_view",
-          "add_to_cart", "checkout_start", "purchase", "support_contact")
+EVENTS = (
+    "page_view",
+    "signup",
+    "onboarding_start",
+    "address_step",
+    "onboarding_complete",
+    "product_view",
+    "add_to_cart",
+    "checkout_start",
+    "purchase",
+    "support_contact",
+)
 BREAKDOWNS = ("platform", "browser", "device", "country", "utm_source", "utm_medium", "utm_campaign", "page")
 FILTER_COLUMNS = ("page", "platform", "browser", "device", "country", "utm_source", "utm_medium", "utm_campaign")

@@ -92,8 +92,13 @@ def _run(con, req: dict) -> dict:
         if rel is None:
             raise QueryError("The statement returned no rows.")
         table = fetch_capped(rel, req["max_rows"] + 1, req.get("max_cell_chars"))
-        return {"ipc": to_ipc(table), "columns": list(rel.columns), "types": [str(t) for t in rel.types],
-                "kind": stmt.kind, "elapsed": time.perf_counter() - start}
+        return {
+            "ipc": to_ipc(table),
+            "columns": list(rel.columns),
+            "types": [str(t) for t in rel.types],
+            "kind": stmt.kind,
+            "elapsed": time.perf_counter() - start,
+        }
     except duckdb.Error as exc:
         raise from_duckdb(exc, req["sql"]) from None
     finally:

@@ -8,8 +8,12 @@ import sqlparse
 
 
 def format_sql(sql: str) -> str:
-    return sqlparse.format(sql, reindent=True, indent_width=4, use_space_around_operators=True,
-                           strip_whitespace=True).strip() + "\n"
+    return (
+        sqlparse.format(
+            sql, reindent=True, indent_width=4, use_space_around_operators=True, strip_whitespace=True
+        ).strip()
+        + "\n"
+    )
 
 
 def insert_at(sql: str, cursor: dict | None, text: str) -> str:

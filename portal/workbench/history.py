@@ -51,8 +51,9 @@ class History:
         con.execute("PRAGMA journal_mode=WAL")
         return con
 
-    def record(self, user: str, sql: str, seconds: float | None, row_count: int | None, status: str,
-               error: str | None = None) -> None:
+    def record(
+        self, user: str, sql: str, seconds: float | None, row_count: int | None, status: str, error: str | None = None
+    ) -> None:
         with self._connect() as con:
             con.execute(
                 "INSERT INTO history (user, sql, ran_at, seconds, row_count, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",

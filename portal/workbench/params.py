@@ -47,7 +47,9 @@ def guess_type(name: str) -> str:
         return "date"
     if n.endswith(("s", "_list")) and not n.endswith(("ss", "us")):
         return "list"
-    if n.startswith(("min", "max", "n_", "num", "limit", "top")) or n.endswith(("_days", "_n", "_count", "_min", "_max")):
+    if n.startswith(("min", "max", "n_", "num", "limit", "top")) or n.endswith(
+        ("_days", "_n", "_count", "_min", "_max")
+    ):
         return "number"
     return "text"
 
@@ -65,7 +67,11 @@ def coerce(param: Param, value: object) -> object:
             number = float(value)
             out: object = int(number) if number.is_integer() else number
         elif param.type == "date":
-            out = value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
+            out = (
+                value
+                if isinstance(value, date) and not isinstance(value, datetime)
+                else date.fromisoformat(str(value)[:10])
+            )
         elif param.type == "list":
             items = value if isinstance(value, list | tuple) else str(value).split(",")
             out = [str(v).strip() for v in items if str(v).strip()]
@@ -75,7 +81,8 @@ def coerce(param: Param, value: object) -> object:
             out = str(value)
     except (TypeError, ValueError):
         kind = {"number": "a number", "date": "a date like 2026-01-31", "list": "a comma-separated list"}.get(
-            param.type, "text")
+            param.type, "text"
+        )
         raise ParamError(f"Parameter ${param.name} must be {kind}; got {value!r}.") from None
     if param.choices:
         allowed = [str(c) for c in param.choices]

@@ -66,13 +66,20 @@ def lint_script(sql: str, catalog: Catalog | None, session, settings: Settings) 
     finding's line is relative to its statement)."""
     statements = split_statements(sql)
     findings = [f for stmt in statements for f in lint(stmt, catalog, session, settings.lint)]
-    marks = [] if len(statements) != 1 else [
-        {"row": f.line - 1, "column": f.col - 1, "type": f.severity, "text": f"{f.code} {f.message}"} for f in findings]
+    marks = (
+        []
+        if len(statements) != 1
+        else [
+            {"row": f.line - 1, "column": f.col - 1, "type": f.severity, "text": f"{f.code} {f.message}"}
+            for f in findings
+        ]
+    )
     return findings, marks
 
 
-def plan_run(sql: str, declared: list[Param], values: dict, session, catalog: Catalog | None,
-             settings: Settings) -> RunPlan:
+def plan_run(
+    sql: str, declared: list[Param], values: dict, session, catalog: Catalog | None, settings: Settings
+) -> RunPlan:
     """Lint, bind and estimate `sql` (a script of one or more statements)."""
     findings, marks = lint_script(sql, catalog, session, settings)
     plan = RunPlan(findings=findings, marks=marks)

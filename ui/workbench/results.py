@@ -23,15 +23,21 @@ def result_tabs(results: list, session, download_max_rows: int) -> None:
                 continue
             st.caption(f"{res.row_count:,} rows · {res.elapsed_s * 1000:.0f} ms")
             if res.truncated:
-                st.warning(f"Truncated at {res.max_rows:,} rows. Download the full result (up to "
-                           f"{download_max_rows:,} rows) below.", icon=":material/content_cut:")
+                st.warning(
+                    f"Truncated at {res.max_rows:,} rows. Download the full result (up to "
+                    f"{download_max_rows:,} rows) below.",
+                    icon=":material/content_cut:",
+                )
             st.dataframe(res.frame, hide_index=True, height=360)
             d1, d2, _ = st.columns([1, 1, 3])
             for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
                 col.download_button(
                     f"Download {fmt.upper()}",
                     data=lambda step=step, fmt=fmt: session.download(step.sql, step.params, fmt)[0],
-                    file_name=f"result_{i + 1}.{fmt}", mime=mime, key=f"wb_dl_{fmt}_{i}", on_click="ignore",
+                    file_name=f"result_{i + 1}.{fmt}",
+                    mime=mime,
+                    key=f"wb_dl_{fmt}_{i}",
+                    on_click="ignore",
                 )
             if len(res.frame.columns) >= 2 and len(res.frame):
                 quick_chart(res.frame, i)
@@ -47,8 +53,9 @@ def quick_chart(frame, i: int) -> None:
         c1, c2, c3, c4 = st.columns(4)
         kind = c1.selectbox("Type", CHART_KINDS, index=CHART_KINDS.index(guess["kind"]), key=f"wb_ck_{i}")
         x = c2.selectbox("x", cols, index=cols.index(guess["x"]) if guess["x"] in cols else 0, key=f"wb_cx_{i}")
-        y = c3.selectbox("y", cols, index=cols.index(guess["y"]) if guess["y"] in cols else min(1, len(cols) - 1),
-                         key=f"wb_cy_{i}")
+        y = c3.selectbox(
+            "y", cols, index=cols.index(guess["y"]) if guess["y"] in cols else min(1, len(cols) - 1), key=f"wb_cy_{i}"
+        )
         color = c4.selectbox("Colour", [None, *cols], key=f"wb_cc_{i}")
         try:
             st.altair_chart(chart(frame, kind, x, y, color), width="stretch")

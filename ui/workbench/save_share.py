@@ -10,8 +10,9 @@ from ui.save_dialog import conflict_panel, save_form
 from ui.text import caption_text
 
 
-def save_and_share(sql: str, names: list[str], opened: SavedQuery | None, declared: list[Param],
-                   values: dict) -> SavedQuery | None:
+def save_and_share(
+    sql: str, names: list[str], opened: SavedQuery | None, declared: list[Param], values: dict
+) -> SavedQuery | None:
     """Draw both; returns the saved query when a save just happened."""
     S = st.session_state
     if opened:

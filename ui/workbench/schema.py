@@ -15,19 +15,24 @@ def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
     found = cat.search(needle)
     for table in found:
         label = f"{table.full_name} · {table.row_count:,}" + (" · raw dump" if table.is_raw else "")
-        exp = st.expander(label, expanded=bool(needle) and len(found) <= 3, key=f"wb_exp_{table.full_name}",
-                          on_change="rerun")
+        exp = st.expander(
+            label, expanded=bool(needle) and len(found) <= 3, key=f"wb_exp_{table.full_name}", on_change="rerun"
+        )
         if not exp.open:  # columns are drawn only for open tables: every rerun stays light
             continue
         with exp:
             if table.is_raw:
-                st.warning(f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.",
-                           icon=":material/warning:")
+                st.warning(
+                    f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.",
+                    icon=":material/warning:",
+                )
             st.text(table.description)
             if st.button("Insert name", key=f"wb_ins_{table.full_name}", icon=":material/add:"):
                 return insert_at(sql, cursor, table.full_name) if sql.strip() else f"SELECT *\nFROM {table.full_name}\n"
             st.dataframe(
                 [{"column": c.name, "type": c.type, "description": c.description} for c in table.columns],
-                hide_index=True, key=f"wb_cols_{table.full_name}", height=min(36 * (len(table.columns) + 1), 300),
+                hide_index=True,
+                key=f"wb_cols_{table.full_name}",
+                height=min(36 * (len(table.columns) + 1), 300),
             )
     return None

@@ -60,7 +60,9 @@ class FunnelSpec:
             raise FunnelError("The date range ends before it starts.")
         b = self.breakdown
         if b and b not in BREAKDOWNS and not (b.startswith("variant:") and b[8:].replace("_", "").isalnum()):
-            raise FunnelError(f"Cannot break down by {b!r}; use one of {', '.join(BREAKDOWNS)} or an experiment variant.")
+            raise FunnelError(
+                f"Cannot break down by {b!r}; use one of {', '.join(BREAKDOWNS)} or an experiment variant."
+            )
 
 
 def parse_window(text: str) -> float:
@@ -81,3 +83,26 @@ def parse_window(text: str) -> float:
 def is_variant(breakdown: str | None) -> bool:
     """A breakdown by experiment variant ("variant:<experiment>") rather than by an event column."""
     return bool(breakdown) and breakdown.startswith("variant:")
+
+
+def spec_from_form(
+    steps: list[str],
+    filter_step: str,
+    filter_col: str,
+    filter_val: str,
+    start,
+    end,
+    window,
+    mode: str,
+    breakdown: str,
+) -> FunnelSpec:
+    """The Funnels page's widget values as a spec: "2. add_to_cart" picks the filtered step, "none"
+    means no breakdown; raises FunnelError with a plain message."""
+    chosen = [Step(e) for e in steps]
+    if filter_step != "none" and filter_val:
+        i = int(filter_step.split(".")[0]) - 1
+        if i < len(chosen):
+            chosen[i] = Step(chosen[i].event, filter_col, filter_val)
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise FunnelError("Choose both ends of the date range.")
+    return FunnelSpec(tuple(chosen), start, end, float(window), mode, None if breakdown == "none" else breakdown)

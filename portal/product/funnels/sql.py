@@ -23,8 +23,10 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
         params[f"ev{i}"] = n
     if is_variant(spec.breakdown):
         params["experiment"] = spec.breakdown[8:]
-        segment = ("coalesce((SELECT a.variant FROM analytics.experiment_assignments AS a "
-                   "WHERE a.user_id = e.user_id AND a.experiment = $experiment), 'not in experiment')")
+        segment = (
+            "coalesce((SELECT a.variant FROM analytics.experiment_assignments AS a "
+            "WHERE a.user_id = e.user_id AND a.experiment = $experiment), 'not in experiment')"
+        )
     elif spec.breakdown:
         segment = fill("coalesce(CAST(e.{{col}} AS VARCHAR), '(none)')", col=Ident.of(spec.breakdown, BREAKDOWNS))
     else:
@@ -34,13 +36,17 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
         cond = f"e.event_name = $step{i}_event"
         params[f"step{i}_event"] = s.event
         if s.column:
-            cond += fill(" AND CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value", col=Ident.of(s.column, FILTER_COLUMNS), i=i)
+            cond += fill(
+                " AND CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value", col=Ident.of(s.column, FILTER_COLUMNS), i=i
+            )
             params[f"step{i}_value"] = s.value
         flags.append(f"({cond}) AS is_s{i}")
-    events = Fragment(f"SELECT e.user_id, e.event_at AS t, {segment} AS segment, {', '.join(flags)}\n"
-              f"    FROM analytics.events AS e\n"
-              f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
-              f"      AND e.event_name IN ({', '.join(f'$ev{i}' for i in range(len(names)))})")
+    events = Fragment(
+        f"SELECT e.user_id, e.event_at AS t, {segment} AS segment, {', '.join(flags)}\n"
+        f"    FROM analytics.events AS e\n"
+        f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+        f"      AND e.event_name IN ({', '.join(f'$ev{i}' for i in range(len(names)))})"
+    )
     return events, params
 
 
@@ -55,26 +61,44 @@ def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
     if spec.mode == "sequential":
         step_ctes = ",\n".join(
             f"s{k} AS (SELECT user_id, t, segment FROM ev WHERE is_s{k}"
-            + (" AND t >= $start AND t < $end_exclusive" if k == 1 else "") + ")"
-            for k in range(1, n + 1))
+            + (" AND t >= $start AND t < $end_exclusive" if k == 1 else "")
+            + ")"
+            for k in range(1, n + 1)
+        )
         chain_selects = "".join(f", c{k}.t AS t{k}" for k in range(2, n + 1))
         asof = "\n    ".join(
             f"ASOF LEFT JOIN s{k} AS c{k} ON c{k}.user_id = s1.user_id AND c{k}.t >= {'s1.t' if k == 2 else f'c{k - 1}.t'}"
-            for k in range(2, n + 1))
+            for k in range(2, n + 1)
+        )
         times = "".join(f", CASE WHEN t{k} <= {window} THEN t{k} END AS t{k}" for k in range(2, n + 1))
         levels = "".join(f" + CAST(coalesce(t{k} <= {window}, false) AS INTEGER)" for k in range(2, n + 1))
         completion = "CASE level " + " ".join(f"WHEN {k} THEN t{k}" for k in range(1, n + 1)) + " END"
-        return render("funnels/sequential", events=events, step_ctes=Fragment(step_ctes),
-                      chain_selects=Fragment(chain_selects), asof_joins=Fragment(asof), times=Fragment(times),
-                      levels=Fragment(levels), completion=Fragment(completion)), params
+        return render(
+            "funnels/sequential",
+            events=events,
+            step_ctes=Fragment(step_ctes),
+            chain_selects=Fragment(chain_selects),
+            asof_joins=Fragment(asof),
+            times=Fragment(times),
+            levels=Fragment(levels),
+            completion=Fragment(completion),
+        ), params
     label = "CASE " + " ".join(f"WHEN is_s{k} THEN {k}" for k in range(1, n + 1)) + " END"
     leads = "".join(f", lead(step, {j}) OVER w AS s_{j}, lead(t, {j}) OVER w AS t_{j}" for j in range(1, n))
-    ok = [" AND ".join(f"s_{i} = {i + 1}" for i in range(1, j + 1)) + f" AND t_{j} <= t + to_seconds($window_s)"
-          for j in range(1, n)]
+    ok = [
+        " AND ".join(f"s_{i} = {i + 1}" for i in range(1, j + 1)) + f" AND t_{j} <= t + to_seconds($window_s)"
+        for j in range(1, n)
+    ]
     times = "".join(f", CASE WHEN {ok[j - 1]} THEN t_{j} END AS t{j + 1}" for j in range(1, n))
     levels = "".join(f" + CAST(coalesce({ok[j - 1]}, false) AS INTEGER)" for j in range(1, n))
-    return render("funnels/strict", events=events, label=Fragment(label), leads=Fragment(leads),
-                  times=Fragment(times), levels=Fragment(levels)), params
+    return render(
+        "funnels/strict",
+        events=events,
+        label=Fragment(label),
+        leads=Fragment(leads),
+        times=Fragment(times),
+        levels=Fragment(levels),
+    ), params
 
 
 def saved_query_sql(spec: FunnelSpec) -> str:
@@ -85,21 +109,26 @@ def saved_query_sql(spec: FunnelSpec) -> str:
     n = len(spec.steps)
     fixed = {k: v for k, v in params.items() if k not in {"start", "end_exclusive", "end_window"}}
     window = f"to_seconds({float(params['window_s'])})"
-    swaps = {**{k: _literal(v) for k, v in fixed.items()},
-             "end_exclusive": "(CAST($end AS DATE) + INTERVAL 1 DAY)",
-             "end_window": f"(CAST($end AS DATE) + INTERVAL 1 DAY + {window})"}
+    swaps = {
+        **{k: _literal(v) for k, v in fixed.items()},
+        "end_exclusive": "(CAST($end AS DATE) + INTERVAL 1 DAY)",
+        "end_window": f"(CAST($end AS DATE) + INTERVAL 1 DAY + {window})",
+    }
     for name in sorted(swaps, key=len, reverse=True):
         sql = re.sub(rf"\${name}\b", lambda _m, v=swaps[name]: v, sql)
     steps = " → ".join(s.label for s in spec.steps)
     body = "\n".join("    " + line for line in sql.strip().splitlines())
-    return (f"-- Funnel ({spec.mode}, {spec.window_days:g}-day window"
-            + (f", by {spec.breakdown}" if spec.breakdown else "") + f"): {steps}\n"
-            f"-- Generated by the Funnels page; same counts as the page (docs/FUNNELS.md).\n"
-            f"WITH levels AS (\n{body}\n)\n"
-            f"SELECT coalesce(segment, 'all') AS segment, s.step, count(*) FILTER (WHERE level >= s.step) AS users\n"
-            f"FROM levels CROSS JOIN range(1, {n + 1}) AS s(step)\n"
-            f"GROUP BY GROUPING SETS ((segment, s.step), (s.step))\n"
-            f"ORDER BY segment NULLS FIRST, s.step\n")
+    return (
+        f"-- Funnel ({spec.mode}, {spec.window_days:g}-day window"
+        + (f", by {spec.breakdown}" if spec.breakdown else "")
+        + f"): {steps}\n"
+        f"-- Generated by the Funnels page; same counts as the page (docs/FUNNELS.md).\n"
+        f"WITH levels AS (\n{body}\n)\n"
+        f"SELECT coalesce(segment, 'all') AS segment, s.step, count(*) FILTER (WHERE level >= s.step) AS users\n"
+        f"FROM levels CROSS JOIN range(1, {n + 1}) AS s(step)\n"
+        f"GROUP BY GROUPING SETS ((segment, s.step), (s.step))\n"
+        f"ORDER BY segment NULLS FIRST, s.step\n"
+    )
 
 
 def _literal(value) -> str:

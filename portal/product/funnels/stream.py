@@ -20,14 +20,26 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow
     event name in `$names`, one flag per step filter, and the breakdown value on possible first steps
     (as a position in `$segments` when `segment_values` is given, else as text)."""
     names = sorted({s.event for s in spec.steps})
-    params: dict = {"names": names, "start": spec.start,
-                    "end_window": spec.end + timedelta(days=1) + timedelta(days=spec.window_days)}
+    params: dict = {
+        "names": names,
+        "start": spec.start,
+        "end_window": spec.end + timedelta(days=1) + timedelta(days=spec.window_days),
+    }
     # t stays a microsecond TIMESTAMP: Arrow hands it over as int64 µs without a conversion per row
-    cols = ["CAST(e.user_id AS INTEGER) AS user_id" if narrow_ids else "e.user_id", "CAST(e.event_at AS TIMESTAMP) AS t", "CAST(list_position($names, e.event_name) AS UTINYINT) AS ev"]
+    cols = [
+        "CAST(e.user_id AS INTEGER) AS user_id" if narrow_ids else "e.user_id",
+        "CAST(e.event_at AS TIMESTAMP) AS t",
+        "CAST(list_position($names, e.event_name) AS UTINYINT) AS ev",
+    ]
     for i, s in enumerate(spec.steps, 1):
         if s.column:
-            cols.append(fill("coalesce(CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value, false) AS f{{i}}",
-                             col=Ident.of(s.column, FILTER_COLUMNS), i=i))
+            cols.append(
+                fill(
+                    "coalesce(CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value, false) AS f{{i}}",
+                    col=Ident.of(s.column, FILTER_COLUMNS),
+                    i=i,
+                )
+            )
             params[f"step{i}_value"] = s.value
     if spec.breakdown and not is_variant(spec.breakdown):
         value = fill("CAST(e.{{col}} AS VARCHAR)", col=Ident.of(spec.breakdown, BREAKDOWNS))
@@ -37,11 +49,13 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow
         cols.append(f"CASE WHEN ev = {names.index(spec.steps[0].event) + 1} THEN {value} END AS segment")
     # The name filter sits outside the projection on purpose: DuckDB turns a list filter on the scan
     # into a join, whose parallel output loses the storage order the funnel pass relies on.
-    sql = Fragment(f"SELECT * FROM (\n"
-           f"    SELECT {', '.join(cols)}\n"
-           f"    FROM analytics.events AS e\n"
-           f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
-           f") WHERE ev > 0")
+    sql = Fragment(
+        f"SELECT * FROM (\n"
+        f"    SELECT {', '.join(cols)}\n"
+        f"    FROM analytics.events AS e\n"
+        f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+        f") WHERE ev > 0"
+    )
     return sql, params
 
 
@@ -85,8 +99,11 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
         return None
 
     def compute():
-        sql = fill("SELECT DISTINCT CAST({{col}} AS VARCHAR) FROM analytics.events "
-                   "WHERE event_name = $first AND {{col}} IS NOT NULL LIMIT 257", col=Ident.of(spec.breakdown, BREAKDOWNS))
+        sql = fill(
+            "SELECT DISTINCT CAST({{col}} AS VARCHAR) FROM analytics.events "
+            "WHERE event_name = $first AND {{col}} IS NOT NULL LIMIT 257",
+            col=Ident.of(spec.breakdown, BREAKDOWNS),
+        )
         values = sorted(session.frame(sql, {"first": spec.steps[0].event}).iloc[:, 0])
         return values if len(values) <= 256 else None
 
@@ -95,6 +112,7 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
 
 def _ids_fit_32_bits(session) -> bool:
     """Whether user ids fit in 32 bits: then the stream moves half the bytes for them."""
+
     def compute():
         low, high = session.frame("SELECT min(user_id), max(user_id) FROM analytics.events").iloc[0]
         return bool(pd.notna(low) and -(2**31) < low and high < 2**31)
@@ -109,10 +127,18 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
     table = session.scan(sql, params)
     lut, extra = step_bits(spec, table)
-    chains = funnel_scan.run(spec.mode, table.column("user_id").to_numpy(), table.column("t").to_numpy().view(np.int64),
-                             table.column("ev").to_numpy(), lut, extra, len(spec.steps),
-                             int(round(spec.window_days * 86_400_000_000)), _epoch_us(spec.start),
-                             _epoch_us(spec.end + timedelta(days=1)))
+    chains = funnel_scan.run(
+        spec.mode,
+        table.column("user_id").to_numpy(),
+        table.column("t").to_numpy().view(np.int64),
+        table.column("ev").to_numpy(),
+        lut,
+        extra,
+        len(spec.steps),
+        int(round(spec.window_days * 86_400_000_000)),
+        _epoch_us(spec.start),
+        _epoch_us(spec.end + timedelta(days=1)),
+    )
     out: dict = {"user_id": chains.users}
     if "segment" in table.column_names:
         if values is not None:
@@ -122,14 +148,17 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
             picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
             out["segment"] = np.where(pd.isna(picked), "(none)", picked)
     elif spec.breakdown:
-        assigned = session.scan("SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e "
-                                 "ORDER BY user_id", {"e": spec.breakdown[8:]})
+        assigned = session.scan(
+            "SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e ORDER BY user_id",
+            {"e": spec.breakdown[8:]},
+        )
         ids = assigned.column("user_id").to_numpy()
         variants, codes = np.unique(assigned.column("variant").to_numpy(zero_copy_only=False), return_inverse=True)
         at = np.minimum(np.searchsorted(ids, chains.users), max(len(ids) - 1, 0))
         found = (ids[at] == chains.users) if len(ids) else np.zeros(len(chains.users), dtype=bool)
-        out["segment"] = pd.Categorical.from_codes(np.where(found, codes[at] + 1 if len(ids) else 0, 0),
-                                                   ["not in experiment", *variants])
+        out["segment"] = pd.Categorical.from_codes(
+            np.where(found, codes[at] + 1 if len(ids) else 0, 0), ["not in experiment", *variants]
+        )
     else:
         out["segment"] = pd.Categorical.from_codes(np.zeros(len(chains.users), dtype=np.int8), ["all users"])
     for k in range(len(spec.steps)):

@@ -11,15 +11,24 @@ from portal.product.funnels.spec import FunnelSpec
 def step_counts(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
     """Users reaching each step, per segment, with % of first step and step-to-step %."""
     rows = []
-    for segment, group in [("all", levels), *sorted(levels.groupby("segment"))] if spec.breakdown else [("all", levels)]:
+    for segment, group in (
+        [("all", levels), *sorted(levels.groupby("segment"))] if spec.breakdown else [("all", levels)]
+    ):
         first = len(group)
         prev = first
         for k, step in enumerate(spec.steps, 1):
             users = int((group["level"] >= k).sum())
-            rows.append({"segment": segment, "step": k, "step_label": step.label, "users": users,
-                         "pct_of_first": users / first if first else 0.0,
-                         "pct_of_previous": users / prev if prev else 0.0,
-                         "dropped": prev - users})
+            rows.append(
+                {
+                    "segment": segment,
+                    "step": k,
+                    "step_label": step.label,
+                    "users": users,
+                    "pct_of_first": users / first if first else 0.0,
+                    "pct_of_previous": users / prev if prev else 0.0,
+                    "dropped": prev - users,
+                }
+            )
             prev = users
     return pd.DataFrame(rows)
 
@@ -30,9 +39,15 @@ def time_to_convert(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
     for k in range(2, len(spec.steps) + 1):
         prev = levels["t1"] if k == 2 else levels[f"t{k - 1}"]
         delta = (levels[f"t{k}"] - prev).dropna().dt.total_seconds()
-        rows.append({"step": k, "step_label": spec.steps[k - 1].label, "users": int(delta.size),
-                     "median_minutes": float(delta.median() / 60) if delta.size else None,
-                     "p90_minutes": float(delta.quantile(0.9) / 60) if delta.size else None})
+        rows.append(
+            {
+                "step": k,
+                "step_label": spec.steps[k - 1].label,
+                "users": int(delta.size),
+                "median_minutes": float(delta.median() / 60) if delta.size else None,
+                "p90_minutes": float(delta.quantile(0.9) / 60) if delta.size else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -56,13 +71,19 @@ def segment_table(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
 
 def summary(levels: pd.DataFrame, spec: FunnelSpec) -> dict[str, pd.DataFrame]:
     """Everything the Funnels page draws, small enough to cache (the per-user table is not kept)."""
-    return {"counts": step_counts(levels, spec), "time": time_to_convert(levels, spec),
-            "weeks": conversion_by_week(levels, spec), "segments": segment_table(levels, spec)}
+    return {
+        "counts": step_counts(levels, spec),
+        "time": time_to_convert(levels, spec),
+        "weeks": conversion_by_week(levels, spec),
+        "segments": segment_table(levels, spec),
+    }
 
 
 def dropped_users(levels: pd.DataFrame, step: int) -> pd.DataFrame:
     """Users who reached `step` but not the next one (to contact, or to inspect in the workbench)."""
-    return levels.loc[levels["level"] == step, ["user_id", "segment", "t1"]].sort_values("user_id").reset_index(drop=True)
+    return (
+        levels.loc[levels["level"] == step, ["user_id", "segment", "t1"]].sort_values("user_id").reset_index(drop=True)
+    )
 
 
 def counts_csv_rows(levels: pd.DataFrame, spec: FunnelSpec) -> list[tuple[str, int, int]]:

@@ -191,8 +191,24 @@ def _sequential_all(user, t, ev, lut, extra, t_lo, t_hi, n, window_us, bits, nbi
     start_rows = np.full(cap, -1, dtype=np.int64)
     i = done = 0
     while True:
-        status, i, wrote = _sequential(user, t, ev, lut, extra, t_lo, t_hi, n, window_us, bits, nbits,
-                                       users[done:], level[done:], times[:, done:], start_rows[done:], i)
+        status, i, wrote = _sequential(
+            user,
+            t,
+            ev,
+            lut,
+            extra,
+            t_lo,
+            t_hi,
+            n,
+            window_us,
+            bits,
+            nbits,
+            users[done:],
+            level[done:],
+            times[:, done:],
+            start_rows[done:],
+            i,
+        )
         done += wrote
         if status < 0:
             return (False,)
@@ -203,8 +219,19 @@ def _sequential_all(user, t, ev, lut, extra, t_lo, t_hi, n, window_us, bits, nbi
         times = np.concatenate([times, np.full_like(times, NOT_REACHED)], axis=1)
 
 
-def run(mode: str, user: np.ndarray, t: np.ndarray, ev: np.ndarray, lut: np.ndarray, extra: np.ndarray, n: int,
-        window_us: int, t_lo: int, t_hi: int, threads: int = 2) -> Chains:
+def run(
+    mode: str,
+    user: np.ndarray,
+    t: np.ndarray,
+    ev: np.ndarray,
+    lut: np.ndarray,
+    extra: np.ndarray,
+    n: int,
+    window_us: int,
+    t_lo: int,
+    t_hi: int,
+    threads: int = 2,
+) -> Chains:
     """Best chain per user. A row matches the steps in lut[ev] | extra (extra may be empty); step 1
     counts inside [t_lo, t_hi) only. The stream should come in (user, time) order; if it does not,
     it is put in order first (slower, never wrong). `start_rows` index the stream as given. The
@@ -231,8 +258,11 @@ def run(mode: str, user: np.ndarray, t: np.ndarray, ev: np.ndarray, lut: np.ndar
             if parts is not None:
                 if not all(r[0] for _, r in parts):
                     return (False,)
-                return (True, *(np.concatenate([r[i] for _, r in parts], axis=1 if i == 3 else 0) for i in (1, 2, 3)),
-                        np.concatenate([r[4] + a for a, r in parts]))
+                return (
+                    True,
+                    *(np.concatenate([r[i] for _, r in parts], axis=1 if i == 3 else 0) for i in (1, 2, 3)),
+                    np.concatenate([r[4] + a for a, r in parts]),
+                )
         return one(u, tt, e, x)
 
     result = ordered_pass(user, t, ev, extra)

@@ -62,8 +62,17 @@ def _count(user, day, monthly, m_user, m_group, m_period, n_groups, periods):
     return True, counts
 
 
-def active_counts(user: np.ndarray, day: np.ndarray, grain: str, m_user: np.ndarray, m_group: np.ndarray,
-                  m_period: np.ndarray, n_groups: int, periods: int, threads: int = 2) -> np.ndarray:
+def active_counts(
+    user: np.ndarray,
+    day: np.ndarray,
+    grain: str,
+    m_user: np.ndarray,
+    m_group: np.ndarray,
+    m_period: np.ndarray,
+    n_groups: int,
+    periods: int,
+    threads: int = 2,
+) -> np.ndarray:
     """counts[g, k]: members of group g active in their cohort's k-th period (k = 0..periods).
     `day` is days since 1970-01-01; members must be sorted by user, one row each."""
     user, day = user.astype(np.int64, copy=False), day.astype(np.int32, copy=False)

@@ -46,7 +46,7 @@ def _merge(user, t, a, b):
             out[k] = x
             i += 1
         k += 1
-    out[k:k + a.size - i] = a[i:]
+    out[k : k + a.size - i] = a[i:]
     k += a.size - i
     out[k:] = b[j:]
     return out
@@ -62,6 +62,7 @@ def sort_order(user: np.ndarray, t: np.ndarray) -> np.ndarray:
     bounds = np.concatenate(([0], breaks, [len(user)]))
     parts = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
     while len(parts) > 1:
-        parts = [_merge(user, t, parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
+        parts = [
+            _merge(user, t, parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)
+        ]
     return parts[0]

@@ -107,8 +107,9 @@ def _qualified_suggestion(sql: str, text: str, catalog) -> str:
         if alias in {(table.alias or "").lower(), table.name.lower()}:
             t = catalog.table(f"{table.db}.{table.name}" if table.db else table.name)
             if t is not None:
-                return suggest(column, [c.name for c in t.columns]) or f"columns of {t.full_name}: " + \
-                    ", ".join(c.name for c in t.columns[:8])
+                return suggest(column, [c.name for c in t.columns]) or f"columns of {t.full_name}: " + ", ".join(
+                    c.name for c in t.columns[:8]
+                )
     return ""
 
 
@@ -129,9 +130,12 @@ def bind_check(sql: str, session, catalog=None) -> list[Finding]:
             fix = _qualified_suggestion(sql, text, catalog)
         elif m and c:
             cands = [x.strip().strip('"') for x in c.group(1).split(",")]
-            fix = suggest(m.group(1).split(".")[-1], [x.split(".")[-1] for x in cands]) or f"columns here: {', '.join(cands[:5])}"
+            fix = (
+                suggest(m.group(1).split(".")[-1], [x.split(".")[-1] for x in cands])
+                or f"columns here: {', '.join(cands[:5])}"
+            )
         elif "Did you mean" in text:
-            fix = text[text.index("Did you mean"):].splitlines()[0].replace("Did you mean", "did you mean")
+            fix = text[text.index("Did you mean") :].splitlines()[0].replace("Did you mean", "did you mean")
         first = text.splitlines()[0]
         return [Finding("L002", "error", err.line or 1, err.col or 1, first, fix)]
     return []

@@ -35,8 +35,9 @@ def parse_error(err) -> Finding:
     msg = re.sub(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>", r"'\1'", msg)
     if "Expecting" in msg or "Expected" in msg or "Invalid expression" in msg or "Required keyword" in msg:
         msg = f"Syntax error near {near!r}: {msg}" if near else f"Syntax error: {msg}"
-    return Finding("L001", "error", line, max(1, col - len(near) + 1), msg,
-                   "Check commas, brackets and keywords around this spot.")
+    return Finding(
+        "L001", "error", line, max(1, col - len(near) + 1), msg, "Check commas, brackets and keywords around this spot."
+    )
 
 
 def _selects(ctx: Context) -> Iterator[exp.Select]:
@@ -79,7 +80,9 @@ def unknown_table(ctx: Context) -> Iterator[Finding]:
         else:
             fix = suggest(full, names)
         line, col = position(table)
-        yield Finding("L002", "error", line, col, f"Unknown table {full}.", fix or "See the schema browser for table names.")
+        yield Finding(
+            "L002", "error", line, col, f"Unknown table {full}.", fix or "See the schema browser for table names."
+        )
 
 
 @rule("L003")
@@ -89,8 +92,14 @@ def select_star(ctx: Context) -> Iterator[Finding]:
         for e in select.expressions:
             if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
                 line, col = position(e)
-                yield Finding("L003", "warning", line, col, "SELECT * returns every column; it breaks silently when a table changes.",
-                              "List the columns you need.")
+                yield Finding(
+                    "L003",
+                    "warning",
+                    line,
+                    col,
+                    "SELECT * returns every column; it breaks silently when a table changes.",
+                    "List the columns you need.",
+                )
 
 
 @rule("L004")
@@ -105,12 +114,23 @@ def cartesian_join(ctx: Context) -> Iterator[Finding]:
             kind = (j.args.get("kind") or "").upper()
             line, col = position(j.this)
             if kind == "CROSS":
-                yield Finding("L004", "warning", line, col, "CROSS JOIN pairs every row with every row.",
-                              "Make sure one side is small, or join ON a key.")
+                yield Finding(
+                    "L004",
+                    "warning",
+                    line,
+                    col,
+                    "CROSS JOIN pairs every row with every row.",
+                    "Make sure one side is small, or join ON a key.",
+                )
             else:
-                yield Finding("L004", "warning", line, col,
-                              f"Join with {j.this.sql(dialect='duckdb')} has no condition: a cartesian product.",
-                              "Use JOIN ... ON a.key = b.key instead of a comma.")
+                yield Finding(
+                    "L004",
+                    "warning",
+                    line,
+                    col,
+                    f"Join with {j.this.sql(dialect='duckdb')} has no condition: a cartesian product.",
+                    "Use JOIN ... ON a.key = b.key instead of a comma.",
+                )
 
 
 @rule("L005")
@@ -120,8 +140,14 @@ def compare_null(ctx: Context) -> Iterator[Finding]:
         if isinstance(node.expression, exp.Null) or isinstance(node.this, exp.Null):
             op = "IS NULL" if isinstance(node, exp.EQ) else "IS NOT NULL"
             line, col = position(node)
-            yield Finding("L005", "error", line, col, f"{node.sql(dialect='duckdb')} is never true (NULL is not a value).",
-                          f"Use {op}.")
+            yield Finding(
+                "L005",
+                "error",
+                line,
+                col,
+                f"{node.sql(dialect='duckdb')} is never true (NULL is not a value).",
+                f"Use {op}.",
+            )
 
 
 @rule("L006")
@@ -131,9 +157,14 @@ def not_in_subquery(ctx: Context) -> Iterator[Finding]:
         inner = node.this
         if isinstance(inner, exp.In) and inner.args.get("query") is not None:
             line, col = position(inner)
-            yield Finding("L006", "warning", line, col,
-                          "NOT IN over a subquery returns nothing if the subquery returns a NULL.",
-                          "Use NOT EXISTS (SELECT 1 FROM ... WHERE ...) or filter NULLs in the subquery.")
+            yield Finding(
+                "L006",
+                "warning",
+                line,
+                col,
+                "NOT IN over a subquery returns nothing if the subquery returns a NULL.",
+                "Use NOT EXISTS (SELECT 1 FROM ... WHERE ...) or filter NULLs in the subquery.",
+            )
 
 
 @rule("L007")
@@ -143,8 +174,14 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
         limit = select.args.get("limit")
         if limit is not None and not select.args.get("order"):
             line, col = position(limit)
-            yield Finding("L007", "info", line, col, "LIMIT without ORDER BY returns arbitrary rows.",
-                          "Add ORDER BY if the choice of rows matters.")
+            yield Finding(
+                "L007",
+                "info",
+                line,
+                col,
+                "LIMIT without ORDER BY returns arbitrary rows.",
+                "Add ORDER BY if the choice of rows matters.",
+            )
 
 
 @rule("L008")
@@ -163,8 +200,14 @@ def unqualified_column(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add(col.name.lower())
             line, col_no = position(col)
-            yield Finding("L008", "warning", line, col_no, f"Column {col.name} is not qualified in a query over several tables.",
-                          f"Write alias.{col.name}.")
+            yield Finding(
+                "L008",
+                "warning",
+                line,
+                col_no,
+                f"Column {col.name} is not qualified in a query over several tables.",
+                f"Write alias.{col.name}.",
+            )
 
 
 @rule("L009")
@@ -176,8 +219,14 @@ def count_star_after_left_join(ctx: Context) -> Iterator[Finding]:
         for count in select.find_all(exp.Count):
             if isinstance(count.this, exp.Star) and count.find_ancestor(exp.Select) is select:
                 line, col = position(count)
-                yield Finding("L009", "warning", line, col, "COUNT(*) after a LEFT JOIN counts joined rows; one-to-many joins inflate it.",
-                              "Count what you mean: COUNT(DISTINCT left_table.id).")
+                yield Finding(
+                    "L009",
+                    "warning",
+                    line,
+                    col,
+                    "COUNT(*) after a LEFT JOIN counts joined rows; one-to-many joins inflate it.",
+                    "Count what you mean: COUNT(DISTINCT left_table.id).",
+                )
 
 
 @rule("L010")
@@ -185,14 +234,26 @@ def integer_division(ctx: Context) -> Iterator[Finding]:
     """Integer division (`//`, or `/` between integer literals in other engines) truncates ratios."""
     for node in ctx.tree.find_all(exp.IntDiv):
         line, col = position(node)
-        yield Finding("L010", "warning", line, col, f"{node.sql(dialect='duckdb')} is integer division: the fraction is dropped.",
-                      "Use / for a ratio (DuckDB's / returns a decimal).")
+        yield Finding(
+            "L010",
+            "warning",
+            line,
+            col,
+            f"{node.sql(dialect='duckdb')} is integer division: the fraction is dropped.",
+            "Use / for a ratio (DuckDB's / returns a decimal).",
+        )
     for node in ctx.tree.find_all(exp.Div):
         a, b = node.this, node.expression
         if all(isinstance(x, exp.Cast) and x.to.is_type(*exp.DataType.INTEGER_TYPES) for x in (a, b)):
             line, col = position(node)
-            yield Finding("L010", "info", line, col, "Ratio of two integer casts: fine in DuckDB, truncated in many other engines.",
-                          "Cast to DOUBLE if the SQL must be portable.")
+            yield Finding(
+                "L010",
+                "info",
+                line,
+                col,
+                "Ratio of two integer casts: fine in DuckDB, truncated in many other engines.",
+                "Cast to DOUBLE if the SQL must be portable.",
+            )
 
 
 @rule("L011")
@@ -206,8 +267,11 @@ def raw_table_used(ctx: Context) -> Iterator[Finding]:
             continue
         t = ctx.catalog.table(f"{schema}.{table.name}") if ctx.catalog is not None else None
         line, col = position(table)
-        fix = f"Use {t.replacement} instead." if t is not None and t.replacement else \
-            "Use the matching analytics table instead (the data team can tell you which)."
+        fix = (
+            f"Use {t.replacement} instead."
+            if t is not None and t.replacement
+            else "Use the matching analytics table instead (the data team can tell you which)."
+        )
         yield Finding("L011", "warning", line, col, f"{schema}.{table.name} is an unstable production dump.", fix)
 
 
@@ -226,9 +290,19 @@ def monster_query(ctx: Context) -> Iterator[Finding]:
                 d += 1
             p = p.parent
         depth = max(depth, d)
-    over = [f"{lines} lines" if lines > cfg.max_lines else "", f"{joins} joins" if joins > cfg.max_joins else "",
-            f"{depth} nesting levels" if depth > cfg.max_depth else "", f"{ctes} CTEs" if ctes > cfg.max_ctes else ""]
+    over = [
+        f"{lines} lines" if lines > cfg.max_lines else "",
+        f"{joins} joins" if joins > cfg.max_joins else "",
+        f"{depth} nesting levels" if depth > cfg.max_depth else "",
+        f"{ctes} CTEs" if ctes > cfg.max_ctes else "",
+    ]
     over = [o for o in over if o]
     if over:
-        yield Finding("L012", "info", 1, 1, f"Monster query ({', '.join(over)}): hard to review and it breaks silently.",
-                      "Ask the data team to make it a curated saved query (or a table).")
+        yield Finding(
+            "L012",
+            "info",
+            1,
+            1,
+            f"Monster query ({', '.join(over)}): hard to review and it breaks silently.",
+            "Ask the data team to make it a curated saved query (or a table).",
+        )

@@ -10,8 +10,10 @@ import streamlit.components.v1 as components
 _component = components.declare_component("sql_editor", path=str(Path(__file__).parent / "frontend"))
 
 
-def sql_editor(code: str, schema: dict, rev: int, key: str, annotations: list[dict] | None = None,
-               height: int = 300) -> dict | None:
+def sql_editor(
+    code: str, schema: dict, rev: int, key: str, annotations: list[dict] | None = None, height: int = 300
+) -> dict | None:
     """Last event from the editor: {"type": submit|change|blur, "text", "selected", "cursor", "id"}."""
-    return _component(code=code, schema=schema, rev=rev, annotations=annotations or [], height=height, key=key,
-                      default=None)
+    return _component(
+        code=code, schema=schema, rev=rev, annotations=annotations or [], height=height, key=key, default=None
+    )

@@ -1,0 +1,94 @@
+"""The Funnels page below the chart: table, time to convert, weekly trend, segment tests, drop-offs,
+and saving the funnel as a saved query."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal.product.funnels import FunnelSpec, saved_query_sql
+from portal.product.stats import compare_segments
+from portal.reporting.charts import weekly_conversion_chart
+from portal.workbench.params import find_params
+from ui.save_dialog import save_form
+from ui.text import success_text
+
+
+def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
+    """`result` is the cached summary; `dropped_csv(step)` builds a drop-off download on click."""
+    counts = result["counts"]
+    tab_table, tab_time, tab_week, tab_seg, tab_drop = st.tabs(
+        ["Table", "Time to convert", "Over time", "Segments", "Drop-offs"]
+    )
+    with tab_table:
+        st.dataframe(
+            counts,
+            hide_index=True,
+            key="fn_counts",
+            column_config={
+                "pct_of_first": st.column_config.NumberColumn("% of first", format="percent"),
+                "pct_of_previous": st.column_config.NumberColumn("% of previous", format="percent"),
+            },
+        )
+    with tab_time:
+        st.dataframe(result["time"], hide_index=True, key="fn_time")
+    with tab_week:
+        st.altair_chart(weekly_conversion_chart(result["weeks"]), width="stretch")
+    with tab_seg:
+        if not spec.breakdown:
+            st.caption("Choose a breakdown to compare segments.")
+        else:
+            cmp = compare_segments(result["segments"])
+            st.caption(
+                "Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
+                "for the number of segments). Segments with fewer than 30 users are not judged."
+            )
+            for r in cmp.itertuples():
+                if r.verdict.startswith("significantly"):
+                    (st.error if "worse" in r.verdict else st.success)(
+                        f"**{r.segment}**: {r.conversion:.1%} complete the funnel vs {r.rest_conversion:.1%} for the rest "
+                        f"({r.verdict}, adjusted p = {r.p_adjusted:.2g})."
+                    )
+            st.dataframe(
+                cmp,
+                hide_index=True,
+                key="fn_segments",
+                column_config={
+                    "conversion": st.column_config.NumberColumn(format="percent"),
+                    "ci_low": st.column_config.NumberColumn(format="percent"),
+                    "ci_high": st.column_config.NumberColumn(format="percent"),
+                    "rest_conversion": st.column_config.NumberColumn(format="percent"),
+                },
+            )
+    with tab_drop:
+        k = st.selectbox(
+            "Users who reached step… but not the next",
+            list(range(1, len(spec.steps))),
+            format_func=lambda i: f"{i}. {spec.steps[i - 1].label}",
+            key="fn_drop_step",
+        )
+        n_dropped = int(
+            overall.loc[overall.step == k, "users"].iloc[0] - overall.loc[overall.step == k + 1, "users"].iloc[0]
+        )
+        st.caption(f"{n_dropped:,} users")
+        st.download_button(
+            "Download as CSV",
+            lambda: dropped_csv(k),
+            file_name=f"dropped_after_step_{k}.csv",
+            mime="text/csv",
+            key="fn_drop_dl",
+            on_click="ignore",
+        )
+
+
+def save_funnel(spec: FunnelSpec) -> None:
+    st.caption(
+        "The funnel's SQL (same counts as above): steps, filters and window written in, the date range as "
+        "$start / $end parameters, so dashboards and links can move it."
+    )
+    generated = saved_query_sql(spec)
+    st.code(generated, language="sql")
+    saved = save_form(
+        generated, find_params(generated), None, defaults={"start": spec.start, "end": spec.end}, prefix="fn_sv"
+    )
+    if saved is not None:
+        success_text(f"Saved as {saved.id}. Open it from Saved queries.")
