@@ -78,18 +78,18 @@ def main() -> None:
     ours_t, levels = timed(lambda: user_levels(s, spec), args.runs)
     ours = {int(r.step): int(r.users) for r in step_counts(levels, spec).itertuples() if r.segment == "all"}
     sql, params = funnel_sql(spec)
-    sql_t, sql_levels = timed(lambda: s.run(sql, params, max_rows=50_000_000).frame, 1)
+    sql_t, sql_levels = timed(lambda: s.frame(sql, params), 1)
     sql_counts = {int(r.step): int(r.users) for r in step_counts(sql_levels, spec).itertuples() if r.segment == "all"}
     floor_sql = (
         "SELECT user_id, count(*) FROM analytics.events WHERE event_name IN ('page_view','product_view',"
         "'add_to_cart','checkout_start','purchase') GROUP BY user_id"
     )
-    floor_t, _ = timed(lambda: s.cursor.execute(floor_sql).fetchall(), args.runs)
+    floor_t, _ = timed(lambda: s.frame(floor_sql), args.runs)
 
     spec_r = CohortSpec("week", "signup", "none", None, 12)
     retention(s, spec_r, DEMO_END_DATE)  # compiles the pass once, as the app's first cohort page does
     ret_t, ret = timed(lambda: retention(s, spec_r, DEMO_END_DATE), args.runs)
-    ret_sql_t, _ = timed(lambda: s.run(_sql("retention", spec_r), {"periods": 12}, max_rows=2_000_000).frame, args.runs)
+    ret_sql_t, _ = timed(lambda: s.frame(_sql("retention", spec_r), {"periods": 12}), args.runs)
 
     # The same rows for chDB and pandas (export is not timed).
     tmp = Path(tempfile.mkdtemp())

@@ -17,9 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal.config import Limits, load_settings  # noqa: E402
-from portal.warehouse.catalog import read_catalog  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
-from portal.warehouse.guard import estimate, judge  # noqa: E402
+from portal.warehouse.guard import judge  # noqa: E402
 from portal.warehouse.runner import BackgroundRun  # noqa: E402
 from portal.workbench.completions import schema_payload  # noqa: E402
 from portal.workbench.history import History  # noqa: E402
@@ -79,7 +78,7 @@ def main() -> None:
     args = ap.parse_args()
     wh = Warehouse(args.db, Limits())
     s = wh.session()
-    cat = read_catalog(s.cursor)
+    cat = s.catalog()
     rows = {t.full_name: t.row_count for t in cat.tables}
     guard = load_settings().guard
     sql = "SELECT * FROM analytics.orders ORDER BY order_id LIMIT 1000"
@@ -88,9 +87,12 @@ def main() -> None:
     def bare():
         s.run(sql)
 
+    def in_process():  # the same query on the app process's own cursor: what the worker round trip costs
+        s.frame(sql)
+
     def workbench_path():
         lint(sql, cat, s)
-        judge(estimate(s.cursor, sql, rows), guard)
+        judge(s.estimate(sql, None, rows), guard)
         job = BackgroundRun(s, sql).start()
         while not job.wait(0.005):
             pass
@@ -99,13 +101,15 @@ def main() -> None:
     bare()
     workbench_path()
     b, w = median_ms(bare, args.runs), median_ms(workbench_path, args.runs)
+    ip = median_ms(in_process, args.runs)
+    print(f"run, 1,000-row result: in a worker process {b:.1f} ms; in the app process {ip:.1f} ms (ratio {b / ip:.2f}x)")
     print(
         f"run, 1,000-row result: engine alone {b:.1f} ms; workbench path {w:.1f} ms; overhead {w - b:.1f} ms "
         f"(ratio {w / b:.2f}x)"
     )
     big = long_query()
-    explain_ms = median_ms(lambda: s.cursor.execute("EXPLAIN " + big).fetchall(), args.runs)
-    le = median_ms(lambda: (lint(big, cat, s), estimate(s.cursor, big, rows)), args.runs)
+    explain_ms = median_ms(lambda: s.frame("EXPLAIN " + big), args.runs)
+    le = median_ms(lambda: (lint(big, cat, s), s.estimate(big, None, rows)), args.runs)
     print(
         f"lint + estimate, {big.count(chr(10))}-line query: {le:.1f} ms (DuckDB EXPLAIN alone {explain_ms:.1f} ms, "
         f"ratio {le / explain_ms:.1f}x)"
@@ -118,8 +122,8 @@ def main() -> None:
     )
     qerrs = []
     for q in Q_ERROR_QUERIES:
-        est = estimate(s.cursor, q, rows).returns
-        actual = s.cursor.execute(f"SELECT count(*) FROM ({q})").fetchall()[0][0]
+        est = s.estimate(q, None, rows).returns
+        actual = int(s.frame(f"SELECT count(*) FROM ({q})").iloc[0, 0])
         qerrs.append(max(est, 1) / max(actual, 1) if est >= actual else max(actual, 1) / max(est, 1))
     print(f"estimate q-error over {len(qerrs)} queries: median {statistics.median(qerrs):.2f}, worst {max(qerrs):.1f}")
     wh.close()
