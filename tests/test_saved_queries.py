@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def test_header_round_trip():
     "bad, where",
     [
         ("-- title: x\n-- param: n weird\nSELECT 1", "line 2: unknown parameter type 'weird'"),
-        ("-- title: x\n-- colour: red\nSELECT 1", "line 2: unknown header key 'colour'"),
+        ("-- title: x\n-- status: draft\n-- status: curated\nSELECT 1", "line 3: status is given twice"),
+        ("-- title: x\n-- title: y\nSELECT 1", "line 2: title is given twice"),
         ("-- description: no title\nSELECT 1", "line 1: the header needs a `-- title"),
         ("-- title: x\n-- status: final\nSELECT 1", "line 2: status must be one of"),
         ("-- title: x\n-- chart: pie x=a y=b\nSELECT 1", "line 2: chart must start with"),
@@ -349,3 +351,62 @@ def test_check_cli_passes_on_the_starter_set(demo_db):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"{len(STARTERS)} ok, 0 broken" in r.stdout
+
+
+# ---------------------------------------------------------------- issue #12: findings 4 to 6
+
+
+def test_leading_sql_comments_are_never_read_as_header_keys(store):
+    """An analyst cannot publish "curated" by starting the SQL with a status comment (finding 4)."""
+    sql = "-- status: curated\n-- note: keep this comment\nSELECT 1 AS one\n"
+    saved = store.save(q(title="Sneaky", qid="sales/sneaky", sql=sql, status="draft"), ALEX, None)
+    again = store.get(saved.id)
+    assert again.status == "draft"
+    assert again.sql == sql  # the comments stay with the SQL, through a second save too
+    resaved = store.save(replace(again, description="edited"), ALEX, again.version)
+    assert store.get(resaved.id).sql == sql and store.get(resaved.id).status == "draft"
+    assert store.get(resaved.id).description == "edited"
+
+
+def test_multi_line_description_survives(store):
+    saved = store.save(q(description="First line.\nSecond line: with a colon.\n-- not a header"), ALEX, None)
+    assert store.get(saved.id).description == "First line.\nSecond line: with a colon.\n-- not a header"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"title": "Two\nlines"}, "one line"),
+        ({"title": "x" * 1_000_000}, "at most 200"),
+        ({"description": "d" * 20_000}, "at most 5,000"),
+        ({"tags": tuple(f"t{i}" for i in range(50))}, "at most 20 tags"),
+    ],
+)
+def test_oversized_or_multi_line_fields_are_refused_in_plain_words(store, change, message):
+    with pytest.raises(SaveRefused, match=message):
+        store.save(q(**change), ALEX, None)
+    assert store.load_all() == ([], [])  # nothing half-written
+
+
+def test_ids_that_differ_only_by_slash_placement_keep_separate_revisions(store):
+    a = store.save(q(title="A", qid="aa__bb/cc"), ALEX, None)
+    b = store.save(q(title="B", qid="aa/bb__cc"), ALEX, None)
+    assert [r.text for r in store.revisions(a.id)] != [r.text for r in store.revisions(b.id)]
+    assert len(store.revisions(a.id)) == 1 and len(store.revisions(b.id)) == 1
+    store.delete(a.id, ALEX, store.get(a.id).version)
+    ((qid, path),) = store.trash()
+    assert qid == "aa__bb/cc"
+    store.restore_from_trash(path, ALEX)
+    assert store.get("aa__bb/cc").title == "A" and store.get("aa/bb__cc").title == "B"
+
+
+def test_interrupted_saves_leave_no_tmp_files_behind(store):
+    store.save(q(), ALEX, None)
+    stale = store.root / "sales" / ".orders_by_status.sql.abc.tmp"
+    stale.write_text("half a file")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = store.root / "sales" / ".other.sql.def.tmp"  # a save in progress right now: left alone
+    fresh.write_text("in progress")
+    store.save(q(title="Another", qid="sales/another"), ALEX, None)
+    assert not stale.exists() and fresh.exists()

@@ -97,28 +97,38 @@ def _chart(value: str, path: str, line: int) -> Chart:
 
 
 def parse_query(text: str, query_id: str, version: str = "") -> SavedQuery:
-    """Parse a saved-query file; raises HeaderError naming the file and line."""
+    """Parse a saved-query file; raises HeaderError naming the file and line.
+
+    The header is the run of `-- key: value` lines (known keys only) at the very top, ended by a blank
+    line or by the first other line. Everything after it is the SQL, comments included, so a query
+    whose SQL starts with `-- status: curated` or `-- note: x` keeps those as comments (issue #12,
+    finding 4). A key given twice is an error, never "the last one wins"."""
     path = f"queries/{query_id}.sql"
     meta: dict[str, object] = {"params": [], "tags": ()}
     lines = text.splitlines()
     body_start = 0
+    last_key = None
     for i, raw in enumerate(lines, start=1):
         stripped = raw.strip()
         if not stripped:
+            body_start = i  # the blank line that ends the header
+            break
+        if last_key == "description" and stripped.startswith("-- |"):
+            meta["description"] = f"{meta['description']}\n{stripped[4:].removeprefix(' ')}"
             body_start = i
             continue
-        if not stripped.startswith("--"):
+        m = _LINE.match(stripped)
+        if not m or m.group(1).lower() not in KEYS:
             break
         body_start = i
-        m = _LINE.match(stripped)
-        if not m:
-            continue  # an ordinary comment inside the header block
         key, value = m.group(1).lower(), m.group(2).strip()
-        if key not in KEYS:
-            raise HeaderError(path, i, f"unknown header key {key!r}; known keys: {', '.join(KEYS)}")
+        last_key = key
         if key == "param":
             meta["params"].append(_param(value, path, i))
-        elif key == "chart":
+            continue
+        if key in meta and key not in ("params", "tags") or (key == "tags" and meta["tags"]):
+            raise HeaderError(path, i, f"{key} is given twice")
+        if key == "chart":
             meta["chart"] = _chart(value, path, i)
         elif key == "tags":
             meta["tags"] = tuple(t.strip() for t in value.split(",") if t.strip())
@@ -127,8 +137,6 @@ def parse_query(text: str, query_id: str, version: str = "") -> SavedQuery:
                 raise HeaderError(path, i, f"status must be one of {', '.join(STATUSES)}, not {value!r}")
             meta["status"] = value
         else:
-            if key in meta:
-                raise HeaderError(path, i, f"{key} is given twice")
             meta[key] = value
     sql = "\n".join(lines[body_start:]).strip()
     if not meta.get("title"):
@@ -157,7 +165,8 @@ def render_query(q: SavedQuery) -> str:
     """The file text for `q`; parse_query(render_query(q)) gives `q` back."""
     out = [f"-- title: {q.title}"]
     if q.description:
-        out.append(f"-- description: {' '.join(q.description.split())}")
+        first, *more = q.description.strip().splitlines()
+        out += [f"-- description: {first}", *(f"-- | {line}" for line in more)]
     for key in ("owner", "team"):
         if getattr(q, key):
             out.append(f"-- {key}: {getattr(q, key)}")
@@ -175,4 +184,4 @@ def render_query(q: SavedQuery) -> str:
     if q.chart:
         c = q.chart
         out.append(f"-- chart: {c.kind} x={c.x} y={c.y}" + (f" color={c.color}" if c.color else ""))
-    return "\n".join(out) + "\n" + q.sql.strip() + "\n"
+    return "\n".join(out) + "\n\n" + q.sql.strip() + "\n"  # the blank line ends the header

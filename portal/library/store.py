@@ -14,18 +14,17 @@ import hashlib
 import json
 import os
 import re
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from portal.identity import User
+from portal.library.files import atomic_write, locked, sweep_tmp
 from portal.library.header import HeaderError, SavedQuery, parse_query, render_query
 from portal.workbench.params import bind
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){1,3}$")
-_LOCK = threading.Lock()  # one writer at a time in this process; the version check covers the rest
+LIMITS = {"title": 200, "description": 5000, "owner": 64, "team": 64, "tag": 40, "tags": 20, "sql": 200_000}
 
 
 class SaveRefused(ValueError):
@@ -77,26 +76,6 @@ def diff_text(a: str, b: str, a_name: str = "theirs", b_name: str = "mine") -> s
     return "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), a_name, b_name))
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old or the new file, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 class QueryStore:
     def __init__(self, root: Path, state_dir: Path):
         self.root = Path(root)
@@ -141,13 +120,13 @@ class QueryStore:
         qid = validate_id(query.id)
         if query.status != "draft" and not user.is_data_team:
             raise PermissionDenied("Only the data team can mark a query curated or deprecated.")
-        if not query.title.strip():
-            raise SaveRefused("A saved query needs a title.")
+        check_fields(query)
         text = render_query(replace(query, id=qid))
         parse_query(text, qid)  # never write a file we could not read back
         if compile_check is not None:
             compile_check(query)
-        with _LOCK:
+        with locked(self.state / ".lock"):
+            sweep_tmp(self.root)
             path = self.path(qid)
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current is not None:
@@ -177,14 +156,14 @@ class QueryStore:
 
     def delete(self, query_id: str, user: User, base_version: str) -> Path:
         """Move the file to the trash (restorable); same permission and version rules as a save."""
-        with _LOCK:
+        with locked(self.state / ".lock"):
             q = self.get(query_id)
             if not self.can_edit(user, q):
                 raise PermissionDenied(f"{q.title!r} is {q.status}: only the data team can delete it.")
             if q.version != base_version:
                 current = self.path(query_id).read_text(encoding="utf-8")
                 raise SaveConflict(q.id, current, "", diff_text(current, ""))
-            trash = self.state / "trash" / f"{q.id.replace('/', '__')}__{int(time.time() * 1000)}.sql"
+            trash = self.state / "trash" / f"{_flat(q.id)}__{int(time.time() * 1000)}.sql"
             trash.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.path(query_id), trash)
             self._add_revision(q.id, user.name, "deleted", "")
@@ -192,10 +171,10 @@ class QueryStore:
 
     def trash(self) -> list[tuple[str, Path]]:
         items = sorted((self.state / "trash").glob("*.sql"), reverse=True) if (self.state / "trash").exists() else []
-        return [(p.name.rsplit("__", 1)[0].replace("__", "/"), p) for p in items]
+        return [(_unflat(p.name.rsplit("__", 1)[0]), p) for p in items]
 
     def restore_from_trash(self, trashed: Path, user: User) -> SavedQuery:
-        qid = trashed.name.rsplit("__", 1)[0].replace("__", "/")
+        qid = _unflat(trashed.name.rsplit("__", 1)[0])
         text = trashed.read_text(encoding="utf-8")
         if self.path(qid).exists():
             raise SaveRefused(f"{qid} exists again; restore it under another id by forking.")
@@ -206,7 +185,7 @@ class QueryStore:
 
     # ------------------------------------------------------------------ revisions
     def _rev_dir(self, qid: str) -> Path:
-        return self.state / "revisions" / qid.replace("/", "__")
+        return self.state / "revisions" / _flat(qid)
 
     def _add_revision(self, qid: str, user: str, message: str, text: str) -> None:
         d = self._rev_dir(qid)
@@ -228,6 +207,35 @@ class QueryStore:
         rev = next(r for r in self.revisions(query_id) if r.number == number)
         q = parse_query(rev.text, validate_id(query_id))
         return self.save(q, user, base_version, message=f"restored revision {number}")
+
+
+def _flat(qid: str) -> str:
+    """A query id as one file name. `@` never occurs in ids, so `aa__bb/cc` and `aa/bb__cc` stay apart
+    (they shared a folder when `/` became `__`: issue #12, finding 6)."""
+    return qid.replace("/", "@")
+
+
+def _unflat(name: str) -> str:
+    return name.replace("@", "/")
+
+
+def check_fields(q: SavedQuery) -> None:
+    """One-line, bounded metadata: a newline would end the header line and cut the rest off, and a
+    megabyte title would land on every viewer's page."""
+    if not q.title.strip():
+        raise SaveRefused("A saved query needs a title.")
+    for name in ("title", "owner", "team"):
+        value = getattr(q, name)
+        if "\n" in value or "\r" in value:
+            raise SaveRefused(f"The {name} must be one line.")
+        if len(value) > LIMITS[name]:
+            raise SaveRefused(f"The {name} is {len(value):,} characters long; at most {LIMITS[name]:,} are allowed.")
+    if len(q.description) > LIMITS["description"]:
+        raise SaveRefused(f"The description is {len(q.description):,} characters long; at most 5,000 are allowed.")
+    if len(q.tags) > LIMITS["tags"] or any(len(t) > LIMITS["tag"] or "," in t or "\n" in t for t in q.tags):
+        raise SaveRefused("Use at most 20 tags of up to 40 characters each, without commas or newlines.")
+    if len(q.sql) > LIMITS["sql"]:
+        raise SaveRefused(f"The SQL is {len(q.sql):,} characters long; at most {LIMITS['sql']:,} are allowed.")
 
 
 def _as_data_team(user: User) -> User:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import tomli_w
 
-from portal.library.store import SaveConflict, atomic_write, diff_text, validate_id, version_of
+from portal.library.files import atomic_write, locked, sweep_tmp
+from portal.library.store import SaveConflict, diff_text, validate_id, version_of
 from portal.reporting.metrics import FILTERS, MetricSet
 
 TILE_TYPES = ("kpi", "chart", "table")
@@ -140,10 +141,12 @@ class DashboardStore:
         path = self.root / f"{d.team}.toml"
         text = render_dashboard(d)
         parse_dashboard(text, d.team)
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if version_of(current) != base_version:
-            raise SaveConflict(d.team, current, text, diff_text(current, text))
-        atomic_write(path, text)
+        with locked(self.root / ".portal.lock"):  # read, compare and write as one step, across processes
+            sweep_tmp(self.root)
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if version_of(current) != base_version:
+                raise SaveConflict(d.team, current, text, diff_text(current, text))
+            atomic_write(path, text)
         return parse_dashboard(text, d.team)
 
 
