@@ -27,7 +27,7 @@ from portal.reporting.metrics import kpi, load_metrics  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
 from portal.workbench.params import find_params  # noqa: E402
 
-SCRIPT = "from ui.dashboard_view import render_dashboard_page\nrender_dashboard_page('executive')\n"
+SCRIPT = "from pages.team import render\nrender('executive')\n"
 
 
 def main() -> None:
@@ -60,11 +60,11 @@ def main() -> None:
     cold, warm = [], []
     at = AppTest.from_string(SCRIPT, default_timeout=120)
     at.run()  # imports, connection
-    from ui.dashboard_view import _kpi, _query
+    from pages.team import _kpi, _rows
 
     for _ in range(args.runs):
         _kpi.clear()
-        _query.clear()
+        _rows.clear()
         t0 = time.perf_counter()
         at.run()
         cold.append(time.perf_counter() - t0)

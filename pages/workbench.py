@@ -65,8 +65,11 @@ with left:
     )
     lint_clicked = b2.button("Lint", icon=":material/rule:", key="wb_lint")
     if b3.button("Format", icon=":material/format_align_left:", key="wb_format"):
-        set_sql(format_sql(S.wb_sql))
-        st.rerun()
+        try:
+            set_sql(format_sql(S.wb_sql))
+            st.rerun()
+        except ValueError as err:
+            error_text(err)
     if (
         b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_running" not in S)
         and "wb_running" in S

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("PORTAL_TEST_SLEEP", "1")  # worker processes offer test_sleep(seconds) to the tests
 TEST_SCALE = float(os.environ.get("PORTAL_TEST_SCALE", "0.1"))
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 

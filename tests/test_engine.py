@@ -115,12 +115,12 @@ def test_files_urls_and_nested_writes_are_blocked(name, sess, wh, users_before):
 
 def test_configuration_is_locked_and_hardened(sess):
     settings = dict(
-        sess.run(
+        sess.frame(
             "SELECT name, value FROM duckdb_settings() WHERE name IN "
             "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
             "'autoinstall_known_extensions', 'allow_community_extensions', 'python_enable_replacements', "
             "'access_mode')"
-        ).frame.itertuples(index=False, name=None)
+        ).itertuples(index=False, name=None)
     )
     assert settings["enable_external_access"] == "false"
     assert settings["lock_configuration"] == "true"

@@ -19,7 +19,7 @@ def lineage(sql: str, catalog=None) -> Lineage:
     one of the query's tables has them."""
     try:
         trees = [t for t in sqlglot.parse(sql, dialect="duckdb") if t is not None]
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError):  # unreadable or absurdly nested: nothing known
         return Lineage()
     tables: set[str] = set()
     columns: set[str] = set()

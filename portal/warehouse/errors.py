@@ -54,6 +54,9 @@ def position_to_line_col(sql: str, position: int) -> tuple[int, int]:
 
 
 _PREFIX = re.compile(r"^[A-Za-z ]+ Error: ")
+# Absolute paths in DuckDB's messages (a permission error names the folder it refused) say where the
+# server keeps its files; analysts see a placeholder instead.
+_SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.\-]+/)+[\w.\-]*")
 _CARET = re.compile(r"\n\s*LINE (\d+): (.*)\n( *)\^")
 
 _FRIENDLY = {
@@ -64,7 +67,7 @@ _FRIENDLY = {
 
 def from_duckdb(exc: duckdb.Error, sql: str, timeout_s: float | None = None) -> QueryError:
     """Wrap a DuckDB exception; expects `errors_as_json` so the position arrives as data."""
-    raw = str(exc)
+    raw = _SERVER_PATH.sub("<server path>", str(exc))
     body = _PREFIX.sub("", raw, count=1)
     info: dict = {}
     try:

@@ -20,6 +20,31 @@ _FIRST_WORD = re.compile(r"[A-Za-z_]+")
 
 _parser = duckdb.connect(":memory:")
 
+# Introspection that shows where the server keeps its files (settings, attached databases, secrets,
+# extensions, temp files): refused by name (issue #12, finding 6). Tables and columns stay visible
+# through the catalog and information_schema.
+SERVER_INTERNALS = frozenset(
+    {
+        "duckdb_settings",
+        "current_setting",
+        "pg_settings",
+        "duckdb_databases",
+        "duckdb_secrets",
+        "which_secret",
+        "duckdb_extensions",
+        "duckdb_temporary_files",
+        "duckdb_memory",
+        "pragma_database_list",
+        "pragma_database_size",
+        "pragma_platform",
+        "pragma_version",
+        "duckdb_logs",
+        "duckdb_log_contexts",
+        "getenv",
+        "pragma_user_agent",
+    }
+)
+
 _WHY = {
     ST.COPY: "COPY reads or writes files",
     ST.EXPORT: "EXPORT DATABASE writes files",
@@ -86,6 +111,7 @@ def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
         )
     stmt = parsed[0]
     text = stmt.query
+    _refuse_server_internals(text)
     if stmt.type == ST.SELECT:
         return Statement(sql, "select")
     if stmt.type == ST.EXPLAIN:
@@ -100,6 +126,19 @@ def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
         f"Only read-only queries can run here (SELECT, WITH, FROM, VALUES, EXPLAIN, DESCRIBE, SHOW, "
         f"SUMMARIZE, PIVOT). {word} is refused: {why}."
     )
+
+
+def _refuse_server_internals(text: str) -> None:
+    tokens = duckdb.tokenize(text)
+    for (pos, kind), nxt in zip(tokens, [*tokens[1:], (len(text), None)], strict=True):
+        if kind not in (duckdb.token_type.identifier, duckdb.token_type.keyword):
+            continue
+        name = text[pos : nxt[0]].strip().strip('"').lower()
+        if name in SERVER_INTERNALS:
+            raise QueryRefused(
+                f"{name} shows the server's own configuration and files, which this portal does not share. "
+                "Query the warehouse tables (and information_schema) instead."
+            )
 
 
 def _check_explained(text: str, max_chars: int) -> None:

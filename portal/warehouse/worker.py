@@ -16,7 +16,7 @@ import time
 
 import duckdb
 
-from portal.warehouse.errors import QueryError, QueryRefused, from_duckdb
+from portal.warehouse.errors import QueryError, from_duckdb
 from portal.warehouse.hardening import open_readonly
 from portal.warehouse.results import fetch_capped, to_ipc
 from portal.warehouse.statements import check_statement
@@ -55,6 +55,8 @@ def _connection(opened: dict, path: str, version: tuple, config: dict) -> duckdb
     if known:
         known[1].close()
     con = open_readonly(path, config)
+    if os.environ.get("PORTAL_TEST_SLEEP"):  # the test suite only: deterministic timeouts (Datasette's idea)
+        con.create_function("test_sleep", _test_sleep, ["DOUBLE"], "DOUBLE", side_effects=True)
     opened[path] = (tuple(version), con)
     return con
 
@@ -86,7 +88,7 @@ def _positioned(cur, exc: duckdb.Error, sql: str, params: dict | None) -> QueryE
 
 def _run(con, req: dict) -> dict:
     start = time.perf_counter()
-    cur = con.cursor()
+    cur = fresh_cursor(con)
     try:
         stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         if rel is None:
@@ -106,7 +108,7 @@ def _run(con, req: dict) -> dict:
 
 
 def _bind(con, req: dict) -> dict:
-    cur = con.cursor()
+    cur = fresh_cursor(con)
     try:
         _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         return {}
@@ -119,7 +121,7 @@ def _explain(con, req: dict) -> dict:
     stmt = check_statement(req["sql"])
     if stmt.kind != "select":
         return {"plans": "[]"}
-    cur = con.cursor()
+    cur = fresh_cursor(con)
     try:
         rows = cur.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, req.get("params") or None).fetchall()
     except duckdb.Error as exc:
@@ -132,7 +134,7 @@ def _explain(con, req: dict) -> dict:
 def _download(con, req: dict) -> dict:
     from portal.warehouse.downloads import write_capped
 
-    cur = con.cursor()
+    cur = fresh_cursor(con)
     try:
         _, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         reader = rel.limit(req["max_rows"] + 1).to_arrow_reader(batch_size=50_000)
@@ -144,15 +146,17 @@ def _download(con, req: dict) -> dict:
         cur.close()
 
 
-def _sleep(con, req: dict) -> dict:
-    """Test-only: hold the worker like a slow statement would (Datasette's `sleep()` idea)."""
-    if not os.environ.get("PORTAL_TEST_SLEEP"):
-        raise QueryRefused("sleep is only available to the test suite.")
-    time.sleep(float(req["seconds"]))
-    return {}
+OPS = {"run": _run, "bind": _bind, "explain": _explain, "download": _download}
 
 
-OPS = {"run": _run, "bind": _bind, "explain": _explain, "download": _download, "sleep": _sleep}
+def _test_sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def fresh_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new cursor per request: nothing a statement creates outlives it."""
+    return con.cursor()
 
 
 def error_to_dict(err: QueryError) -> dict:

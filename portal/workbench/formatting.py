@@ -5,15 +5,18 @@
 from __future__ import annotations
 
 import sqlparse
+import sqlparse.exceptions
 
 
 def format_sql(sql: str) -> str:
-    return (
-        sqlparse.format(
+    """Raises ValueError with a plain message when the SQL is too deeply nested to lay out."""
+    try:
+        laid_out = sqlparse.format(
             sql, reindent=True, indent_width=4, use_space_around_operators=True, strip_whitespace=True
-        ).strip()
-        + "\n"
-    )
+        )
+    except (sqlparse.exceptions.SQLParseError, RecursionError):
+        raise ValueError("This SQL nests too deeply to format; it was left as it is.") from None
+    return laid_out.strip() + "\n"
 
 
 def insert_at(sql: str, cursor: dict | None, text: str) -> str:

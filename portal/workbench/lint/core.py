@@ -10,6 +10,7 @@ import sqlglot
 from sqlglot import exp
 
 SEVERITIES = ("error", "warning", "info")
+TOO_DEEP_FIX = "Unnest it: move inner parts into WITH clauses (CTEs)."
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,16 @@ def lint(sql: str, catalog=None, session=None, config: LintConfig | None = None)
         return [parse_error(err)]
     except sqlglot.errors.SqlglotError as err:  # tokenizer errors
         return [Finding("L001", "error", 1, 1, f"Cannot parse this SQL: {err}", "Check quotes and brackets.")]
+    except RecursionError:  # e.g. a thousand nested brackets (issue #12, finding 6)
+        return [Finding("L001", "error", 1, 1, "This query nests too deeply to analyse.", TOO_DEEP_FIX)]
     findings: list[Finding] = []
-    for tree in trees:
-        ctx = Context(sql, tree, catalog, config)
-        for rule in RULES.values():
-            findings.extend(rule(ctx))
+    try:
+        for tree in trees:
+            ctx = Context(sql, tree, catalog, config)
+            for rule in RULES.values():
+                findings.extend(rule(ctx))
+    except RecursionError:
+        return [Finding("L001", "error", 1, 1, "This query nests too deeply to analyse.", TOO_DEEP_FIX)]
     if session is not None and not any(f.severity == "error" for f in findings):
         findings.extend(bind_check(sql, session, catalog))
     order = {s: i for i, s in enumerate(SEVERITIES)}
