@@ -17,6 +17,7 @@ from portal.product.cohorts import (
 from portal.reporting.charts import curves, heatmap
 from portal.warehouse.vocabulary import EVENTS
 from ui.state import catalog, current_user, engine_session
+from ui.text import error_text
 
 st.title("Cohorts")
 st.caption(
@@ -46,7 +47,7 @@ def compute(spec: CohortSpec, through: str, pii: bool):
 try:
     ret, rev, cac = compute(spec, through or "2026-11-15", current_user().has_pii)
 except Exception as err:
-    st.error(getattr(err, "message", str(err)))
+    error_text(getattr(err, "message", None) or err)
     st.stop()
 
 recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]

@@ -7,7 +7,7 @@ import streamlit as st
 from portal.product.experiments import experiment_readouts, list_experiments, variant_counts, with_intervals
 from portal.warehouse.vocabulary import EVENTS
 from ui.state import engine_session
-from ui.text import caption_text
+from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 st.title("Experiments")
 exps = list_experiments(engine_session())
@@ -24,12 +24,9 @@ event = st.selectbox(
 
 counts = with_intervals(variant_counts(engine_session(), name, event))
 for r in experiment_readouts(counts, row.control_variant):
-    box = st.success if r.significant and r.lift > 0 else st.error if r.significant else st.info
+    box = success_text if r.significant and r.lift > 0 else error_text if r.significant else info_text
     box(r.sentence(event))
-    if r.srm:
-        st.warning(f"Sample-ratio mismatch: {r.n_control:,} vs {r.n_variant:,} users (p = {r.srm_p:.2g}).")
-    else:
-        st.caption(f"Split {r.n_control:,} / {r.n_variant:,} users: no sample-ratio mismatch (p = {r.srm_p:.2f}).")
+    (warning_text if r.srm else caption_text)(r.split_sentence())
 st.dataframe(
     counts,
     hide_index=True,

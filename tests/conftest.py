@@ -106,6 +106,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's base URL, carrying the folders it reads (tests that plant files need them)."""
+
+    queries_dir: Path
+    state_dir: Path
+
+
 @pytest.fixture(scope="session")
 def app_server(demo_db, tmp_path_factory):
     """`streamlit run app.py` on a free port against the small warehouse; yields the base URL."""
@@ -145,7 +152,8 @@ def app_server(demo_db, tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.queries_dir, url.state_dir = state / "queries", state / "state"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

