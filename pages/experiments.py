@@ -6,6 +6,7 @@ import streamlit as st
 
 from portal.product.experiments import experiment_readouts, list_experiments, variant_counts, with_intervals
 from portal.warehouse.vocabulary import EVENTS
+from ui.columns import percent_columns
 from ui.state import engine_session
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
@@ -31,11 +32,7 @@ st.dataframe(
     counts,
     hide_index=True,
     key="ex_counts",
-    column_config={
-        "conversion": st.column_config.NumberColumn(format="percent"),
-        "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-        "ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
-    },
+    column_config=percent_columns(conversion=None, ci_low="95% CI low", ci_high="95% CI high"),
 )
 st.divider()
 st.caption(

@@ -53,6 +53,16 @@ def warehouse(test_settings):
     wh.close()
 
 
+def private_warehouse(demo_db, folder: Path, limits):
+    """A copy of the small warehouse opened with its own limits (DuckDB settings are per database
+    instance, so tests that shorten the time limit need their own file)."""
+    from portal.warehouse.engine import Warehouse
+
+    path = folder / "warehouse.duckdb"
+    shutil.copy(demo_db, path)
+    return Warehouse(path, limits)
+
+
 @pytest.fixture
 def db(warehouse):
     """A cursor on the small warehouse for direct SQL in tests. Always go through this (or the

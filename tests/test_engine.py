@@ -3,12 +3,12 @@ nothing changes, no file is touched, and the warehouse keeps serving everyone af
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import private_warehouse
 
 from portal.config import Limits
 from portal.warehouse.engine import Warehouse
@@ -22,10 +22,7 @@ COUNT_USERS = "SELECT count(*) FROM analytics.users"
 
 @pytest.fixture(scope="module")
 def wh(demo_db, tmp_path_factory):
-    """A private copy with a short time limit (DuckDB settings are per database instance)."""
-    path = tmp_path_factory.mktemp("engine") / "warehouse.duckdb"
-    shutil.copy(demo_db, path)
-    w = Warehouse(path, LIMITS)
+    w = private_warehouse(demo_db, tmp_path_factory.mktemp("engine"), LIMITS)
     yield w
     w.close()
 

@@ -5,12 +5,12 @@ state behind for the next one or for another user, and server paths never reach 
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from datetime import date
 
 import pytest
+from conftest import private_warehouse
 
 from portal.config import Limits
 from portal.warehouse.engine import Warehouse
@@ -21,9 +21,7 @@ LIMITS = Limits(timeout_seconds=3.0, max_rows=500, max_cell_chars=1000, threads=
 
 @pytest.fixture(scope="module")
 def wh(demo_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("hardening") / "warehouse.duckdb"
-    shutil.copy(demo_db, path)
-    w = Warehouse(path, LIMITS)
+    w = private_warehouse(demo_db, tmp_path_factory.mktemp("hardening"), LIMITS)
     yield w
     w.close()
 

@@ -9,8 +9,9 @@ from portal.product.funnels import FunnelSpec, saved_query_sql
 from portal.product.stats import compare_segments
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
+from ui.columns import percent_columns
 from ui.save_dialog import save_form
-from ui.text import success_text
+from ui.text import error_text, success_text
 
 
 def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
@@ -24,10 +25,7 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             counts,
             hide_index=True,
             key="fn_counts",
-            column_config={
-                "pct_of_first": st.column_config.NumberColumn("% of first", format="percent"),
-                "pct_of_previous": st.column_config.NumberColumn("% of previous", format="percent"),
-            },
+            column_config=percent_columns(pct_of_first="% of first", pct_of_previous="% of previous"),
         )
     with tab_time:
         st.dataframe(result["time"], hide_index=True, key="fn_time")
@@ -44,20 +42,15 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             )
             for r in cmp.itertuples():
                 if r.verdict.startswith("significantly"):
-                    (st.error if "worse" in r.verdict else st.success)(
-                        f"**{r.segment}**: {r.conversion:.1%} complete the funnel vs {r.rest_conversion:.1%} for the rest "
+                    (error_text if "worse" in r.verdict else success_text)(
+                        f"{r.segment}: {r.conversion:.1%} complete the funnel vs {r.rest_conversion:.1%} for the rest "
                         f"({r.verdict}, adjusted p = {r.p_adjusted:.2g})."
                     )
             st.dataframe(
                 cmp,
                 hide_index=True,
                 key="fn_segments",
-                column_config={
-                    "conversion": st.column_config.NumberColumn(format="percent"),
-                    "ci_low": st.column_config.NumberColumn(format="percent"),
-                    "ci_high": st.column_config.NumberColumn(format="percent"),
-                    "rest_conversion": st.column_config.NumberColumn(format="percent"),
-                },
+                column_config=percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
             )
     with tab_drop:
         k = st.selectbox(
