@@ -16,7 +16,7 @@ from portal.product.cohorts import (
 )
 from portal.reporting.charts import curves, heatmap
 from portal.warehouse.vocabulary import EVENTS
-from ui.state import catalog, current_user, engine_session
+from ui.state import catalog, current_user, shared_session
 from ui.text import error_text
 
 st.title("Cohorts")
@@ -40,7 +40,7 @@ def compute(spec: CohortSpec, through: str, pii: bool):
     from datetime import date
 
     d = date.fromisoformat(through[:10])
-    s = engine_session()
+    s = shared_session(pii)
     return retention(s, spec, d), revenue(s, spec, d), cac_by_channel(s)
 
 

@@ -18,7 +18,7 @@ from portal.product.funnels import (
 )
 from portal.reporting.charts import funnel_chart
 from ui.funnel_tabs import funnel_tabs, save_funnel
-from ui.state import current_user, engine_session
+from ui.state import current_user, engine_session, shared_session
 from ui.text import error_text, info_text
 
 st.title("Funnels")
@@ -31,7 +31,7 @@ st.caption(
 @st.cache_data(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
 def compute(spec: FunnelSpec, pii: bool) -> dict:
     """Small tables only: the per-user chains (millions of rows) are not cached, so a rerun is cheap."""
-    return summary(user_levels(engine_session(), spec), spec)
+    return summary(user_levels(shared_session(pii), spec), spec)
 
 
 def dropped_csv(spec: FunnelSpec, step: int) -> bytes:

@@ -12,7 +12,7 @@ from portal.reporting.dashboards import DashboardStore, Tile, default_range
 from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
 from portal.reporting.tiles import FILTER_OPTIONS_SQL, kpi_view, metric_chart, metric_label, query_chart, query_values
 from ui.dashboard_editor import dashboard_editor
-from ui.state import catalog, current_user, query_store, settings, shared_session
+from ui.state import catalog, current_user, query_store, role_key, settings, shared_session
 from ui.text import caption_text, error_text, plain
 
 TTL = 600
@@ -25,14 +25,14 @@ def metric_set() -> MetricSet:
 # Shared between users of the same role: computed on a fresh session of the warehouse that role
 # sees, never on the caller's own session (issue #12, finding 1).
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def _kpi(name: str, start: date, end: date, filters: tuple, pii: bool):
-    return kpi(shared_session(pii), metric_set(), name, start, end, dict(filters))
+def _kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
+    return kpi(shared_session(*role), metric_set(), name, start, end, dict(filters))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, pii: bool):
+def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
     q = query_store().get(query_id)
-    return run_saved(shared_session(pii), q, query_values(q, start, end, dict(filters)), max_rows=5000).frame
+    return run_saved(shared_session(*role), q, query_values(q, start, end, dict(filters)), max_rows=5000).frame
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -40,11 +40,11 @@ def _filter_options(name: str, pii: bool) -> list[str]:
     return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
 
 
-def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, pii: bool) -> None:
+def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple) -> None:
     try:
         if t.metric:
             m = metrics[t.metric]
-            k = _kpi(t.metric, start, end, filters, pii)
+            k = _kpi(t.metric, start, end, filters, role)
             if t.type == "kpi":
                 v = kpi_view(t, m, k)
                 st.metric(
@@ -62,7 +62,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, pi
                 st.altair_chart(metric_chart(t, m, k), width="stretch")
             return
         q = query_store().get(t.query)
-        frame = _rows(t.query, q.version, start, end, filters, pii)
+        frame = _rows(t.query, q.version, start, end, filters, role)
         st.markdown(f"**{plain(t.title or q.title)}**")
         if t.type == "table":
             st.dataframe(frame, hide_index=True, height=260)
@@ -105,6 +105,6 @@ def render(team: str) -> None:
     for row in d.rows:
         for col, t in zip(st.columns(len(row)), row, strict=True):
             with col:
-                tile(t, start, end, frozen, metrics, user.has_pii)
+                tile(t, start, end, frozen, metrics, role_key())
     if user.is_data_team:
         dashboard_editor(d, store, metrics, user)

@@ -25,6 +25,7 @@ class Limits:
     memory_limit: str = "2GB"  # per analyst statement (its worker process is capped a little above this)
     app_memory_limit: str = "4GB"  # the app process's own queries (funnel and retention scans)
     workers: int = 3  # worker processes for analysts' SQL: statements running at once
+    per_user_statements: int = 2  # statements one person may have running at once (more wait in the queue)
     slow_after_seconds: float = 2.0  # a statement running longer moves to a lower CPU priority
     download_max_rows: int = 1_000_000
 

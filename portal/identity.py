@@ -1,28 +1,49 @@
-"""Who is using the portal and what they may do, until real access control arrives.
+"""Who is using the portal and what they may do.
 
-Identity comes from a trusted proxy header when one is configured (the usual SSO setup), else from
-the persona picked in the sidebar in demo mode, else the configured default user. Roles come from
-the lists in portal.toml: the data team curates; only `pii_access` users get the full warehouse.
+Three ways to know who someone is, chosen by configuration, never mixed:
+- **OIDC sign-in** (`[auth]` in `.streamlit/secrets.toml`): Streamlit's `st.login` verifies the
+  identity token; roles come from one of its claims (`[auth] roles_claim` in portal.toml, e.g.
+  `groups`) mapped to portal roles. With it configured, personas and headers are ignored.
+- **A trusted proxy header** (`[auth] user_header`): only for a deployment behind an SSO proxy that
+  strips the header from client requests and sets it itself; roles then come from `[people]`.
+- **Demo personas** (neither): the sidebar picker, clearly labelled; a persona is not a person, so
+  its history belongs to the browser session.
+
+Portal roles: `analyst` (query the PII-free warehouse, save drafts), `data_team` (curate queries,
+dashboards, metrics and annotations; see the audit trail), `pii` (the full warehouse), `admin`
+(everything).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from portal.config import Settings
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ROLES = ("analyst", "data_team", "pii", "admin")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,127}$")
+
+
+class SignInRefused(PermissionError):
+    """A verified identity that this portal does not admit (unknown_users = "refuse")."""
 
 
 @dataclass(frozen=True)
 class User:
     name: str
-    is_data_team: bool
-    has_pii: bool
-
+    roles: frozenset[str] = field(default_factory=lambda: frozenset({"analyst"}))
     session_id: str = ""  # demo mode: this browser session, so anonymous visitors never share a history
+    verified: bool = False  # signed in through OIDC or a trusted proxy (not a demo persona)
+
+    @property
+    def is_data_team(self) -> bool:
+        return bool(self.roles & {"data_team", "admin"})
+
+    @property
+    def has_pii(self) -> bool:
+        return bool(self.roles & {"pii", "admin"})
 
     @property
     def history_key(self) -> str:
@@ -32,25 +53,70 @@ class User:
     @property
     def role(self) -> str:
         if self.has_pii:
-            return "data team (PII access)"
+            return "data team (PII access)" if self.is_data_team else "analyst (PII access)"
         return "data team" if self.is_data_team else "analyst"
 
 
-def make_user(name: str, settings: Settings, session_id: str = "") -> User:
+def auth_settings(settings: Settings) -> dict:
+    return settings.extra.get("auth", {}) or {}
+
+
+def make_user(name: str, settings: Settings, session_id: str = "", verified: bool = False) -> User:
+    """A user whose roles come from the `[people]` lists (demo personas and trusted-header users)."""
     people = settings.people
-    return User(name, name in people.data_team, name in people.pii_access, session_id)
+    roles = {"analyst"}
+    if name in people.data_team:
+        roles.add("data_team")
+    if name in people.pii_access:
+        roles.add("pii")
+    return User(name, frozenset(roles), session_id, verified)
+
+
+def roles_from_claims(claims: Mapping[str, object], settings: Settings) -> frozenset[str] | None:
+    """Portal roles from the identity token's roles claim, through `[auth.roles]`; None when none map."""
+    cfg = auth_settings(settings)
+    raw = claims.get(cfg.get("roles_claim", "groups"), [])
+    groups = [raw] if isinstance(raw, str) else list(raw or [])
+    mapping: dict = cfg.get("roles", {})
+    roles = {r for g in groups for r in mapping.get(str(g), []) if r in ROLES}
+    return frozenset(roles | ({"analyst"} if roles else set())) or None
+
+
+def user_from_claims(claims: Mapping[str, object], settings: Settings) -> User:
+    """The signed-in user from verified OIDC claims; unknown users get the least privilege or are
+    refused, as `[auth] unknown_users` says."""
+    name = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub") or "").strip().lower()
+    if not name:
+        raise SignInRefused("The identity provider did not say who you are (no email or subject).")
+    roles = roles_from_claims(claims, settings)
+    if roles is None:
+        if auth_settings(settings).get("unknown_users", "analyst") == "refuse":
+            raise SignInRefused(f"{name} has no role in this portal. Ask the data team for access.")
+        roles = frozenset({"analyst"})
+    return User(name, roles, verified=True)
 
 
 def resolve_user(
-    settings: Settings, headers: Mapping[str, str] | None = None, chosen: str | None = None, session_id: str = ""
-) -> User:
-    """Header from a trusted proxy wins; a demo persona is accepted only if it is a listed one.
-    A demo persona is not a person: its history belongs to the browser session (`session_id`)."""
-    header_name = settings.extra.get("auth", {}).get("user_header")
-    if header_name and headers:
-        value = (headers.get(header_name) or "").strip().lower()
-        if _NAME.match(value):
-            return make_user(value, settings)
+    settings: Settings,
+    headers: Mapping[str, str] | None = None,
+    chosen: str | None = None,
+    session_id: str = "",
+    claims: Mapping[str, object] | None = None,
+    oidc_configured: bool = False,
+) -> User | None:
+    """The current user, or None when sign-in is configured and nobody is signed in."""
+    if oidc_configured:  # personas and headers are never honoured beside real sign-in
+        return user_from_claims(claims, settings) if claims else None
+    header_name = auth_settings(settings).get("user_header")
+    if header_name:
+        value = ((headers or {}).get(header_name) or "").strip().lower()
+        return make_user(value, settings, verified=True) if _NAME.match(value) else None
     if chosen and chosen in settings.people.demo_users:
         return make_user(chosen, settings, session_id)
     return make_user(settings.people.default_user, settings, session_id)
+
+
+def denied_schemas(settings: Settings, user: User) -> tuple[str, ...]:
+    """Schemas this user's roles may not query (`[permissions] schema_roles` in portal.toml)."""
+    rules: dict = settings.extra.get("permissions", {}).get("schema_roles", {})
+    return tuple(sorted(schema for schema, roles in rules.items() if not user.roles & set(roles)))

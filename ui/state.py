@@ -7,8 +7,9 @@ import uuid
 
 import streamlit as st
 
+from portal.audit import AuditLog
 from portal.config import Settings, load_settings
-from portal.identity import User, resolve_user
+from portal.identity import SignInRefused, User, denied_schemas, resolve_user
 from portal.warehouse.bootstrap import ensure_warehouse, warehouse_ready
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.engine import Session, Warehouse
@@ -54,24 +55,74 @@ def ensure_demo_warehouse() -> None:
     bar.empty()
 
 
+def oidc_configured() -> bool:
+    """Real sign-in is on when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, Exception):  # no secrets file at all
+        return False
+
+
 def current_user() -> User:
+    """The signed-in user (or demo persona). Nobody signed in while sign-in is configured: the page
+    stops here, before it shows or runs anything."""
     browser = st.session_state.setdefault("_browser_session", uuid.uuid4().hex[:16])
-    return resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY), browser)
+    oidc = oidc_configured()
+    claims = st.user.to_dict() if oidc and st.user.is_logged_in else None
+    try:
+        user = resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY), browser, claims, oidc)
+    except SignInRefused as err:
+        st.error(str(err), icon=":material/block:")
+        if st.button("Sign out", key="app_signout_refused"):
+            st.logout()
+        st.stop()
+    if user is None:
+        sign_in_page(oidc)
+        st.stop()
+    if user.verified and st.session_state.get("_signed_in_as") != user.name:
+        st.session_state["_signed_in_as"] = user.name
+        audit_log().record(user, "sign-in", "oidc" if oidc else "proxy header")
+    return user
 
 
-def engine_session() -> Session:
-    """This browser session's own cursor, so Cancel and timeouts touch only this user's query."""
+def sign_in_page(oidc: bool) -> None:
+    st.title("Analytics Portal")
+    if oidc:
+        st.write("Sign in with your company account to continue.")
+        if st.button("Sign in", type="primary", icon=":material/login:", key="app_signin"):
+            st.login()
+    else:
+        st.error("This portal expects your sign-in from the company's SSO proxy, and none arrived.")
+
+
+@st.cache_resource
+def audit_log() -> AuditLog:
+    return AuditLog(settings().state_dir)
+
+
+def engine_session(origin: str | None = None) -> Session:
+    """This browser session's own session for this user: Cancel and timeouts touch only this user's
+    statements, permissions come from their roles, and what they run goes to the audit trail."""
     user = current_user()
-    key = f"_engine_session_{'pii' if user.has_pii else 'public'}"
+    key = f"_engine_session_{user.name}_{'pii' if user.has_pii else 'public'}"
     if key not in st.session_state:
-        st.session_state[key] = warehouse(user.has_pii).session()
-    return st.session_state[key]
+        st.session_state[key] = warehouse(user.has_pii).session(user, audit_log(), denied_schemas(settings(), user))
+    session = st.session_state[key]
+    if origin:
+        session.origin = origin
+    return session
 
 
-def shared_session(pii: bool) -> Session:
-    """A session that belongs to nobody, for results cached and shared between users of one role:
-    no user's state (or cancel) can reach what it computes."""
-    return warehouse(pii).session()
+def shared_session(pii: bool, denied: tuple[str, ...] = ()) -> Session:
+    """A session that belongs to nobody, for results cached and shared between users of one role
+    (the cache key carries `pii` and `denied`): no user's state or cancel can reach what it computes."""
+    return warehouse(pii).session(denied_schemas=denied)
+
+
+def role_key() -> tuple[bool, tuple[str, ...]]:
+    """What a shared cache entry must be keyed by: which warehouse and which schemas this user may read."""
+    user = current_user()
+    return user.has_pii, denied_schemas(settings(), user)
 
 
 @st.cache_resource(ttl=600)

@@ -23,7 +23,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from portal.audit import AuditLog
 from portal.config import Limits
+from portal.identity import User
 from portal.warehouse.catalog import Catalog, read_catalog
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
 from portal.warehouse.executor import Ticket, WorkerPool
@@ -37,11 +39,15 @@ _POOLS_LOCK = threading.Lock()
 
 def worker_pool(limits: Limits) -> WorkerPool:
     """One pool per process and set of limits, shared by both warehouse files."""
-    key = (limits.workers, limits.threads, limits.memory_limit, limits.slow_after_seconds)
+    key = (limits.workers, limits.threads, limits.memory_limit, limits.slow_after_seconds, limits.per_user_statements)
     with _POOLS_LOCK:
         if key not in _POOLS:
             _POOLS[key] = WorkerPool(
-                limits.workers, limits.threads, limits.memory_limit, slow_after_seconds=limits.slow_after_seconds
+                limits.workers,
+                limits.threads,
+                limits.memory_limit,
+                slow_after_seconds=limits.slow_after_seconds,
+                per_user=limits.per_user_statements,
             )
         return _POOLS[key]
 
@@ -58,8 +64,12 @@ class Warehouse:
         self.version = file_version(self.path)
         self.pool = worker_pool(limits)
 
-    def session(self) -> Session:
-        return Session(self)
+    def session(
+        self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
+    ) -> Session:
+        """A session for `user` (None: the portal itself, e.g. a cache shared by one role); with an
+        `audit` log, every statement and download it runs is recorded."""
+        return Session(self, user, audit, denied_schemas)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the current file, reopening it first if it was rebuilt."""
@@ -82,8 +92,18 @@ class Warehouse:
 class Session:
     """One user's way into one warehouse: its own cancel, time limit and one statement at a time."""
 
-    def __init__(self, warehouse: Warehouse):
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        user: User | None = None,
+        audit: AuditLog | None = None,
+        denied_schemas: tuple[str, ...] = (),
+    ):
         self.warehouse = warehouse
+        self.user = user
+        self.audit = audit
+        self.denied_schemas = tuple(denied_schemas)
+        self.origin = "portal"  # the page, link or command asking; set by the caller, kept in the audit
         self._lock = threading.Lock()
         self._ticket: Ticket | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
@@ -110,7 +130,7 @@ class Session:
             },
             timeout_s,
         )
-        table = from_ipc(reply["ipc"])
+        table = from_ipc(reply.pop("ipc"))
         truncated = table.num_rows > max_rows
         if truncated:
             table = table.slice(0, max_rows)
@@ -145,17 +165,52 @@ class Session:
     def _call(self, request: dict, timeout_s: float | None) -> dict:
         wh = self.warehouse
         timeout_s = min(timeout_s or self.limits.timeout_seconds, self.limits.timeout_seconds)
-        request = {**request, "path": str(wh.path), "max_chars": self.limits.max_query_chars}
+        request = {
+            **request,
+            "path": str(wh.path),
+            "max_chars": self.limits.max_query_chars,
+            "denied_schemas": self.denied_schemas,
+        }
         with self._lock:
             wh._cursor().close()  # notices a rebuilt file before the worker is asked
             request["version"] = wh.version
-            self._ticket = Ticket()
+            self._ticket = Ticket(owner=self.user.name if self.user else None)
             self.running_since = time.time()
+            started = time.perf_counter()
             try:
-                return wh.pool.call(request, timeout_s, self._ticket)
+                reply = wh.pool.call(request, timeout_s, self._ticket)
+            except QueryError as err:
+                self._record(request, "refused" if err.kind == "refused" else err.kind, started, None, err.message)
+                raise
             finally:
                 self._ticket = None
                 self.running_since = None
+            self._record(request, "ok", started, reply, None)
+            return reply
+
+    def _record(self, request: dict, status: str, started: float, reply: dict | None, detail: str | None) -> None:
+        """Statements and downloads go to the audit trail, refused and failed ones included."""
+        if self.audit is None or self.user is None or request["op"] not in ("run", "download"):
+            return
+        rows = reply.get("rows") if reply else None
+        self.audit.record(
+            self.user,
+            "statement" if request["op"] == "run" else "download",
+            self.origin,
+            status,
+            sql=request["sql"],
+            params=request.get("params"),
+            seconds=time.perf_counter() - started,
+            rows=rows,
+            bytes=len(reply["data"]) if reply and "data" in reply else None,
+            detail=detail,
+        )
+
+    @property
+    def queue_position(self) -> int:
+        """0 while running or idle; otherwise this session's place in the queue for a worker."""
+        ticket = self._ticket
+        return ticket.position if ticket is not None else 0
 
     def cancel(self) -> bool:
         """Stop this session's running statement, if any; other sessions are untouched."""

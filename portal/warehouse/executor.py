@@ -59,12 +59,15 @@ class _Worker:
         self.conn.close()
 
 
-@dataclass
+@dataclass(eq=False)
 class Ticket:
-    """One caller's claim: `cancel()` stops its statement, whether queued or running."""
+    """One caller's claim: `cancel()` stops its statement, whether queued or running; `position` is
+    its place in the queue (0 once it runs)."""
 
+    owner: str | None = None  # per-user admission: None for the portal's own callers (no per-user limit)
     cancelled: threading.Event = field(default_factory=threading.Event)
     worker_pid: int | None = None
+    position: int = 0
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -74,16 +77,24 @@ class WorkerPool:
     """Workers are started lazily and shared by every session of the process."""
 
     def __init__(
-        self, size: int, threads: int, memory_limit: str, address_margin: str = "1.5GB", slow_after_seconds: float = 2.0
+        self,
+        size: int,
+        threads: int,
+        memory_limit: str,
+        address_margin: str = "1.5GB",
+        slow_after_seconds: float = 2.0,
+        per_user: int = 2,
     ):
         self.size = max(1, int(size))
         self.config = {"threads": int(threads), "memory_limit": memory_limit}
         self.address_space = parse_bytes(memory_limit) + parse_bytes(address_margin)
         self.slow_after = slow_after_seconds
+        self.per_user = max(1, int(per_user))
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._started = 0
         self._lock = threading.Lock()
-        self._waiting = 0
+        self._queue: list[Ticket] = []  # statements waiting for a worker, in arrival order
+        self._running: dict[str, int] = {}  # statements running per owner
         self._closed = False
 
     # ------------------------------------------------------------------ workers
@@ -108,32 +119,57 @@ class WorkerPool:
         theirs.close()
         return _Worker(proc, Connection(mine.detach()))
 
+    def _may_run(self, t: Ticket) -> bool:
+        return t.owner is None or self._running.get(t.owner, 0) < self.per_user
+
     def _acquire(self, ticket: Ticket, deadline: float) -> _Worker:
+        """A worker for `ticket`: first come first served among those whose owner is below the
+        per-user limit. The wait counts against the statement's time limit."""
         with self._lock:
-            if self._idle.empty() and self._started < self.size:
-                self._started += 1
-                return self._spawn()
-            self._waiting += 1
+            self._queue.append(ticket)
         try:
             while True:
                 if ticket.cancelled.is_set():
                     raise QueryCancelled("The query was cancelled while it waited for a free worker.")
+                with self._lock:
+                    eligible = [t for t in self._queue if self._may_run(t)]
+                    ticket.position = eligible.index(ticket) + 1 if ticket in eligible else len(self._queue)
+                    worker = self._take() if eligible and eligible[0] is ticket else None
+                    if worker is not None:
+                        self._queue.remove(ticket)
+                        if ticket.owner is not None:
+                            self._running[ticket.owner] = self._running.get(ticket.owner, 0) + 1
+                        ticket.position = 0
+                        return worker
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise QueryTimeout(f"Every query worker stayed busy ({self.size} at once); try again in a moment.")
-                try:
-                    worker = self._idle.get(timeout=min(0.1, left))
-                except queue.Empty:
-                    continue
-                if worker.alive:
-                    return worker
-                worker.kill()
-                return self._spawn()
+                    raise QueryTimeout(
+                        f"Every query worker stayed busy ({self.size} at once, at most {self.per_user} per person); "
+                        "nothing ran. Try again in a moment."
+                    )
+                time.sleep(min(0.02, left))
         finally:
             with self._lock:
-                self._waiting -= 1
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
 
-    def _release(self, worker: _Worker | None) -> None:
+    def _take(self) -> _Worker | None:
+        """An idle live worker, a new one while the pool is below its size, else None (lock held)."""
+        while not self._idle.empty():
+            worker = self._idle.get_nowait()
+            if worker.alive:
+                return worker
+            worker.kill()
+            self._started -= 1
+        if self._started < self.size:
+            self._started += 1
+            return self._spawn()
+        return None
+
+    def _release(self, worker: _Worker | None, owner: str | None) -> None:
+        with self._lock:
+            if owner is not None:
+                self._running[owner] = max(0, self._running.get(owner, 0) - 1)
         if self._closed:
             if worker:
                 worker.kill()
@@ -142,7 +178,7 @@ class WorkerPool:
 
     def waiting(self) -> int:
         """How many statements are queued for a worker right now."""
-        return self._waiting
+        return len(self._queue)
 
     # ------------------------------------------------------------------ calls
     def call(self, request: dict, timeout_s: float, ticket: Ticket | None = None) -> dict:
@@ -183,7 +219,7 @@ class WorkerPool:
             if keep is None or reniced:
                 worker.kill()
                 keep = None
-            self._release(keep)
+            self._release(keep, ticket.owner)
         if status == "ok":
             return payload
         kind = payload.pop("kind", "failed")

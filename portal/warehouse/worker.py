@@ -10,13 +10,14 @@ pyarrow: a replacement worker starts in well under a second.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import time
 
 import duckdb
 
-from portal.warehouse.errors import QueryError, from_duckdb
+from portal.warehouse.errors import QueryError, QueryRefused, from_duckdb
 from portal.warehouse.hardening import open_readonly
 from portal.warehouse.results import fetch_capped, to_ipc
 from portal.warehouse.statements import check_statement
@@ -93,8 +94,10 @@ def _run(con, req: dict) -> dict:
         stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         if rel is None:
             raise QueryError("The statement returned no rows.")
+        _refuse_denied_tables(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
         table = fetch_capped(rel, req["max_rows"] + 1, req.get("max_cell_chars"))
         return {
+            "rows": table.num_rows,
             "ipc": to_ipc(table),
             "columns": list(rel.columns),
             "types": [str(t) for t in rel.types],
@@ -105,6 +108,30 @@ def _run(con, req: dict) -> dict:
         raise from_duckdb(exc, req["sql"]) from None
     finally:
         cur.close()
+
+
+def _refuse_denied_tables(cur, sql: str, params: dict | None, denied) -> None:
+    """Permissions in the seam: the optimizer's plan names every table a statement scans (through
+    views, table functions and CTEs alike), so a role without a schema cannot read it any way."""
+    if not denied:
+        return
+    denied = {d.lower() for d in denied}
+    plan = cur.execute("EXPLAIN (FORMAT JSON)\n" + sql, params or None).fetchall()
+    for node in _walk_plans(json.loads(plan[0][1]) if plan else []):
+        info = node.get("extra_info") or {}
+        table = info.get("Table") if isinstance(info, dict) else None
+        schema = table.split(".")[-2].lower() if table and "." in table else None
+        if schema in denied:
+            raise QueryRefused(
+                f"Your role cannot read {'.'.join(table.split('.')[-2:])}: the {schema} schema is restricted to the "
+                "data team. Use the analytics tables instead."
+            )
+
+
+def _walk_plans(nodes):
+    for node in nodes:
+        yield node
+        yield from _walk_plans(node.get("children") or [])
 
 
 def _bind(con, req: dict) -> dict:
@@ -136,7 +163,8 @@ def _download(con, req: dict) -> dict:
 
     cur = fresh_cursor(con)
     try:
-        _, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        _refuse_denied_tables(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
         reader = rel.limit(req["max_rows"] + 1).to_arrow_reader(batch_size=50_000)
         data, capped = write_capped(reader, req["fmt"], req["max_rows"])
         return {"data": data, "capped": capped}

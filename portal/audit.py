@@ -1,0 +1,140 @@
+"""The audit trail: who ran what, downloaded what, saved or curated what, and who signed in.
+
+An append-only SQLite table in the app-state folder (never the read-only warehouse). The warehouse
+seam records every statement and download; the stores record saves and curation; the app records
+sign-ins. The data team reads it on the Audit page and with `python -m portal audit`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from portal.sqlfiles import load_sql
+
+KINDS = ("statement", "download", "save", "curation", "delete", "sign-in", "refused")
+COLUMNS = (
+    "id",
+    "at",
+    "user",
+    "roles",
+    "kind",
+    "origin",
+    "object",
+    "sql",
+    "params",
+    "seconds",
+    "rows",
+    "bytes",
+    "status",
+    "detail",
+)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user: str = ""
+    table: str = ""  # matches inside the SQL text, e.g. "raw.users"
+    kind: str = ""
+    since: float | None = None
+    until: float | None = None
+    limit: int = 1000
+
+
+def _json_default(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class AuditLog:
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / "audit.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(load_sql("audit/schema"))
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=10)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def record(
+        self,
+        user,
+        kind: str,
+        origin: str,
+        status: str = "ok",
+        *,
+        object: str | None = None,
+        sql: str | None = None,
+        params: dict | None = None,
+        seconds: float | None = None,
+        rows: int | None = None,
+        bytes: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Append one row; `user` is a portal User (its name and roles are kept as they are now)."""
+        if kind not in KINDS:
+            raise ValueError(f"Unknown audit kind {kind!r}.")
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO audit (at, user, roles, kind, origin, object, sql, params, seconds, rows, bytes, status, "
+                "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    user.name,
+                    ",".join(sorted(user.roles)),
+                    kind,
+                    origin,
+                    object,
+                    sql,
+                    json.dumps(params, default=_json_default) if params else None,
+                    seconds,
+                    rows,
+                    bytes,
+                    status,
+                    detail,
+                ),
+            )
+
+    def query(self, f: AuditFilter | None = None) -> list[dict]:
+        """Rows newest first, filtered by user, table (in the SQL), kind and time."""
+        f = f or AuditFilter()
+        where, args = ["1 = 1"], []
+        if f.user:
+            where.append("user = ?")
+            args.append(f.user)
+        if f.table:
+            where.append("lower(coalesce(sql, '')) LIKE ?")
+            args.append(f"%{f.table.lower()}%")
+        if f.kind:
+            where.append("kind = ?")
+            args.append(f.kind)
+        if f.since is not None:
+            where.append("at >= ?")
+            args.append(f.since)
+        if f.until is not None:
+            where.append("at < ?")
+            args.append(f.until)
+        with self._connect() as con:
+            rows = con.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM audit WHERE {' AND '.join(where)} ORDER BY at DESC, id DESC LIMIT ?",
+                (*args, int(f.limit)),
+            ).fetchall()
+        return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=COLUMNS)
+    w.writeheader()
+    for r in rows:
+        w.writerow({**r, "at": datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds")})
+    return out.getvalue()
