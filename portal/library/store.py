@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from portal.audit import AuditLog
 from portal.identity import User
 from portal.library.files import atomic_write, locked, sweep_tmp
 from portal.library.header import HeaderError, SavedQuery, parse_query, render_query
@@ -80,6 +81,7 @@ class QueryStore:
     def __init__(self, root: Path, state_dir: Path):
         self.root = Path(root)
         self.state = Path(state_dir) / "saved_queries"
+        self.audit = AuditLog(state_dir)
 
     # ------------------------------------------------------------------ reading
     def path(self, query_id: str) -> Path:
@@ -116,7 +118,25 @@ class QueryStore:
     def save(
         self, query: SavedQuery, user: User, base_version: str | None, message: str = "", compile_check=None
     ) -> SavedQuery:
-        """Create (base_version None) or update a query; raises SaveConflict, SaveRefused, PermissionDenied."""
+        """Create (base_version None) or update a query; raises SaveConflict, SaveRefused, PermissionDenied.
+        Every save, curation change and refused attempt goes to the audit trail."""
+        try:
+            saved, previous = self._save(query, user, base_version, message, compile_check)
+        except PermissionDenied as err:
+            self.audit.record(user, "refused", "saved queries", "refused", object=query.id, detail=str(err))
+            raise
+        curation = previous is not None and previous != saved.status
+        self.audit.record(
+            user,
+            "curation" if curation else "save",
+            "saved queries",
+            object=saved.id,
+            sql=saved.sql,
+            detail=f"{previous} → {saved.status}" if curation else (message or None),
+        )
+        return saved
+
+    def _save(self, query: SavedQuery, user: User, base_version: str | None, message: str, compile_check):
         qid = validate_id(query.id)
         if query.status != "draft" and not user.is_data_team:
             raise PermissionDenied("Only the data team can mark a query curated or deprecated.")
@@ -148,7 +168,8 @@ class QueryStore:
                 raise SaveRefused(f"Another saved query ({clash.id}) already has the title {query.title!r}.")
             atomic_write(path, text)
             self._add_revision(qid, user.name, message or ("created" if current is None else "edited"), text)
-        return parse_query(text, qid, version_of(text))
+        previous = parse_query(current, qid).status if current is not None else None
+        return parse_query(text, qid, version_of(text)), previous
 
     def fork(self, query: SavedQuery, user: User, new_id: str, title: str) -> SavedQuery:
         fork = replace(query, id=validate_id(new_id), title=title, owner=user.name, status="draft", version="")
@@ -167,7 +188,8 @@ class QueryStore:
             trash.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.path(query_id), trash)
             self._add_revision(q.id, user.name, "deleted", "")
-            return trash
+        self.audit.record(user, "delete", "saved queries", object=q.id)
+        return trash
 
     def trash(self) -> list[tuple[str, Path]]:
         items = sorted((self.state / "trash").glob("*.sql"), reverse=True) if (self.state / "trash").exists() else []

@@ -122,8 +122,9 @@ def render_dashboard(d: Dashboard) -> str:
 
 
 class DashboardStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, audit=None):
         self.root = Path(root)
+        self.audit = audit  # an AuditLog: saves and refused edits are recorded
 
     def teams(self) -> list[str]:
         return sorted(p.stem for p in self.root.glob("*.toml")) if self.root.exists() else []
@@ -137,6 +138,8 @@ class DashboardStore:
     def save(self, d: Dashboard, user, base_version: str) -> Dashboard:
         """Data team only; refuses (with a diff) if the file changed since `base_version`."""
         if not user.is_data_team:
+            if self.audit is not None:
+                self.audit.record(user, "refused", "dashboards", "refused", object=d.team, detail="not data team")
             raise PermissionError("Only the data team can edit dashboards.")
         path = self.root / f"{d.team}.toml"
         text = render_dashboard(d)
@@ -147,6 +150,8 @@ class DashboardStore:
             if version_of(current) != base_version:
                 raise SaveConflict(d.team, current, text, diff_text(current, text))
             atomic_write(path, text)
+        if self.audit is not None:
+            self.audit.record(user, "save", "dashboards", object=d.team)
         return parse_dashboard(text, d.team)
 
 

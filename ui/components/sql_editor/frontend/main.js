@@ -16,7 +16,15 @@ let markers = [];
 let lastNotes = null;
 let lastHeight = null;
 
+// What the page last knew (text and cursor): a blur or change that alters neither sends nothing, so
+// clicking Run right after opening a page does not start a second rerun that swallows the click.
+let lastSent = null;
+const stateKey = () => JSON.stringify([editor.getValue(), editor.getCursorPosition()]);
+
 function emit(type) {
+  const key = stateKey();
+  if (type !== "submit" && key === lastSent) return;
+  lastSent = key;
   post("streamlit:setComponentValue", { dataType: "json", value: {
     type: type, text: editor.getValue(), selected: editor.getSelectedText(), cursor: editor.getCursorPosition(),
     id: Date.now() + "-" + (counter++),
@@ -81,6 +89,8 @@ function render(args) {
   if (args.rev !== rev) {  // the page replaced the text (format, restore, insert, link)
     rev = args.rev;
     editor.setValue(args.code || "", 1);
+    clearTimeout(timer);  // the page's own text is not an edit to report back
+    lastSent = stateKey();
   }
   const notes = args.annotations || [];
   const noteKey = JSON.stringify(notes);
