@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.warehouse.runner import BackgroundRun
 from portal.workbench.completions import schema_payload
 from portal.workbench.formatting import format_sql
 from portal.workbench.history import History
 from portal.workbench.params import find_params
-from portal.workbench.run_plan import Step, error_mark, lint_script, outcome, plan_run
+from portal.workbench.run_plan import lint_script, plan_run
 from ui.editor import sql_editor
 from ui.state import catalog, current_user, engine_session, settings
 from ui.text import caption_text, error_text, success_text, warning_text
@@ -20,6 +19,7 @@ from ui.workbench.history import history_panel
 from ui.workbench.links import open_link
 from ui.workbench.params import param_panel
 from ui.workbench.results import result_tabs
+from ui.workbench.runner import run_next
 from ui.workbench.save_share import save_and_share
 from ui.workbench.schema import schema_sidebar
 
@@ -51,7 +51,8 @@ with st.sidebar:
 st.title("SQL workbench")
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    event = sql_editor(S.wb_sql, schema_payload(cat), S.wb_editor_rev, key="wb_editor", annotations=S.get("wb_marks"))
+    editor_slot = st.empty()  # drawn once this run's findings are known, so the gutter shows them at once
+    event = S.get("wb_editor")  # the editor's last event (its widget value) arrives before it is drawn
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
         S.wb_cursor = event.get("cursor") or S.get("wb_cursor")
@@ -107,6 +108,9 @@ with right:
         box = {"error": error_text, "warning": warning_text, "info": caption_text}[f.severity]
         box(f"{f.code} line {f.line}:{f.col} · {f.message}" + (f"\nFix: {f.fix}" if f.fix else ""))
 
+with editor_slot:
+    sql_editor(S.wb_sql, schema_payload(cat), S.wb_editor_rev, key="wb_editor", annotations=S.get("wb_marks"))
+
 plan = S.get("wb_plan")
 if plan is not None and plan.blocked:
     error_text(plan.blocked)
@@ -121,22 +125,7 @@ elif plan is not None and plan.ready:
     for text in plan.estimates:
         caption_text(text)
 if S.get("wb_running") or S.get("wb_queue"):  # one statement per script run; a Cancel click lands in between
-    job = S.get("wb_running") or BackgroundRun(engine_session(), (step := S.wb_queue.pop(0)).sql, step.params).start()
-    S.wb_running, step = job, Step(job.sql, job.params or {})
-    status = st.empty()
-    while not job.wait(0.1):
-        status.info(f"Running… {job.elapsed:.1f} s (Cancel stops only your query)", icon=":material/hourglass_top:")
-    status.empty()
-    del S["wb_running"]
-    record = outcome(step, job.result, job.error, job.elapsed)
-    history.record(user.history_key, record.sql, record.seconds, record.row_count, record.status, record.error)
-    S.wb_results = [*S.get("wb_results", []), (step, job.result, job.error)]
-    if job.error and (mark := error_mark(job.error, step.sql, S.wb_sql)):
-        S.wb_marks = [*(S.get("wb_marks") or []), mark]
-    if job.error and job.error.kind == "cancelled":
-        S.wb_queue = []
-    if S.get("wb_queue"):
-        st.rerun()
+    run_next(engine_session("workbench link" if S.get("wb_link_seen") else "workbench"), history, user.history_key)
 
 if S.get("wb_results"):
     result_tabs(S.wb_results, engine_session(), cfg.limits.download_max_rows)

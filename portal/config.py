@@ -22,7 +22,7 @@ class Limits:
     max_cell_chars: int = 10_000
     max_query_chars: int = 200_000
     threads: int = 2
-    memory_limit: str = "2GB"  # per analyst statement (its worker process is capped a little above this)
+    memory_limit: str = "2GB"  # per analyst statement (its worker is killed above this + 512 MB resident)
     app_memory_limit: str = "4GB"  # the app process's own queries (funnel and retention scans)
     workers: int = 3  # worker processes for analysts' SQL: statements running at once
     per_user_statements: int = 2  # statements one person may have running at once (more wait in the queue)

@@ -81,13 +81,19 @@ class WorkerPool:
         size: int,
         threads: int,
         memory_limit: str,
-        address_margin: str = "1.5GB",
+        address_margin: str = "4GB",
+        rss_margin: str = "512MB",
         slow_after_seconds: float = 2.0,
         per_user: int = 2,
     ):
         self.size = max(1, int(size))
         self.config = {"threads": int(threads), "memory_limit": memory_limit}
+        # Two caps: the parent kills a worker whose resident memory passes memory_limit + rss_margin
+        # (checked every 20 ms), and the kernel refuses address space beyond memory_limit +
+        # address_margin (an idle worker already reserves ~2.5 GB of virtual space: thread stacks,
+        # allocator arenas), so even an allocation between two checks cannot run away.
         self.address_space = parse_bytes(memory_limit) + parse_bytes(address_margin)
+        self.max_rss = parse_bytes(memory_limit) + parse_bytes(rss_margin)
         self.slow_after = slow_after_seconds
         self.per_user = max(1, int(per_user))
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -204,7 +210,7 @@ class WorkerPool:
                         f"The query ran past the time limit of {timeout_s:g} s and was stopped. "
                         "Filter or aggregate earlier, or ask the data team for a curated table."
                     )
-                if not worker.alive:
+                if not worker.alive or _rss(worker.process.pid) > self.max_rss:
                     keep = None
                     raise QueryError(_MEMORY_DIED)
                 if not reniced and now - started > self.slow_after:
@@ -230,6 +236,18 @@ class WorkerPool:
         self._closed = True
         while not self._idle.empty():
             self._idle.get_nowait().kill()
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss(pid: int) -> int:
+    """Resident bytes of a process (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _lower_priority(pid: int) -> bool:

@@ -30,11 +30,12 @@ def hardened_config(threads: int, memory_limit: str) -> dict:
 def open_readonly(path: str | Path, config: dict) -> duckdb.DuckDBPyConnection:
     """Open `path` read-only and lock its configuration; raises FileNotFoundError if absent.
 
-    `config` holds `threads` and `memory_limit`."""
+    `config` holds `threads` and `memory_limit`, plus any other DuckDB setting to fix before the lock."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No warehouse at {path}. Build one with `python -m portal demo`.")
-    con = duckdb.connect(str(path), config=hardened_config(config["threads"], config["memory_limit"]))
+    extra = {k: v for k, v in config.items() if k not in ("threads", "memory_limit")}
+    con = duckdb.connect(str(path), config={**hardened_config(config["threads"], config["memory_limit"]), **extra})
     if _already_locked(con):  # this process opened the file before: the instance is shared and hardened
         return con
     con.execute("SET enable_progress_bar = false")

@@ -1,0 +1,203 @@
+"""Issue #13: permissions, audit and admission are enforced in the warehouse seam, for every way in."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+from conftest import private_warehouse
+
+from portal.audit import AuditFilter, AuditLog
+from portal.config import Limits, load_settings
+from portal.identity import User, denied_schemas, make_user, resolve_user, roles_from_claims, user_from_claims
+from portal.library import QueryStore, SavedQuery, run_saved
+from portal.warehouse.errors import QueryRefused, QueryTimeout
+
+LIMITS = Limits(timeout_seconds=5.0, workers=3, per_user_statements=1)
+ANA = User("ana@example.com", frozenset({"analyst"}), verified=True)
+DANA = User("dana@example.com", frozenset({"analyst", "data_team", "pii"}), verified=True)
+
+
+@pytest.fixture(scope="module")
+def wh(demo_db, tmp_path_factory):
+    w = private_warehouse(demo_db, tmp_path_factory.mktemp("access"), LIMITS)
+    yield w
+    w.close()
+
+
+def settings_with(**extra):
+    s = load_settings()
+    return replace(s, extra={**s.extra, **extra})
+
+
+# ---------------------------------------------------------------- roles from the identity token
+def test_roles_come_from_the_configured_claim():
+    s = settings_with(
+        auth={"roles_claim": "groups", "roles": {"data-team": ["analyst", "data_team"], "pii-readers": ["pii"]}}
+    )
+    assert roles_from_claims({"groups": ["data-team", "pii-readers"]}, s) == {"analyst", "data_team", "pii"}
+    assert roles_from_claims({"groups": "data-team"}, s) == {"analyst", "data_team"}
+    assert roles_from_claims({"groups": ["marketing"]}, s) is None
+    u = user_from_claims({"email": "Pia@Example.com", "groups": ["pii-readers"]}, s)
+    assert u.name == "pia@example.com" and u.has_pii and not u.is_data_team and u.verified
+
+
+def test_unknown_users_get_least_privilege_or_are_refused():
+    from portal.identity import SignInRefused
+
+    least = settings_with(auth={"unknown_users": "analyst", "roles": {}})
+    assert user_from_claims({"email": "new@example.com"}, least).roles == {"analyst"}
+    strict = settings_with(auth={"unknown_users": "refuse", "roles": {}})
+    with pytest.raises(SignInRefused, match="no role in this portal"):
+        user_from_claims({"email": "new@example.com", "groups": ["nobody"]}, strict)
+
+
+def test_with_sign_in_configured_personas_and_headers_are_never_honoured():
+    s = settings_with(auth={"user_header": "X-User"})
+    assert resolve_user(s, {"X-User": "dana"}, "dana", oidc_configured=True) is None  # nobody signed in
+    assert (
+        resolve_user(s, {"X-User": "dana"}, "dana", claims={"email": "ana@example.com"}, oidc_configured=True).name
+        == "ana@example.com"
+    )
+
+
+def test_a_trusted_header_accepts_email_addresses_and_never_falls_back_to_personas():
+    s = settings_with(auth={"user_header": "X-Forwarded-Email"})
+    assert resolve_user(s, {"X-Forwarded-Email": "Ana@Example.com"}, "dana").name == "ana@example.com"
+    assert resolve_user(s, {}, "dana") is None  # no header: nobody, not the persona picked in the sidebar
+
+
+# ---------------------------------------------------------------- permissions in the seam
+RAW_READS = [
+    "SELECT * FROM raw.orders",
+    "WITH o AS (SELECT * FROM raw.orders) SELECT count(*) FROM o",
+    "SELECT count(*) FROM analytics.orders WHERE order_id IN (SELECT order_id FROM raw.orders)",
+    "SELECT * FROM query_table('raw.orders')",
+    "FROM raw.users",
+    "SELECT count(*) FROM raw.orders",  # answered from statistics: no scan in the optimized plan
+    "SELECT max(order_id) FROM raw.orders",
+]
+
+
+@pytest.mark.parametrize("sql", RAW_READS)
+def test_a_restricted_schema_is_refused_however_it_is_reached(wh, sql):
+    s = settings_with(permissions={"schema_roles": {"raw": ["data_team", "admin"]}})
+    assert denied_schemas(s, ANA) == ("raw",) and denied_schemas(s, DANA) == ()
+    analyst = wh.session(ANA, denied_schemas=denied_schemas(s, ANA))
+    with pytest.raises(QueryRefused, match="raw schema is restricted"):
+        analyst.run(sql)
+    with pytest.raises(QueryRefused, match="raw schema is restricted"):
+        analyst.download(sql, None, "csv")
+    assert wh.session(DANA).run(sql).row_count >= 1  # the data team reads it
+    assert analyst.run("SELECT count(*) FROM analytics.orders").frame.iloc[0, 0] > 0
+
+
+def test_a_share_link_never_grants_more_than_the_viewers_role(wh, tmp_path):
+    store = QueryStore(tmp_path / "queries", tmp_path / "state")
+    q = store.save(SavedQuery("ops/raw_peek", "Raw peek", "SELECT * FROM raw.users\n"), DANA, None)
+    analyst = wh.session(ANA, denied_schemas=("raw",))
+    with pytest.raises(QueryRefused):
+        run_saved(analyst, q, {})  # the link opened by an analyst runs as the analyst
+
+
+# ---------------------------------------------------------------- audit trail
+def test_refused_statements_downloads_and_link_runs_are_all_recorded(wh, tmp_path):
+    audit = AuditLog(tmp_path)
+    s = wh.session(ANA, audit, denied_schemas=("raw",))
+    with pytest.raises(QueryRefused):
+        s.run("DROP TABLE analytics.orders")
+    with pytest.raises(QueryRefused):
+        s.run("SELECT * FROM raw.users")
+    data, _ = s.download("SELECT * FROM analytics.orders LIMIT 100", None, "csv")
+    s.origin = "library link"
+    s.run("SELECT count(*) AS n FROM analytics.orders WHERE status = $status", {"status": "completed"})
+    rows = audit.query(AuditFilter(user="ana@example.com"))
+    assert [(r["kind"], r["status"], r["origin"]) for r in rows] == [
+        ("statement", "ok", "library link"),
+        ("download", "ok", "portal"),
+        ("statement", "refused", "portal"),
+        ("statement", "refused", "portal"),
+    ]
+    assert rows[0]["params"] == '{"status": "completed"}' and rows[0]["rows"] == 1
+    assert rows[1]["bytes"] == len(data)
+    assert "raw schema is restricted" in rows[2]["detail"] and "DROP" in rows[3]["sql"]
+    assert audit.query(AuditFilter(table="raw.users"))[0]["status"] == "refused"
+
+
+def test_the_audit_trail_is_append_only(tmp_path):
+    audit = AuditLog(tmp_path)
+    audit.record(ANA, "sign-in", "oidc")
+    con = sqlite3.connect(audit.path)
+    for sql in ("UPDATE audit SET user = 'someone else'", "DELETE FROM audit"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute(sql)
+    assert [r["user"] for r in audit.query()] == ["ana@example.com"]
+
+
+def test_saves_curation_and_refused_edits_are_recorded(tmp_path):
+    store = QueryStore(tmp_path / "queries", tmp_path / "state")
+    q = store.save(SavedQuery("ops/q", "Q", "SELECT 1\n"), ANA, None)
+    store.save(replace(store.get(q.id), status="curated"), DANA, store.get(q.id).version)
+    from portal.library import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        store.save(replace(store.get(q.id), title="Mine now"), ANA, store.get(q.id).version)
+    kinds = [(r["kind"], r["user"]) for r in store.audit.query()]
+    assert kinds == [("refused", "ana@example.com"), ("curation", "dana@example.com"), ("save", "ana@example.com")]
+
+
+def test_the_audit_command_prints_csv(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    AuditLog(tmp_path).record(ANA, "statement", "workbench", sql="SELECT 1")
+    r = subprocess.run(
+        [sys.executable, "-m", "portal", "audit", "--user", "ana@example.com"],
+        cwd=ROOT,
+        env={**__import__("os").environ, "PORTAL_STATE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("id,at,user") and "SELECT 1" in r.stdout
+
+
+# ---------------------------------------------------------------- admission control
+def test_one_person_cannot_take_every_worker(wh):
+    """per_user_statements = 1: Ana's second statement waits (with a queue position) while Bo's runs."""
+    first, second = wh.session(ANA), wh.session(ANA)
+    bo = wh.session(User("bo@example.com", frozenset({"analyst"})))
+    threading.Thread(target=lambda: first.run("SELECT test_sleep(1.5)"), daemon=True).start()
+    time.sleep(0.3)
+    waited = {}
+
+    def queued():
+        t0 = time.monotonic()
+        second.run("SELECT 1")
+        waited["s"] = time.monotonic() - t0
+
+    t = threading.Thread(target=queued)
+    t.start()
+    time.sleep(0.3)
+    assert second.queue_position == 1  # visible while it waits
+    t0 = time.monotonic()
+    assert bo.run("SELECT 2 AS two").frame.iloc[0, 0] == 2  # someone else is not held up
+    assert time.monotonic() - t0 < 1.0
+    t.join(10)
+    assert waited["s"] >= 0.8  # it ran only after Ana's first statement ended
+
+
+def test_a_queued_statement_times_out_in_plain_words(demo_db, tmp_path):
+    w = private_warehouse(demo_db, tmp_path, Limits(timeout_seconds=1.0, workers=1, per_user_statements=1))
+    busy = w.session()
+    threading.Thread(target=lambda: pytest.raises(QueryTimeout, busy.run, "SELECT test_sleep(5)"), daemon=True).start()
+    time.sleep(0.3)
+    with pytest.raises(QueryTimeout, match="busy"):
+        w.session(make_user("alex", load_settings())).run("SELECT 1", timeout_s=0.4)
+    w.close()
