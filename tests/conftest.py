@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,28 +122,21 @@ class ServerURL(str):
 
     queries_dir: Path
     state_dir: Path
+    port: int
 
 
-@pytest.fixture(scope="session")
-def app_server(demo_db, tmp_path_factory):
-    """`streamlit run app.py` on a free port against the small warehouse; yields the base URL."""
-    state = tmp_path_factory.mktemp("server")
+@contextmanager
+def streamlit_server(demo_db, folder: Path, extra_args: tuple[str, ...] = (), port: int | None = None):
+    """`streamlit run app.py` on a free loopback port against the small warehouse, with its own copies
+    of queries/ and dashboards/ and its own state folder; yields the base URL."""
     env = dict(os.environ)
-    env.update(
-        {
-            "PORTAL_DB": str(demo_db),
-            "PORTAL_STATE_DIR": str(state / "state"),
-        }
-    )
+    env.update({"PORTAL_DB": str(demo_db), "PORTAL_STATE_DIR": str(folder / "state")})
     for name in ("queries", "dashboards"):
-        dst = state / name
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, dst)
-        else:
-            dst.mkdir()
+        dst = folder / name
+        shutil.copytree(ROOT / name, dst)
         env[f"PORTAL_{name.upper()}_DIR"] = str(dst)
-    port = free_port()
-    log = open(state / "server.log", "w")
+    port = port or free_port()
+    log = open(folder / "server.log", "w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -152,10 +146,13 @@ def app_server(demo_db, tmp_path_factory):
             "app.py",
             "--server.port",
             str(port),
+            "--server.address",
+            "127.0.0.1",
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",
             "false",
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,
@@ -163,7 +160,7 @@ def app_server(demo_db, tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = ServerURL(f"http://127.0.0.1:{port}")
-    url.queries_dir, url.state_dir = state / "queries", state / "state"
+    url.queries_dir, url.state_dir, url.port = folder / "queries", folder / "state", port
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -174,14 +171,23 @@ def app_server(demo_db, tmp_path_factory):
             time.sleep(0.3)
     else:
         proc.kill()
-        raise RuntimeError("streamlit did not start:\n" + (state / "server.log").read_text())
-    yield url
-    proc.terminate()
+        raise RuntimeError("streamlit did not start:\n" + (folder / "server.log").read_text())
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db, tmp_path_factory):
+    """The portal in demo mode (no sign-in configured)."""
+    with streamlit_server(demo_db, tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -86,13 +86,18 @@ def current_user() -> User:
 
 
 def sign_in_page(oidc: bool) -> None:
-    st.title("Analytics Portal")
-    if oidc:
-        st.write("Sign in with your company account to continue.")
-        if st.button("Sign in", type="primary", icon=":material/login:", key="app_signin"):
-            st.login()
-    else:
-        st.error("This portal expects your sign-in from the company's SSO proxy, and none arrived.")
+    """The only page a signed-out visitor gets, whatever path they asked for: no navigation, no data."""
+
+    def view() -> None:
+        st.title("Analytics Portal")
+        if oidc:
+            st.write("Sign in with your company account to continue.")
+            if st.button("Sign in", type="primary", icon=":material/login:", key="app_signin"):
+                st.login()
+        else:
+            st.error("This portal expects your sign-in from the company's SSO proxy, and none arrived.")
+
+    st.navigation([st.Page(view, title="Sign in", url_path="sign-in", default=True)], position="hidden").run()
 
 
 @st.cache_resource
