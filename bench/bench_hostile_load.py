@@ -115,18 +115,26 @@ def main() -> None:
     after = tree_rss_mb(os.getpid())
     cap = parse_bytes(limits.memory_limit) / 2**20
     a50, a95, b50, b95 = pct(alone, 50), pct(alone, 95), pct(beside, 50), pct(beside, 95)
-    print(f"limits: {limits.timeout_seconds:g} s per statement, {limits.memory_limit} per statement, "
-          f"{limits.workers} workers, lower priority after {limits.slow_after_seconds:g} s")
+    print(
+        f"limits: {limits.timeout_seconds:g} s per statement, {limits.memory_limit} per statement, "
+        f"{limits.workers} workers, lower priority after {limits.slow_after_seconds:g} s"
+    )
     print(f"small queries alone:          {len(alone)} runs, p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms")
-    print(f"small queries beside 2 runaways: {len(beside)} runs, p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms"
-          f"  (p95 ratio {b95 / a95:.2f}x, target <= 1.5x)")
+    print(
+        f"small queries beside 2 runaways: {len(beside)} runs, p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms"
+        f"  (p95 ratio {b95 / a95:.2f}x, target <= 1.5x)"
+    )
     worst = max(t for t, _ in wild)
     kinds = sorted({k for _, k in wild})
-    print(f"runaways: {len(wild)} ended ({', '.join(kinds)}), longest {worst:.2f} s "
-          f"(target <= {limits.timeout_seconds + 2:g} s)")
-    print(f"memory (app + workers): before {base_mem:.0f} MB, alone peak {max(mem_alone):.0f} MB, "
-          f"under load peak {max(mem_load):.0f} MB, after {after:.0f} MB; "
-          f"bound: {len(RUNAWAYS)} x {cap:.0f} MB cap + {max(mem_alone):.0f} MB baseline")
+    print(
+        f"runaways: {len(wild)} ended ({', '.join(kinds)}), longest {worst:.2f} s "
+        f"(target <= {limits.timeout_seconds + 2:g} s)"
+    )
+    print(
+        f"memory (app + workers): before {base_mem:.0f} MB, alone peak {max(mem_alone):.0f} MB, "
+        f"under load peak {max(mem_load):.0f} MB, after {after:.0f} MB; "
+        f"bound: {len(RUNAWAYS)} x {cap:.0f} MB cap + {max(mem_alone):.0f} MB baseline"
+    )
 
 
 if __name__ == "__main__":

@@ -102,7 +102,9 @@ def main() -> None:
     workbench_path()
     b, w = median_ms(bare, args.runs), median_ms(workbench_path, args.runs)
     ip = median_ms(in_process, args.runs)
-    print(f"run, 1,000-row result: in a worker process {b:.1f} ms; in the app process {ip:.1f} ms (ratio {b / ip:.2f}x)")
+    print(
+        f"run, 1,000-row result: in a worker process {b:.1f} ms; in the app process {ip:.1f} ms (ratio {b / ip:.2f}x)"
+    )
     print(
         f"run, 1,000-row result: engine alone {b:.1f} ms; workbench path {w:.1f} ms; overhead {w - b:.1f} ms "
         f"(ratio {w / b:.2f}x)"
