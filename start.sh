@@ -9,4 +9,4 @@ if [ ! -f data/warehouse.duckdb ] || [ ! -f data/warehouse.public.duckdb ]; then
   echo "Building the demo warehouse (about a minute, first start only)…"
   .venv/bin/python -m portal demo
 fi
-exec .venv/bin/streamlit run app.py "$@"
+exec .venv/bin/python serve.py "$@"

@@ -10,6 +10,6 @@ if ! [ -x /usr/bin/chromium ]; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/ruff check portal ui pages app.py tests bench
-.venv/bin/ruff format --check portal ui pages app.py tests bench
+.venv/bin/ruff check portal ui pages app.py serve.py tests bench
+.venv/bin/ruff format --check portal ui pages app.py serve.py tests bench
 exec .venv/bin/python -m pytest "$@"

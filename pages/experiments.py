@@ -16,7 +16,13 @@ if exps.empty:
     st.info("No experiments in the warehouse.")
     st.stop()
 names = exps["experiment"].tolist()
-name = st.selectbox("Experiment", names, key="ex_experiment", bind="query-params")
+name = st.selectbox(
+    "Experiment",
+    names,
+    key="ex_experiment",
+    bind="query-params",
+    on_change=lambda: st.session_state.pop("ex_event", None),  # each experiment is judged on its own event
+)
 row = exps.set_index("experiment").loc[name]
 caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
 event = st.selectbox(

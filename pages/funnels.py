@@ -97,6 +97,7 @@ for col, r in zip(m, overall.itertuples(), strict=True):
         f"{r.users:,}",
         f"{r.pct_of_first:.1%} of first" if r.step > 1 else None,
         delta_color="off",
+        delta_arrow="off",  # a share of the first step, not growth
     )
 st.altair_chart(funnel_chart(counts[counts.segment != "all"] if spec.breakdown else overall), width="stretch")
 

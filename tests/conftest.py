@@ -140,10 +140,7 @@ def streamlit_server(demo_db, folder: Path, extra_args: tuple[str, ...] = (), po
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            "serve.py",
             "--server.port",
             str(port),
             "--server.address",

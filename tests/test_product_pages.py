@@ -185,3 +185,31 @@ def test_funnel_chart_renders_and_the_url_reproduces_it(app_server, page):
     assert fresh.get_by_role("combobox", name="Order", exact=True).input_value() == "strict"
     assert fresh.locator('[data-testid="stException"]').count() == 0
     fresh.close()
+
+
+def test_funnel_chart_orders_steps_by_step_number_whatever_their_labels():
+    import pandas as pd
+
+    from portal.reporting.charts import funnel_chart
+
+    counts = pd.DataFrame(
+        {
+            "segment": ["all"] * 2,
+            "step": [1, 2],
+            "users": [10, 4],
+            "step_label": ["checkout_start (page = /z)", "purchase"],
+            "pct_of_first": [1.0, 0.4],
+            "pct_of_previous": [1.0, 0.4],
+            "dropped": [0, 6],
+        }
+    )
+    x = funnel_chart(counts).to_dict()["encoding"]["x"]
+    assert x["sort"] == {"field": "step", "op": "min"}
+
+
+def test_switching_experiments_takes_the_new_experiments_own_event(portal_env):
+    at = page("pages/experiments.py", {"ex_experiment": "onboarding_address_step"})
+    assert at.selectbox(key="ex_event").value == "onboarding_complete"
+    at.selectbox(key="ex_experiment").set_value("checkout_button_color").run()
+    assert not at.exception
+    assert at.selectbox(key="ex_event").value != "onboarding_complete"  # the button test's own target event

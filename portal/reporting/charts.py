@@ -51,7 +51,12 @@ def funnel_chart(counts: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+            x=alt.X(
+                "label:N",
+                sort=alt.EncodingSortField("step", op="min"),
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=160),
+            ),
             y=alt.Y("pct:Q", title="% of first step", scale=alt.Scale(domain=[0, 100])),
             xOffset="segment:N",
             color=color,
