@@ -1,36 +1,40 @@
-"""Load: many people on the real server at once (issue #13), driven by real browsers.
+"""Load: many people on the real server at once (issue #13), as Locust users speaking Streamlit's own
+protocol (bench/streamlit_protocol.py), so the server, not 30 browsers, is what gets measured.
 
-One `streamlit run` server (demo mode, public twin); Playwright contexts in Debian's chromium are the
-users. Bounded in count and time, loopback only. Phase 1: the well-behaved sessions alone; phase 2:
-the same sessions plus two that run runaway statements in the workbench. Each well-behaved session
-loops over: open a dashboard, press Refresh (a rerun with cold caches), open the workbench on a
-shared query and press Run. A "rerun time" is from the action to Streamlit's "Running" status going
-away, as a person would wait for it.
+One `python serve.py` server (demo mode, public twin, scale-1 warehouse), loopback only, bounded in
+users and time. Phase 1: the well-behaved users alone. Phase 2: the same users plus two that run
+runaway statements in the workbench. A well-behaved user loops over: open a team dashboard, press
+Refresh (cold caches: every tile's SQL runs), open the workbench on a shared query and press Run.
+A rerun time is from sending the request to the server's "script finished", as a person waits for it.
 
-Reports p50/p95 of those times in both phases (target: p95 with runaways at most 2x alone), server
-memory (process tree) before, during and a minute after, errors, and whether each runaway was stopped.
+Reports p50/p95 per phase (target: p95 with runaways at most 2x alone), errors (target: none),
+server memory (process tree: app plus workers) before, during, and a minute after (target: back to
+the level after warm-up), and whether every runaway was stopped by its time limit.
 
-Run: python bench/bench_many_users.py [--users 28] [--seconds 90]
+Run: pip install -r bench/requirements.txt; python bench/bench_many_users.py [--users 28] [--seconds 90]
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
+import argparse  # noqa: I001
 import os
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import gevent
+import locust  # noqa: F401  (first: it patches sockets for gevent)
+from locust import User, between, events, task
+from locust.env import Environment
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_hostile_load import tree_rss_mb  # noqa: E402
-from conftest import free_port  # noqa: E402
+from streamlit_protocol import StreamlitSession  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
 from portal.library.share import share_sql  # noqa: E402
@@ -41,100 +45,93 @@ QUERIES = [
     "SELECT utm_campaign, sum(spend) AS spend FROM analytics.campaign_daily GROUP BY 1",
 ]
 RUNAWAY = "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d"
+RUNAWAYS: list[tuple[float, bool]] = []
 
 
-async def settle(page, timeout_ms: int = 120_000) -> None:
-    """Until Streamlit's script run has ended (its "Running" status is gone)."""
-    await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    await page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout_ms,
-    )
-
-
-async def timed(page, action) -> float:
+def timed(user, name: str, page: str, query: str = "", press: str | None = None) -> list[str]:
     t0 = time.perf_counter()
-    await action()
-    await page.wait_for_timeout(150)  # let the rerun start before waiting for it to end
-    await settle(page)
-    return time.perf_counter() - t0
-
-
-async def well_behaved(browser, base: str, until: float, times: list, errors: list, i: int) -> None:
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await ctx.new_page()
-    n = 0
     try:
-        while time.time() < until:
-            team = ("executive", "marketing", "checkout")[(i + n) % 3]
-            times.append(await timed(page, lambda team=team: page.goto(f"{base}/team-{team}")))
-            times.append(await timed(page, lambda: page.get_by_role("button", name="Refresh").click()))
-            await page.goto(base + "/workbench" + share_sql(QUERIES[(i + n) % len(QUERIES)]))
-            await settle(page)
-            times.append(await timed(page, lambda: page.get_by_role("button", name="Run", exact=True).click()))
-            if await page.locator('[data-testid="stException"]').count():
-                errors.append(f"user {i}: exception on the page")
-            n += 1
-    except Exception as exc:  # a timeout or crash is an error of the run, reported, not raised
-        errors.append(f"user {i}: {type(exc).__name__}: {str(exc)[:1500]}")
-    finally:
-        await ctx.close()
-
-
-async def runaway(browser, base: str, until: float, outcomes: list) -> None:
-    ctx = await browser.new_context()
-    page = await ctx.new_page()
-    try:
-        while time.time() < until:
-            await page.goto(base + "/workbench" + share_sql(RUNAWAY))
-            await settle(page)
-            t = await timed(page, lambda: page.get_by_role("button", name="Run", exact=True).click())
-            stopped = await page.get_by_text("ran past the time limit").count() > 0
-            outcomes.append((t, stopped))
-    except Exception as exc:
-        outcomes.append((float("nan"), f"{type(exc).__name__}"))
-    finally:
-        await ctx.close()
-
-
-async def sample_memory(pid: int, memory: list, done: asyncio.Event) -> None:
-    while not done.is_set():
-        memory.append(tree_rss_mb(pid))
-        await asyncio.sleep(1)
-
-
-async def phase(browser, base: str, users: int, seconds: float, runaways: int, server_pid: int):
-    until = time.time() + seconds
-    times, errors, wild, memory, done = [], [], [], [], asyncio.Event()
-    sampler = asyncio.create_task(sample_memory(server_pid, memory, done))
-    tasks = []
-    for i in range(users):
-        tasks.append(asyncio.create_task(well_behaved(browser, base, until, times, errors, i)))
-        await asyncio.sleep(0.2)  # people arrive over a few seconds, not in one instant
-    tasks += [asyncio.create_task(runaway(browser, base, until, wild)) for _ in range(runaways)]
-    await asyncio.gather(*tasks)
-    done.set()
-    await sampler
-    return times, errors, wild, memory
-
-
-def pct(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
-
-
-async def both_phases(base: str, args, server_pid: int):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        seconds, alerts = user.session.run(page, query, press)
+        events.request.fire(
+            request_type="rerun", name=name, response_time=seconds * 1000, response_length=0, exception=None, context={}
         )
-        alone, err_a, _, mem_a = await phase(browser, base, args.users, args.seconds, 0, server_pid)
-        loaded, err_b, wild, mem_b = await phase(browser, base, args.users, args.seconds, 2, server_pid)
-        await browser.close()
-    return alone, err_a, _, mem_a, loaded, err_b, wild, mem_b
+        return alerts
+    except Exception as exc:  # reported as a failed request, not raised
+        events.request.fire(
+            request_type="rerun",
+            name=name,
+            response_time=(time.perf_counter() - t0) * 1000,
+            response_length=0,
+            exception=exc,
+            context={},
+        )
+        return []
+
+
+class Analyst(User):
+    """Reads dashboards and runs small queries."""
+
+    wait_time = between(0.5, 2)
+    host = ""
+
+    def on_start(self):
+        self.session = StreamlitSession(self.host)
+        self.n = 0
+
+    def on_stop(self):
+        self.session.close()
+
+    @task
+    def loop(self):
+        team = ("executive", "marketing", "checkout")[self.n % 3]
+        timed(self, "dashboard", f"team-{team}")
+        timed(self, "dashboard refresh", f"team-{team}", press="dash_refresh")
+        query = share_sql(QUERIES[self.n % len(QUERIES)])[1:]
+        timed(self, "workbench", "workbench", query)
+        timed(self, "workbench run", "workbench", query, press="wb_run")
+        self.n += 1
+
+
+class Runaway(User):
+    """Runs a statement that would take 100 s inside one function, again and again."""
+
+    wait_time = between(0.5, 1)
+    fixed_count = 2
+    host = ""
+
+    def on_start(self):
+        self.session = StreamlitSession(self.host, timeout=300)
+
+    @task
+    def runaway(self):
+        query = share_sql(RUNAWAY)[1:]
+        self.session.run("workbench", query)
+        t0 = time.perf_counter()
+        _, alerts = self.session.run("workbench", query, press="wb_run")
+        RUNAWAYS.append((time.perf_counter() - t0, any("time limit" in a for a in alerts)))
+
+
+def phase(base: str, classes: list, users: int, seconds: float, server_pid: int):
+    for cls in classes:
+        cls.host = base
+    env = Environment(user_classes=classes, events=events)
+    runner = env.create_local_runner()
+    memory = []
+    runner.start(users, spawn_rate=10)
+    end = time.time() + seconds
+    while time.time() < end:
+        memory.append(tree_rss_mb(server_pid))
+        gevent.sleep(1)
+    runner.quit()
+    return env.stats, memory
+
+
+def row(stats, label: str) -> str:
+    t = stats.total
+    return (
+        f"{label}: {t.num_requests} reruns, p50 {t.get_response_time_percentile(0.5) / 1000:.2f} s, "
+        f"p95 {t.get_response_time_percentile(0.95) / 1000:.2f} s, errors {t.num_failures}"
+    )
 
 
 def main() -> None:
@@ -142,7 +139,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=28)
     ap.add_argument("--seconds", type=float, default=90)
     args = ap.parse_args()
-    port = free_port()
+    port = 8000 + os.getpid() % 1000
     env = {**os.environ, "PORTAL_DB": str(load_settings().warehouse_path)}
     server = subprocess.Popen(
         [
@@ -161,37 +158,46 @@ def main() -> None:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(base + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
     try:
-        before = tree_rss_mb(server.pid)
-        alone, err_a, _, mem_a, loaded, err_b, wild, mem_b = asyncio.run(both_phases(base, args, server.pid))
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        cold = tree_rss_mb(server.pid)
+        warm_up = StreamlitSession(base)
+        for team in ("executive", "marketing", "checkout"):
+            warm_up.run(f"team-{team}")
+        warm_up.run("workbench", share_sql(QUERIES[0])[1:])
+        warm_up.close()
+        warm = tree_rss_mb(server.pid)
+        alone, mem_a = phase(base, [Analyst], args.users, args.seconds, server.pid)
+        loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, server.pid)
         time.sleep(60)
         after = tree_rss_mb(server.pid)
     finally:
         server.terminate()
-    print(f"{args.users} well-behaved sessions (+2 runaway sessions in phase 2), {args.seconds:g} s per phase")
+    a95 = alone.total.get_response_time_percentile(0.95)
+    b95 = loaded.total.get_response_time_percentile(0.95)
+    print(f"{args.users} analysts (+2 runaway users in phase 2), {args.seconds:g} s per phase, one 2-core machine")
+    print(row(alone, "alone        "))
+    print(row(loaded, "with runaways") + f"  (p95 ratio {b95 / a95:.2f}x, target <= 2x)")
+    for name in ("dashboard", "dashboard refresh", "workbench", "workbench run"):
+        a, b = alone.get(name, "rerun"), loaded.get(name, "rerun")
+        print(
+            f"  {name:18s} p50 {a.get_response_time_percentile(0.5):6.0f} ms -> {b.get_response_time_percentile(0.5):6.0f} ms"
+            f", p95 {a.get_response_time_percentile(0.95):6.0f} ms -> {b.get_response_time_percentile(0.95):6.0f} ms"
+        )
+    stopped = sum(1 for _, s in RUNAWAYS if s)
     print(
-        f"alone:          {len(alone)} reruns, p50 {pct(alone, 50):.2f} s, p95 {pct(alone, 95):.2f} s, errors {len(err_a)}"
+        f"runaways: {len(RUNAWAYS)} ended, {stopped} stopped by the time limit, "
+        f"longest {max((t for t, _ in RUNAWAYS), default=float('nan')):.1f} s"
     )
     print(
-        f"with runaways:  {len(loaded)} reruns, p50 {pct(loaded, 50):.2f} s, p95 {pct(loaded, 95):.2f} s, "
-        f"errors {len(err_b)}  (p95 ratio {pct(loaded, 95) / pct(alone, 95):.2f}x, target <= 2x)"
+        f"server memory (app + workers): cold {cold:.0f} MB, after warm-up {warm:.0f} MB, peak alone "
+        f"{max(mem_a):.0f} MB, peak with runaways {max(mem_b):.0f} MB, a minute after {after:.0f} MB"
     )
-    print(
-        f"runaways: {len(wild)} runs, stopped by the time limit: {sum(1 for _, s in wild if s is True)}, "
-        f"longest wait {max((t for t, _ in wild), default=float('nan')):.1f} s"
-    )
-    print(
-        f"server memory (process tree): before {before:.0f} MB, peak alone {max(mem_a):.0f} MB, peak with runaways "
-        f"{max(mem_b):.0f} MB, a minute after {after:.0f} MB"
-    )
-    for e in (err_a + err_b)[:10]:
-        print("  error:", e)
 
 
 if __name__ == "__main__":

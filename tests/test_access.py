@@ -201,3 +201,17 @@ def test_a_queued_statement_times_out_in_plain_words(demo_db, tmp_path):
     with pytest.raises(QueryTimeout, match="busy"):
         w.session(make_user("alex", load_settings())).run("SELECT 1", timeout_s=0.4)
     w.close()
+
+
+def test_a_long_statement_moves_to_the_slow_lane_and_frees_its_slot(demo_db, tmp_path):
+    """workers = 1: a statement running past slow_after_seconds stops holding the only slot."""
+    w = private_warehouse(
+        demo_db, tmp_path, Limits(timeout_seconds=4.0, workers=1, per_user_statements=2, slow_after_seconds=0.5)
+    )
+    slow = w.session()
+    threading.Thread(target=lambda: slow.run("SELECT test_sleep(2.5)"), daemon=True).start()
+    time.sleep(1.0)  # it is in the slow lane now
+    t0 = time.monotonic()
+    assert w.session().run("SELECT 7 AS seven").frame.iloc[0, 0] == 7
+    assert time.monotonic() - t0 < 1.5  # did not wait for the slow one to finish
+    w.close()

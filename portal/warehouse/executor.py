@@ -101,6 +101,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._queue: list[Ticket] = []  # statements waiting for a worker, in arrival order
         self._running: dict[str, int] = {}  # statements running per owner
+        self._slow = 0  # statements moved to the slow lane (lower priority, outside the pool's size)
         self._closed = False
 
     # ------------------------------------------------------------------ workers
@@ -172,15 +173,33 @@ class WorkerPool:
             return self._spawn()
         return None
 
-    def _release(self, worker: _Worker | None, owner: str | None) -> None:
+    def _release(self, worker: _Worker | None, owner: str | None, slow_lane: bool = False) -> None:
+        """Give the slot back: the worker, or a fresh one in its place. A statement that moved to the
+        slow lane gave its slot back when it moved, so only the lane's count drops."""
         with self._lock:
             if owner is not None:
                 self._running[owner] = max(0, self._running.get(owner, 0) - 1)
+            if slow_lane:
+                self._slow -= 1
+        if slow_lane:
+            return
         if self._closed:
             if worker:
                 worker.kill()
             return
         self._idle.put(worker if worker is not None else self._spawn())
+
+    def _to_slow_lane(self, pid: int) -> bool:
+        """A long statement drops to a lower CPU priority and stops counting against the pool, so
+        runaways cannot hold every worker; at most `size` statements are in the slow lane at once."""
+        if not _lower_priority(pid):
+            return False
+        with self._lock:
+            if self._slow >= self.size:
+                return False
+            self._slow += 1
+            self._started -= 1
+            return True
 
     def waiting(self) -> int:
         """How many statements are queued for a worker right now."""
@@ -194,7 +213,7 @@ class WorkerPool:
         deadline = time.monotonic() + timeout_s
         worker = self._acquire(ticket, deadline)
         keep: _Worker | None = worker
-        reniced = False
+        reniced = slow = False
         try:
             ticket.worker_pid = worker.process.pid
             started = time.monotonic()
@@ -214,7 +233,8 @@ class WorkerPool:
                     keep = None
                     raise QueryError(_MEMORY_DIED)
                 if not reniced and now - started > self.slow_after:
-                    reniced = _lower_priority(worker.process.pid)
+                    reniced = True
+                    slow = self._to_slow_lane(worker.process.pid)
             try:
                 status, payload = worker.conn.recv()
             except (EOFError, OSError):
@@ -222,10 +242,10 @@ class WorkerPool:
                 raise QueryError(_MEMORY_DIED) from None
         finally:
             ticket.worker_pid = None
-            if keep is None or reniced:
+            if keep is None or reniced:  # a reniced process cannot be raised again without privileges
                 worker.kill()
                 keep = None
-            self._release(keep, ticket.owner)
+            self._release(keep, ticket.owner, slow)
         if status == "ok":
             return payload
         kind = payload.pop("kind", "failed")
