@@ -69,9 +69,10 @@ def timed(user, name: str, page: str, query: str = "", press: str | None = None)
 
 
 class Analyst(User):
-    """Reads dashboards and runs small queries."""
+    """Reads dashboards and runs small queries, thinking 3 to 10 s between actions (a busy analyst;
+    real people read for longer)."""
 
-    wait_time = between(0.5, 2)
+    wait_time = between(3, 10)
     host = ""
 
     def on_start(self):

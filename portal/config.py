@@ -26,6 +26,7 @@ class Limits:
     app_memory_limit: str = "4GB"  # the app process's own queries (funnel and retention scans)
     workers: int = 3  # worker processes for analysts' SQL: statements running at once
     per_user_statements: int = 2  # statements one person may have running at once (more wait in the queue)
+    estimate_seconds: float = 3.0  # the size guard's EXPLAIN gives up after this (the run keeps its own limit)
     slow_after_seconds: float = 2.0  # a statement running longer moves to a lower CPU priority
     download_max_rows: int = 1_000_000
 

@@ -151,7 +151,9 @@ class Session:
 
     def estimate(self, sql: str, params: dict | None = None, table_rows: dict[str, int] | None = None) -> Estimate:
         """What `sql` would scan and return, from the optimizer's plan (nothing runs)."""
-        reply = self._call({"op": "explain", "sql": sql, "params": params}, None)
+        # The estimate is advice: the optimizer can fold a constant expression (running it), so it gets
+        # a short deadline of its own; past it the run goes ahead under the statement's full limit.
+        reply = self._call({"op": "explain", "sql": sql, "params": params}, self.limits.estimate_seconds)
         return estimate_from_plans(json.loads(reply["plans"]), table_rows or {})
 
     def download(self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
