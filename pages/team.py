@@ -3,6 +3,7 @@ tiles isolated (a failing tile shows its own error), shared results cached per r
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import streamlit as st
@@ -16,6 +17,7 @@ from ui.state import audit_log, catalog, current_user, query_store, role_key, se
 from ui.text import caption_text, error_text, plain
 
 TTL = 600
+REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 
 def metric_set() -> MetricSet:
@@ -38,6 +40,24 @@ def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, r
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _filter_options(name: str, pii: bool) -> list[str]:
     return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
+
+
+@st.cache_resource
+def _last_refresh() -> dict:
+    return {"at": 0.0}
+
+
+def refresh_shared_results() -> None:
+    """Recompute the tiles for everyone, at most once a minute: the cache is shared, so thirty people
+    pressing Refresh must not make every page view recompute every tile."""
+    last = _last_refresh()
+    age = time.time() - last["at"]
+    if age < REFRESH_EVERY:
+        st.toast(f"Refreshed {age:.0f} s ago; the numbers are that fresh.", icon=":material/refresh:")
+        return
+    last["at"] = time.time()
+    _kpi.clear()
+    _rows.clear()
 
 
 def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple) -> None:
@@ -96,8 +116,7 @@ def render(team: str) -> None:
             format_func=lambda v: "All" if v is None else v,
         )
     if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
-        _kpi.clear()
-        _rows.clear()
+        refresh_shared_results()
     if end < start:
         st.error("The date range ends before it starts.")
         return

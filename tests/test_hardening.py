@@ -39,6 +39,21 @@ STATEFUL = {
     "explain_plain_create": "EXPLAIN CREATE TEMP MACRO avg(x) AS 0",
     "explain_analyze_merge": "EXPLAIN ANALYZE MERGE INTO t USING (SELECT 1 AS x) s ON true WHEN MATCHED THEN DELETE",
 }
+# Statement-making table functions and other wrappers: refused before anything runs, whatever the path.
+WRAPPED = {
+    "query_create": "SELECT * FROM query('CREATE TEMP TABLE x AS SELECT 1')",
+    "query_macro": "FROM query('CREATE TEMP MACRO sum(x) AS 1')",
+    "summarize_create": "SUMMARIZE CREATE TEMP TABLE x AS SELECT 1",
+    "pivot_then_create": "PIVOT analytics.vendors ON country USING count(*); CREATE TEMP TABLE y AS SELECT 1",
+}
+
+
+@pytest.mark.parametrize("sql", WRAPPED.values(), ids=WRAPPED.keys())
+def test_wrappers_that_would_make_state_are_refused(wh, sql):
+    s = wh.session()
+    with pytest.raises(QueryError):
+        s.run(sql)
+    assert s.run("SELECT sum(x) AS s FROM (VALUES (2), (3)) t(x)").frame.iloc[0, 0] == 5
 
 
 @pytest.mark.parametrize("sql", STATEFUL.values(), ids=STATEFUL.keys())
@@ -79,6 +94,11 @@ RUNAWAYS = {
     "levenshtein": "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000))",
     "test_sleep": "SELECT test_sleep(30)",
     "constant_folded": "SELECT 1 WHERE len(range(400000000)) > 0",
+    "summarize": "SUMMARIZE SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d",
+    "from_first": "FROM (SELECT len(range(500000000)) AS n)",
+    "pivot": "PIVOT (SELECT test_sleep(30) AS s, 'x' AS k) ON k USING max(s)",
+    "query_function": "SELECT * FROM query('SELECT levenshtein(repeat(''a'', 200000), repeat(''b'', 200000))')",
+    "explain_analyze": "EXPLAIN ANALYZE SELECT levenshtein(repeat('a', 200000), repeat('b', 200000))",
 }
 
 

@@ -176,7 +176,8 @@ class Session:
         with self._lock:
             wh._cursor().close()  # notices a rebuilt file before the worker is asked
             request["version"] = wh.version
-            self._ticket = Ticket(owner=self.user.name if self.user else None)
+            # per-person admission: a demo persona is not a person, so there it is the browser session
+            self._ticket = Ticket(owner=self.user.history_key if self.user else None)
             self.running_since = time.time()
             started = time.perf_counter()
             try:
