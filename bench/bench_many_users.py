@@ -17,11 +17,9 @@ Run: pip install -r bench/requirements.txt; python bench/bench_many_users.py [--
 from __future__ import annotations
 
 import argparse  # noqa: I001
-import os
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import gevent
@@ -32,8 +30,10 @@ from locust.env import Environment
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_hostile_load import tree_rss_mb  # noqa: E402
+from conftest import streamlit_server  # noqa: E402
 from streamlit_protocol import StreamlitSession  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
@@ -140,45 +140,18 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=28)
     ap.add_argument("--seconds", type=float, default=90)
     args = ap.parse_args()
-    port = 8000 + os.getpid() % 1000
-    env = {**os.environ, "PORTAL_DB": str(load_settings().warehouse_path)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "serve.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        cold = tree_rss_mb(server.pid)
+    with streamlit_server(load_settings().warehouse_path, Path(tempfile.mkdtemp(prefix="many-users-"))) as base:
+        cold = tree_rss_mb(base.pid)
         warm_up = StreamlitSession(base)
         for team in ("executive", "marketing", "checkout"):
             warm_up.run(f"team-{team}")
         warm_up.run("workbench", share_sql(QUERIES[0])[1:])
         warm_up.close()
-        warm = tree_rss_mb(server.pid)
-        alone, mem_a = phase(base, [Analyst], args.users, args.seconds, server.pid)
-        loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, server.pid)
+        warm = tree_rss_mb(base.pid)
+        alone, mem_a = phase(base, [Analyst], args.users, args.seconds, base.pid)
+        loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, base.pid)
         time.sleep(60)
-        after = tree_rss_mb(server.pid)
-    finally:
-        server.terminate()
+        after = tree_rss_mb(base.pid)
     a95 = alone.total.get_response_time_percentile(0.95)
     b95 = loaded.total.get_response_time_percentile(0.95)
     print(f"{args.users} analysts (+2 runaway users in phase 2), {args.seconds:g} s per phase, one 2-core machine")

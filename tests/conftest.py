@@ -123,6 +123,7 @@ class ServerURL(str):
     queries_dir: Path
     state_dir: Path
     port: int
+    pid: int
 
 
 @contextmanager
@@ -157,7 +158,7 @@ def streamlit_server(demo_db, folder: Path, extra_args: tuple[str, ...] = (), po
         stderr=subprocess.STDOUT,
     )
     url = ServerURL(f"http://127.0.0.1:{port}")
-    url.queries_dir, url.state_dir, url.port = folder / "queries", folder / "state", port
+    url.queries_dir, url.state_dir, url.port, url.pid = folder / "queries", folder / "state", port, proc.pid
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
