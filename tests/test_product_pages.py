@@ -213,3 +213,25 @@ def test_switching_experiments_takes_the_new_experiments_own_event(portal_env):
     at.selectbox(key="ex_experiment").set_value("checkout_button_color").run()
     assert not at.exception
     assert at.selectbox(key="ex_event").value != "onboarding_complete"  # the button test's own target event
+
+
+def test_charts_have_readable_titles_and_tooltips():
+    import pandas as pd
+
+    from portal.reporting.charts import chart
+    from portal.reporting.tiles import tile_chart
+
+    frame = pd.DataFrame(
+        {
+            "signup_week": pd.to_datetime(["2026-01-05", "2026-01-12"]),
+            "cumulative_revenue_per_user": [1.23456, 2.5],
+            "cac": [10.0, 12.0],
+        }
+    )
+    for kind in ("line", "bar", "area", "scatter"):
+        enc = chart(frame, kind, "signup_week", "cumulative_revenue_per_user").to_dict()["encoding"]
+        assert enc["y"]["title"] == "Cumulative revenue per user" and enc["x"]["title"] == "Signup week"
+        assert [t["title"] for t in enc["tooltip"]] == ["Signup week", "Cumulative revenue per user"]
+        assert enc["tooltip"][1]["format"] == ",.3~f"
+    heat = tile_chart(frame.assign(k=["a", "b"]), "heatmap", "signup_week", "cac", "k").to_dict()["encoding"]
+    assert heat["color"]["title"] == "CAC" and heat["tooltip"]

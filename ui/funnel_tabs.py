@@ -28,7 +28,15 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             column_config=percent_columns(pct_of_first="% of first", pct_of_previous="% of previous"),
         )
     with tab_time:
-        st.dataframe(result["time"], hide_index=True, key="fn_time")
+        st.dataframe(
+            result["time"],
+            hide_index=True,
+            key="fn_time",
+            column_config={
+                "median_minutes": st.column_config.NumberColumn("Median (minutes)", format="%.1f"),
+                "p90_minutes": st.column_config.NumberColumn("90th percentile (minutes)", format="%.1f"),
+            },
+        )
     with tab_week:
         st.altair_chart(weekly_conversion_chart(result["weeks"]), width="stretch")
     with tab_seg:
@@ -50,7 +58,11 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
                 cmp,
                 hide_index=True,
                 key="fn_segments",
-                column_config=percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
+                column_config={
+                    **percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
+                    "p_value": st.column_config.NumberColumn("p-value", format="%.2e"),
+                    "p_adjusted": st.column_config.NumberColumn("p (Holm)", format="%.2e"),
+                },
             )
     with tab_drop:
         k = st.selectbox(

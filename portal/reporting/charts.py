@@ -7,6 +7,31 @@ import altair as alt
 import pandas as pd
 
 CHART_KINDS = ("bar", "line", "area", "scatter")
+_ACRONYMS = {"cac": "CAC", "aov": "AOV", "utm": "UTM", "id": "ID", "ltv": "LTV", "pct": "%"}
+
+
+def title(column: str) -> str:
+    """An axis or legend title a person reads: `cumulative_revenue_per_user` → "Cumulative revenue per user"."""
+    words = [_ACRONYMS.get(w, w) for w in str(column).replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else str(column)
+
+
+def _tooltip(frame: pd.DataFrame, columns) -> list:
+    """Tooltips with readable titles, numbers with thousands separators and at most 3 decimals."""
+    out = []
+    for c in dict.fromkeys(c for c in columns if c):
+        numeric = pd.api.types.is_numeric_dtype(frame[c]) if c in frame.columns else False
+        temporal = pd.api.types.is_datetime64_any_dtype(frame[c]) if c in frame.columns else False
+        out.append(
+            alt.Tooltip(
+                c,
+                title=title(c),
+                format=",.3~f" if numeric else alt.Undefined,
+                type="temporal" if temporal else alt.Undefined,
+            )
+        )
+    return out
 
 
 def default_chart(frame: pd.DataFrame) -> dict:
@@ -36,9 +61,9 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
         "area": base.mark_area(opacity=0.7),
         "scatter": base.mark_circle(size=50),
     }[kind]
-    enc = {"x": alt.X(x), "y": alt.Y(y), "tooltip": [c for c in (x, y, color) if c]}
+    enc = {"x": alt.X(x, title=title(x)), "y": alt.Y(y, title=title(y)), "tooltip": _tooltip(frame, (x, y, color))}
     if color:
-        enc["color"] = alt.Color(color)
+        enc["color"] = alt.Color(color, title=title(color))
     return mark.encode(**enc).properties(height=320)
 
 

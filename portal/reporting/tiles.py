@@ -11,6 +11,7 @@ import pandas as pd
 
 from portal.library.header import SavedQuery
 from portal.reporting.charts import chart as result_chart
+from portal.reporting.charts import title
 from portal.reporting.dashboards import Tile, query_params_for
 from portal.reporting.metrics import Kpi, Metric, format_value
 from portal.workbench.params import find_params
@@ -51,10 +52,26 @@ def kpi_view(tile: Tile, metric: Metric, k: Kpi) -> KpiView:
 
 def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None) -> alt.Chart:
     """A dashboard tile's chart: the workbench's chart kinds plus heatmap and funnel bars."""
+    tips = [alt.Tooltip(c, title=title(c)) for c in dict.fromkeys(c for c in (x, color, y) if c)]
     if kind == "heatmap":
-        return alt.Chart(frame).mark_rect().encode(x=f"{x}:O", y=f"{color}:O", color=f"{y}:Q").properties(height=260)
+        return (
+            alt.Chart(frame)
+            .mark_rect()
+            .encode(
+                x=alt.X(f"{x}:O", title=title(x)),
+                y=alt.Y(f"{color}:O", title=title(color)),
+                color=alt.Color(f"{y}:Q", title=title(y)),
+                tooltip=tips,
+            )
+            .properties(height=260)
+        )
     if kind == "funnel":
-        return alt.Chart(frame).mark_bar().encode(y=alt.Y(f"{x}:N", sort=None), x=f"{y}:Q").properties(height=260)
+        return (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(y=alt.Y(f"{x}:N", sort=None, title=title(x)), x=alt.X(f"{y}:Q", title=title(y)), tooltip=tips)
+            .properties(height=260)
+        )
     return result_chart(frame, kind, x, y, color).properties(height=260)
 
 
