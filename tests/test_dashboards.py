@@ -28,6 +28,7 @@ from portal.reporting.dashboards import (
 )
 from portal.reporting.digest import build_digest
 from portal.reporting.metrics import Kpi, MetricError, daily, kpi, load_metrics, value
+from portal.workbench.params import find_params
 
 METRICS = load_metrics(ROOT / "metrics.toml")
 START, END = date(2026, 9, 1), date(2026, 9, 28)
@@ -265,3 +266,19 @@ render_dashboard_page("support")
     after = DashboardStore(path.parent).load("support")
     assert len(after.tiles) == len(before.tiles)
     assert after.tiles[0] == before.tiles[1] and after.rows[0][-1].metric == "tickets_fast"
+
+
+@pytest.mark.parametrize("platform", [None, "iOS"])
+def test_checkout_conversion_is_one_number_on_the_tile_and_the_weekly_chart(warehouse, platform):
+    """Issue #14: the KPI tile and the weekly chart of the Checkout dashboard answer the same question
+    with the same definition, so over the same range and filter they give the same number."""
+    from portal.library import QueryStore, run_saved
+
+    start, end = date(2026, 8, 3), date(2026, 11, 1)  # whole weeks, Monday to Sunday
+    k = kpi(warehouse.session(), METRICS, "checkout_conversion", start, end, {"platform": platform})
+    q = QueryStore(ROOT / "queries", ROOT / "state").get("checkout/checkout_conversion_by_week")
+    values = query_params_for(find_params(q.sql), start, end, {"platform": platform})
+    weekly = run_saved(warehouse.session(), q, values).frame
+    assert k.current is not None and len(weekly) == 13
+    assert k.current == pytest.approx(weekly["purchases"].sum() / weekly["checkouts"].sum(), rel=1e-12)
+    assert (weekly["purchases"] <= weekly["checkouts"]).all()  # purchases are a subset of the visits
