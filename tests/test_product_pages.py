@@ -235,3 +235,23 @@ def test_charts_have_readable_titles_and_tooltips():
         assert enc["tooltip"][1]["format"] == ",.3~f"
     heat = tile_chart(frame.assign(k=["a", "b"]), "heatmap", "signup_week", "cac", "k").to_dict()["encoding"]
     assert heat["color"]["title"] == "CAC" and heat["tooltip"]
+
+
+def test_rates_are_never_stacked_and_categories_keep_the_query_order():
+    import pandas as pd
+
+    from portal.reporting.charts import chart
+
+    frame = pd.DataFrame(
+        {
+            "cart_bucket": ["$200-299", "$200-299", "$1000-1099", "$1000-1099"],
+            "resolution": ["fast", "slow"] * 2,
+            "conversion": [0.56, 0.31, 0.4, 0.2],
+        }
+    )
+    enc = chart(frame, "bar", "cart_bucket", "conversion", "resolution").to_dict()["encoding"]
+    assert enc["y"]["stack"] is None and enc["xOffset"]["field"] == "resolution"
+    assert enc["x"]["sort"] is None  # "$200-299" stays before "$1000-1099"
+    counts = frame.assign(customers=[10, 20, 30, 40])
+    enc = chart(counts, "bar", "cart_bucket", "customers", "resolution").to_dict()["encoding"]
+    assert "stack" not in enc["y"] and "xOffset" not in enc  # counts do add up: stacked as before

@@ -17,6 +17,12 @@ def title(column: str) -> str:
     return text[:1].upper() + text[1:] if text else str(column)
 
 
+def is_rate(values: pd.Series) -> bool:
+    """A share or conversion rate (every value between 0 and 1), which must not be stacked."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(v)) and bool(((v >= 0) & (v <= 1)).all())
+
+
 def _tooltip(frame: pd.DataFrame, columns) -> list:
     """Tooltips with readable titles, numbers with thousands separators and at most 3 decimals."""
     out = []
@@ -61,9 +67,18 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
         "area": base.mark_area(opacity=0.7),
         "scatter": base.mark_circle(size=50),
     }[kind]
-    enc = {"x": alt.X(x, title=title(x)), "y": alt.Y(y, title=title(y)), "tooltip": _tooltip(frame, (x, y, color))}
+    categorical = not (pd.api.types.is_numeric_dtype(frame[x]) or pd.api.types.is_datetime64_any_dtype(frame[x]))
+    # categories keep the query's ORDER BY ("$200-299" before "$1000-1099"), not alphabetical order
+    enc = {
+        "x": alt.X(x, title=title(x), sort=None if categorical else alt.Undefined),
+        "y": alt.Y(y, title=title(y)),
+        "tooltip": _tooltip(frame, (x, y, color)),
+    }
     if color:
         enc["color"] = alt.Color(color, title=title(color))
+        if kind == "bar" and is_rate(frame[y]):  # rates do not add up: side by side, never stacked
+            enc["xOffset"] = alt.XOffset(color)
+            enc["y"] = alt.Y(y, title=title(y), stack=None)
     return mark.encode(**enc).properties(height=320)
 
 

@@ -1,5 +1,5 @@
 -- title: Conversion after a support ticket, by resolution speed and cart value
--- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets.
+-- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets. A bucket and speed with fewer than 20 tickets is left out: too few to judge.
 -- owner: sam
 -- team: support
 -- tags: support, conversion
