@@ -11,7 +11,15 @@ import streamlit as st
 from portal.library import run_saved
 from portal.reporting.dashboards import DashboardStore, Tile, default_range
 from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
-from portal.reporting.tiles import FILTER_OPTIONS_SQL, kpi_view, metric_chart, metric_label, query_chart, query_values
+from portal.reporting.tiles import (
+    FILTER_OPTIONS_SQL,
+    kpi_view,
+    metric_chart,
+    metric_label,
+    query_chart,
+    query_values,
+    still_baking,
+)
 from ui.dashboard_editor import dashboard_editor
 from ui.state import audit_log, catalog, current_user, query_store, role_key, settings, shared_session
 from ui.text import caption_text, error_text, plain
@@ -60,18 +68,19 @@ def refresh_shared_results() -> None:
     _rows.clear()
 
 
-def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple) -> None:
+def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date) -> None:
     try:
         if t.metric:
             m = metrics[t.metric]
             k = _kpi(t.metric, start, end, filters, role)
             if t.type == "kpi":
-                v = kpi_view(t, m, k)
+                v = kpi_view(t, m, k, still_baking(m, end, through))
                 st.metric(
                     v.label,
                     v.value,
                     v.delta,
                     delta_color=v.delta_color,
+                    delta_arrow="off" if v.delta_color == "off" else "auto",
                     help=plain(v.help),
                     chart_data=v.sparkline,
                     chart_type="area",
@@ -102,7 +111,8 @@ def render(team: str) -> None:
         return
     st.title(d.title)
     caption_text(f"{d.description}\nOwner: {d.owner}")
-    lo, hi = default_range(date.fromisoformat((catalog().data_through or "2026-11-15")[:10]))
+    through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
+    lo, hi = default_range(through)
     cols = st.columns(2 + len(d.filters) + 1)
     start = cols[0].date_input("From", lo, key="dash_from", bind="query-params")
     end = cols[1].date_input("To", hi, key="dash_to", bind="query-params")
@@ -124,6 +134,6 @@ def render(team: str) -> None:
     for row in d.rows:
         for col, t in zip(st.columns(len(row)), row, strict=True):
             with col:
-                tile(t, start, end, frozen, metrics, role_key())
+                tile(t, start, end, frozen, metrics, role_key(), through)
     if user.is_data_team:
         dashboard_editor(d, store, metrics, user)

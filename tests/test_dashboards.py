@@ -282,3 +282,19 @@ def test_checkout_conversion_is_one_number_on_the_tile_and_the_weekly_chart(ware
     assert k.current is not None and len(weekly) == 13
     assert k.current == pytest.approx(weekly["purchases"].sum() / weekly["checkouts"].sum(), rel=1e-12)
     assert (weekly["purchases"] <= weekly["checkouts"]).all()  # purchases are a subset of the visits
+
+
+def test_a_baking_metric_says_so_instead_of_showing_a_collapse(warehouse):
+    """Issue #14: CAC over the last four weeks rises because recent signups have not bought yet."""
+    from portal.reporting.dashboards import Tile
+    from portal.reporting.tiles import kpi_view, still_baking
+
+    cac = METRICS["cac"]
+    through = date(2026, 11, 15)
+    k = kpi(warehouse.session(), METRICS, "cac", date(2026, 10, 19), through)
+    assert still_baking(cac, through, through) and not still_baking(cac, date(2026, 9, 28), through)
+    baking = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=True)
+    assert baking.delta_color == "off" and "still baking" in baking.delta
+    settled = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=False)
+    assert settled.delta_color == "inverse" and "baking" not in settled.delta
+    assert not still_baking(METRICS["revenue"], through, through)  # metrics without a window never bake

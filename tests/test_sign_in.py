@@ -106,7 +106,7 @@ def test_an_analyst_gets_the_public_warehouse_and_no_curation(oidc_portal, local
     local_page.goto(oidc_portal + "/library?q=support/conversion_by_resolution_speed")
     wait_for_app(local_page)
     local_page.get_by_role("tab", name="Manage").click()
-    assert local_page.get_by_text("Only the data team can curate").count() == 1
+    local_page.get_by_text("Only the data team can curate").wait_for(timeout=30_000)
     assert local_page.get_by_role("button", name="Mark deprecated").count() == 0
 
 

@@ -33,6 +33,7 @@ class Metric:
     filters: tuple[str, ...] = ()
     numerator: str = ""
     denominator: str = ""
+    bakes_days: int = 0  # recent days still changing (signups that have not bought yet): their change is not news
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def load_metrics(path: Path) -> MetricSet:
             "filters",
             "numerator",
             "denominator",
+            "bakes_days",
         }
         if unknown:
             raise MetricError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -108,6 +110,7 @@ def load_metrics(path: Path) -> MetricSet:
             tuple(d.get("filters", [])),
             d.get("numerator", ""),
             d.get("denominator", ""),
+            int(d.get("bakes_days", 0)),
         )
     for m in out.values():
         for ref in (m.numerator, m.denominator):

@@ -38,14 +38,22 @@ class KpiView:
     sparkline: list | None
 
 
-def kpi_view(tile: Tile, metric: Metric, k: Kpi) -> KpiView:
+def still_baking(metric: Metric, end: date, data_through: date) -> bool:
+    """Whether the period ends inside the metric's baking window (its last days are not final yet)."""
+    return metric.bakes_days > 0 and (data_through - end).days < metric.bakes_days
+
+
+def kpi_view(tile: Tile, metric: Metric, k: Kpi, baking: bool = False) -> KpiView:
+    """A baking metric's change is shown without colour or arrow and says why: young data is not a collapse."""
     delta = None if k.change is None else f"{k.change:+.1%} vs previous period"
+    if baking and delta:
+        delta = f"{k.change:+.1%}, still baking"  # short: the tile is narrow; help says why
     return KpiView(
         metric_label(tile, metric),
         format_value(k.current, metric.unit),
         delta,
-        "normal" if metric.up_is_good else "inverse",
-        metric.description,
+        "off" if baking else ("normal" if metric.up_is_good else "inverse"),
+        metric.description + (f" The last {metric.bakes_days} days are not final yet." if baking else ""),
         k.series["value"].tolist() if len(k.series) > 1 else None,
     )
 
