@@ -8,7 +8,7 @@ from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import load_dashboards, metric_users, related_queries
 from ui.state import catalog, query_store, settings
-from ui.text import caption_text, error_text, plain
+from ui.text import caption_text, error_text, heading_text
 
 st.title("Metric definitions")
 st.caption(
@@ -28,7 +28,7 @@ for m in metrics.metrics.values():
         continue
     with st.container(border=True):
         direction = "up is good" if m.up_is_good else "down is good"
-        st.markdown(f"**{plain(m.name)}** · {plain(m.unit)} · owner {plain(m.owner)} · {direction}")
+        heading_text(m.name, f"· {m.unit} · owner {m.owner} · {direction}")
         st.text(m.description)
         used_by, part_of = metric_users(m, metrics, dashboards)
         caption_text(

@@ -9,7 +9,7 @@ from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import dashboard_lineage, load_dashboards
 from ui.state import catalog, engine_session, query_store, settings
-from ui.text import caption_text, plain
+from ui.text import caption_text, heading_text
 
 st.title("Breakage check")
 st.caption(
@@ -29,7 +29,7 @@ if broken:
     st.error(f"{len(broken)} saved queries no longer compile.", icon=":material/error:")
     for r in broken:
         with st.container(border=True):
-            st.markdown(f"**{plain(r.title)}** · `{plain(r.id)}`" + (f" · line {r.line}" if r.line else ""))
+            heading_text(r.title, f"· {r.id}" + (f" · line {r.line}" if r.line else ""))
             st.code(r.error, language=None)
             caption_text(
                 "Depends on tables: "

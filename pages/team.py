@@ -22,7 +22,7 @@ from portal.reporting.tiles import (
 )
 from ui.dashboard_editor import dashboard_editor
 from ui.state import audit_log, catalog, current_user, query_store, role_key, settings, shared_session
-from ui.text import caption_text, error_text, plain
+from ui.text import caption_text, error_text, heading_text, plain
 
 TTL = 600
 REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
@@ -87,12 +87,12 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
                     border=True,
                 )
             else:
-                st.markdown(f"**{plain(metric_label(t, m))}**")
+                heading_text(metric_label(t, m))
                 st.altair_chart(metric_chart(t, m, k), width="stretch")
             return
         q = query_store().get(t.query)
         frame = _rows(t.query, q.version, start, end, filters, role)
-        st.markdown(f"**{plain(t.title or q.title)}**")
+        heading_text(t.title or q.title)
         if t.type == "table":
             st.dataframe(frame, hide_index=True, height=260)
         else:

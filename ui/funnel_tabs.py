@@ -9,7 +9,7 @@ from portal.product.funnels import FunnelSpec, saved_query_sql
 from portal.product.stats import compare_segments
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
-from ui.columns import percent_columns
+from ui.columns import formatted_columns, percent_columns
 from ui.save_dialog import save_form
 from ui.text import error_text, success_text
 
@@ -32,10 +32,9 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             result["time"],
             hide_index=True,
             key="fn_time",
-            column_config={
-                "median_minutes": st.column_config.NumberColumn("Median (minutes)", format="%.1f"),
-                "p90_minutes": st.column_config.NumberColumn("90th percentile (minutes)", format="%.1f"),
-            },
+            column_config=formatted_columns(
+                "%.1f", median_minutes="Median (minutes)", p90_minutes="90th percentile (minutes)"
+            ),
         )
     with tab_week:
         st.altair_chart(weekly_conversion_chart(result["weeks"]), width="stretch")
@@ -60,8 +59,7 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
                 key="fn_segments",
                 column_config={
                     **percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
-                    "p_value": st.column_config.NumberColumn("p-value", format="%.2e"),
-                    "p_adjusted": st.column_config.NumberColumn("p (Holm)", format="%.2e"),
+                    **formatted_columns("%.2e", p_value="p-value", p_adjusted="p (Holm)"),
                 },
             )
     with tab_drop:

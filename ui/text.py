@@ -37,3 +37,8 @@ def success_text(text: object, icon: str = ":material/check:") -> None:
 
 def caption_text(text: object) -> None:
     st.caption(plain(text))
+
+
+def heading_text(title: object, rest: object = "") -> None:
+    """A bold title from a user or the database, then plain text: both escaped, never interpreted."""
+    st.markdown(f"**{plain(title)}**" + (f" {plain(rest)}" if rest else ""))
