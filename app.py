@@ -23,6 +23,7 @@ SECTIONS = {
         ("pages/funnels.py", "Funnels", ":material/filter_alt:"),
         ("pages/cohorts.py", "Cohorts", ":material/grid_on:"),
         ("pages/experiments.py", "Experiments", ":material/science:"),
+        ("pages/impact.py", "Before/after", ":material/compare_arrows:"),
     ],
     "Metrics": [("pages/metrics.py", "Metric definitions", ":material/functions:")],
     "Data team": [("pages/audit.py", "Audit trail", ":material/policy:")],

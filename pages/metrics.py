@@ -22,7 +22,7 @@ for err in errors:
     error_text(err)
 queries = query_store().load_all()[0]
 cat = catalog()
-needle = st.text_input("Search metrics", key="m_search")
+needle = st.text_input("Search metrics", key="m_search", bind="query-params")
 for m in metrics.metrics.values():
     if needle and needle.lower() not in (m.name + m.description).lower():
         continue
@@ -36,6 +36,13 @@ for m in metrics.metrics.values():
         )
         if m.type == "ratio":
             st.code(f"{m.numerator} / {m.denominator}", language=None)
+            if m.unit == "ratio":
+                st.page_link(
+                    "pages/impact.py",
+                    label="Compare before/after",
+                    icon=":material/compare_arrows:",
+                    query_params={"im_metric": m.name},
+                )
         else:
             st.code(m.sql.strip(), language="sql")
             caption_text(

@@ -16,12 +16,15 @@ from portal.reporting.tiles import (
     kpi_view,
     metric_chart,
     metric_label,
+    metric_scope,
     query_chart,
+    query_scope,
     query_values,
+    scope_caption,
     still_baking,
 )
 from ui.dashboard_editor import dashboard_editor
-from ui.state import audit_log, catalog, current_user, query_store, role_key, settings, shared_session
+from ui.state import annotations, audit_log, catalog, current_user, query_store, role_key, settings, shared_session
 from ui.text import caption_text, error_text, heading_text, plain
 
 TTL = 600
@@ -69,34 +72,41 @@ def refresh_shared_results() -> None:
 
 
 def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date) -> None:
+    """Every tile says what it covers (scope_caption), charts carry the recorded changes."""
     try:
         if t.metric:
             m = metrics[t.metric]
             k = _kpi(t.metric, start, end, filters, role)
+            scope = scope_caption(start, end, dict(filters), metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
                 v = kpi_view(t, m, k, still_baking(m, end, through))
                 st.metric(
-                    v.label,
+                    plain(v.label),
                     v.value,
                     v.delta,
                     delta_color=v.delta_color,
-                    delta_arrow="off" if v.delta_color == "off" else "auto",
-                    help=plain(v.help),
+                    delta_arrow="off" if v.delta_color == "off" and v.delta_description == "still baking" else "auto",
+                    delta_description=v.delta_description,
+                    help=plain(
+                        f"{v.help} Scope: {scope_caption(start, end, dict(filters), metric_scope(metrics, t.metric))}."
+                    ),
                     chart_data=v.sparkline,
                     chart_type="area",
                     border=True,
                 )
             else:
                 heading_text(metric_label(t, m))
-                st.altair_chart(metric_chart(t, m, k), width="stretch")
+                caption_text(scope)
+                st.altair_chart(metric_chart(t, m, k, annotations(), through), width="stretch")
             return
         q = query_store().get(t.query)
         frame = _rows(t.query, q.version, start, end, filters, role)
         heading_text(t.title or q.title)
+        caption_text(scope_caption(start, end, dict(filters), query_scope(q)))
         if t.type == "table":
             st.dataframe(frame, hide_index=True, height=260)
         else:
-            st.altair_chart(query_chart(t, q, frame), width="stretch")
+            st.altair_chart(query_chart(t, q, frame, annotations()), width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
 

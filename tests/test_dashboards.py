@@ -294,7 +294,7 @@ def test_a_baking_metric_says_so_instead_of_showing_a_collapse(warehouse):
     k = kpi(warehouse.session(), METRICS, "cac", date(2026, 10, 19), through)
     assert still_baking(cac, through, through) and not still_baking(cac, date(2026, 9, 28), through)
     baking = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=True)
-    assert baking.delta_color == "off" and "still baking" in baking.delta
+    assert baking.delta_color == "off" and baking.delta_description == "still baking"
     settled = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=False)
-    assert settled.delta_color == "inverse" and "baking" not in settled.delta
+    assert settled.delta_color == "inverse" and settled.delta_description == "beyond noise"  # +127%, p < 1e-6
     assert not still_baking(METRICS["revenue"], through, through)  # metrics without a window never bake

@@ -178,3 +178,15 @@ def query_store():
 
     s = settings()
     return QueryStore(s.queries_dir, s.state_dir)
+
+
+def annotations() -> list:
+    """The recorded product changes for charts; a malformed file is reported once and means none,
+    so one bad entry never takes a dashboard down."""
+    from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
+
+    try:
+        return load_annotations(annotations_path(settings()))
+    except AnnotationError as err:
+        st.toast(f"Annotations not shown: {err}", icon=":material/warning:")
+        return []

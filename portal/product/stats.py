@@ -156,15 +156,30 @@ class Readout:
         return text
 
 
-def readout(control: str, n1: int, x1: int, variant: str, n2: int, x2: int, confidence: float = 0.95) -> Readout:
+def relative_change_ci(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval for p2 / p1 - 1 (Katz log relative risk); infinite when either side has no successes."""
+    if x1 <= 0 or x2 <= 0:
+        return (float("-inf"), float("inf"))
     p1, p2 = x1 / n1, x2 / n2
     z_crit = stats.norm.ppf(0.5 + confidence / 2)
-    if x1 > 0 and x2 > 0:
-        se_log = math.sqrt((1 - p1) / x1 + (1 - p2) / x2)  # Katz log relative risk
-        rr = p2 / p1
-        lo, hi = rr * math.exp(-z_crit * se_log) - 1, rr * math.exp(z_crit * se_log) - 1
-    else:
-        lo, hi = float("-inf"), float("inf")
+    se_log = math.sqrt((1 - p1) / x1 + (1 - p2) / x2)
+    rr = p2 / p1
+    return (rr * math.exp(-z_crit * se_log) - 1, rr * math.exp(z_crit * se_log) - 1)
+
+
+def difference_ci(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval for p2 - p1 (unpooled Wald: both sides' own variance)."""
+    if min(n1, n2) == 0:
+        return (-1.0, 1.0)
+    p1, p2 = x1 / n1, x2 / n2
+    z_crit = stats.norm.ppf(0.5 + confidence / 2)
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return (p2 - p1 - z_crit * se, p2 - p1 + z_crit * se)
+
+
+def readout(control: str, n1: int, x1: int, variant: str, n2: int, x2: int, confidence: float = 0.95) -> Readout:
+    p1, p2 = x1 / n1, x2 / n2
+    lo, hi = relative_change_ci(x1, n1, x2, n2, confidence)
     _, p = two_proportion(x1, n1, x2, n2)
     srm_p = float(stats.chisquare([n1, n2]).pvalue)
     # Minimum detectable absolute difference at alpha 0.05 (two-sided), power 0.8, as a relative lift.

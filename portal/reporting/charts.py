@@ -51,8 +51,51 @@ def default_chart(frame: pd.DataFrame) -> dict:
     return {"kind": kind, "x": x, "y": y, "color": None}
 
 
-def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = None) -> alt.Chart:
-    """An Altair chart of the result; raises ValueError with a plain message for unusable choices."""
+def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | alt.LayerChart:
+    """Dated product changes (portal.reporting.annotations) on a time chart: a dashed rule where each
+    starts, a shaded span while a change with an end lasted, its title on hover and beside the rule.
+    Charts whose x is not a date, and changes outside the chart's dates, are left alone."""
+    if not annotations or x not in frame.columns or not pd.api.types.is_datetime64_any_dtype(frame[x]):
+        return base
+    lo, hi = frame[x].min(), frame[x].max()
+    if pd.isna(lo):
+        return base
+    shown = [a for a in annotations if a.overlaps(lo.date(), hi.date())]
+    if not shown:
+        return base
+    data = pd.DataFrame(
+        {
+            x: [max(pd.Timestamp(a.start), lo) for a in shown],
+            "span_end": [min(pd.Timestamp(a.end), hi) if a.end else pd.NaT for a in shown],
+            "change": [a.title for a in shown],
+            "dates": [a.label().removeprefix(a.title).strip(" ()") for a in shown],
+            "starts_here": [pd.Timestamp(a.start) >= lo for a in shown],
+        }
+    )
+    tips = [alt.Tooltip("change:N", title="Change"), alt.Tooltip("dates:N", title="Dates")]
+    layers = []
+    if data["span_end"].notna().any():
+        layers.append(
+            alt.Chart(data[data["span_end"].notna()])
+            .mark_rect(opacity=0.12, color="#e8590c")
+            .encode(x=alt.X(f"{x}:T"), x2="span_end:T", tooltip=tips)
+        )
+    starts = data[data["starts_here"]]
+    layers.append(base)
+    if not starts.empty:
+        rule = alt.Chart(starts).encode(x=alt.X(f"{x}:T"), tooltip=tips)
+        layers.append(rule.mark_rule(color="#e8590c", strokeDash=[4, 3], strokeWidth=1.5))
+        layers.append(
+            rule.mark_text(align="left", baseline="top", dx=4, color="#e8590c", fontSize=11).encode(
+                y=alt.value(2), text="change:N"
+            )
+        )
+    return alt.layer(*layers)
+
+
+def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = None, annotations=()) -> alt.Chart:
+    """An Altair chart of the result; raises ValueError with a plain message for unusable choices.
+    Dated changes in `annotations` are drawn when x is a date."""
     if kind not in CHART_KINDS:
         raise ValueError(f"Unknown chart type {kind!r}.")
     for c in (x, y, color):
@@ -79,7 +122,27 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
         if kind == "bar" and is_rate(frame[y]):  # rates do not add up: side by side, never stacked
             enc["xOffset"] = alt.XOffset(color)
             enc["y"] = alt.Y(y, title=title(y), stack=None)
-    return mark.encode(**enc).properties(height=320)
+    return annotate(mark_baking(mark.encode(**enc), frame, x, y), frame, x, annotations).properties(height=320)
+
+
+def mark_baking(base, frame: pd.DataFrame, x: str, y: str):
+    """Rows a query flags `still_baking` (their period is not over) get a hollow orange ring and say
+    so on hover, so a young period's low value is not read as a collapse."""
+    if "still_baking" not in frame.columns or y not in frame.columns:
+        return base
+    young = frame[frame["still_baking"].fillna(False).astype(bool) & frame[y].notna()]
+    if young.empty:
+        return base
+    ring = (
+        alt.Chart(young.assign(state="still baking: its period is not over"))
+        .mark_point(shape="circle", filled=False, size=160, strokeWidth=2, color="#e8590c")
+        .encode(
+            x=alt.X(x),
+            y=alt.Y(y),
+            tooltip=[*_tooltip(young, (x, y)), alt.Tooltip("state:N", title="State")],
+        )
+    )
+    return alt.layer(base, ring)
 
 
 def funnel_chart(counts: pd.DataFrame) -> alt.Chart:
@@ -113,17 +176,62 @@ def funnel_chart(counts: pd.DataFrame) -> alt.Chart:
     return bars.properties(height=340)
 
 
-def weekly_conversion_chart(weekly: pd.DataFrame) -> alt.Chart:
-    return (
+def weekly_conversion_chart(weekly: pd.DataFrame, annotations=()) -> alt.Chart:
+    line = (
         alt.Chart(weekly)
         .mark_line(point=True)
         .encode(
             x=alt.X("week:T", title="Week of first step"),
-            y=alt.Y("conversion:Q", axis=alt.Axis(format="%")),
-            tooltip=["week:T", "started", "converted", alt.Tooltip("conversion:Q", format=".1%")],
+            y=alt.Y("conversion:Q", title="Completed the funnel", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week"),
+                alt.Tooltip("started:Q", title="Started", format=","),
+                alt.Tooltip("converted:Q", title="Completed", format=","),
+                alt.Tooltip("conversion:Q", title="Conversion", format=".1%"),
+            ],
         )
-        .properties(height=260)
     )
+    return annotate(line, weekly, "week", annotations).properties(height=260)
+
+
+def impact_chart(weekly: pd.DataFrame, before, after, annotations=()) -> alt.Chart:
+    """Weekly rate with its 95% band, the before and after windows shaded, and the changes marked."""
+    spans = pd.DataFrame(
+        {
+            "week": [pd.Timestamp(before.start), pd.Timestamp(after.start)],
+            "span_end": [pd.Timestamp(before.end), pd.Timestamp(after.end)],
+            "side": ["before", "after"],
+        }
+    )
+    x = alt.X("week:T", title="Week")
+    shade = (
+        alt.Chart(spans)
+        .mark_rect(opacity=0.08)
+        .encode(
+            x=x,
+            x2="span_end:T",
+            color=alt.Color(
+                "side:N", title="Compared", scale=alt.Scale(domain=["before", "after"], range=["#868e96", "#1c7ed6"])
+            ),
+        )
+    )
+    band = alt.Chart(weekly).mark_area(opacity=0.2, color="#1c7ed6").encode(x=x, y="ci_low:Q", y2="ci_high:Q")
+    line = (
+        alt.Chart(weekly)
+        .mark_line(point=True, color="#1c7ed6")
+        .encode(
+            x=x,
+            y=alt.Y("rate:Q", title="Rate", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week"),
+                alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+                alt.Tooltip("ci_low:Q", title="95% CI from", format=".1%"),
+                alt.Tooltip("ci_high:Q", title="95% CI to", format=".1%"),
+                alt.Tooltip("den:Q", title="Tries", format=","),
+            ],
+        )
+    )
+    return annotate(alt.layer(shade, band, line), weekly, "week", annotations).properties(height=320)
 
 
 def heatmap(frame: pd.DataFrame, value: str, fmt: str = ".0%") -> alt.Chart:

@@ -146,12 +146,31 @@ def value(frame: pd.DataFrame, metric: Metric) -> float | None:
     return float(frame["num"].sum())
 
 
+NOISE_WEEKS = 12  # weeks before the compared periods that show a metric's own week-to-week variation
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Whether a period-over-period change is beyond noise, and by which test."""
+
+    p_value: float
+    test: str
+
+    @property
+    def beyond(self) -> bool:
+        return self.p_value < 0.05
+
+    def words(self) -> str:
+        return f"{'beyond' if self.beyond else 'within'} noise (p = {self.p_value:.2g}, {self.test})"
+
+
 @dataclass(frozen=True)
 class Kpi:
     metric: Metric
     current: float | None
     previous: float | None
     series: pd.DataFrame  # week, value
+    noise: Noise | None = None
 
     @property
     def change(self) -> float | None:
@@ -167,14 +186,49 @@ class Kpi:
         return (self.change > 0) == self.metric.up_is_good
 
 
+def noise(frame: pd.DataFrame, metric: Metric, start: date, end: date, prev_start: date) -> Noise | None:
+    """A rate (a share of counts) gets a two-proportion test; sums and averages are judged against
+    their own week-to-week variation in the NOISE_WEEKS before: the standard deviation of one week's
+    change, scaled to the period's length (a sum of k weeks varies sqrt(k) times a week's, an
+    average 1/sqrt(k) times)."""
+    from portal.product.stats import two_proportion  # scipy, only when a KPI is judged
+
+    cur, prev = frame[frame["day"] >= start], frame[(frame["day"] >= prev_start) & (frame["day"] < start)]
+    if metric.type == "ratio" and metric.unit == "ratio":
+        x1, n1, x2, n2 = (
+            int(round(v)) for v in (prev["num"].sum(), prev["den"].sum(), cur["num"].sum(), cur["den"].sum())
+        )
+        if min(n1, n2) < 30:
+            return None
+        return Noise(two_proportion(x1, n1, x2, n2)[1], "two-proportion test")
+    history = frame[frame["day"] < prev_start]
+    block = ((prev_start - history["day"]).map(lambda d: d.days) - 1) // 7  # whole weeks back from prev_start
+    weeks = history.assign(b=block.values).groupby("b")[["num", "den"]].sum().sort_index(ascending=False)
+    weekly = weeks["num"] / weeks["den"].where(weeks["den"] != 0) if metric.type == "ratio" else weeks["num"]
+    diffs = weekly.dropna().diff().dropna()
+    if len(diffs) < 5 or cur.empty or value(prev, metric) is None or value(cur, metric) is None:
+        return None
+    sigma_week = float(diffs.std()) / 2**0.5
+    k = max((end - start).days + 1, 1) / 7
+    sd = sigma_week * ((2 * k) ** 0.5 if metric.type == "sum" else (2 / k) ** 0.5)
+    if sd <= 0:
+        return None
+    from scipy import stats as sps
+
+    z = (value(cur, metric) - value(prev, metric)) / sd
+    return Noise(float(2 * sps.norm.sf(abs(z))), f"against its week-to-week variation over {len(diffs) + 1} weeks")
+
+
 def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None) -> Kpi:
-    """The value over [start, end], the same-length previous period, and a weekly series."""
+    """The value over [start, end], the same-length previous period, a weekly series, and whether
+    the change is beyond noise."""
     m = metrics[name]
     length = (end - start).days + 1
     prev_start, prev_end = start - timedelta(days=length), start - timedelta(days=1)
-    frame = daily(session, metrics, name, prev_start, end, filters)
+    history_start = prev_start - timedelta(days=7 * NOISE_WEEKS)
+    frame = daily(session, metrics, name, history_start, end, filters)
     cur = frame[frame["day"] >= start]
-    prev = frame[frame["day"] <= prev_end]
+    prev = frame[(frame["day"] >= prev_start) & (frame["day"] <= prev_end)]
     weeks = (
         cur.assign(week=pd.to_datetime(cur["day"]).dt.to_period("W-SUN").dt.start_time)
         .groupby("week")[["num", "den"]]
@@ -185,7 +239,7 @@ def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters:
         if m.type == "ratio"
         else weeks["num"].rename("value").reset_index()
     )
-    return Kpi(m, value(cur, m), value(prev, m), series)
+    return Kpi(m, value(cur, m), value(prev, m), series, noise(frame, m, start, end, prev_start))
 
 
 def format_value(v: float | None, unit: str) -> str:

@@ -4,7 +4,7 @@ a saved query's rows) and its chart. The team page only places tiles and draws w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
@@ -13,7 +13,7 @@ from portal.library.header import SavedQuery
 from portal.reporting.charts import chart as result_chart
 from portal.reporting.charts import title
 from portal.reporting.dashboards import Tile, query_params_for
-from portal.reporting.metrics import Kpi, Metric, format_value
+from portal.reporting.metrics import Kpi, Metric, MetricSet, format_value
 from portal.workbench.params import find_params
 
 FILTER_OPTIONS_SQL = {
@@ -36,6 +36,7 @@ class KpiView:
     delta_color: str
     help: str
     sparkline: list | None
+    delta_description: str | None = None
 
 
 def still_baking(metric: Metric, end: date, data_through: date) -> bool:
@@ -44,21 +45,56 @@ def still_baking(metric: Metric, end: date, data_through: date) -> bool:
 
 
 def kpi_view(tile: Tile, metric: Metric, k: Kpi, baking: bool = False) -> KpiView:
-    """A baking metric's change is shown without colour or arrow and says why: young data is not a collapse."""
-    delta = None if k.change is None else f"{k.change:+.1%} vs previous period"
-    if baking and delta:
-        delta = f"{k.change:+.1%}, still baking"  # short: the tile is narrow; help says why
+    """A change is coloured only when it is news: a baking metric's change (young data is not a
+    collapse) and a change within the metric's noise are grey, and the tile says which."""
+    delta = None if k.change is None else f"{k.change:+.1%}"
+    described = None
+    helps = [metric.description]
+    if delta and baking:
+        described = "still baking"
+        helps.append(f"The last {metric.bakes_days} days are not final yet, so the change is not news.")
+    elif delta and k.noise:
+        described = f"{'beyond' if k.noise.beyond else 'within'} noise"
+        helps.append(f"Change vs the previous period of the same length: {k.noise.words()}.")
+    elif delta:
+        described = "vs previous period"
+    news = delta and not baking and (k.noise is None or k.noise.beyond)
     return KpiView(
         metric_label(tile, metric),
         format_value(k.current, metric.unit),
         delta,
-        "off" if baking else ("normal" if metric.up_is_good else "inverse"),
-        metric.description + (f" The last {metric.bakes_days} days are not final yet." if baking else ""),
+        ("normal" if metric.up_is_good else "inverse") if news else "off",
+        " ".join(helps),
         k.series["value"].tolist() if len(k.series) > 1 else None,
+        described,
     )
 
 
-def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None) -> alt.Chart:
+def scope_caption(start: date, end: date, filters: dict, follows: set[str], grain: str = "") -> str:
+    """What a tile or chart covers, in words: its period and filters, and which of the page's
+    filters it does not follow (so nobody reads an all-time chart as this month's)."""
+    parts = [f"{grain} " if grain else ""]
+    if {"start", "end"} <= follows:
+        parts[0] += f"{start} to {end}"
+    else:
+        parts[0] += "All time (does not follow the dates above)"
+    for name, chosen in filters.items():
+        if name not in follows:
+            parts.append(f"not by {name}: the filter above does not apply")
+        else:
+            parts.append(f"{name}: {chosen}" if chosen else f"all {name}s")
+    return " · ".join(p.strip() for p in parts if p.strip())
+
+
+def metric_scope(metrics: MetricSet, name: str) -> set[str]:
+    return {"start", "end", *metrics.filters_of(name)}
+
+
+def query_scope(query: SavedQuery) -> set[str]:
+    return set(find_params(query.sql))
+
+
+def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None, annotations=()) -> alt.Chart:
     """A dashboard tile's chart: the workbench's chart kinds plus heatmap and funnel bars."""
     tips = [alt.Tooltip(c, title=title(c)) for c in dict.fromkeys(c for c in (x, color, y) if c)]
     if kind == "heatmap":
@@ -80,22 +116,26 @@ def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None
             .encode(y=alt.Y(f"{x}:N", sort=None, title=title(x)), x=alt.X(f"{y}:Q", title=title(y)), tooltip=tips)
             .properties(height=260)
         )
-    return result_chart(frame, kind, x, y, color).properties(height=260)
+    return result_chart(frame, kind, x, y, color, annotations).properties(height=260)
 
 
-def metric_chart(tile: Tile, metric: Metric, k: Kpi) -> alt.Chart:
+def metric_chart(tile: Tile, metric: Metric, k: Kpi, annotations=(), data_through: date | None = None) -> alt.Chart:
+    """A metric's weekly series; weeks inside its baking window are flagged (the chart rings them)."""
     frame = k.series.rename(columns={"value": metric.name})
-    return tile_chart(frame, tile.chart or "line", "week", metric.name, None)
+    if metric.bakes_days and data_through is not None:
+        week_end = pd.to_datetime(frame["week"]) + pd.Timedelta(days=6)
+        frame = frame.assign(still_baking=week_end > pd.Timestamp(data_through - timedelta(days=metric.bakes_days)))
+    return tile_chart(frame, tile.chart or "line", "week", metric.name, None, annotations)
 
 
-def query_chart(tile: Tile, query: SavedQuery, frame: pd.DataFrame) -> alt.Chart:
+def query_chart(tile: Tile, query: SavedQuery, frame: pd.DataFrame, annotations=()) -> alt.Chart:
     """The tile's own encoding wins, then the saved query's chart, then the first two columns."""
     saved = query.chart
     kind = tile.chart or (saved.kind if saved else "bar")
     x = tile.x or (saved.x if saved else frame.columns[0])
     y = tile.y or (saved.y if saved else frame.columns[1])
     color = tile.color or (saved.color if saved else None)
-    return tile_chart(frame, kind, x, y, color)
+    return tile_chart(frame, kind, x, y, color, annotations)
 
 
 def query_values(query: SavedQuery, start: date, end: date, filters: dict) -> dict:

@@ -1,0 +1,136 @@
+"""Before/after: did a recorded change (annotations.toml) move a rate, beyond noise? No SQL: pick
+the change, the rate (a metric or a funnel step), optionally a segment and an unaffected control."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from portal.product.impact import ImpactError, weekly, windows
+from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
+from portal.reporting.annotations import within
+from portal.reporting.charts import impact_chart
+from portal.reporting.metrics import load_metrics, metrics_path
+from portal.warehouse.vocabulary import EVENTS
+from ui.state import annotations, current_user, role_key, settings, shared_session
+from ui.text import caption_text, error_text, info_text, success_text, warning_text
+
+CUSTOM = "custom"
+PLATFORMS = ["iOS", "Android", "Windows", "macOS", "Linux"]
+
+st.title("Before/after impact")
+st.caption(
+    "Did a product change move a rate, or is it noise? Both sides with 95% intervals, the change with its "
+    "interval and p-value (two-proportion test), a check for a trend already under way before the change, "
+    "the same dates a year earlier, and optionally a segment the change did not touch."
+)
+metrics = load_metrics(metrics_path(settings()))
+changes = {a.id: a for a in annotations()}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _data_range(pii: bool) -> tuple[date, date]:
+    row = shared_session(pii).frame("SELECT min(data_from), max(data_through) FROM analytics.build_info").iloc[0]
+    return row.iloc[0], row.iloc[1]
+
+
+# Shared between users of one role, computed on a session that belongs to nobody.
+@st.cache_data(ttl=600, show_spinner="Comparing…", max_entries=64)
+def _compare(m: Measure, before, after, data_from, platform, control, role: tuple):
+    return measure_impact(shared_session(*role), metrics, m, before, after, data_from, platform, control)
+
+
+data_from, data_through = _data_range(current_user().has_pii)
+c1, c2, c3 = st.columns([3, 3, 1])
+chosen = c1.selectbox(
+    "Change",
+    [*reversed(changes), CUSTOM],
+    key="im_change",
+    bind="query-params",
+    on_change=lambda: st.session_state.pop("im_metric", None),  # each change opens on its own metric
+    format_func=lambda k: "Dates of my own" if k == CUSTOM else changes[k].label(),
+)
+change = changes.get(chosen)
+if change is None:
+    d1, d2 = st.columns(2)
+    started = d1.date_input("Change started", data_through.replace(day=1), key="im_start", bind="query-params")
+    ended = d2.date_input("Ended (empty if still in place)", None, key="im_end", bind="query-params")
+else:
+    started, ended = change.start, change.end
+    caption_text(change.description)
+options = [*rate_metrics(metrics), FUNNEL_STEP]
+default = change.metric if change and change.metric in options else options[0]
+what = c2.selectbox(
+    "Rate",
+    options,
+    index=options.index(default),
+    key="im_metric",
+    bind="query-params",
+    format_func=lambda k: "A funnel step…" if k == FUNNEL_STEP else k.replace("_", " "),
+)
+days = c3.number_input("Days each side", 7, 120, 28, key="im_days", bind="query-params")
+measure = Measure(what)
+if what == FUNNEL_STEP:
+    f1, f2, f3 = st.columns(3)
+    first = f1.selectbox("From step", EVENTS, index=EVENTS.index("checkout_start"), key="im_from", bind="query-params")
+    then = f2.selectbox("To step", EVENTS, index=EVENTS.index("purchase"), key="im_to", bind="query-params")
+    window = f3.number_input("Within (days)", 1, 90, 14, key="im_window", bind="query-params")
+    measure = Measure(FUNNEL_STEP, first, then, int(window))
+s1, s2 = st.columns(2)
+platform = s1.selectbox(
+    "Segment", [None, *PLATFORMS], key="im_platform", bind="query-params", format_func=lambda v: v or "Everyone"
+)
+control = s2.selectbox(
+    "Compare against an unaffected segment (difference-in-differences)",
+    [None, *PLATFORMS],
+    key="im_control",
+    bind="query-params",
+    format_func=lambda v: v or "None",
+)
+
+try:
+    before, after = windows(started, ended, int(days), data_from, data_through)
+    impact, frame = _compare(measure, before, after, data_from, platform, control, role_key())
+except ImpactError as err:
+    info_text(err)
+    st.stop()
+except Exception as err:
+    error_text(getattr(err, "message", None) or err)
+    st.stop()
+
+label = measure.label(metrics)
+good = (impact.change > 0) == (metrics[what].up_is_good if what != FUNNEL_STEP else True)
+verdict = {"significant": success_text if good else error_text, "within noise": info_text}
+verdict.get(impact.verdict, warning_text)(impact.headline(label))
+b, a = impact.before, impact.after
+lo, hi = impact.change_ci
+rlo, rhi = impact.relative_ci
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Before", f"{b.rate:.1%}", help=f"{b.window}: {b.x:,} of {b.n:,}", border=True)
+m2.metric("After", f"{a.rate:.1%}", help=f"{a.window}: {a.x:,} of {a.n:,}", border=True)
+m3.metric(
+    "Change",
+    f"{impact.change * 100:+.1f} points",
+    delta_description=f"95% CI {lo * 100:+.1f} to {hi * 100:+.1f}",
+    border=True,
+)
+m4.metric(
+    "Relative change", f"{impact.relative:+.1%}", delta_description=f"95% CI {rlo:+.1%} to {rhi:+.1%}", border=True
+)
+caption_text(
+    f"Before: {b.window} ({b.x:,} of {b.n:,}, 95% CI {b.ci[0]:.1%} to {b.ci[1]:.1%}) · After: {a.window} "
+    f"({a.x:,} of {a.n:,}, 95% CI {a.ci[0]:.1%} to {a.ci[1]:.1%}) · p = {impact.p_value:.2g} · "
+    f"{platform or 'all platforms'}"
+    + (f", everyone but {control} when compared with it" if control and not platform else "")
+)
+for note in impact.notes():
+    (warning_text if note.startswith("Careful") else caption_text)(note)
+st.altair_chart(
+    impact_chart(weekly(frame), before, after, within(list(changes.values()), frame["day"].min(), after.end)),
+    width="stretch",
+)
+if what != FUNNEL_STEP:
+    st.page_link(
+        "pages/metrics.py", label=f"Definition of {what}", icon=":material/functions:", query_params={"m_search": what}
+    )
