@@ -9,14 +9,13 @@ import streamlit as st
 
 from portal.product.impact import ImpactError, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
-from portal.reporting.annotations import within
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.warehouse.vocabulary import EVENTS
 from ui.state import annotations, current_user, role_key, settings, shared_session
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
-CUSTOM = "custom"
+CUSTOM = "Dates of my own"
 PLATFORMS = ["iOS", "Android", "Windows", "macOS", "Linux"]
 
 st.title("Before/after impact")
@@ -26,7 +25,7 @@ st.caption(
     "the same dates a year earlier, and optionally a segment the change did not touch."
 )
 metrics = load_metrics(metrics_path(settings()))
-changes = {a.id: a for a in annotations()}
+changes = {a.title: a for a in annotations()}  # titles in the URL: bound widgets store what they show
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -49,7 +48,6 @@ chosen = c1.selectbox(
     key="im_change",
     bind="query-params",
     on_change=lambda: st.session_state.pop("im_metric", None),  # each change opens on its own metric
-    format_func=lambda k: "Dates of my own" if k == CUSTOM else changes[k].label(),
 )
 change = changes.get(chosen)
 if change is None:
@@ -58,7 +56,7 @@ if change is None:
     ended = d2.date_input("Ended (empty if still in place)", None, key="im_end", bind="query-params")
 else:
     started, ended = change.start, change.end
-    caption_text(change.description)
+    caption_text(f"{change.label()}: {change.description}")
 options = [*rate_metrics(metrics), FUNNEL_STEP]
 default = change.metric if change and change.metric in options else options[0]
 what = c2.selectbox(
@@ -67,7 +65,7 @@ what = c2.selectbox(
     index=options.index(default),
     key="im_metric",
     bind="query-params",
-    format_func=lambda k: "A funnel step…" if k == FUNNEL_STEP else k.replace("_", " "),
+    help="Rate metrics from metrics.toml, or funnel_step for any step of a funnel.",
 )
 days = c3.number_input("Days each side", 7, 120, 28, key="im_days", bind="query-params")
 measure = Measure(what)
@@ -127,7 +125,7 @@ caption_text(
 for note in impact.notes():
     (warning_text if note.startswith("Careful") else caption_text)(note)
 st.altair_chart(
-    impact_chart(weekly(frame), before, after, within(list(changes.values()), frame["day"].min(), after.end)),
+    impact_chart(weekly(frame), before, after, list(changes.values())),
     width="stretch",
 )
 if what != FUNNEL_STEP:

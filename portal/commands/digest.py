@@ -7,6 +7,7 @@ from pathlib import Path
 
 from portal.config import ROOT, load_settings
 from portal.library import QueryStore
+from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
 from portal.reporting.dashboards import DashboardError, DashboardStore, default_range
 from portal.reporting.metrics import MetricError, load_metrics, metrics_path
 from portal.warehouse.engine import Warehouse
@@ -33,14 +34,15 @@ def run(args) -> int:
         metrics = load_metrics(metrics_path(settings))
         store = QueryStore(settings.queries_dir, settings.state_dir)
         d = DashboardStore(settings.dashboards_dir).load(args.team, metrics, {q.id for q in store.load_all()[0]})
+        changes = load_annotations(annotations_path(settings), set(metrics.metrics))
         wh = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
-    except (DashboardError, MetricError, FileNotFoundError) as err:
+    except (DashboardError, MetricError, AnnotationError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     session = wh.session()
     through = date.fromisoformat((session.catalog().data_through or date.today().isoformat())[:10])
     start, end = default_range(through, args.days)
-    body = build_digest(session, d, metrics, store, start, end)
+    body = build_digest(session, d, metrics, store, start, end, annotations=changes, data_through=through)
     wh.close()
     if args.out:
         Path(args.out).write_text(body, encoding="utf-8")

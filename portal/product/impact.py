@@ -232,10 +232,13 @@ def compare(
     after: Window,
     control: pd.DataFrame | None = None,
     control_label: str = "",
+    sides: tuple[Side, Side] | None = None,
+    control_sides: tuple[Side, Side] | None = None,
 ) -> Impact:
     """`daily` (day, num, den) must cover PRE_WEEKS before `before` and, for the seasonality check,
-    the same windows a year earlier; days it does not cover are simply left out."""
-    b, a = side(daily, before), side(daily, after)
+    the same windows a year earlier; days it does not cover are simply left out. `sides` replace the
+    sums of days when each side must be counted on its own (a funnel counts a person once per run)."""
+    b, a = sides or (side(daily, before), side(daily, after))
     if b.n == 0 or a.n == 0:
         raise ImpactError(f"No data {'before' if b.n == 0 else 'after'} the change ({before if b.n == 0 else after}).")
     if (daily["num"] > daily["den"]).any():
@@ -248,7 +251,7 @@ def compare(
         year = (yb, ya) if yb.n and ya.n else None
     c = None
     if control is not None:
-        c = contrast(control_label, (b, a), (side(control, before), side(control, after)))
+        c = contrast(control_label, (b, a), control_sides or (side(control, before), side(control, after)))
     return Impact(b, a, p, pre_trend(daily, before, after), year, c)
 
 

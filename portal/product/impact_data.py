@@ -11,7 +11,17 @@ from datetime import date, timedelta
 import pandas as pd
 
 from portal.product.funnels import FunnelSpec, Step, user_levels
-from portal.product.impact import PRE_WEEKS, YEAR, Impact, ImpactError, Window, compare, daily_from_levels, rest_of
+from portal.product.impact import (
+    PRE_WEEKS,
+    YEAR,
+    Impact,
+    ImpactError,
+    Side,
+    Window,
+    compare,
+    daily_from_levels,
+    rest_of,
+)
 from portal.reporting.metrics import MetricSet, daily
 
 FUNNEL_STEP = "funnel_step"
@@ -44,11 +54,24 @@ def _days(session, metrics: MetricSet, measure: Measure, start: date, end: date,
         if platform and "platform" not in metrics.filters_of(measure.metric):
             raise ImpactError(f"{measure.metric} cannot be split by platform.")
         return daily(session, metrics, measure.metric, start, end, {"platform": platform})
-    first = Step(measure.first, "platform", platform) if platform else Step(measure.first)
-    spec = FunnelSpec((first, Step(measure.then)), start, end, float(measure.window_days))
-    frame = daily_from_levels(user_levels(session, spec))
+    frame = daily_from_levels(user_levels(session, _funnel(measure, start, end, platform)))
     days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
     return days.merge(frame, on="day", how="left").fillna(0.0)
+
+
+def _funnel(measure: Measure, start: date, end: date, platform: str | None) -> FunnelSpec:
+    first = Step(measure.first, "platform", platform) if platform else Step(measure.first)
+    return FunnelSpec((first, Step(measure.then)), start, end, float(measure.window_days))
+
+
+def _funnel_sides(session, measure: Measure, before: Window, after: Window, platform: str | None) -> tuple[Side, Side]:
+    """Each side as its own funnel run, as the Funnels page would count those dates (a person who
+    starts the step on both sides counts on both; over the long span they count once)."""
+    out = []
+    for w in (before, after):
+        levels = user_levels(session, _funnel(measure, w.start, w.end, platform))
+        out.append(Side(w, int((levels["level"] >= 2).sum()), len(levels)))
+    return out[0], out[1]
 
 
 def span(before: Window, data_from: date) -> tuple[date, date]:
@@ -69,13 +92,19 @@ def measure_impact(
     control: str | None = None,
 ) -> tuple[Impact, pd.DataFrame]:
     """The comparison and the daily frame it was made from (for the chart)."""
+    if control and control == platform:
+        raise ImpactError("The control segment must differ from the segment compared.")
     first, _ = span(before, data_from)
     frame = _days(session, metrics, measure, first, after.end, platform)
-    other = None
+    funnel = measure.metric == FUNNEL_STEP
+    sides = _funnel_sides(session, measure, before, after, platform) if funnel else None
+    other = control_sides = None
     if control:
-        if control == platform:
-            raise ImpactError("The control segment must differ from the segment compared.")
         other = _days(session, metrics, measure, first, after.end, control)
+        control_sides = _funnel_sides(session, measure, before, after, control) if funnel else None
         if not platform:  # everyone else against the control, so the two sides do not overlap
             frame = rest_of(frame, other)
-    return compare(frame, before, after, other, f"{control} alone" if control else ""), frame
+            if sides:
+                sides = tuple(Side(s.window, s.x - c.x, s.n - c.n) for s, c in zip(sides, control_sides, strict=True))
+    label = f"{control} alone" if control else ""
+    return compare(frame, before, after, other, label, sides, control_sides), frame

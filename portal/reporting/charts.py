@@ -40,8 +40,24 @@ def _tooltip(frame: pd.DataFrame, columns) -> list:
     return out
 
 
+def with_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB DATE cells arrive as Python dates (object columns): as timestamps, a chart treats them as
+    time (a time axis, the recorded changes drawn on it) and Vega-Lite's JSON can carry them."""
+    import datetime as dt
+
+    dated = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and len(frame)
+        and isinstance(frame[c].dropna().iloc[0] if frame[c].notna().any() else None, dt.date)
+    ]
+    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in dated}) if dated else frame
+
+
 def default_chart(frame: pd.DataFrame) -> dict:
     """A first guess: x = first date/text column, y = first numeric column."""
+    frame = with_timestamps(frame)
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
     temporal = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
     other = [c for c in frame.columns if c not in numeric]
@@ -98,6 +114,7 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
     Dated changes in `annotations` are drawn when x is a date."""
     if kind not in CHART_KINDS:
         raise ValueError(f"Unknown chart type {kind!r}.")
+    frame = with_timestamps(frame)
     for c in (x, y, color):
         if c and c not in frame.columns:
             raise ValueError(f"The result has no column {c!r}.")

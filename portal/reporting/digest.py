@@ -15,22 +15,20 @@ import altair as alt
 import vl_convert as vlc
 
 from portal.library import QueryStore, run_saved
-from portal.reporting.charts import chart as result_chart
+from portal.reporting.charts import with_timestamps
 from portal.reporting.dashboards import Dashboard, query_params_for
-from portal.reporting.metrics import MetricSet, format_value, kpi
+from portal.reporting.metrics import MetricSet, kpi
+from portal.reporting.tiles import (
+    kpi_view,
+    metric_chart,
+    metric_label,
+    metric_scope,
+    query_chart,
+    query_scope,
+    scope_caption,
+    still_baking,
+)
 from portal.workbench.params import find_params
-
-
-def _dates_to_timestamps(frame):
-    """Python date cells (DuckDB DATE) become timestamps, which Vega-Lite's JSON can carry."""
-    import datetime as dt
-
-    import pandas as pd
-
-    for col in frame.columns:
-        if frame[col].dtype == object and len(frame) and isinstance(frame[col].iloc[0], dt.date):
-            frame[col] = pd.to_datetime(frame[col])
-    return frame
 
 
 def _png(chart: alt.Chart) -> str:
@@ -39,48 +37,55 @@ def _png(chart: alt.Chart) -> str:
 
 
 def build_digest(
-    session, d: Dashboard, metrics: MetricSet, store: QueryStore, start: date, end: date, filters: dict | None = None
+    session,
+    d: Dashboard,
+    metrics: MetricSet,
+    store: QueryStore,
+    start: date,
+    end: date,
+    filters: dict | None = None,
+    annotations=(),
+    data_through: date | None = None,
 ) -> str:
-    filters = filters or {}
+    """The same tiles as the dashboard, through the same helpers (kpi_view, scope_caption, charts),
+    so the mail says what the page says: noise and baking included, each chart's scope under it."""
+    filters = filters or {f: None for f in d.filters}
+    through = data_through or end
     esc = html.escape
     kpis, charts, errors = [], [], []
     for tile in d.tiles:
         try:
             if tile.metric:
-                k = kpi(session, metrics, tile.metric, start, end, filters)
+                m = metrics[tile.metric]
                 if tile.type == "kpi":
-                    change = "" if k.change is None else f"{k.change:+.1%}"
-                    colour = "#555" if k.good is None else ("#1b7f3b" if k.good else "#b42318")
+                    v = kpi_view(
+                        tile, m, kpi(session, metrics, tile.metric, start, end, filters), still_baking(m, end, through)
+                    )
+                    good = v.delta_color != "off" and (v.delta or "").startswith("+") == (v.delta_color == "normal")
+                    colour = "#555" if v.delta_color == "off" else ("#1b7f3b" if good else "#b42318")
                     kpis.append(
                         f"<td style='padding:12px 18px;border:1px solid #e3e6ee'><div style='color:#555;font-size:13px'>"
-                        f"{esc(tile.title or tile.metric.replace('_', ' '))}</div><div style='font-size:24px;font-weight:600'>"
-                        f"{esc(format_value(k.current, k.metric.unit))}</div><div style='color:{colour};font-size:13px'>"
-                        f"{esc(change)} vs previous period</div></td>"
+                        f"{esc(v.label)}</div><div style='font-size:24px;font-weight:600'>"
+                        f"{esc(v.value)}</div><div style='color:{colour};font-size:13px'>"
+                        f"{esc(v.delta or '')} {esc(v.delta_description or '')}</div></td>"
                     )
                 else:  # trends read better over 12 weeks than over the digest's week
-                    k = kpi(session, metrics, tile.metric, end - timedelta(days=83), end, filters)
-                    c = (
-                        alt.Chart(k.series)
-                        .mark_line(point=True)
-                        .encode(x="week:T", y=alt.Y("value:Q", title=tile.metric))
-                    )
-                    charts.append((tile.title or tile.metric, _png(c.properties(width=520, height=220))))
+                    first = end - timedelta(days=83)
+                    k = kpi(session, metrics, tile.metric, first, end, filters)
+                    c = metric_chart(tile, m, k, annotations, through)
+                    scope = scope_caption(first, end, filters, metric_scope(metrics, tile.metric), "Weekly,")
+                    charts.append((metric_label(tile, m), scope, _png(c.properties(width=520, height=220))))
                 continue
             q = store.get(tile.query)
-            frame = _dates_to_timestamps(
+            frame = with_timestamps(
                 run_saved(session, q, query_params_for(find_params(q.sql), start, end, filters), max_rows=5000).frame
             )
+            scope = scope_caption(start, end, filters, query_scope(q))
             if tile.type == "table":
-                charts.append((tile.title or q.title, None, frame.head(15).to_html(index=False, border=0)))
+                charts.append((tile.title or q.title, scope, None, frame.head(15).to_html(index=False, border=0)))
                 continue
-            kind = (
-                tile.chart if tile.chart in ("line", "bar", "area", "scatter") else (q.chart.kind if q.chart else "bar")
-            )
-            x = tile.x or (q.chart.x if q.chart else frame.columns[0])
-            y = tile.y or (q.chart.y if q.chart else frame.columns[1])
-            color = tile.color or (q.chart.color if q.chart else None)
-            c = result_chart(frame, kind, x, y, color).properties(width=520, height=220)
-            charts.append((tile.title or q.title, _png(c)))
+            c = query_chart(tile, q, frame, annotations).properties(width=520, height=220)
+            charts.append((tile.title or q.title, scope, _png(c)))
         except Exception as err:  # a broken tile is reported in the mail, the rest still goes out
             errors.append(f"{tile.title or tile.metric or tile.query}: {getattr(err, 'message', str(err))}")
     parts = [
@@ -92,7 +97,8 @@ def build_digest(
         parts.append("<table style='border-collapse:collapse'><tr>" + "".join(kpis) + "</tr></table>")
     for item in charts:
         parts.append(f"<h2 style='font-size:16px;margin-top:24px'>{esc(item[0])}</h2>")
-        parts.append(f"<img alt='{esc(item[0])}' src='{item[1]}' style='max-width:100%'>" if item[1] else item[2])
+        parts.append(f"<p style='color:#555;font-size:12px;margin:0 0 6px'>{esc(item[1])}</p>")
+        parts.append(f"<img alt='{esc(item[0])}' src='{item[2]}' style='max-width:100%'>" if item[2] else item[3])
     for e in errors:
         parts.append(f"<p style='color:#b42318'>Could not compute {esc(e)}</p>")
     parts.append("</body></html>")

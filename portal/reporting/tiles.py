@@ -77,10 +77,10 @@ def scope_caption(start: date, end: date, filters: dict, follows: set[str], grai
     if {"start", "end"} <= follows:
         parts[0] += f"{start} to {end}"
     else:
-        parts[0] += "All time (does not follow the dates above)"
+        parts[0] += "All time (not limited to the dates chosen)"
     for name, chosen in filters.items():
         if name not in follows:
-            parts.append(f"not by {name}: the filter above does not apply")
+            parts.append(f"not by {name}: the {name} filter does not apply")
         else:
             parts.append(f"{name}: {chosen}" if chosen else f"all {name}s")
     return " · ".join(p.strip() for p in parts if p.strip())
