@@ -13,7 +13,22 @@ PORTAL = sorted((ROOT / "portal").rglob("*.py"))
 # The only modules that may hold a DuckDB connection: the seam itself, and the demo build that writes
 # the warehouse file (the data team's build step, never reached by analysts' SQL).
 SEAM = (ROOT / "portal" / "warehouse", ROOT / "portal" / "demo")
-KEY_PREFIXES = ("au_", "wb_", "lib_", "fn_", "co_", "ex_", "chk_", "m_", "home_", "dash_", "sv_", "fn_sv", "app_")
+KEY_PREFIXES = (
+    "au_",
+    "wb_",
+    "lib_",
+    "fn_",
+    "co_",
+    "ex_",
+    "im_",
+    "chk_",
+    "m_",
+    "home_",
+    "dash_",
+    "sv_",
+    "fn_sv",
+    "app_",
+)
 
 
 def rel(path: Path) -> str:
