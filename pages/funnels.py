@@ -49,7 +49,7 @@ steps_text = c1.multiselect(
     max_selections=10,
 )
 window = c2.number_input("Conversion window (days)", 1, 90, 14, key="fn_window", bind="query-params")
-d1, d2, d3, d4 = st.columns(4)
+d1, d2, d3, d4, d5 = st.columns(5)
 start = d1.date_input("From", DEMO_START_DATE, key="fn_from", bind="query-params")
 end = d2.date_input("To", DEMO_END_DATE, key="fn_to", bind="query-params")
 mode = d3.selectbox(
@@ -65,6 +65,13 @@ breakdown = d4.selectbox(
     key="fn_breakdown",
     bind="query-params",
 )
+breakdown2 = d5.selectbox(
+    "and by",
+    ["none", *BREAKDOWNS],
+    key="fn_breakdown2",
+    bind="query-params",
+    help="A two-way breakdown: platform × browser",
+)
 with st.expander("Step filters (optional)"):
     f1, f2, f3 = st.columns(3)
     filter_step = f1.selectbox(
@@ -74,7 +81,9 @@ with st.expander("Step filters (optional)"):
     filter_val = f3.text_input("equals", key="fn_fval", bind="query-params")
 
 try:
-    spec = spec_from_form(steps_text, filter_step, filter_col, filter_val, start, end, window, mode, breakdown)
+    spec = spec_from_form(
+        steps_text, filter_step, filter_col, filter_val, start, end, window, mode, breakdown, breakdown2
+    )
 except FunnelError as err:
     info_text(err)
     st.stop()

@@ -22,7 +22,7 @@ c3.metric("Rows", f"{facts['rows']:,}")
 c4.metric("Data through", cat.data_through or "unknown")
 
 st.subheader("Where to go next")
-links = st.columns(4)
+links = st.columns(5)
 for col, (path, label, text) in zip(
     links,
     [
@@ -30,6 +30,7 @@ for col, (path, label, text) in zip(
         ("pages/library.py", "Saved queries", "Curated answers the data team stands behind."),
         ("pages/funnels.py", "Funnels", "Where users drop off, by segment, with statistics."),
         ("pages/cohorts.py", "Cohorts", "Retention and payback by signup cohort."),
+        ("pages/impact.py", "Before/after", "Did a product change move a rate, beyond noise?"),
     ],
     strict=True,
 ):

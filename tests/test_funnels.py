@@ -343,3 +343,44 @@ def test_cli_prints_segment_step_users(demo_db):
         timeout=60,
     )
     assert bad.returncode == 2 and "unknown event 'nope'" in bad.stderr
+
+
+def test_a_two_way_breakdown_finds_ios_safari_and_matches_the_plain_sql(warehouse):
+    """Issue #14: platform × browser, with the significance flag per segment against the rest."""
+    from portal.product.funnels import funnel_sql, segment_table, spec_from_form, user_levels
+    from portal.product.stats import compare_segments
+
+    spec = spec_from_form(
+        ["checkout_start", "purchase"],
+        "none",
+        "page",
+        "",
+        date(2025, 1, 6),
+        date(2026, 11, 15),
+        14,
+        "sequential",
+        "platform",
+        "browser",
+    )
+    assert spec.breakdown == "platform+browser"
+    s = warehouse.session()
+    got = segment_table(user_levels(s, spec), spec).set_index("segment")
+    sql, params = funnel_sql(spec)
+    want = s.frame(
+        f"SELECT segment, count(*) AS started, count(*) FILTER (WHERE level >= 2) AS converted FROM ({sql}) GROUP BY 1",
+        params,
+    ).set_index("segment")
+    assert got.sort_index()[["started", "converted"]].astype(int).equals(want.sort_index().astype(int))
+    verdicts = compare_segments(got.reset_index()).set_index("segment")["verdict"]
+    assert verdicts["iOS / Safari"] == "significantly worse"
+    assert "macOS / Safari" in verdicts.index and verdicts["macOS / Safari"] != "significantly worse"
+
+
+@pytest.mark.parametrize(
+    "breakdown", ["platform+browser+device", "platform+platform", "platform+nope", "platform+browser'); DROP--"]
+)
+def test_a_bad_two_way_breakdown_is_refused(breakdown):
+    from portal.product.funnels import FunnelError, FunnelSpec, Step
+
+    with pytest.raises(FunnelError, match="Cannot break down"):
+        FunnelSpec((Step("signup"), Step("purchase")), date(2026, 1, 1), date(2026, 2, 1), breakdown=breakdown)

@@ -3,6 +3,8 @@ and saving the funnel as a saved query."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import streamlit as st
 
 from portal.product.funnels import FunnelSpec, saved_query_sql
@@ -11,7 +13,8 @@ from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
 from ui.columns import formatted_columns, percent_columns
 from ui.save_dialog import save_form
-from ui.text import error_text, success_text
+from ui.state import annotations
+from ui.text import caption_text, error_text, success_text
 
 
 def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
@@ -37,7 +40,24 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             ),
         )
     with tab_week:
-        st.altair_chart(weekly_conversion_chart(result["weeks"]), width="stretch")
+        caption_text(
+            f"Weekly, {spec.start} to {spec.end}: people by the week of their first step, and the share who "
+            f"completed all {len(spec.steps)} steps within {spec.window_days:g} days. Recorded product changes are marked."
+        )
+        st.altair_chart(weekly_conversion_chart(result["weeks"], annotations()), width="stretch")
+        st.caption("Did a change move a step? Compare before/after, with significance:")
+        for a, b in pairwise(spec.steps):
+            st.page_link(
+                "pages/impact.py",
+                label=f"{a.event} → {b.event}",
+                icon=":material/compare_arrows:",
+                query_params={
+                    "im_metric": "funnel_step",
+                    "im_from": a.event,
+                    "im_to": b.event,
+                    "im_window": int(spec.window_days),
+                },
+            )
     with tab_seg:
         if not spec.breakdown:
             st.caption("Choose a breakdown to compare segments.")

@@ -59,10 +59,16 @@ class FunnelSpec:
         if self.end < self.start:
             raise FunnelError("The date range ends before it starts.")
         b = self.breakdown
-        if b and b not in BREAKDOWNS and not (b.startswith("variant:") and b[8:].replace("_", "").isalnum()):
-            raise FunnelError(
-                f"Cannot break down by {b!r}; use one of {', '.join(BREAKDOWNS)} or an experiment variant."
-            )
+        if b and is_variant(b):
+            if not b[8:].replace("_", "").isalnum():
+                raise FunnelError(f"Cannot break down by {b!r}: not an experiment name.")
+        elif b:
+            cols = breakdown_columns(b)
+            if len(cols) > 2 or len(set(cols)) != len(cols) or any(c not in BREAKDOWNS for c in cols):
+                raise FunnelError(
+                    f"Cannot break down by {b!r}; use one or two of {', '.join(BREAKDOWNS)} "
+                    "(two as platform+browser), or an experiment variant."
+                )
 
 
 def parse_window(text: str) -> float:
@@ -80,6 +86,11 @@ def parse_window(text: str) -> float:
         raise FunnelError(f"Cannot read the window {text!r}; write it like 7d, 36h or 90m.") from None
 
 
+def breakdown_columns(breakdown: str) -> tuple[str, ...]:
+    """ "platform+browser" is a two-way breakdown: each segment is one platform and browser pair."""
+    return tuple(breakdown.split("+"))
+
+
 def is_variant(breakdown: str | None) -> bool:
     """A breakdown by experiment variant ("variant:<experiment>") rather than by an event column."""
     return bool(breakdown) and breakdown.startswith("variant:")
@@ -95,6 +106,7 @@ def spec_from_form(
     window,
     mode: str,
     breakdown: str,
+    breakdown2: str = "none",
 ) -> FunnelSpec:
     """The Funnels page's widget values as a spec: "2. add_to_cart" picks the filtered step, "none"
     means no breakdown; raises FunnelError with a plain message."""
@@ -105,4 +117,6 @@ def spec_from_form(
             chosen[i] = Step(chosen[i].event, filter_col, filter_val)
     if not isinstance(start, date) or not isinstance(end, date):
         raise FunnelError("Choose both ends of the date range.")
+    if breakdown2 != "none" and breakdown != "none" and not is_variant(breakdown) and breakdown2 != breakdown:
+        breakdown = f"{breakdown}+{breakdown2}"
     return FunnelSpec(tuple(chosen), start, end, float(window), mode, None if breakdown == "none" else breakdown)

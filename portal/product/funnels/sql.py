@@ -6,9 +6,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from portal.product.funnels.spec import FunnelError, FunnelSpec, is_variant
+from portal.product.funnels.spec import FunnelError, FunnelSpec, breakdown_columns, is_variant
 from portal.sqlfiles import Fragment, Ident, fill, render
 from portal.warehouse.vocabulary import BREAKDOWNS, FILTER_COLUMNS
+
+
+def segment_sql(breakdown: str) -> Fragment:
+    """The breakdown's value of an event `e` as text; a two-way breakdown joins its two values with
+    " / " (NULL when either is missing). Columns are allow-listed identifiers, never pasted text."""
+    cols = [Ident.of(c, BREAKDOWNS) for c in breakdown_columns(breakdown)]
+    return Fragment(" || ' / ' || ".join(fill("CAST(e.{{col}} AS VARCHAR)", col=c) for c in cols))
 
 
 def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
@@ -28,7 +35,7 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
             "WHERE a.user_id = e.user_id AND a.experiment = $experiment), 'not in experiment')"
         )
     elif spec.breakdown:
-        segment = fill("coalesce(CAST(e.{{col}} AS VARCHAR), '(none)')", col=Ident.of(spec.breakdown, BREAKDOWNS))
+        segment = f"coalesce({segment_sql(spec.breakdown)}, '(none)')"
     else:
         segment = "'all users'"
     flags = []

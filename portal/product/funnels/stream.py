@@ -10,9 +10,10 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from portal.product.funnels.spec import FunnelSpec, is_variant
+from portal.product.funnels.sql import segment_sql
 from portal.product.kernels import funnel_scan
 from portal.sqlfiles import Fragment, Ident, fill
-from portal.warehouse.vocabulary import BREAKDOWNS, FILTER_COLUMNS
+from portal.warehouse.vocabulary import FILTER_COLUMNS
 
 
 def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow_ids: bool = False) -> tuple[str, dict]:
@@ -42,7 +43,7 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow
             )
             params[f"step{i}_value"] = s.value
     if spec.breakdown and not is_variant(spec.breakdown):
-        value = fill("CAST(e.{{col}} AS VARCHAR)", col=Ident.of(spec.breakdown, BREAKDOWNS))
+        value = segment_sql(spec.breakdown)
         if segment_values is not None:
             value = f"CAST(coalesce(list_position($segments, {value}), 0) AS USMALLINT)"
             params["segments"] = segment_values
@@ -99,10 +100,9 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
         return None
 
     def compute():
-        sql = fill(
-            "SELECT DISTINCT CAST({{col}} AS VARCHAR) FROM analytics.events "
-            "WHERE event_name = $first AND {{col}} IS NOT NULL LIMIT 257",
-            col=Ident.of(spec.breakdown, BREAKDOWNS),
+        sql = Fragment(
+            f"SELECT DISTINCT v FROM (SELECT {segment_sql(spec.breakdown)} AS v FROM analytics.events AS e "
+            "WHERE e.event_name = $first) WHERE v IS NOT NULL LIMIT 257"
         )
         values = sorted(session.frame(sql, {"first": spec.steps[0].event}).iloc[:, 0])
         return values if len(values) <= 256 else None
