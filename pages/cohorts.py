@@ -11,13 +11,14 @@ from portal.product.cohorts import (
     CohortSpec,
     average_curve,
     cac_by_channel,
+    cac_payback,
     retention,
     revenue,
 )
-from portal.reporting.charts import curves, heatmap
+from portal.reporting.charts import chart, curves, heatmap
 from portal.warehouse.vocabulary import EVENTS
 from ui.state import catalog, current_user, shared_session
-from ui.text import error_text
+from ui.text import caption_text, error_text
 
 st.title("Cohorts")
 st.caption(
@@ -44,6 +45,13 @@ def compute(spec: CohortSpec, through: str, pii: bool):
     return retention(s, spec, d), revenue(s, spec, d), cac_by_channel(s)
 
 
+@st.cache_data(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
+def payback(campaign: str | None, through: str, pii: bool):
+    from datetime import date
+
+    return cac_payback(shared_session(pii), date.fromisoformat(through[:10]), campaign)
+
+
 try:
     ret, rev, cac = compute(spec, through or "2026-11-15", current_user().has_pii)
 except Exception as err:
@@ -51,8 +59,8 @@ except Exception as err:
     st.stop()
 
 recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
-tab_ret, tab_orders, tab_rev = st.tabs(
-    ["Retention", "Orders per user", "Cumulative revenue per user"], key="co_tab", bind="query-params"
+tab_ret, tab_orders, tab_rev, tab_cac = st.tabs(
+    ["Retention", "Orders per user", "Cumulative revenue per user", "CAC payback"], key="co_tab", bind="query-params"
 )  # only the open tab is drawn; the URL keeps it
 if tab_ret.open:
     with tab_ret:
@@ -81,4 +89,37 @@ if tab_rev.open:
             hide_index=True,
             key="co_cac",
             column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")},
+        )
+if tab_cac.open:
+    with tab_cac:
+        campaigns = (
+            shared_session(current_user().has_pii)
+            .frame("SELECT DISTINCT utm_campaign FROM analytics.campaign_daily ORDER BY 1")["utm_campaign"]
+            .tolist()
+        )
+        campaign = st.selectbox("Campaign", ["all paid campaigns", *campaigns], key="co_campaign", bind="query-params")
+        pay = payback(
+            None if campaign == "all paid campaigns" else campaign, through or "2026-11-15", current_user().has_pii
+        )
+        caption_text(
+            f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
+            "(spend over the customers those signups became); payback is the first month whose cumulative revenue "
+            "per customer covers it (revenue, not margin). Ringed cohorts are still baking."
+        )
+        st.altair_chart(chart(pay, "line", "cohort", "cac"), width="stretch")
+        st.dataframe(
+            pay.drop(columns=["still_baking"]),
+            hide_index=True,
+            key="co_payback",
+            column_config={
+                "cohort": st.column_config.DateColumn("Signup month", format="YYYY-MM"),
+                "spend": st.column_config.NumberColumn("Spend", format="dollar"),
+                "cac": st.column_config.NumberColumn("CAC", format="dollar"),
+                **{
+                    f"revenue_per_customer_m{m}": st.column_config.NumberColumn(
+                        f"Revenue per customer, month {m}", format="dollar"
+                    )
+                    for m in (1, 3, 6, 12)
+                },
+            },
         )

@@ -255,3 +255,12 @@ def test_rates_are_never_stacked_and_categories_keep_the_query_order():
     counts = frame.assign(customers=[10, 20, 30, 40])
     enc = chart(counts, "bar", "cart_bucket", "customers", "resolution").to_dict()["encoding"]
     assert "stack" not in enc["y"] and "xOffset" not in enc  # counts do add up: stacked as before
+
+
+def test_cohorts_cac_payback_tab(portal_env):
+    """Issue #14: CAC by signup cohort with the payback month, baking cohorts marked."""
+    at = page("pages/cohorts.py", {"co_tab": "CAC payback", "co_campaign": "tiktok_creators"})
+    (table,) = [d.value for d in at.dataframe if "payback_month" in d.value.columns]
+    assert len(table) > 6 and table["status"].str.startswith("paid back in month").any()
+    assert "still baking" in table["status"].iloc[-1]
+    assert any("tiktok_creators" in shown(c) for c in at.caption)

@@ -154,3 +154,50 @@ def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> 
     if cumulative:
         out[value] = out.groupby("segment")[value].cumsum()
     return out
+
+
+CAC_BAKES_DAYS = 30  # as the metric cac: a signup's first purchase can take weeks
+
+
+def cac_payback(session, data_through: date, campaign: str | None = None, months: int = 12) -> pd.DataFrame:
+    """Per signup month: CAC (the metric cac over that month), cumulative revenue per paying customer
+    by months since signup, and the payback month, the first month whose cumulative revenue per
+    customer covers the CAC (revenue, not margin). A cohort is still baking while its customers are
+    still arriving (CAC not final) or it has not paid back yet but is too young to say it will not."""
+    raw = session.frame(load_sql("cohorts/cac_payback"), {"campaign": campaign})
+    if raw.empty:
+        return pd.DataFrame(
+            columns=["cohort", "signups", "customers", "spend", "cac", "payback_month", "status", "still_baking"]
+        )
+    raw["cohort"] = pd.to_datetime(raw["cohort"])
+    through = pd.Timestamp(data_through)
+    rows = []
+    for cohort, g in raw.groupby("cohort", sort=True):
+        first = g.iloc[0]
+        customers = int(first["customers"])
+        cac = float(first["spend"]) / customers if customers else float("nan")
+        by_month = g.dropna(subset=["month"]).set_index("month")["revenue"].astype(float)
+        age = (through.year - cohort.year) * 12 + through.month - cohort.month  # months since the cohort began
+        cumulative = by_month.reindex(range(age + 1), fill_value=0.0).cumsum() / customers if customers else None
+        payback = next((int(m) for m, v in cumulative.items() if v >= cac), None) if cumulative is not None else None
+        cac_final = (cohort + pd.offsets.MonthEnd(0) + pd.Timedelta(days=CAC_BAKES_DAYS)) <= through
+        row = {
+            "cohort": cohort,
+            "signups": int(first["signups"]),
+            "customers": customers,
+            "spend": float(first["spend"]),
+            "cac": cac,
+            "payback_month": payback,
+        }
+        for m in (1, 3, 6, 12):
+            row[f"revenue_per_customer_m{m}"] = float(cumulative[m]) if cumulative is not None and m <= age else None
+        if payback is not None:
+            row["status"] = f"paid back in month {payback}" + ("" if cac_final else " (CAC still baking)")
+        elif not cac_final or age < months:
+            row["status"] = "still baking: not paid back yet"
+        else:
+            row["status"] = f"not paid back within {months} months"
+        row["still_baking"] = not cac_final or (payback is None and age < months)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.assign(payback_month=out["payback_month"].astype("Int64"))
