@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.library import check_all, impact
+from portal.library import check_all, impact, lineage
+from portal.library.build_lineage import build_lineage, what_if
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
-from portal.reporting.usage import dashboard_lineage, load_dashboards
+from portal.reporting.usage import dashboard_lineage, load_dashboards, metric_sqls
 from ui.state import catalog, engine_session, query_store, settings
 from ui.text import caption_text, heading_text
 
@@ -65,6 +66,33 @@ st.dataframe(
     hide_index=True,
     key="chk_users",
 )
+st.subheader("What if a raw column were renamed or dropped?")
+caption_text(
+    "Follows the warehouse build (portal/sql/analytics, parsed with sqlglot): the analytics tables whose build "
+    "would fail, the analytics columns computed from it, and the saved queries, metrics and dashboards downstream. "
+    "Nothing is changed."
+)
+raw_tables = [t.full_name for t in cat.tables if t.schema == "raw"]
+w1, w2 = st.columns(2)
+raw_table = w1.selectbox("Raw table", raw_tables, key="chk_raw_table", bind="query-params")
+rt = cat.table(raw_table) if raw_table else None
+raw_column = w2.selectbox(
+    "Raw column", [c.name for c in rt.columns] if rt else [], key="chk_raw_column", bind="query-params"
+)
+if raw_table and raw_column:
+    metric_set = load_metrics(metrics_path(s))
+    users = {
+        **{r.id: r.lineage for r in results},
+        **used,
+        **{f"metric:{n}": lineage("\n;\n".join(metric_sqls(metric_set, n)), cat) for n in metric_set.metrics},
+    }
+    wi = what_if(build_lineage(cat), raw_table, raw_column, users)
+    caption_text(
+        f"Builds that would fail: {', '.join(wi.broken_builds) or 'none'} · analytics columns computed from "
+        f"{raw_table}.{raw_column}: {', '.join(wi.changed_columns) or 'none'}"
+    )
+    st.dataframe([{"affected": uid, "how": why} for uid, why in wi.affected], hide_index=True, key="chk_what_if")
+
 with st.expander("Lineage of every saved query"):
     st.dataframe(
         [

@@ -1,0 +1,169 @@
+"""Lineage through the warehouse build: which raw columns each analytics column is computed from,
+read from the build SQL (`portal/sql/analytics/*.sql`) with sqlglot's column lineage, so a question
+about a raw column ("what if raw.orders.total_cents were renamed?") reaches the analytics columns
+built from it and, through them, the saved queries, metrics and dashboards downstream."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.lineage import lineage as column_lineage
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import build_scope
+
+from portal.library.lineage import Lineage
+
+BUILD_SQL = Path(__file__).resolve().parent.parent / "sql" / "analytics"
+
+
+@dataclass(frozen=True)
+class BuildLineage:
+    """`sources["analytics.orders.revenue"]` = {"raw.orders.total_cents", "raw.orders.status"} (values,
+    followed through analytics tables built from other analytics tables); `reads["analytics.orders"]`
+    = every column the table's build mentions anywhere (filters and joins too), which is what breaks
+    the build when renamed."""
+
+    sources: dict[str, frozenset[str]]
+    reads: dict[str, frozenset[str]]
+    unread: tuple[str, ...] = ()  # build statements sqlglot could not follow, named so nobody trusts silence
+
+    def built_from(self, table: str, column: str | None = None) -> list[str]:
+        """Analytics columns whose values are computed from a raw table, or from one of its columns."""
+        prefix = f"{table.lower()}."
+        hit = (lambda s: s == f"{prefix}{column.lower()}") if column else (lambda s: s.startswith(prefix))
+        return sorted(out for out, srcs in self.sources.items() if any(hit(s) for s in srcs))
+
+    def broken_builds(self, table: str, column: str | None = None) -> list[str]:
+        """Analytics tables whose build fails if the table (or column) is renamed or dropped: those
+        reading it, then those built from a failed one."""
+        target = f"{table.lower()}.{column.lower()}" if column else None
+        broken = {
+            t
+            for t, cols in self.reads.items()
+            if (target in cols if target else any(c.startswith(f"{table.lower()}.") for c in cols))
+        }
+        while True:
+            more = {
+                t
+                for t, cols in self.reads.items()
+                if t not in broken and any(c.rsplit(".", 1)[0] in broken for c in cols)
+            }
+            if not more:
+                return sorted(broken)
+            broken |= more
+
+    def as_users(self, columns: list[str]) -> Lineage:
+        """The analytics columns as one Lineage, to ask who reads any of them."""
+        return Lineage(frozenset(c.rsplit(".", 1)[0] for c in columns), frozenset(columns))
+
+
+def _schema(catalog) -> dict:
+    schema: dict = defaultdict(dict)
+    for t in catalog.tables:
+        schema[t.schema][t.name] = {c.name: "VARCHAR" for c in t.columns}
+    return dict(schema)
+
+
+@cache
+def _read(paths_and_times: tuple, schema_key: tuple) -> BuildLineage:
+    schema = {s: {t: dict(cols) for t, cols in tables} for s, tables in schema_key}
+    schema.setdefault("main", {})["test_accounts"] = {"user_id": "BIGINT"}
+    direct: dict[str, set[str]] = {}
+    reads: dict[str, frozenset[str]] = {}
+    unread = []
+    for path, _ in paths_and_times:
+        for stmt in sqlglot.parse(Path(path).read_text(encoding="utf-8"), dialect="duckdb"):
+            if not isinstance(stmt, exp.Create) or not isinstance(stmt.expression, exp.Query):
+                continue
+            target = f"{stmt.this.db or 'main'}.{stmt.this.name}".lower()
+            reads[target] = _mentioned(stmt, schema)
+            try:
+                query = qualify(stmt.expression.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=False)
+                scope = build_scope(query)
+                for name in query.named_selects:
+                    node = column_lineage(name, query, schema=schema, dialect="duckdb", scope=scope, copy=False)
+                    direct[f"{target}.{name.lower()}"] = {
+                        f"{n.source.db}.{n.source.name}.{n.name.split('.')[-1].strip(chr(34))}".lower()
+                        for n in node.walk()
+                        if isinstance(n.source, exp.Table) and not n.downstream
+                    }
+            except (sqlglot.errors.SqlglotError, KeyError, ValueError) as err:
+                unread.append(f"{Path(path).name}: {err}")
+    return BuildLineage({col: frozenset(_to_raw(col, direct, set())) for col in direct}, reads, tuple(unread))
+
+
+def _to_raw(column: str, direct: dict[str, set[str]], seen: set[str]) -> set[str]:
+    """Raw columns behind an analytics column, through analytics tables built from analytics tables."""
+    out = set()
+    for src in direct.get(column, ()):
+        if src.startswith("raw."):
+            out.add(src)
+        elif src not in seen:
+            out |= _to_raw(src, direct, seen | {src})
+    return out
+
+
+def _mentioned(stmt: exp.Expression, schema: dict) -> frozenset[str]:
+    """Columns of the tables a build reads whose names appear anywhere in it (projections, filters,
+    joins): conservative, a shared name counts for every table that has it. A column only carried
+    by `*` does not break the build; its users downstream are found through `sources`."""
+    names = {c.name.lower() for c in stmt.expression.find_all(exp.Column)}
+    out = set()
+    for t in stmt.expression.find_all(exp.Table):
+        db = (t.db or "main").lower()
+        cols = schema.get(db, {}).get(t.name.lower()) or schema.get(db, {}).get(t.name) or {}
+        for c in cols:
+            if c.lower() in names:
+                out.add(f"{db}.{t.name}.{c}".lower())
+    return frozenset(out)
+
+
+def build_lineage(catalog, folder: Path = BUILD_SQL) -> BuildLineage:
+    """Read once per build-file version and catalog shape (cached)."""
+    files = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in folder.glob("*.sql")))
+    key = tuple(
+        sorted(
+            (
+                s,
+                tuple(
+                    sorted(
+                        (t.name, tuple((c.name, "VARCHAR") for c in t.columns)) for t in catalog.tables if t.schema == s
+                    )
+                ),
+            )
+            for s in {t.schema for t in catalog.tables}
+        )
+    )
+    return _read(files, key)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """What renaming or dropping a raw table or column would do, without changing any file."""
+
+    broken_builds: list[str]  # analytics tables the build could no longer make
+    changed_columns: list[str]  # analytics columns whose values come from it
+    affected: list[tuple[str, str]]  # (user id, why) for saved queries, metrics, dashboards
+
+
+def what_if(build: BuildLineage, table: str, column: str | None, users: dict[str, Lineage]) -> WhatIf:
+    """`users` maps a saved query id, `metric:<name>` or `dashboard:<team>` to what it reads."""
+    broken = build.broken_builds(table, column)
+    changed = build.built_from(table, column)
+    direct = f"{table.lower()}.{column.lower()}" if column else None
+    affected = []
+    for uid, lin in sorted(users.items()):
+        gone = sorted(t for t in lin.tables if t in broken)
+        moved = sorted(c for c in lin.columns if c in changed)
+        if gone:
+            affected.append((uid, f"breaks: reads {', '.join(gone)}, which the build could no longer make"))
+        elif (direct and direct in lin.columns) or (not direct and table.lower() in lin.tables):
+            affected.append((uid, f"breaks: reads {direct or table} directly"))
+        elif moved:
+            affected.append((uid, f"values change: reads {', '.join(moved)}"))
+    return WhatIf(broken, changed, affected)
