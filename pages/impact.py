@@ -3,11 +3,11 @@ the change, the rate (a metric or a funnel step), optionally a segment and an un
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
-from portal.product.impact import ImpactError, weekly, windows
+from portal.product.impact import PRE_WEEKS, ImpactError, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
@@ -124,10 +124,8 @@ caption_text(
 )
 for note in impact.notes():
     (warning_text if note.startswith("Careful") else caption_text)(note)
-st.altair_chart(
-    impact_chart(weekly(frame), before, after, list(changes.values())),
-    width="stretch",
-)
+recent = frame[frame["day"] >= before.start - timedelta(weeks=PRE_WEEKS)]  # the checks read further back than the chart
+st.altair_chart(impact_chart(weekly(recent), before, after, list(changes.values())), width="stretch")
 if what != FUNNEL_STEP:
     st.page_link(
         "pages/metrics.py", label=f"Definition of {what}", icon=":material/functions:", query_params={"m_search": what}

@@ -25,6 +25,7 @@ FIRST_DAY = date(2025, 1, 6)
 RATE_PATHS = {
     "checkout_conversion": ("checkout/checkout_conversion_by_week", "purchases", "checkouts"),
     "visitor_signup_conversion": ("product/signup_conversion_by_week", "signups", "new_visitors"),
+    "activation_rate": ("growth/activation_by_signup_week", "activated", "signups"),
 }
 
 

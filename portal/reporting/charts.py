@@ -86,6 +86,7 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
             "change": [a.title for a in shown],
             "dates": [a.label().removeprefix(a.title).strip(" ()") for a in shown],
             "starts_here": [pd.Timestamp(a.start) >= lo for a in shown],
+            "label_y": [4 + 14 * (i % 3) for i in range(len(shown))],  # staggered so close changes stay readable
         }
     )
     tips = [alt.Tooltip("change:N", title="Change"), alt.Tooltip("dates:N", title="Dates")]
@@ -103,7 +104,7 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
         layers.append(rule.mark_rule(color="#e8590c", strokeDash=[4, 3], strokeWidth=1.5))
         layers.append(
             rule.mark_text(align="left", baseline="top", dx=4, color="#e8590c", fontSize=11).encode(
-                y=alt.value(2), text="change:N"
+                y=alt.Y("label_y:Q", scale=None, axis=None), text="change:N"
             )
         )
     return alt.layer(*layers)
