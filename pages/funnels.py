@@ -17,7 +17,7 @@ from portal.product.funnels import (
     user_levels,
 )
 from portal.reporting.charts import funnel_chart
-from ui.funnel_tabs import funnel_tabs, save_funnel
+from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts
 from ui.state import current_user, engine_session, shared_session
 from ui.text import error_text, info_text
 
@@ -110,6 +110,7 @@ for col, r in zip(m, overall.itertuples(), strict=True):
     )
 st.altair_chart(funnel_chart(counts[counts.segment != "all"] if spec.breakdown else overall), width="stretch")
 
+segment_callouts(spec, result)
 funnel_tabs(spec, result, overall, lambda k: dropped_csv(spec, k))
 save_box = st.expander("Save as a saved query", icon=":material/save:", key="fn_save_open", on_change="rerun")
 if save_box.open:  # generated and drawn only when asked for

@@ -14,7 +14,7 @@ from portal.workbench.params import find_params
 from ui.columns import formatted_columns, percent_columns
 from ui.save_dialog import save_form
 from ui.state import annotations
-from ui.text import caption_text, error_text, success_text
+from ui.text import caption_text, error_text, info_text, success_text
 
 
 def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
@@ -67,12 +67,6 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
                 "Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
                 "for the number of segments). Segments with fewer than 30 users are not judged."
             )
-            for r in cmp.itertuples():
-                if r.verdict.startswith("significantly"):
-                    (error_text if "worse" in r.verdict else success_text)(
-                        f"{r.segment}: {r.conversion:.1%} complete the funnel vs {r.rest_conversion:.1%} for the rest "
-                        f"({r.verdict}, adjusted p = {r.p_adjusted:.2g})."
-                    )
             st.dataframe(
                 cmp,
                 hide_index=True,
@@ -101,6 +95,26 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
             key="fn_drop_dl",
             on_click="ignore",
         )
+
+
+def segment_callouts(spec: FunnelSpec, result: dict) -> None:
+    """Above the tabs, the answer first: the segments that differ beyond noise, worst first (the
+    Segments tab has the full table)."""
+    if not spec.breakdown:
+        return
+    cmp = compare_segments(result["segments"])
+    judged = cmp[cmp["verdict"].str.startswith("significantly")].sort_values("conversion")
+    worse = judged[judged["verdict"] == "significantly worse"]
+    for r in worse.itertuples():
+        error_text(
+            f"{r.segment}: {r.conversion:.1%} complete the funnel (95% CI {r.ci_low:.1%} to {r.ci_high:.1%}) vs "
+            f"{r.rest_conversion:.1%} for everyone else: significantly worse (Holm-adjusted p = {r.p_adjusted:.2g})."
+        )
+    if worse.empty and judged.empty:
+        info_text("No segment differs from the rest beyond noise (two-proportion tests, Holm-corrected).")
+    better = len(judged) - len(worse)
+    if better:
+        caption_text(f"{better} segment(s) do significantly better than the rest; see the Segments tab.")
 
 
 def save_funnel(spec: FunnelSpec) -> None:

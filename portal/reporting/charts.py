@@ -140,7 +140,27 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
         if kind == "bar" and is_rate(frame[y]):  # rates do not add up: side by side, never stacked
             enc["xOffset"] = alt.XOffset(color)
             enc["y"] = alt.Y(y, title=title(y), stack=None)
-    return annotate(mark_baking(mark.encode(**enc), frame, x, y), frame, x, annotations).properties(height=320)
+    base = with_intervals(mark.encode(**enc), frame, kind, x, y, color)
+    return annotate(mark_baking(base, frame, x, y), frame, x, annotations).properties(height=320)
+
+
+def with_intervals(base, frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None):
+    """Bars whose result carries `<y>_low` and `<y>_high` columns get them as error bars, so a
+    segment comparison shows its uncertainty: bars whose intervals overlap may not differ at all."""
+    low, high = f"{y}_low", f"{y}_high"
+    if kind != "bar" or low not in frame.columns or high not in frame.columns:
+        return base
+    categorical = not (pd.api.types.is_numeric_dtype(frame[x]) or pd.api.types.is_datetime64_any_dtype(frame[x]))
+    enc = {
+        "x": alt.X(x, sort=None if categorical else alt.Undefined),
+        "y": alt.Y(low, title=title(y)),
+        "y2": high,
+        "tooltip": _tooltip(frame, (x, color, y, low, high)),
+    }
+    if color:
+        enc["xOffset"] = alt.XOffset(color)
+        enc["detail"] = color
+    return alt.layer(base, alt.Chart(frame.head(5000)).mark_rule(color="#212529", strokeWidth=1.5).encode(**enc))
 
 
 def mark_baking(base, frame: pd.DataFrame, x: str, y: str):

@@ -1,5 +1,5 @@
 -- title: Conversion after a support ticket, by resolution speed and cart value
--- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets. A bucket and speed with fewer than 20 tickets is left out: too few to judge.
+-- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets. A bucket and speed with fewer than 20 tickets is left out: too few to judge. conversion_low and conversion_high are the 95% interval: where the two speeds' intervals do not overlap, the difference is beyond noise.
 -- owner: sam
 -- team: support
 -- tags: support, conversion
@@ -24,13 +24,19 @@ WITH tickets AS (
               AND o.ordered_at BETWEEN tk.opened_at AND tk.opened_at + to_days(CAST($window_days AS INTEGER))
         ) AS converted
     FROM tickets AS tk
+), rates AS (
+    SELECT bucket_start, resolution, count(*) AS n, avg(CAST(converted AS INTEGER)) AS p
+    FROM outcomes
+    GROUP BY bucket_start, resolution
+    HAVING count(*) >= 20
 )
+-- conversion_low / conversion_high: the Wilson 95% interval, drawn as error bars on the chart
 SELECT
     '$' || bucket_start || '-' || (bucket_start + 99) AS cart_bucket,
     resolution,
-    count(*) AS tickets,
-    round(avg(CAST(converted AS INTEGER)), 3) AS conversion
-FROM outcomes
-GROUP BY bucket_start, resolution
-HAVING count(*) >= 20
+    n AS tickets,
+    round(p, 3) AS conversion,
+    round((p + 1.9208 / n - 1.96 * sqrt(p * (1 - p) / n + 0.9604 / (n * n))) / (1 + 3.8416 / n), 3) AS conversion_low,
+    round((p + 1.9208 / n + 1.96 * sqrt(p * (1 - p) / n + 0.9604 / (n * n))) / (1 + 3.8416 / n), 3) AS conversion_high
+FROM rates
 ORDER BY bucket_start, resolution
