@@ -113,6 +113,10 @@ if tab_cac.open:
             key="co_payback",
             column_config={
                 "cohort": st.column_config.DateColumn("Signup month", format="YYYY-MM"),
+                "signups": st.column_config.NumberColumn("Signups", format="localized"),
+                "customers": st.column_config.NumberColumn("Paying customers", format="localized"),
+                "payback_month": st.column_config.NumberColumn("Payback month"),
+                "status": st.column_config.TextColumn("Status", width="large"),
                 "spend": st.column_config.NumberColumn("Spend", format="dollar"),
                 "cac": st.column_config.NumberColumn("CAC", format="dollar"),
                 **{

@@ -9,6 +9,7 @@ import streamlit as st
 
 from portal.product.impact import PRE_WEEKS, ImpactError, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
+from portal.product.stats import p_text
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.warehouse.vocabulary import EVENTS
@@ -118,7 +119,7 @@ m4.metric(
 )
 caption_text(
     f"Before: {b.window} ({b.x:,} of {b.n:,}, 95% CI {b.ci[0]:.1%} to {b.ci[1]:.1%}) · After: {a.window} "
-    f"({a.x:,} of {a.n:,}, 95% CI {a.ci[0]:.1%} to {a.ci[1]:.1%}) · p = {impact.p_value:.2g} · "
+    f"({a.x:,} of {a.n:,}, 95% CI {a.ci[0]:.1%} to {a.ci[1]:.1%}) · {p_text(impact.p_value)} · "
     f"{platform or 'all platforms'}"
     + (f", everyone but {control} when compared with it" if control and not platform else "")
 )

@@ -8,7 +8,7 @@ from itertools import pairwise
 import streamlit as st
 
 from portal.product.funnels import FunnelSpec, saved_query_sql
-from portal.product.stats import compare_segments
+from portal.product.stats import compare_segments, p_text
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
 from ui.columns import formatted_columns, percent_columns
@@ -108,7 +108,7 @@ def segment_callouts(spec: FunnelSpec, result: dict) -> None:
     for r in worse.itertuples():
         error_text(
             f"{r.segment}: {r.conversion:.1%} complete the funnel (95% CI {r.ci_low:.1%} to {r.ci_high:.1%}) vs "
-            f"{r.rest_conversion:.1%} for everyone else: significantly worse (Holm-adjusted p = {r.p_adjusted:.2g})."
+            f"{r.rest_conversion:.1%} for everyone else: significantly worse (Holm-adjusted {p_text(r.p_adjusted)})."
         )
     if worse.empty and judged.empty:
         info_text("No segment differs from the rest beyond noise (two-proportion tests, Holm-corrected).")

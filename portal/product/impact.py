@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from portal.product.stats import difference_ci, judgeable, relative_change_ci, two_proportion, wilson
+from portal.product.stats import difference_ci, judgeable, p_text, relative_change_ci, two_proportion, wilson
 
 ALPHA = 0.05
 PRE_WEEKS = 8  # weeks before the change looked at for a trend already under way
@@ -180,7 +180,7 @@ class Impact:
         direction = "rose" if self.change > 0 else "fell"
         text = (
             f"{what[:1].upper()}{what[1:]} {direction} from {b.rate:.1%} to {a.rate:.1%} "
-            f"({self.relative:+.1%}, 95% CI {lo:+.1%} to {hi:+.1%}, p = {self.p_value:.2g}). "
+            f"({self.relative:+.1%}, 95% CI {lo:+.1%} to {hi:+.1%}, {p_text(self.p_value)}). "
         )
         if self.verdict == "significant":
             return text + "The change is significant: noise alone would rarely move it this far."
@@ -196,21 +196,21 @@ class Impact:
         elif self.trend.moving(self.change):
             out.append(
                 f"Careful: the rate was already moving before the change ({self.trend.slope * 100:+.2f} points a week "
-                f"over {self.trend.weeks} weeks, p = {self.trend.p_value:.2g}). That trend alone would account for "
+                f"over {self.trend.weeks} weeks, {p_text(self.trend.p_value)}). That trend alone would account for "
                 f"{self.trend.projected * 100:+.1f} of the {self.change * 100:+.1f} points: part of the change may be "
                 "trend or seasonality. Compare against an unaffected segment."
             )
         else:
             out.append(
                 f"Trend check: no trend before the change to speak of ({self.trend.slope * 100:+.2f} points a week over "
-                f"{self.trend.weeks} weeks, p = {self.trend.p_value:.2g})."
+                f"{self.trend.weeks} weeks, {p_text(self.trend.p_value)})."
             )
         if self.year_earlier:
             b, a = self.year_earlier
             _, p = two_proportion(b.x, b.n, a.x, a.n)
             rel = a.rate / b.rate - 1 if b.rate else float("nan")
             out.append(
-                f"Seasonality check: the same dates a year earlier moved {rel:+.1%} (p = {p:.2g})"
+                f"Seasonality check: the same dates a year earlier moved {rel:+.1%} ({p_text(p)})"
                 + (", so this time of year moves the rate by itself." if p < ALPHA else ", no seasonal move.")
             )
         else:
@@ -220,7 +220,7 @@ class Impact:
             out.append(
                 f"Against {c.label} (chosen as not affected: {c.before.rate:.1%} → {c.after.rate:.1%}), the change is "
                 f"{c.estimate * 100:+.1f} points beyond what happened there (95% CI {lo * 100:+.1f} to {hi * 100:+.1f}, "
-                f"p = {c.p_value:.2g}): "
+                f"{p_text(c.p_value)}): "
                 + ("significant." if c.p_value < ALPHA else "within noise, so the change may not be the cause.")
             )
         return out

@@ -14,6 +14,11 @@ MIN_USERS = 30  # below this a segment is "too small to judge"
 MIN_EVENTS = 5  # successes and failures each, for the normal approximation
 
 
+def p_text(p: float) -> str:
+    """A p-value as people read it: "p = 0.03", or "p < 0.0001" rather than "p = 0" or "4.1e-73"."""
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.2g}"
+
+
 def wilson(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     if n == 0:
         return (0.0, 1.0)
@@ -140,7 +145,7 @@ class Readout:
         )
         text = (
             f"{self.variant} converts {how} on {event} "
-            f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, p = {self.p_value:.3g})."
+            f"(95% CI {pct(self.ci_low)} to {pct(self.ci_high)}, {p_text(self.p_value)})."
         )
         if self.significant:
             text += " The difference is statistically significant."

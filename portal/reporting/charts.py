@@ -187,7 +187,12 @@ def funnel_chart(counts: pd.DataFrame) -> alt.Chart:
     data = counts.assign(
         label=counts["step"].astype(str) + ". " + counts["step_label"], pct=(counts["pct_of_first"] * 100).round(1)
     )
-    color = alt.Color("segment:N", title="Segment") if data["segment"].nunique() > 1 else alt.value("#3b5bdb")
+    many = data["segment"].nunique() > 10  # a two-way breakdown: more segments than the default palette
+    color = (
+        alt.Color("segment:N", title="Segment", scale=alt.Scale(scheme="tableau20") if many else alt.Undefined)
+        if data["segment"].nunique() > 1
+        else alt.value("#3b5bdb")
+    )
     bars = (
         alt.Chart(data)
         .mark_bar()

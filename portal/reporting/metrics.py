@@ -161,7 +161,9 @@ class Noise:
         return self.p_value < 0.05
 
     def words(self) -> str:
-        return f"{'beyond' if self.beyond else 'within'} noise (p = {self.p_value:.2g}, {self.test})"
+        from portal.product.stats import p_text
+
+        return f"{'beyond' if self.beyond else 'within'} noise ({p_text(self.p_value)}, {self.test})"
 
 
 @dataclass(frozen=True)
