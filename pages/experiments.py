@@ -41,7 +41,8 @@ st.dataframe(
     column_config=percent_columns(conversion=None, ci_low="95% CI low", ci_high="95% CI high"),
 )
 st.divider()
-st.caption(
-    "Checking a before/after change such as the start-page redesign? Use the saved query "
-    "'Visitor-to-signup conversion by week' and compare equal windows either side of the date."
+st.page_link(
+    "pages/impact.py",
+    label="Checking a change that was not a randomised test, such as the start-page redesign? Compare before/after",
+    icon=":material/compare_arrows:",
 )
