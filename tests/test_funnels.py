@@ -384,3 +384,14 @@ def test_a_bad_two_way_breakdown_is_refused(breakdown):
 
     with pytest.raises(FunnelError, match="Cannot break down"):
         FunnelSpec((Step("signup"), Step("purchase")), date(2026, 1, 1), date(2026, 2, 1), breakdown=breakdown)
+
+
+def test_the_form_explains_a_second_breakdown_it_cannot_use():
+    from portal.product.funnels import spec_from_form
+
+    form = (["signup", "purchase"], "none", "page", "", date(2026, 1, 1), date(2026, 2, 1), 14, "sequential")
+    with pytest.raises(FunnelError, match="cannot be combined"):
+        spec_from_form(*form, "variant:onboarding_address_step", "browser")
+    with pytest.raises(FunnelError, match="two different columns"):
+        spec_from_form(*form, "platform", "platform")
+    assert spec_from_form(*form, "none", "browser").breakdown == "browser"

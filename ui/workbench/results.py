@@ -6,6 +6,7 @@ import streamlit as st
 
 from portal.reporting.charts import CHART_KINDS, chart, default_chart
 from portal.workbench.run_plan import error_caret
+from ui.state import annotations
 from ui.text import error_text, info_text
 
 
@@ -58,6 +59,6 @@ def quick_chart(frame, i: int) -> None:
         )
         color = c4.selectbox("Colour", [None, *cols], key=f"wb_cc_{i}")
         try:
-            st.altair_chart(chart(frame, kind, x, y, color), width="stretch")
+            st.altair_chart(chart(frame, kind, x, y, color, annotations()), width="stretch")
         except ValueError as exc:
             info_text(exc)

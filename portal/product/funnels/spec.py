@@ -117,6 +117,10 @@ def spec_from_form(
             chosen[i] = Step(chosen[i].event, filter_col, filter_val)
     if not isinstance(start, date) or not isinstance(end, date):
         raise FunnelError("Choose both ends of the date range.")
-    if breakdown2 != "none" and breakdown != "none" and not is_variant(breakdown) and breakdown2 != breakdown:
-        breakdown = f"{breakdown}+{breakdown2}"
+    if breakdown2 != "none":
+        if is_variant(breakdown):
+            raise FunnelError("An experiment variant cannot be combined with a second breakdown; set 'and by' to none.")
+        if breakdown2 == breakdown:
+            raise FunnelError(f"Both breakdowns are {breakdown}; choose two different columns.")
+        breakdown = breakdown2 if breakdown == "none" else f"{breakdown}+{breakdown2}"
     return FunnelSpec(tuple(chosen), start, end, float(window), mode, None if breakdown == "none" else breakdown)
