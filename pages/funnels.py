@@ -11,11 +11,15 @@ from portal.product.funnels import (
     FILTER_COLUMNS,
     FunnelError,
     FunnelSpec,
+    conversion_by_week,
     dropped_users,
+    segment_table,
     spec_from_form,
-    summary,
+    step_counts,
+    time_to_convert,
     user_levels,
 )
+from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts
 from ui.state import current_user, engine_session, shared_session
@@ -29,10 +33,21 @@ st.caption(
 )
 
 
+# Small tables only, shared per role (computed on a session that belongs to nobody): the per-user
+# chains (millions of rows) are not cached; the headline hands them to the details right after.
 @st.cache_data(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
-def compute(spec: FunnelSpec, pii: bool) -> dict:
-    """Small tables only: the per-user chains (millions of rows) are not cached, so a rerun is cheap."""
-    return summary(user_levels(shared_session(pii), spec), spec)
+def headline(spec: FunnelSpec, pii: bool) -> dict:
+    levels = user_levels(shared_session(pii), spec)
+    CHAINS.put((spec, pii), levels)
+    return {"counts": step_counts(levels, spec), "segments": segment_table(levels, spec)}
+
+
+@st.cache_data(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
+def details(spec: FunnelSpec, pii: bool) -> dict:
+    levels = CHAINS.take((spec, pii))
+    if levels is None:
+        levels = user_levels(shared_session(pii), spec)
+    return {"time": time_to_convert(levels, spec), "weeks": conversion_by_week(levels, spec)}
 
 
 def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
@@ -89,8 +104,9 @@ except FunnelError as err:
     info_text(err)
     st.stop()
 
+pii = current_user().has_pii
 try:
-    result = compute(spec, current_user().has_pii)
+    result = headline(spec, pii)
 except Exception as err:
     error_text(getattr(err, "message", None) or err)
     st.stop()
@@ -112,8 +128,9 @@ for col, r in zip(m, overall.itertuples(), strict=True):
 st.altair_chart(funnel_chart(counts[counts.segment != "all"] if spec.breakdown else overall), width="stretch")
 
 segment_callouts(spec, result)
-funnel_tabs(spec, result, overall, lambda k: dropped_csv(spec, k))
+funnel_tabs(spec, result, overall, lambda k: dropped_csv(spec, k), lambda: details(spec, pii))
 save_box = st.expander("Save as a saved query", icon=":material/save:", key="fn_save_open", on_change="rerun")
 if save_box.open:  # generated and drawn only when asked for
     with save_box:
         save_funnel(spec)
+details(spec, pii)  # the funnel is on screen by now: prepare the other tabs while it is read

@@ -395,3 +395,16 @@ def test_the_form_explains_a_second_breakdown_it_cannot_use():
     with pytest.raises(FunnelError, match="two different columns"):
         spec_from_form(*form, "platform", "platform")
     assert spec_from_form(*form, "none", "browser").breakdown == "browser"
+
+
+def test_the_chains_are_handed_over_once_and_never_kept():
+    from portal.product.funnels.handoff import Handoff
+
+    h = Handoff(ttl=30)
+    h.put("a", [1, 2])
+    assert h.take("b") is None and h.take("a") is None  # a wrong key drops the entry: nothing lingers
+    h.put("a", [1, 2])
+    assert h.take("a") == [1, 2] and h.take("a") is None
+    h = Handoff(ttl=0)
+    h.put("a", [1])
+    assert h.take("a") is None  # expired

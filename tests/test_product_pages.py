@@ -264,3 +264,11 @@ def test_cohorts_cac_payback_tab(portal_env):
     assert len(table) > 6 and table["status"].str.startswith("paid back in month").any()
     assert "still baking" in table["status"].iloc[-1]
     assert any("tiktok_creators" in shown(c) for c in at.caption)
+
+
+def test_funnels_page_draws_only_the_open_tab_and_its_details_match(portal_env):
+    at = page("pages/funnels.py", {"fn_tab": "Time to convert"})
+    (times,) = [d.value for d in at.dataframe if "median_minutes" in d.value.columns]
+    assert times["users"].iloc[0] > 0 and times["median_minutes"].notna().all()
+    at = page("pages/funnels.py")  # Table open: the time-to-convert table is not drawn
+    assert not [d for d in at.dataframe if "median_minutes" in d.value.columns]

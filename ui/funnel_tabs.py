@@ -17,84 +17,102 @@ from ui.state import annotations
 from ui.text import caption_text, error_text, info_text, success_text
 
 
-def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv) -> None:
-    """`result` is the cached summary; `dropped_csv(step)` builds a drop-off download on click."""
+def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv, details) -> None:
+    """`result` is the cached headline (counts, segments); `details()` gives time to convert and the
+    weekly trend (computed only when one of those tabs is open); `dropped_csv(step)` builds a
+    drop-off download on click. Only the open tab is drawn."""
     counts = result["counts"]
     tab_table, tab_time, tab_week, tab_seg, tab_drop = st.tabs(
-        ["Table", "Time to convert", "Over time", "Segments", "Drop-offs"]
+        ["Table", "Time to convert", "Over time", "Segments", "Drop-offs"], key="fn_tab", bind="query-params"
     )
-    with tab_table:
-        st.dataframe(
-            counts,
-            hide_index=True,
-            key="fn_counts",
-            column_config=percent_columns(pct_of_first="% of first", pct_of_previous="% of previous"),
-        )
-    with tab_time:
-        st.dataframe(
-            result["time"],
-            hide_index=True,
-            key="fn_time",
-            column_config=formatted_columns(
-                "%.1f", median_minutes="Median (minutes)", p90_minutes="90th percentile (minutes)"
-            ),
-        )
-    with tab_week:
-        caption_text(
-            f"Weekly, {spec.start} to {spec.end}: people by the week of their first step, and the share who "
-            f"completed all {len(spec.steps)} steps within {spec.window_days:g} days. Recorded product changes are marked."
-        )
-        st.altair_chart(weekly_conversion_chart(result["weeks"], annotations()), width="stretch")
-        st.caption("Did a change move a step? Compare before/after, with significance:")
-        for a, b in pairwise(spec.steps):
-            st.page_link(
-                "pages/impact.py",
-                label=f"{a.event} → {b.event}",
-                icon=":material/compare_arrows:",
-                query_params={
-                    "im_metric": "funnel_step",
-                    "im_from": a.event,
-                    "im_to": b.event,
-                    "im_window": int(spec.window_days),
-                },
-            )
-    with tab_seg:
-        if not spec.breakdown:
-            st.caption("Choose a breakdown to compare segments.")
-        else:
-            cmp = compare_segments(result["segments"])
-            st.caption(
-                "Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
-                "for the number of segments). Segments with fewer than 30 users are not judged."
-            )
+    if tab_table.open:
+        with tab_table:
             st.dataframe(
-                cmp,
+                counts,
                 hide_index=True,
-                key="fn_segments",
-                column_config={
-                    **percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
-                    **formatted_columns("%.2e", p_value="p-value", p_adjusted="p (Holm)"),
-                },
+                key="fn_counts",
+                column_config=percent_columns(pct_of_first="% of first", pct_of_previous="% of previous"),
             )
-    with tab_drop:
-        k = st.selectbox(
-            "Users who reached step… but not the next",
-            list(range(1, len(spec.steps))),
-            format_func=lambda i: f"{i}. {spec.steps[i - 1].label}",
-            key="fn_drop_step",
+    if tab_time.open:
+        with tab_time:
+            st.dataframe(
+                details()["time"],
+                hide_index=True,
+                key="fn_time",
+                column_config=formatted_columns(
+                    "%.1f", median_minutes="Median (minutes)", p90_minutes="90th percentile (minutes)"
+                ),
+            )
+    if tab_week.open:
+        with tab_week:
+            weekly_tab(spec, details()["weeks"])
+    if tab_seg.open:
+        with tab_seg:
+            segments_tab(spec, result["segments"])
+    if tab_drop.open:
+        with tab_drop:
+            drop_tab(spec, overall, dropped_csv)
+
+
+def weekly_tab(spec: FunnelSpec, weeks) -> None:
+    caption_text(
+        f"Weekly, {spec.start} to {spec.end}: people by the week of their first step, and the share who "
+        f"completed all {len(spec.steps)} steps within {spec.window_days:g} days. Recorded product changes are marked."
+    )
+    st.altair_chart(weekly_conversion_chart(weeks, annotations()), width="stretch")
+    st.caption("Did a change move a step? Compare before/after, with significance:")
+    for a, b in pairwise(spec.steps):
+        st.page_link(
+            "pages/impact.py",
+            label=f"{a.event} → {b.event}",
+            icon=":material/compare_arrows:",
+            query_params={
+                "im_metric": "funnel_step",
+                "im_from": a.event,
+                "im_to": b.event,
+                "im_window": int(spec.window_days),
+            },
         )
-        n_dropped = int(
-            overall.loc[overall.step == k, "users"].iloc[0] - overall.loc[overall.step == k + 1, "users"].iloc[0]
-        )
-        st.caption(f"{n_dropped:,} users")
-        st.download_button(
-            "Download as CSV",
-            lambda: dropped_csv(k),
-            file_name=f"dropped_after_step_{k}.csv",
-            mime="text/csv",
-            key="fn_drop_dl",
-            on_click="ignore",
-        )
+
+
+def segments_tab(spec: FunnelSpec, segments) -> None:
+    if not spec.breakdown:
+        st.caption("Choose a breakdown to compare segments.")
+        return
+    st.caption(
+        "Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
+        "for the number of segments). Segments with fewer than 30 users are not judged."
+    )
+    st.dataframe(
+        compare_segments(segments),
+        hide_index=True,
+        key="fn_segments",
+        column_config={
+            **percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
+            **formatted_columns("%.2e", p_value="p-value", p_adjusted="p (Holm)"),
+        },
+    )
+
+
+def drop_tab(spec: FunnelSpec, overall, dropped_csv) -> None:
+    k = st.selectbox(
+        "Users who reached step… but not the next",
+        list(range(1, len(spec.steps))),
+        format_func=lambda i: f"{i}. {spec.steps[i - 1].label}",
+        key="fn_drop_step",
+    )
+    n_dropped = int(
+        overall.loc[overall.step == k, "users"].iloc[0] - overall.loc[overall.step == k + 1, "users"].iloc[0]
+    )
+    st.caption(f"{n_dropped:,} users")
+    st.download_button(
+        "Download as CSV",
+        lambda: dropped_csv(k),
+        file_name=f"dropped_after_step_{k}.csv",
+        mime="text/csv",
+        key="fn_drop_dl",
+        on_click="ignore",
+    )
 
 
 def segment_callouts(spec: FunnelSpec, result: dict) -> None:
