@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -107,8 +108,12 @@ def sql_levels(con, spec):
 class ConSession:
     """The two engine-session methods `user_levels` uses, over a plain test connection."""
 
-    def __init__(self, con):
+    def __init__(self, con, index=None):
         self.con = con
+        self.index = index
+
+    def event_index(self):
+        return self.index
 
     def scan(self, sql, params=None):
         return self.con.sql(sql, params=params).to_arrow_table()
@@ -408,3 +413,36 @@ def test_the_chains_are_handed_over_once_and_never_kept():
     h = Handoff(ttl=0)
     h.put("a", [1])
     assert h.take("a") is None  # expired
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=event_rows,
+    steps=step_lists,
+    window_h=st.sampled_from([1, 12, 48, 24 * 7]),
+    mode=st.sampled_from(["sequential", "strict"]),
+    breakdown=st.sampled_from([None, "platform"]),
+)
+def test_the_event_index_gives_the_same_chains_as_the_scan(con, rows, steps, window_h, mode, breakdown):
+    """Issue #15: the memory-mapped index (all events, not only the funnel's, in person-time order)
+    must give exactly the chains of the query path: levels, step times and breakdown segments."""
+    import tempfile
+
+    from portal.warehouse.event_index import build_index, open_index
+
+    load(con, rows)
+    spec = FunnelSpec(
+        tuple(Step(e) for e in steps), date(2026, 1, 1), date(2026, 1, 12), window_h / 24, mode, breakdown
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "w.duckdb"
+        path.touch()
+        build_index(con, path)
+        index = open_index(path)
+        assert index is not None and index.rows == len(rows)
+        a = user_levels(ConSession(con), spec)
+        b = user_levels(ConSession(con, index), spec)
+    assert a["user_id"].tolist() == b["user_id"].tolist() and a["level"].tolist() == b["level"].tolist()
+    assert a["segment"].astype(str).tolist() == b["segment"].astype(str).tolist()
+    for k in range(1, len(steps) + 1):
+        assert a[f"t{k}"].equals(b[f"t{k}"])

@@ -19,6 +19,7 @@ import duckdb
 from portal.config import public_twin
 from portal.demo.stories import DEMO_END_DATE, variables
 from portal.sqlfiles import load_sql
+from portal.warehouse.event_index import building_dir, seal, share_index, write_arrays
 
 Progress = Callable[[int, int, str], None]
 
@@ -111,6 +112,9 @@ def build_demo(
         _write_public_twin(con, tmp_twin)
         step_seconds["public twin"] = time.perf_counter() - t0
         con.execute("CHECKPOINT")
+        t0 = time.perf_counter()
+        index = write_arrays(con, building_dir(out))  # the funnels' event index (event_index.py)
+        step_seconds["event index"] = time.perf_counter() - t0
     except BaseException:
         con.close()
         for p in (tmp, tmp_twin):
@@ -120,6 +124,8 @@ def build_demo(
     con.close()
     os.replace(tmp_twin, twin)
     os.replace(tmp, out)
+    seal(building_dir(out), out, index)  # tied to the files as they now are
+    share_index(out, twin)
     report(total, total, "done")
     return BuildReport(
         out, twin, time.perf_counter() - start, out.stat().st_size + twin.stat().st_size, counts, step_seconds

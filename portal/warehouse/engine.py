@@ -28,6 +28,7 @@ from portal.config import Limits
 from portal.identity import User
 from portal.warehouse.catalog import Catalog, read_catalog
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
+from portal.warehouse.event_index import open_index
 from portal.warehouse.executor import Ticket, WorkerPool
 from portal.warehouse.guard import Estimate, estimate_from_plans
 from portal.warehouse.hardening import file_version, open_readonly
@@ -256,6 +257,13 @@ class Session:
                 self._cursor = None
                 self.running_since = None
                 cur.close()
+
+    def event_index(self):
+        """The warehouse's compact event index (`event_index.py`) when it is built and current, and
+        this session may read `analytics`; else None, and callers query instead."""
+        if "analytics" in self.denied_schemas:
+            return None
+        return open_index(self.warehouse.path)
 
     def frame(self, sql: str, params: dict | None = None):
         """The portal's own SQL as a pandas frame (small results: catalog facts, product summaries)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from portal.product.funnels.spec import FunnelSpec, is_variant
+from portal.product.funnels.spec import FunnelSpec, breakdown_columns, is_variant
 from portal.product.funnels.sql import segment_sql
 from portal.product.kernels import funnel_scan
 from portal.sqlfiles import Fragment, Ident, fill
@@ -121,23 +121,24 @@ def _ids_fit_32_bits(session) -> bool:
 
 
 def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
-    """Per-user best chain (user_id, segment, t1..tn, level): the stream from one scan, the state
-    machine in `portal.product.kernels.funnel_scan`. The engine's row cap is a safety net only."""
+    """Per-user best chain (user_id, segment, t1..tn, level): the compiled pass in
+    `portal.product.kernels.funnel_scan` over the warehouse's event index when it is built, current
+    and covers the funnel (no step filters; breakdown by a coded column or a variant), else over the
+    stream from one scan. Both give the same chains (tests/test_funnels.py)."""
+    idx = session.event_index()
+    if idx is not None and index_covers(idx, spec):
+        return _levels_from_index(session, idx, spec)
     values = _segment_values(session, spec)
     sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
     table = session.scan(sql, params)
     lut, extra = step_bits(spec, table)
-    chains = funnel_scan.run(
-        spec.mode,
+    chains = _chains(
+        spec,
         table.column("user_id").to_numpy(),
         table.column("t").to_numpy().view(np.int64),
         table.column("ev").to_numpy(),
         lut,
         extra,
-        len(spec.steps),
-        int(round(spec.window_days * 86_400_000_000)),
-        _epoch_us(spec.start),
-        _epoch_us(spec.end + timedelta(days=1)),
     )
     out: dict = {"user_id": chains.users}
     if "segment" in table.column_names:
@@ -147,6 +148,60 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
         else:
             picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
             out["segment"] = np.where(pd.isna(picked), "(none)", picked)
+    return _frame(session, spec, chains, out)
+
+
+def _chains(spec: FunnelSpec, user, t, ev, lut, extra):
+    return funnel_scan.run(
+        spec.mode,
+        user,
+        t,
+        ev,
+        lut,
+        extra,
+        len(spec.steps),
+        int(round(spec.window_days * 86_400_000_000)),
+        _epoch_us(spec.start),
+        _epoch_us(spec.end + timedelta(days=1)),
+    )
+
+
+def index_covers(idx, spec: FunnelSpec) -> bool:
+    """Whether the index has what the funnel reads: step events by name only, and a breakdown that
+    is an experiment variant or one or two of its coded columns."""
+    if any(s.column for s in spec.steps):
+        return False
+    if spec.breakdown and not is_variant(spec.breakdown):
+        return all(c in idx.codes for c in breakdown_columns(spec.breakdown))
+    return True
+
+
+def _levels_from_index(session, idx, spec: FunnelSpec) -> pd.DataFrame:
+    """The pass over the memory-mapped index: the same state machine, no query. Events outside the
+    date range are left in: step 1 counts only inside it, and later steps only within the window."""
+    lut = np.zeros(len(idx.names) + 1, dtype=np.uint16)
+    for i, step in enumerate(spec.steps):
+        if step.event in idx.names:
+            lut[idx.names.index(step.event) + 1] |= 1 << i
+    chains = _chains(spec, idx.user, idx.t, idx.ev, lut, np.zeros(0, dtype=np.uint16))
+    out: dict = {"user_id": chains.users}
+    if spec.breakdown and not is_variant(spec.breakdown):
+        (values, codes), *more = [idx.codes[c] for c in breakdown_columns(spec.breakdown)]
+        picked = codes[chains.start_rows].astype(np.int64)
+        names = list(values)
+        if more:  # two-way: one code per pair, NULL when either is
+            values2, codes2 = more[0]
+            second = codes2[chains.start_rows].astype(np.int64)
+            picked = np.where((picked > 0) & (second > 0), (picked - 1) * len(values2) + second, 0)
+            names = [f"{a} / {b}" for a in values for b in values2]
+        out["segment"] = pd.Categorical.from_codes(picked, ["(none)", *names])
+    return _frame(session, spec, chains, out)
+
+
+def _frame(session, spec: FunnelSpec, chains, out: dict) -> pd.DataFrame:
+    """The chains as the per-user frame, with the variant or a single segment when not broken down."""
+    if "segment" in out:
+        pass
     elif spec.breakdown:
         assigned = session.scan(
             "SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e ORDER BY user_id",

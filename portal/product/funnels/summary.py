@@ -3,21 +3,43 @@ weekly conversion, segments, drop-offs. Small frames, safe to cache."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from portal.product.funnels.spec import FunnelSpec
 
 
+def level_histogram(levels: pd.DataFrame, n_steps: int) -> pd.DataFrame:
+    """People per segment (rows, sorted) and furthest step reached (columns 0..n_steps): one
+    bincount over the segment codes, so counts and segment tests never group millions of rows."""
+    seg = levels["segment"]
+    if isinstance(seg.dtype, pd.CategoricalDtype):
+        codes, names = seg.cat.codes.to_numpy(), seg.cat.categories.astype(str)
+    else:
+        codes, names = pd.factorize(seg.astype(str))
+        names = pd.Index(names)
+    lv = np.clip(levels["level"].to_numpy(), 0, n_steps)
+    width = n_steps + 1
+    hist = np.bincount(codes.astype(np.int64) * width + lv, minlength=len(names) * width).reshape(len(names), width)
+    out = pd.DataFrame(hist, index=names, columns=range(width))
+    out = out[out.sum(axis=1) > 0]
+    return out.sort_index()
+
+
 def step_counts(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
     """Users reaching each step, per segment, with % of first step and step-to-step %."""
+    n = len(spec.steps)
+    hist = level_histogram(levels, n)
+    reached = hist.iloc[:, ::-1].cumsum(axis=1).iloc[:, ::-1]  # reached[k] = people at level >= k
+    groups = [("all", reached.sum(axis=0))]
+    if spec.breakdown:
+        groups += list(reached.iterrows())
     rows = []
-    for segment, group in (
-        [("all", levels), *sorted(levels.groupby("segment"))] if spec.breakdown else [("all", levels)]
-    ):
-        first = len(group)
+    for segment, r in groups:
+        first = int(r[1]) if n else 0
         prev = first
         for k, step in enumerate(spec.steps, 1):
-            users = int((group["level"] >= k).sum())
+            users = int(r[k])
             rows.append(
                 {
                     "segment": segment,
@@ -64,9 +86,14 @@ def conversion_by_week(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
 
 def segment_table(levels: pd.DataFrame, spec: FunnelSpec) -> pd.DataFrame:
     """Per segment: users who started and who completed the whole funnel (for the segment tests)."""
-    done = levels["level"].to_numpy() >= len(spec.steps)
-    g = pd.DataFrame({"segment": levels["segment"].astype(str), "done": done}).groupby("segment", sort=True)["done"]
-    return pd.DataFrame({"started": g.size(), "converted": g.sum().astype(int)}).reset_index()
+    hist = level_histogram(levels, len(spec.steps))
+    return pd.DataFrame(
+        {
+            "segment": hist.index.astype(str),
+            "started": hist.sum(axis=1).to_numpy(),
+            "converted": hist[len(spec.steps)].to_numpy(),
+        }
+    ).astype({"started": int, "converted": int})
 
 
 def summary(levels: pd.DataFrame, spec: FunnelSpec) -> dict[str, pd.DataFrame]:

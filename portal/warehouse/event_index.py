@@ -1,0 +1,178 @@
+"""A compact per-person event index, built with the warehouse: `analytics.events` as flat arrays in
+(person, time) order (person id, time in µs, event-name code, and small codes for the breakdown
+columns), saved as .npy files beside the warehouse file and memory-mapped, so a funnel reads its
+events at memory speed instead of through a query.
+
+The data team's build writes it (`python -m portal demo`, or `python -m portal index` after their own
+build). It records the warehouse file's size and modification time, and is ignored as soon as the
+file changes: a stale index is never read, the funnel falls back to its query. It holds no personal
+data (no column of `analytics.events` does) and is used only for sessions allowed to read `analytics`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CODED = ("platform", "browser", "device", "country")  # breakdowns kept as one-byte codes
+VERSION = 1
+_OPEN: dict[tuple, EventIndex] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class EventIndex:
+    names: tuple[str, ...]  # event names; ev holds 1 + their position (0: none)
+    user: np.ndarray
+    t: np.ndarray  # µs since 1970, int64
+    ev: np.ndarray  # uint8
+    codes: dict[str, tuple[tuple[str, ...], np.ndarray]]  # column → (values, uint8: 1 + position, 0 NULL)
+
+    @property
+    def rows(self) -> int:
+        return int(self.user.size)
+
+
+def index_dir(warehouse_path: Path) -> Path:
+    return Path(str(warehouse_path) + ".events")
+
+
+def _source(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def build_index(con, warehouse_path: Path, batch_rows: int = 4_000_000) -> dict:
+    """Write the index of the warehouse `con` reads (its file at `warehouse_path`, finished and not
+    to be written again), atomically: into a temporary folder, then renamed into place."""
+    folder = building_dir(Path(warehouse_path))
+    return seal(folder, Path(warehouse_path), write_arrays(con, folder, batch_rows))
+
+
+def building_dir(warehouse_path: Path) -> Path:
+    final = index_dir(warehouse_path)
+    return final.with_name(final.name + ".building")
+
+
+def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
+    """The arrays of `con`'s analytics.events into `folder` (replaced); returns what seal() records."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    names = [r[0] for r in con.execute("SELECT DISTINCT event_name FROM analytics.events ORDER BY 1").fetchall()]
+    if len(names) > 254:
+        raise ValueError("too many event names for a one-byte code")
+    codes = {}
+    for col in CODED:
+        values = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT CAST({col} AS VARCHAR) FROM analytics.events WHERE {col} IS NOT NULL ORDER BY 1 LIMIT 255"
+            ).fetchall()
+        ]
+        if len(values) < 255:
+            codes[col] = values
+    ((rows, low, high),) = con.execute("SELECT count(*), min(user_id), max(user_id) FROM analytics.events").fetchall()
+    user_dtype = np.int32 if rows == 0 or (-(2**31) < low and high < 2**31) else np.int64
+    arrays = {
+        "user": np.lib.format.open_memmap(folder / "user.npy", "w+", user_dtype, (rows,)),
+        "t": np.lib.format.open_memmap(folder / "t.npy", "w+", np.int64, (rows,)),
+        "ev": np.lib.format.open_memmap(folder / "ev.npy", "w+", np.uint8, (rows,)),
+        **{c: np.lib.format.open_memmap(folder / f"{c}.npy", "w+", np.uint8, (rows,)) for c in codes},
+    }
+    coded = ", ".join(f"CAST(coalesce(list_position(${c}, CAST({c} AS VARCHAR)), 0) AS UTINYINT) AS {c}" for c in codes)
+    reader = (
+        con.cursor()
+        .sql(
+            "SELECT user_id AS user, epoch_us(event_at) AS t, CAST(list_position($names, event_name) AS UTINYINT) AS ev"
+            + (f", {coded}" if coded else "")
+            + " FROM analytics.events ORDER BY user_id, event_at",
+            params={"names": names, **codes},
+        )
+        .to_arrow_reader(batch_rows)
+    )
+    at = 0
+    for batch in reader:
+        n = batch.num_rows
+        for name, arr in arrays.items():
+            arr[at : at + n] = batch.column(name).to_numpy(zero_copy_only=False)
+        at += n
+    for arr in arrays.values():
+        arr.flush()
+    return {"rows": rows, "names": names, "codes": codes}
+
+
+def seal(folder: Path, warehouse_path: Path, info: dict) -> dict:
+    """Tie the arrays in `folder` to the warehouse file as it is now and move them into place."""
+    meta = {"version": VERSION, "source": _source(warehouse_path), **info}
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    final = index_dir(warehouse_path)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(folder, final)
+    return meta
+
+
+def share_index(source: Path, twin: Path) -> dict:
+    """The twin's analytics.events is the same table: its index is the same arrays (hard links, no
+    second copy on disk), sealed to the twin file."""
+    src = index_dir(source)
+    meta = json.loads((src / "meta.json").read_text(encoding="utf-8"))
+    folder = building_dir(twin)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for f in src.glob("*.npy"):
+        try:
+            os.link(f, folder / f.name)
+        except OSError:
+            shutil.copy2(f, folder / f.name)
+    return seal(folder, twin, {k: meta[k] for k in ("rows", "names", "codes")})
+
+
+def rebuild(warehouse_path: Path) -> dict:
+    """Build the index of a finished warehouse file (the data team's build step)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        return build_index(con, Path(warehouse_path))
+    finally:
+        con.close()
+
+
+def open_index(warehouse_path: Path) -> EventIndex | None:
+    """The index of this warehouse file as it is now, memory-mapped; None when there is none or it
+    was built from another version of the file (then the caller queries instead)."""
+    warehouse_path = Path(warehouse_path)
+    folder = index_dir(warehouse_path)
+    try:
+        source = _source(warehouse_path)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != VERSION or meta.get("source") != source:
+        return None
+    key = (str(folder), source["size"], source["mtime_ns"])
+    with _LOCK:
+        if key not in _OPEN:
+            try:
+                load = lambda name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))  # noqa: E731
+                idx = EventIndex(
+                    tuple(meta["names"]),
+                    load("user"),
+                    load("t"),
+                    load("ev"),
+                    {c: (tuple(v), load(c)) for c, v in meta["codes"].items()},
+                )
+            except (OSError, ValueError):
+                return None
+            if not idx.rows == idx.t.size == idx.ev.size == meta["rows"]:
+                return None
+            for old in [k for k in _OPEN if k[0] == key[0]]:  # an older version of the same file
+                del _OPEN[old]
+            _OPEN[key] = idx
+        return _OPEN[key]
