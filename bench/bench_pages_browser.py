@@ -63,9 +63,12 @@ def finished(pg, timeout_ms: int = 120_000) -> None:
     )
 
 
-def visit(browser, url: str, ready: str) -> tuple[float, float, str]:
-    """(seconds to `ready` visible, seconds to the script finished, page text) in a fresh session."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+def visit(browser, url: str, ready: str, ctx=None) -> tuple[float, float, str]:
+    """(seconds to `ready` visible, seconds to the script finished, page text) in a fresh session:
+    a new tab of `ctx` (a browser that has been here before: its HTTP cache holds Streamlit's
+    scripts) or, without one, of a brand-new browser profile (nothing cached)."""
+    own = ctx is None
+    ctx = ctx or browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = ctx.new_page()
     t0 = time.perf_counter()
     pg.goto(url)
@@ -75,8 +78,42 @@ def visit(browser, url: str, ready: str) -> tuple[float, float, str]:
     finished(pg)
     t_done = time.perf_counter() - t0
     text = pg.inner_text("body")
-    ctx.close()
+    pg.close()
+    if own:
+        ctx.close()
     return t_ready, t_done, text
+
+
+def in_app(browser, code: Path, db: str, runs: int) -> dict[str, list[float]]:
+    """Navigation inside the app, as a person moves around it: Home open, then a click on Funnels
+    in the sidebar (its default funnel, never computed on this server), then on Cohorts. Each run
+    gets its own server, warmed on other definitions (imports, compiled passes, connection)."""
+    rows: dict[str, list[float]] = {}
+    returning = browser.new_context(viewport={"width": 1400, "height": 1000})
+    for _ in range(runs):
+        proc, url, _ = serve(code, db)
+        try:
+            visit(browser, url + "/funnels?fn_window=30&fn_breakdown=platform", CHART, returning)
+            visit(browser, url + "/cohorts?co_periods=30", CHART, returning)
+            pg = returning.new_page()
+            pg.goto(url + "/")
+            pg.locator('[data-testid="stMetric"]').first.wait_for(timeout=120_000)
+            finished(pg)
+            for label, ready in (("Funnels", CHART), ("Cohorts", CHART)):
+                t0 = time.perf_counter()
+                pg.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()
+                pg.locator('[data-testid="stMain"] h1', has_text=label).first.wait_for(timeout=120_000)
+                pg.locator(ready).first.wait_for(timeout=120_000)
+                rows.setdefault(f"{label}, clicked in the sidebar: first chart", []).append(time.perf_counter() - t0)
+                pg.wait_for_timeout(200)
+                finished(pg)
+                rows.setdefault(f"{label}, clicked in the sidebar: page done", []).append(time.perf_counter() - t0)
+            pg.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    returning.close()
+    return rows
 
 
 def med(xs: list[float]) -> str:
@@ -105,19 +142,29 @@ def main() -> None:
             )
             visit(browser, url + "/funnels?fn_window=30&fn_breakdown=platform", CHART)  # warm: passes compiled
             visit(browser, url + "/cohorts?co_periods=30", CHART)
-            f_chart, f_done, c_chart, c_done = [], [], [], []
+            returning = browser.new_context(viewport={"width": 1400, "height": 1000})
+            visit(browser, url + "/funnels?fn_window=30&fn_breakdown=platform", CHART, returning)  # fills its cache
+            rows: dict[str, list[float]] = {}
             for i in range(args.runs):
-                a, b, _ = visit(browser, url + f"/funnels?fn_window={7 + i}&fn_breakdown=platform", CHART)
-                f_chart.append(a)
-                f_done.append(b)
-                a, b, _ = visit(browser, url + f"/cohorts?co_periods={12 + i}", CHART)
-                c_chart.append(a)
-                c_done.append(b)
-            print(f"Funnels, new definition: chart {med(f_chart)}; page done {med(f_done)}")
-            print(f"Cohorts, new definition: heatmap {med(c_chart)}; page done {med(c_done)}")
+                for who, ctx in (("new browser", None), ("returning browser", returning)):
+                    w = 7 + 2 * i + (who == "new browser")  # a definition nobody asked for yet
+                    a, b, _ = visit(browser, url + f"/funnels?fn_window={w}&fn_breakdown=platform", CHART, ctx)
+                    rows.setdefault(f"Funnels, {who}: funnel chart", []).append(a)
+                    rows.setdefault(f"Funnels, {who}: page done", []).append(b)
+                    a, b, _ = visit(
+                        browser, url + f"/cohorts?co_periods={12 + 2 * i + (who == 'new browser')}", CHART, ctx
+                    )
+                    rows.setdefault(f"Cohorts, {who}: heatmap", []).append(a)
+                    rows.setdefault(f"Cohorts, {who}: page done", []).append(b)
+                    a, _, _ = visit(browser, url + "/", '[data-testid="stMetric"]', ctx)
+                    rows.setdefault(f"floor, {who}: Home's first tile (nothing computed)", []).append(a)
+            for name, xs in rows.items():
+                print(f"{name}: {med(xs)}")
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        for name, xs in in_app(browser, code, args.db, args.runs).items():
+            print(f"{name}: {med(xs)}")
         browser.close()
 
 

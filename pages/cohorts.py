@@ -36,13 +36,21 @@ spec = CohortSpec(grain, anchor, split, None if active == "any event" else activ
 through = catalog().data_through
 
 
-@st.cache_data(ttl=600, show_spinner="Computing cohorts…", max_entries=16)
-def compute(spec: CohortSpec, through: str, pii: bool):
+# Each tab's numbers cached apart (per role, on a session that belongs to nobody), so the retention
+# heatmap does not wait for the revenue tabs nobody opened.
+@st.cache_data(ttl=600, show_spinner="Computing retention…", max_entries=16)
+def retention_for(spec: CohortSpec, through: str, pii: bool):
     from datetime import date
 
-    d = date.fromisoformat(through[:10])
+    return retention(shared_session(pii), spec, date.fromisoformat(through[:10]))
+
+
+@st.cache_data(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)
+def revenue_for(spec: CohortSpec, through: str, pii: bool):
+    from datetime import date
+
     s = shared_session(pii)
-    return retention(s, spec, d), revenue(s, spec, d), cac_by_channel(s)
+    return revenue(s, spec, date.fromisoformat(through[:10])), cac_by_channel(s)
 
 
 @st.cache_data(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
@@ -52,8 +60,9 @@ def payback(campaign: str | None, through: str, pii: bool):
     return cac_payback(shared_session(pii), date.fromisoformat(through[:10]), campaign)
 
 
+pii, through = current_user().has_pii, through or "2026-11-15"
 try:
-    ret, rev, cac = compute(spec, through or "2026-11-15", current_user().has_pii)
+    ret = retention_for(spec, through, pii)
 except Exception as err:
     error_text(getattr(err, "message", None) or err)
     st.stop()
@@ -69,6 +78,8 @@ if tab_ret.open:
             st.altair_chart(heatmap(shown, "retention"), width="stretch")
         st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
         st.caption("Curves average complete periods only, weighted by cohort size.")
+if tab_orders.open or tab_rev.open:
+    rev, cac = revenue_for(spec, through, pii)
 if tab_orders.open:
     with tab_orders:
         if split == "none":

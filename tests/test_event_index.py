@@ -94,3 +94,16 @@ def test_the_index_command_rebuilds_a_warehouse_and_its_twin(demo_db, tmp_path):
         text=True,
     )
     assert missing.returncode == 2 and "no warehouse file" in missing.stderr
+
+
+@pytest.mark.parametrize("event", [None, "purchase"])
+def test_retention_from_the_index_equals_retention_from_a_query(warehouse, event):
+    from portal.demo.stories import DEMO_END_DATE
+    from portal.product.cohorts import CohortSpec, retention
+
+    session = warehouse.session()
+    spec = CohortSpec("week", "signup", "platform", event, 8)
+    with_index = retention(session, spec, DEMO_END_DATE)
+    session.event_index = lambda: None
+    by_query = retention(session, spec, DEMO_END_DATE)
+    assert with_index.equals(by_query) and with_index["active_users"].sum() > 0

@@ -77,12 +77,25 @@ def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.D
     return frame
 
 
+def _activity(session, spec: CohortSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(person, day) of every qualifying event in person-then-time order: from the warehouse's
+    memory-mapped event index when it is current (no query, no sort), else from one scan."""
+    idx = session.event_index()
+    if idx is not None:
+        if not spec.event:
+            return idx.user, idx.day
+        keep = idx.ev == (idx.names.index(spec.event) + 1 if spec.event in idx.names else -1)
+        return idx.user[keep], idx.day[keep]
+    stream = session.scan(_sql("activity", spec), {"event": spec.event} if spec.event else None)
+    return stream.column("user_id").to_numpy(), stream.column("event_date").cast("int32").to_numpy()
+
+
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """Share of each cohort active in each later period: the members (small) come from SQL, the
     activity stream is counted by `portal.product.kernels.retention_scan` (same result as cohorts/retention.sql)."""
     segments = session.frame(_sql("segments", spec))["segment"].tolist()
     members = session.scan(_sql("members", spec), {"segments": segments})
-    stream = session.scan(_sql("activity", spec), {"event": spec.event} if spec.event else None)
+    user, day = _activity(session, spec)
     m_period = members.column("cohort_period").to_numpy()
     m_segment = members.column("segment").to_numpy()
     first = int(m_period.min()) if len(m_period) else 0
@@ -90,8 +103,8 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     group = (m_period - first).astype(np.int64) * n_seg + m_segment
     n_groups = int(group.max()) + 1 if len(group) else 0
     counts = retention_scan.active_counts(
-        stream.column("user_id").to_numpy(),
-        stream.column("event_date").cast("int32").to_numpy(),
+        user,
+        day,
         spec.grain,
         members.column("user_id").to_numpy(),
         group,

@@ -1,5 +1,5 @@
 """A compact per-person event index, built with the warehouse: `analytics.events` as flat arrays in
-(person, time) order (person id, time in µs, event-name code, and small codes for the breakdown
+(person, time) order (person id, time in µs, day, event-name code, and small codes for the breakdown
 columns), saved as .npy files beside the warehouse file and memory-mapped, so a funnel reads its
 events at memory speed instead of through a query.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 CODED = ("platform", "browser", "device", "country")  # breakdowns kept as one-byte codes
-VERSION = 1
+VERSION = 2
 _OPEN: dict[tuple, EventIndex] = {}
 _LOCK = threading.Lock()
 
@@ -31,6 +31,7 @@ class EventIndex:
     names: tuple[str, ...]  # event names; ev holds 1 + their position (0: none)
     user: np.ndarray
     t: np.ndarray  # µs since 1970, int64
+    day: np.ndarray  # event_date as days since 1970, int32 (the retention pass counts days)
     ev: np.ndarray  # uint8
     codes: dict[str, tuple[tuple[str, ...], np.ndarray]]  # column → (values, uint8: 1 + position, 0 NULL)
 
@@ -82,6 +83,7 @@ def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
     arrays = {
         "user": np.lib.format.open_memmap(folder / "user.npy", "w+", user_dtype, (rows,)),
         "t": np.lib.format.open_memmap(folder / "t.npy", "w+", np.int64, (rows,)),
+        "day": np.lib.format.open_memmap(folder / "day.npy", "w+", np.int32, (rows,)),
         "ev": np.lib.format.open_memmap(folder / "ev.npy", "w+", np.uint8, (rows,)),
         **{c: np.lib.format.open_memmap(folder / f"{c}.npy", "w+", np.uint8, (rows,)) for c in codes},
     }
@@ -89,7 +91,8 @@ def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
     reader = (
         con.cursor()
         .sql(
-            "SELECT user_id AS user, epoch_us(event_at) AS t, CAST(list_position($names, event_name) AS UTINYINT) AS ev"
+            "SELECT user_id AS user, epoch_us(event_at) AS t, CAST(date_diff('day', DATE '1970-01-01', event_date) AS INTEGER) AS day, "
+            "CAST(list_position($names, event_name) AS UTINYINT) AS ev"
             + (f", {coded}" if coded else "")
             + " FROM analytics.events ORDER BY user_id, event_at",
             params={"names": names, **codes},
@@ -165,12 +168,13 @@ def open_index(warehouse_path: Path) -> EventIndex | None:
                     tuple(meta["names"]),
                     load("user"),
                     load("t"),
+                    load("day"),
                     load("ev"),
                     {c: (tuple(v), load(c)) for c, v in meta["codes"].items()},
                 )
             except (OSError, ValueError):
                 return None
-            if not idx.rows == idx.t.size == idx.ev.size == meta["rows"]:
+            if not idx.rows == idx.t.size == idx.day.size == idx.ev.size == meta["rows"]:
                 return None
             for old in [k for k in _OPEN if k[0] == key[0]]:  # an older version of the same file
                 del _OPEN[old]

@@ -279,7 +279,14 @@ def warm_up() -> None:
     t = np.array([1, 2, 3, 1], dtype=np.int64)
     ev = np.array([1, 2, 2, 1], dtype=np.uint8)
     lut = np.array([0, 1, 2], dtype=np.uint16)
+
+    def readonly(a):  # the event index's memory-mapped arrays are read-only: their own compiled variant
+        a = a.copy()
+        a.flags.writeable = False
+        return a
+
     for user in (np.array([1, 1, 1, 2], dtype=np.int64), np.array([1, 1, 1, 2], dtype=np.int32)):
         for mode in ("sequential", "strict"):
             for extra in (np.zeros(0, dtype=np.uint16), np.zeros(4, dtype=np.uint16)):
                 run(mode, user, t, ev, lut, extra, 2, 10, 0, 10, threads=1)
+                run(mode, readonly(user), readonly(t), readonly(ev), lut, extra, 2, 10, 0, 10, threads=1)

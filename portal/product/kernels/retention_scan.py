@@ -75,7 +75,8 @@ def active_counts(
 ) -> np.ndarray:
     """counts[g, k]: members of group g active in their cohort's k-th period (k = 0..periods).
     `day` is days since 1970-01-01; members must be sorted by user, one row each."""
-    user, day = user.astype(np.int64, copy=False), day.astype(np.int32, copy=False)
+    user = user if user.dtype in (np.int32, np.int64) else user.astype(np.int64)  # int32 ids: no copy
+    day = day.astype(np.int32, copy=False)
     m_user, m_group = m_user.astype(np.int64, copy=False), m_group.astype(np.int64, copy=False)
     m_period = m_period.astype(np.int64, copy=False)
     monthly = grain == "month"
@@ -93,5 +94,9 @@ def active_counts(
 def warm_up() -> None:
     """Compile the pass (or load it from numba's on-disk cache) before a user waits for it."""
     one = np.ones(2, dtype=np.int64)
+    days = (one * 11000).astype(np.int32)
     for grain in ("week", "month"):
-        active_counts(one, (one * 11000).astype(np.int32), grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)
+        active_counts(one, days, grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)
+        user, day = one.astype(np.int32), days.copy()  # as the event index hands them: int32, read-only
+        user.flags.writeable = day.flags.writeable = False
+        active_counts(user, day, grain, one[:1], one[:1] * 0, one[:1] * 0, 1, 2)
