@@ -51,7 +51,9 @@ with st.sidebar:
 st.title("SQL workbench")
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    editor_slot = st.empty()  # drawn once this run's findings are known, so the gutter shows them at once
+    # filled once this run's findings are known, so the gutter shows them at once; a container, not
+    # st.empty: the old editor stays on screen meanwhile and keeps the keyboard focus after a run
+    editor_slot = st.container()
     event = S.get("wb_editor")  # the editor's last event (its widget value) arrives before it is drawn
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
