@@ -43,8 +43,12 @@ def percent(text: str, pattern: str) -> float:
     return float(m.group(1)) / 100
 
 
-def grid_text(page) -> str:
-    page.locator('[data-testid="stDataFrame"] table td').first.wait_for(state="attached", timeout=60_000)
+def grid_text(page, needle: str) -> str:
+    """Every grid cell's text, once a cell reading `needle` is there (grids draw after the script)."""
+    page.wait_for_function(
+        f"() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td')).some(td => td.innerText === {needle!r})",
+        timeout=60_000,
+    )
     return " | ".join(page.locator('[data-testid="stDataFrame"] table td').all_inner_texts())
 
 
@@ -75,7 +79,7 @@ def test_story_1_ios_safari_checkout(app_server, page, warehouse):
 def test_story_2_cheap_clicks_expensive_customers(app_server, page, warehouse):
     home(page, app_server)
     open_page(page, "Marketing")
-    cells = grid_text(page)
+    cells = grid_text(page, "google_brand")
     through = date.fromisoformat(warehouse.session().catalog().data_through[:10])
     start = date.fromordinal(through.toordinal() - 27)
     rows = warehouse.session().frame(
@@ -159,7 +163,7 @@ def test_story_6_fast_support_converts(app_server, page, warehouse):
 
     home(page, app_server)
     open_page(page, "Support")
-    cells = grid_text(page)
+    cells = grid_text(page, "under 1 hour")
     q = QueryStore(ROOT / "queries", ROOT / "state").get("support/conversion_by_resolution_speed")
     frame = run_saved(warehouse.session(), q, {"window_days": 7}).frame
     wide = frame.pivot(index="cart_bucket", columns="resolution", values="conversion").dropna()
@@ -179,9 +183,13 @@ def test_story_7_young_data_is_still_baking(app_server, page, warehouse):
 
     home(page, app_server)
     open_page(page, "Executive")
-    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-    tiles = page.locator('[data-testid="stMetric"]').all_inner_texts()
-    cac = next(t for t in tiles if t.startswith("CAC"))
+    tile = page.locator('[data-testid="stMetric"]', has_text="CAC").first
+    tile.wait_for(timeout=60_000)
+    page.wait_for_function(  # the tile is drawn before its value: wait for the words under it
+        "() => Array.from(document.querySelectorAll('[data-testid=stMetric]')).some(m => m.innerText.includes('baking'))",
+        timeout=60_000,
+    )
+    cac = tile.inner_text()
     through = date.fromisoformat(warehouse.session().catalog().data_through[:10])
     k = kpi(
         warehouse.session(),
