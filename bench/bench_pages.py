@@ -31,6 +31,7 @@ PAGES = [
     ("pages/funnels.py", ("fn_window", [14, 7])),
     ("pages/cohorts.py", ("co_periods", [12, 8])),
     ("pages/experiments.py", ("ex_experiment", ["onboarding_address_step", "checkout_button_color"])),
+    ("pages/impact.py", ("im_days", [28, 21])),
     ("pages/metrics.py", ("m_search", ["cac", "revenue"])),
     ("pages/audit.py", ("au_kind", ["statement", "save"])),
 ]
