@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# One command from a fresh clone: install what the tests need (Python packages and Debian's chromium), run them all.
+# One command from a fresh clone: install what the tests need (Python packages, Debian's chromium and Java), run them all.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
-if ! [ -x /usr/bin/chromium ]; then
+NEED=""
+[ -x /usr/bin/chromium ] || NEED="chromium fonts-dejavu-core"
+command -v java >/dev/null || NEED="$NEED openjdk-17-jre-headless"  # the Spark cluster's JVMs
+if [ -n "$NEED" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $NEED >/dev/null
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

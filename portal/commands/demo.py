@@ -13,6 +13,10 @@ def register(sub) -> None:
     p.add_argument("--out", help="output file (default: the warehouse path in portal.toml)")
     p.add_argument("--scale", type=float, default=1.0, help="1 = 100k users; 10 = 1M users")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="spark: also load it into the local cluster"
+    )
+    p.add_argument("--port", type=int, default=15002, help="the local cluster's port (with --engine spark)")
     p.set_defaults(func=run)
 
 
@@ -38,4 +42,19 @@ def run(args) -> int:
 
     funnel_scan.warm_up()  # compile the product passes now (kept on disk), not on the first page view
     retention_scan.warm_up()
+    if args.engine == "spark":
+        return load_into_spark(report.path, report.public_path, args.port)
+    return 0
+
+
+def load_into_spark(path: Path, twin: Path, port: int) -> int:
+    from portal.commands.cluster import cluster_for
+    from portal.warehouse.spark.load import load_demo
+
+    c = cluster_for(port)
+    if not c.answering():
+        print(f"error: no Spark cluster on {c.url}; start it with python -m portal cluster start", file=sys.stderr)
+        return 2
+    counts = load_demo(c.session(), path, twin, c.storage)
+    print(f"loaded {len(counts)} tables into {c.url} ({sum(counts.values()):,} rows) as Parquet in {c.storage}")
     return 0

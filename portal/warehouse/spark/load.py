@@ -1,0 +1,49 @@
+"""The demo warehouse in the cluster: every `raw` and `analytics` table of the DuckDB file (and of
+its PII-free twin, as `public_raw` and `public_analytics`) written as Parquet into the cluster's
+storage and registered as a Spark table. Same seed, same rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+SCHEMAS = ("raw", "analytics")
+
+
+def export_parquet(warehouse: Path, folder: Path, prefix: str = "") -> dict[str, Path]:
+    """Each table of `warehouse` as `folder/<schema>/<table>.parquet`; names as they will be in Spark."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    out = {}
+    try:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'analytics') "
+            "AND NOT temporary ORDER BY 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            target = folder / f"{prefix}{schema}" / f"{table}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            con.execute(f"COPY {schema}.{table} TO '{target}' (FORMAT parquet)")
+            out[f"{prefix}{schema}.{table}"] = target
+    finally:
+        con.close()
+    return out
+
+
+def load_demo(spark, warehouse: Path, twin: Path | None, storage: Path) -> dict[str, int]:
+    """Export and register; returns each Spark table's row count."""
+    folder = storage / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    files = export_parquet(warehouse, folder)
+    if twin is not None and twin.exists():
+        files |= export_parquet(twin, folder, "public_")
+    counts = {}
+    for name, path in files.items():
+        db = name.split(".")[0]
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {db}")
+        spark.sql(f"DROP TABLE IF EXISTS {name}")
+        spark.sql(f"CREATE TABLE {name} USING parquet LOCATION '{path}'")
+        counts[name] = spark.table(name).count()
+    return counts
