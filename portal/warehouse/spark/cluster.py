@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+_CLIENTS: dict[str, object] = {}  # url → the Spark Connect client session this process opened
+
 
 class ClusterError(RuntimeError):
     """The cluster could not start, or is not there; says where its logs are."""
@@ -89,7 +91,15 @@ class Cluster:
         raise ClusterError(f"Spark Connect did not answer on {self.url} within {timeout_s:.0f} s (logs: {self.logs})")
 
     def stop(self) -> bool:
-        """Stop the server and its executors; False if it was not running."""
+        """Stop this process's client, then the server and its executors; False if it was not running.
+        The client goes first: left open, it retries its release against the stopped server at exit
+        and keeps the interpreter alive for minutes."""
+        client = _CLIENTS.pop(self.url, None)
+        if client is not None:
+            try:
+                client.stop()
+            except Exception:  # already gone
+                pass
         was = self.answering()
         env = self._env()
         script = Path(env["SPARK_HOME"]) / "sbin" / "stop-connect-server.sh"
@@ -100,6 +110,9 @@ class Cluster:
         return {"running": self.answering(), "url": self.url, "logs": str(self.logs), "storage": str(self.storage)}
 
     def session(self):
+        """This process's client session to the cluster (one per URL, closed by stop())."""
         from pyspark.sql import SparkSession
 
-        return SparkSession.builder.remote(self.url).getOrCreate()
+        if self.url not in _CLIENTS:
+            _CLIENTS[self.url] = SparkSession.builder.remote(self.url).getOrCreate()
+        return _CLIENTS[self.url]
