@@ -244,3 +244,21 @@ def shown(element) -> str:
     import re
 
     return re.sub(r"\\(.)", r"\1", element.value).replace("  \n", "\n")
+
+
+def run_page(path: str, query: dict | None = None, user: str | None = None, state: dict | None = None):
+    """One page through the real router in AppTest (with URL parameters, a demo persona and session
+    state set first); fails on any exception the page raised."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if user:
+        at.session_state["app_user"] = user
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at

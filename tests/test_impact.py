@@ -278,15 +278,9 @@ def test_a_funnel_step_and_a_control_segment_are_measured_in_the_warehouse(wareh
 
 
 def app_page(path: str, query: dict | None = None):
-    from streamlit.testing.v1 import AppTest
+    from conftest import run_page
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(path, query)
 
 
 def test_the_before_after_page_answers_the_redesign_and_the_checkout_bug(portal_env):

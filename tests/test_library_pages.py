@@ -5,21 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shown, wait_for_app
+from conftest import run_page, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 
 def app(page: str, user: str = "alex", query: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["app_user"] = user
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(page, query, user, state)
 
 
 def test_library_lists_curated_first_and_filters(portal_env):

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shown, wait_for_app
+from conftest import run_page, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from portal.demo.stories import DEMO_END_DATE
@@ -108,13 +108,7 @@ def test_ios_safari_is_flagged_significantly_worse(warehouse):
 
 
 def page(path: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(path, query)
 
 
 def test_funnels_page(portal_env):
