@@ -17,7 +17,7 @@ from portal.product.cohorts import (
 )
 from portal.reporting.charts import chart, curves, heatmap
 from portal.warehouse.vocabulary import EVENTS
-from ui.state import catalog, current_user, shared_session
+from ui.state import catalog, current_user, filter_options, shared_session
 from ui.text import caption_text, error_text
 
 st.title("Cohorts")
@@ -103,15 +103,10 @@ if tab_rev.open:
         )
 if tab_cac.open:
     with tab_cac:
-        campaigns = (
-            shared_session(current_user().has_pii)
-            .frame("SELECT DISTINCT utm_campaign FROM analytics.campaign_daily ORDER BY 1")["utm_campaign"]
-            .tolist()
+        campaign = st.selectbox(
+            "Campaign", ["all paid campaigns", *filter_options("campaign")], key="co_campaign", bind="query-params"
         )
-        campaign = st.selectbox("Campaign", ["all paid campaigns", *campaigns], key="co_campaign", bind="query-params")
-        pay = payback(
-            None if campaign == "all paid campaigns" else campaign, through or "2026-11-15", current_user().has_pii
-        )
+        pay = payback(None if campaign == "all paid campaigns" else campaign, through, pii)
         caption_text(
             f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
             "(spend over the customers those signups became); payback is the first month whose cumulative revenue "

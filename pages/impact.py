@@ -13,11 +13,10 @@ from portal.product.stats import p_text
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.warehouse.vocabulary import EVENTS
-from ui.state import annotations, current_user, role_key, settings, shared_session
+from ui.state import annotations, current_user, filter_options, role_key, settings, shared_session
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 CUSTOM = "Dates of my own"
-PLATFORMS = ["iOS", "Android", "Windows", "macOS", "Linux"]
 
 st.title("Before/after impact")
 st.caption(
@@ -78,11 +77,15 @@ if what == FUNNEL_STEP:
     measure = Measure(FUNNEL_STEP, first, then, int(window))
 s1, s2 = st.columns(2)
 platform = s1.selectbox(
-    "Segment", [None, *PLATFORMS], key="im_platform", bind="query-params", format_func=lambda v: v or "Everyone"
+    "Segment",
+    [None, *filter_options("platform")],
+    key="im_platform",
+    bind="query-params",
+    format_func=lambda v: v or "Everyone",
 )
 control = s2.selectbox(
     "Compare against an unaffected segment (difference-in-differences)",
-    [None, *PLATFORMS],
+    [None, *filter_options("platform")],
     key="im_control",
     bind="query-params",
     format_func=lambda v: v or "None",

@@ -9,22 +9,21 @@ from datetime import date
 import streamlit as st
 
 from portal.library import run_saved
+from portal.reporting import tiles as view  # what each tile shows, decided outside the page
 from portal.reporting.dashboards import DashboardStore, Tile, default_range
 from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
-from portal.reporting.tiles import (
-    FILTER_OPTIONS_SQL,
-    kpi_view,
-    metric_chart,
-    metric_label,
-    metric_scope,
-    query_chart,
-    query_scope,
-    query_values,
-    scope_caption,
-    still_baking,
-)
 from ui.dashboard_editor import dashboard_editor
-from ui.state import annotations, audit_log, catalog, current_user, query_store, role_key, settings, shared_session
+from ui.state import (
+    annotations,
+    audit_log,
+    catalog,
+    current_user,
+    filter_options,
+    query_store,
+    role_key,
+    settings,
+    shared_session,
+)
 from ui.text import caption_text, error_text, heading_text, plain
 
 TTL = 600
@@ -45,12 +44,7 @@ def _kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
     q = query_store().get(query_id)
-    return run_saved(shared_session(*role), q, query_values(q, start, end, dict(filters)), max_rows=5000).frame
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _filter_options(name: str, pii: bool) -> list[str]:
-    return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
+    return run_saved(shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000).frame
 
 
 @st.cache_resource
@@ -77,9 +71,9 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         if t.metric:
             m = metrics[t.metric]
             k = _kpi(t.metric, start, end, filters, role)
-            scope = scope_caption(start, end, dict(filters), metric_scope(metrics, t.metric), "Weekly,")
+            scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
-                v = kpi_view(t, m, k, still_baking(m, end, through))
+                v = view.kpi_view(t, m, k, view.still_baking(m, end, through))
                 st.metric(
                     plain(v.label),
                     v.value,
@@ -88,25 +82,25 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
                     delta_arrow="off" if v.delta_color == "off" and v.delta_description == "still baking" else "auto",
                     delta_description=v.delta_description,
                     help=plain(
-                        f"{v.help} Scope: {scope_caption(start, end, dict(filters), metric_scope(metrics, t.metric))}."
+                        f"{v.help} Scope: {view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric))}."
                     ),
                     chart_data=v.sparkline,
                     chart_type="area",
                     border=True,
                 )
             else:
-                heading_text(metric_label(t, m))
+                heading_text(view.metric_label(t, m))
                 caption_text(scope)
-                st.altair_chart(metric_chart(t, m, k, annotations(), through), width="stretch")
+                st.altair_chart(view.metric_chart(t, m, k, annotations(), through), width="stretch")
             return
         q = query_store().get(t.query)
         frame = _rows(t.query, q.version, start, end, filters, role)
         heading_text(t.title or q.title)
-        caption_text(scope_caption(start, end, dict(filters), query_scope(q)))
+        caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
         if t.type == "table":
             st.dataframe(frame, hide_index=True, height=260)
         else:
-            st.altair_chart(query_chart(t, q, frame, annotations()), width="stretch")
+            st.altair_chart(view.query_chart(t, q, frame, annotations()), width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
 
@@ -130,7 +124,7 @@ def render(team: str) -> None:
     for i, f in enumerate(d.filters, 2):
         filters[f] = cols[i].selectbox(
             f.capitalize(),
-            [None, *_filter_options(f, user.has_pii)],
+            [None, *filter_options(f)],
             key=f"dash_{f}",
             bind="query-params",
             format_func=lambda v: "All" if v is None else v,

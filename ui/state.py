@@ -180,13 +180,40 @@ def query_store():
     return QueryStore(s.queries_dir, s.state_dir)
 
 
-def annotations() -> list:
-    """The recorded product changes for charts; a malformed file is reported once and means none,
-    so one bad entry never takes a dashboard down."""
-    from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
+@st.cache_data(show_spinner=False, max_entries=4)
+def _annotations(path: str, mtime_ns: int) -> tuple[list, str]:
+    """Read once per version of the file (a dashboard asks once per chart)."""
+    from portal.reporting.annotations import AnnotationError, load_annotations
 
     try:
-        return load_annotations(annotations_path(settings()))
+        return load_annotations(path), ""
     except AnnotationError as err:
-        st.toast(f"Annotations not shown: {err}", icon=":material/warning:")
+        return [], str(err)
+
+
+def annotations() -> list:
+    """The recorded product changes for charts; a malformed file is reported and means none, so one
+    bad entry never takes a dashboard down."""
+    from portal.reporting.annotations import annotations_path
+
+    path = annotations_path(settings())
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
         return []
+    found, error = _annotations(str(path), mtime)
+    if error:
+        st.toast(f"Annotations not shown: {error}", icon=":material/warning:")
+    return found
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _filter_options(name: str, pii: bool) -> list[str]:
+    from portal.reporting.tiles import FILTER_OPTIONS_SQL
+
+    return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
+
+
+def filter_options(name: str) -> list[str]:
+    """The values a dashboard filter (platform, campaign) can take in the warehouse this user sees."""
+    return _filter_options(name, current_user().has_pii)

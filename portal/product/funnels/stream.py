@@ -200,7 +200,7 @@ def _levels_from_index(session, idx, spec: FunnelSpec) -> pd.DataFrame:
 
 def _frame(session, spec: FunnelSpec, chains, out: dict) -> pd.DataFrame:
     """The chains as the per-user frame, with the variant or a single segment when not broken down."""
-    if "segment" in out:
+    if "segment" in out:  # already taken from the stream or the index
         pass
     elif spec.breakdown:
         assigned = session.scan(
