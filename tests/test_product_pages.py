@@ -165,7 +165,7 @@ def test_funnel_chart_renders_and_the_url_reproduces_it(app_server, page):
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
         timeout=60_000
     )
-    assert "iOS" in page.inner_text("body")
+    page.get_by_text("iOS").first.wait_for(timeout=60_000)  # drawn after the chart, in its own fragment
     page.get_by_role("combobox", name="Order", exact=True).click()
     page.get_by_role("option", name="strict").click()
     wait_for_app(page, 60_000)

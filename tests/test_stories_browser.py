@@ -137,6 +137,7 @@ def test_stories_4_and_5_before_after(app_server, page, warehouse, change, click
     assert m and "significant" in text, text
     before, after, rel = (float(g) / 100 for g in m.groups())
     assert low < rel < high
+    page.get_by_text(re.compile(r"After: \d{4}-\d\d-\d\d to")).first.wait_for(timeout=60_000)
     caption = page.inner_text("body")
     dates = re.search(r"After: (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d) \(([\d,]+) of ([\d,]+)", caption)
     assert dates, caption
@@ -200,4 +201,4 @@ def test_story_7_young_data_is_still_baking(app_server, page, warehouse):
     )
     assert format_value(k.current, "usd") in cac and "still baking" in cac
     open_page(page, "Cohorts")
-    assert "still baking" in page.inner_text("body")
+    page.get_by_text("still baking").first.wait_for(timeout=60_000)
