@@ -13,6 +13,7 @@ from pathlib import Path
 from portal.workbench.lint.core import LintConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Guard:
 @dataclass(frozen=True)
 class Settings:
     warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
+    engine: str = "duckdb"  # "duckdb" (the file above, embedded) or "spark" (a Spark Connect cluster)
+    spark_url: str = "sc://127.0.0.1:15002"
     demo_scale: float = 1.0
     state_dir: Path = ROOT / "state"
     queries_dir: Path = ROOT / "queries"
@@ -114,8 +117,18 @@ def load_settings(path: str | Path | None = None) -> Settings:
         guard = Guard(**{k: int(v) for k, v in data.get("guard", {}).items()})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: bad [lint] or [guard] setting: {exc}") from exc
+    engine = str(wh.get("engine", "duckdb"))
+    if engine not in ENGINES:
+        raise ConfigError(f"{path}: [warehouse] engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    spark_url = str(wh.get("url", Settings.spark_url))
+    if not spark_url.startswith("sc://"):
+        raise ConfigError(
+            f"{path}: [warehouse] url must be a Spark Connect address (sc://host:port), not {spark_url!r}"
+        )
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
+        engine=engine,
+        spark_url=spark_url,
         demo_scale=float(wh.get("demo_scale", 1.0)),
         state_dir=_resolve(data.get("paths", {}).get("state_dir", "state"), base),
         queries_dir=_resolve(data.get("paths", {}).get("queries_dir", "queries"), base),
@@ -126,6 +139,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         guard=guard,
         extra={k: v for k, v in data.items() if k not in {"warehouse", "limits", "people", "paths", "lint", "guard"}},
     )
+    if os.environ.get("PORTAL_ENGINE"):
+        settings = replace(settings, engine=os.environ["PORTAL_ENGINE"])
+    if os.environ.get("PORTAL_SPARK_URL"):
+        settings = replace(settings, spark_url=os.environ["PORTAL_SPARK_URL"])
     if os.environ.get("PORTAL_DB"):
         settings = replace(settings, warehouse_path=Path(os.environ["PORTAL_DB"]).resolve())
     for env, attr in (

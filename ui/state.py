@@ -12,6 +12,7 @@ from portal.config import Settings, load_settings
 from portal.identity import SignInRefused, User, denied_schemas, resolve_user
 from portal.warehouse.bootstrap import ensure_warehouse, warehouse_ready
 from portal.warehouse.catalog import Catalog
+from portal.warehouse.connect import open_warehouse
 from portal.warehouse.engine import Session, Warehouse
 
 USER_KEY = "app_user"
@@ -26,8 +27,9 @@ def settings() -> Settings:
 def warehouse(pii: bool) -> Warehouse:
     """One locked connection per file, shared by all sessions (cursors are per session)."""
     s = settings()
-    _warm_up_passes()
-    return Warehouse(s.warehouse_path if pii else s.public_warehouse_path, s.limits)
+    if s.engine == "duckdb":
+        _warm_up_passes()
+    return open_warehouse(s, pii)
 
 
 @st.cache_resource
@@ -44,8 +46,8 @@ def _warm_up_passes() -> threading.Thread:
 def ensure_demo_warehouse() -> None:
     """On a first start, build the demo warehouse with a progress bar instead of failing."""
     s = settings()
-    if warehouse_ready(s.warehouse_path):
-        return
+    if s.engine != "duckdb" or warehouse_ready(s.warehouse_path):
+        return  # a cluster's warehouse is loaded by its own build (python -m portal demo --engine spark)
     bar = st.progress(0.0, text="Building the demo warehouse (first start, about a minute)…")
 
     def progress(done: int, total: int, label: str) -> None:

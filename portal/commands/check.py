@@ -1,8 +1,11 @@
-"""`python -m portal check [--db PATH] [DIR]`: which saved queries does the current schema break?"""
+"""`python -m portal check [--db PATH] [DIR]`: which saved queries does the current schema break?
+`--engine spark [--url sc://…]`: run every curated query and metric on DuckDB and on the Spark
+cluster too, and compare the answers."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 from portal.config import load_settings
@@ -14,6 +17,10 @@ def register(sub) -> None:
     p = sub.add_parser("check", help="compile every saved query against the warehouse (exit 1 if any broke)")
     p.add_argument("dir", nargs="?", help="queries folder (default: queries/)")
     p.add_argument("--db", help="warehouse file (default: the public twin from portal.toml)")
+    p.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="spark: also compare with the cluster"
+    )
+    p.add_argument("--url", help="Spark Connect address (default: [warehouse] url in portal.toml)")
     p.set_defaults(func=run)
 
 
@@ -40,5 +47,25 @@ def run(args) -> int:
             deps = ", ".join(sorted(r.lineage.tables)) or "?"
             print(f"BROKEN  {r.id}{where}: {r.error.splitlines()[0]}  [uses {deps}]")
     print(f"{len(results) - len(broken)} ok, {len(broken)} broken")
+    differ = _compare_engines(args, settings, session, queries) if args.engine == "spark" else 0
     wh.close()
-    return 1 if broken else 0
+    return 1 if broken or differ else 0
+
+
+def _compare_engines(args, settings, session, queries) -> int:
+    """Each curated query and metric on DuckDB (the reference) and on Spark; returns how many differ."""
+    from portal.library.engines import compare, curated
+    from portal.reporting.metrics import load_metrics, metrics_path
+    from portal.warehouse.spark.engine import SparkWarehouse
+
+    spark = SparkWarehouse(args.url or settings.spark_url, settings.limits, public=True).session()
+    through = date.fromisoformat(session.catalog().data_through or date.today().isoformat())
+    items = curated(queries, load_metrics(metrics_path(settings)), through)
+    print(f"\nDuckDB and Spark ({spark.warehouse.url}), {len(items)} curated queries and metrics:")
+    bad = 0
+    for item in items:
+        c = compare(session, spark, item)
+        bad += not c.ok
+        print(f"{c.status:<15} {c.id}" + (f" ({c.rows} rows)" if c.ok else f": {c.detail}"))
+    print(f"{len(items) - bad} same, {bad} not")
+    return bad

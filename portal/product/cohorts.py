@@ -92,7 +92,10 @@ def _activity(session, spec: CohortSpec) -> tuple[np.ndarray, np.ndarray]:
 
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """Share of each cohort active in each later period: the members (small) come from SQL, the
-    activity stream is counted by `portal.product.kernels.retention_scan` (same result as cohorts/retention.sql)."""
+    activity stream is counted by `portal.product.kernels.retention_scan` (same result as cohorts/retention.sql).
+    On a cluster, cohorts/retention.sql itself runs there: one grouped query, no events travel."""
+    if getattr(session, "engine", "duckdb") == "spark":
+        return _finish(_on_cluster(session, spec), spec, data_through)
     segments = session.frame(_sql("segments", spec))["segment"].tolist()
     members = session.scan(_sql("members", spec), {"segments": segments})
     user, day = _activity(session, spec)
@@ -132,6 +135,21 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
         }
     )
     frame["retention"] = frame["active_users"] / frame["cohort_size"]
+    return _finish(frame, spec, data_through)
+
+
+def _on_cluster(session, spec: CohortSpec) -> pd.DataFrame:
+    params = {"periods": spec.periods, **({"event": spec.event} if spec.event else {})}
+    frame = session.frame(_sql("retention", spec), params)
+    frame["cohort"] = pd.to_datetime(frame["cohort"]).dt.date
+    frame["segment"] = frame["segment"].fillna("(none)").astype(str)
+    for col in ("period", "cohort_size", "active_users"):
+        frame[col] = frame[col].astype(np.int64)
+    frame["retention"] = frame["active_users"] / frame["cohort_size"]
+    return frame[["cohort", "segment", "period", "cohort_size", "active_users", "retention"]]
+
+
+def _finish(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     frame = _complete(frame, spec, data_through)
     if spec.since:
         frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]

@@ -12,7 +12,7 @@ SELECT
     CAST(date_trunc('week', order_date) AS DATE) AS week,
     count(*) AS orders,
     round(sum(revenue) / count(*), 2) AS average_order_value,
-    round(median(order_total), 2) AS median_order_value
+    round(CAST(median(order_total) AS DECIMAL(18, 4)), 2) AS median_order_value  -- rounded as a decimal: the same on every engine
 FROM analytics.orders
 WHERE status = 'completed' AND order_date BETWEEN $start AND $end AND ($platform = 'all' OR platform = $platform)
 GROUP BY week

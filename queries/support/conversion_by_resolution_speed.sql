@@ -21,7 +21,7 @@ WITH tickets AS (
         EXISTS (
             SELECT 1 FROM analytics.orders AS o
             WHERE o.user_id = tk.user_id
-              AND o.ordered_at BETWEEN tk.opened_at AND tk.opened_at + to_days(CAST($window_days AS INTEGER))
+              AND o.ordered_at BETWEEN tk.opened_at AND tk.opened_at + INTERVAL 1 DAY * CAST($window_days AS INTEGER)
         ) AS converted
     FROM tickets AS tk
 ), rates AS (

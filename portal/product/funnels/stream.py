@@ -125,6 +125,10 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     `portal.product.kernels.funnel_scan` over the warehouse's event index when it is built, current
     and covers the funnel (no step filters; breakdown by a coded column or a variant), else over the
     stream from one scan. Both give the same chains (tests/test_funnels.py)."""
+    if getattr(session, "engine", "duckdb") == "spark":
+        from portal.product.funnels.pushdown import levels_on_cluster
+
+        return levels_on_cluster(session, spec)
     idx = session.event_index()
     if idx is not None and index_covers(idx, spec):
         return _levels_from_index(session, idx, spec)

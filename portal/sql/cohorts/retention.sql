@@ -23,6 +23,6 @@ WITH cohort AS (
 SELECT s.cohort, s.segment, p.period, s.cohort_size, coalesce(a.active_users, 0) AS active_users,
        coalesce(a.active_users, 0) / s.cohort_size AS retention
 FROM sizes AS s
-CROSS JOIN range(0, $periods + 1) AS p(period)
+CROSS JOIN (SELECT unnest(generate_series(0, $periods)) AS period) AS p
 LEFT JOIN active AS a ON a.cohort = s.cohort AND a.segment = s.segment AND a.period = p.period
 ORDER BY s.cohort, s.segment, p.period

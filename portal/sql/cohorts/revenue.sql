@@ -19,6 +19,6 @@ SELECT s.cohort, s.segment, p.period, s.cohort_size,
        sum(coalesce(o.revenue, 0)) OVER (PARTITION BY s.cohort, s.segment ORDER BY p.period) / s.cohort_size
            AS cumulative_revenue_per_user
 FROM sizes AS s
-CROSS JOIN range(0, $periods + 1) AS p(period)
+CROSS JOIN (SELECT unnest(generate_series(0, $periods)) AS period) AS p
 LEFT JOIN orders AS o ON o.cohort = s.cohort AND o.segment = s.segment AND o.period = p.period
 ORDER BY s.cohort, s.segment, p.period

@@ -7,11 +7,15 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 _CLIENTS: dict[str, object] = {}  # url → the Spark Connect client session this process opened
+_CLIENTS_LOCK = threading.Lock()
+_REPO = Path(__file__).resolve().parents[3]
 
 
 class ClusterError(RuntimeError):
@@ -48,7 +52,10 @@ class Cluster:
             "SPARK_LOG_DIR": str(self.logs),
             "SPARK_PID_DIR": str(self.root / "run"),
             "SPARK_IDENT_STRING": f"portal{self.port}",
-            "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", "python3"),
+            # the executors' Python runs the funnel pass: this interpreter has numba, numpy and pyarrow
+            "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
+            # ... and imports the portal's kernels (a real cluster gets the package pip-installed)
+            "PYTHONPATH": os.pathsep.join(p for p in (str(_REPO), os.environ.get("PYTHONPATH", "")) if p),
         }
 
     def answering(self) -> bool:
@@ -72,6 +79,11 @@ class Cluster:
             "spark.ui.enabled": "false",
             "spark.sql.warehouse.dir": str(self.storage / "warehouse"),
             "spark.sql.session.timeZone": "UTC",
+            # a catalog that outlives the server (Hive metastore in embedded Derby), as a real cluster has
+            "spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={self.root / 'metastore'};create=true",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={self.root}",
+            "spark.driver.maxResultSize": "512m",  # one result's ceiling on the server, whatever the client asks
         }
         args = ["bash", str(script), "--master", f"local-cluster[{self.executors},1,{self.memory_mb}]"]
         for k, v in conf.items():
@@ -104,6 +116,9 @@ class Cluster:
         env = self._env()
         script = Path(env["SPARK_HOME"]) / "sbin" / "stop-connect-server.sh"
         subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=120)
+        deadline = time.monotonic() + 60
+        while self.answering() and time.monotonic() < deadline:  # the script only signals the server
+            time.sleep(0.2)
         return was
 
     def status(self) -> dict:
@@ -111,8 +126,26 @@ class Cluster:
 
     def session(self):
         """This process's client session to the cluster (one per URL, closed by stop())."""
-        from pyspark.sql import SparkSession
+        return client(self.url)
 
-        if self.url not in _CLIENTS:
-            _CLIENTS[self.url] = SparkSession.builder.remote(self.url).getOrCreate()
-        return _CLIENTS[self.url]
+
+def client(url: str):
+    """This process's Spark Connect client for `url`: one per URL, shared by every portal session.
+    The cost-based optimizer is on, so EXPLAIN COST carries row counts for the size guard."""
+    with _CLIENTS_LOCK:
+        if url not in _CLIENTS:
+            import logging
+            import warnings
+
+            from pyspark.sql import SparkSession
+
+            # the client logs every failed query (an analyst's typo) as an ERROR with the JVM stack;
+            # the portal reports failures itself, in plain words
+            logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+
+            with warnings.catch_warnings():  # "does not yet fully support pandas >= 3": tested here
+                warnings.simplefilter("ignore", FutureWarning)
+                spark = SparkSession.builder.remote(url).getOrCreate()
+            spark.conf.set("spark.sql.cbo.enabled", "true")
+            _CLIENTS[url] = spark
+        return _CLIENTS[url]

@@ -39,11 +39,44 @@ def load_demo(spark, warehouse: Path, twin: Path | None, storage: Path) -> dict[
     files = export_parquet(warehouse, folder)
     if twin is not None and twin.exists():
         files |= export_parquet(twin, folder, "public_")
+    comments = _comments(warehouse)
     counts = {}
     for name, path in files.items():
         db = name.split(".")[0]
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {db}")
         spark.sql(f"DROP TABLE IF EXISTS {name}")
         spark.sql(f"CREATE TABLE {name} USING parquet LOCATION '{path}'")
+        # descriptions (Home, the schema browser) and the statistics EXPLAIN COST estimates from
+        table_comment, column_comments = comments.get(name.removeprefix("public_"), ("", {}))
+        if table_comment:
+            spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ('comment' = {spark_string(table_comment)})")
+        for column, text in column_comments.items():
+            spark.sql(f"ALTER TABLE {name} ALTER COLUMN `{column}` COMMENT {spark_string(text)}")
+        spark.sql(f"ANALYZE TABLE {name} COMPUTE STATISTICS")
         counts[name] = spark.table(name).count()
     return counts
+
+
+def spark_string(text: str) -> str:
+    """A Spark SQL string literal (backslash escapes are on by default there)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _comments(warehouse: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each table's COMMENT ON text and its columns', as the build wrote them."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT schema_name || '.' || table_name, coalesce(comment, '') FROM duckdb_tables() "
+            "WHERE schema_name IN ('raw', 'analytics')"
+        ).fetchall()
+        columns = con.execute(
+            "SELECT schema_name || '.' || table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name IN ('raw', 'analytics') AND coalesce(comment, '') <> ''"
+        ).fetchall()
+    finally:
+        con.close()
+    out = {name: (text, {}) for name, text in tables}
+    for name, column, text in columns:
+        out[name][1][column] = text
+    return out

@@ -43,12 +43,39 @@ class SparkStatementError(ValueError):
 def translate(sql: str) -> str:
     """The portal's SQL (DuckDB dialect) as Spark SQL; raises SparkStatementError when it cannot."""
     try:
-        out = sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+        trees = sqlglot.parse(sql, read="duckdb")
+        trees = [t for t in trees if t is not None]
+        if len(trees) != 1:
+            raise SparkStatementError("Send exactly one statement.")
+        return trees[0].transform(_for_spark).sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.errors.SqlglotError as err:
         raise SparkStatementError(f"This query cannot be translated for Spark: {err}") from None
-    if len(out) != 1:
-        raise SparkStatementError("Send exactly one statement.")
-    return out[0]
+
+
+def _for_spark(node: exp.Expression) -> exp.Expression:
+    """Exact percentiles stay exact: sqlglot writes DuckDB's quantile_cont(x, q) as PERCENTILE_CONT(x, q),
+    which Spark refuses, and `percentile_cont(q) WITHIN GROUP (ORDER BY x)` as PERCENTILE_APPROX.
+    Spark's exact forms are percentile(x, q) and percentile_disc(q) WITHIN GROUP (ORDER BY x)."""
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont | exp.PercentileDisc):
+        order = node.expression.expressions[0] if isinstance(node.expression, exp.Order) else None
+        if order is None or len(node.expression.expressions) != 1:
+            return node
+        q, x = node.this.this, order.this
+        if order.args.get("desc"):
+            q = exp.Sub(this=exp.Literal.number(1), expression=q)
+        return _percentile(isinstance(node.this, exp.PercentileCont), x, q)
+    if isinstance(node, exp.PercentileCont | exp.PercentileDisc) and node.expression is not None:
+        return _percentile(isinstance(node, exp.PercentileCont), node.this, node.expression)
+    return node
+
+
+def _percentile(continuous: bool, x: exp.Expression, q: exp.Expression) -> exp.Expression:
+    if continuous:
+        return exp.Anonymous(this="percentile", expressions=[x, q])
+    return exp.WithinGroup(
+        this=exp.Anonymous(this="percentile_disc", expressions=[q]),
+        expression=exp.Order(expressions=[exp.Ordered(this=x, nulls_first=False)]),
+    )
 
 
 def check_spark_statement(spark_sql: str) -> None:
@@ -74,3 +101,36 @@ def check_spark_statement(spark_sql: str) -> None:
             node, (exp.Insert, exp.Create, exp.Drop, exp.Alter, exp.Delete, exp.Update, exp.Merge, exp.Command, exp.Set)
         ):
             raise SparkStatementError("Only read-only queries may run here.")
+
+
+def point_schemas(spark_sql: str, schemas: dict[str, str], denied: tuple[str, ...]) -> str:
+    """Point `raw`/`analytics` at this view's schemas (the PII-free twin's `public_*` for most roles)
+    and refuse any other table: a catalog-qualified name, another schema, or one this role may not
+    read. Names of the query's own CTEs are left alone."""
+    try:
+        tree = sqlglot.parse_one(spark_sql, read="spark")
+    except (sqlglot.errors.SqlglotError, RecursionError):
+        raise SparkStatementError("Spark could not read this statement.") from None
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    for node in tree.find_all(exp.Func):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "identifier":
+            raise SparkStatementError("IDENTIFIER() is not allowed: name tables directly.")
+    for table in tree.find_all(exp.Table):
+        if not table.name:  # a table function's alias, e.g. range(…) AS p(period)
+            continue
+        if table.catalog:
+            raise SparkStatementError(f"Name tables as schema.table; {table.catalog}.… is not available here.")
+        db = table.db.lower()
+        if not db:
+            if table.name.lower() in ctes:
+                continue
+            raise SparkStatementError(f"Name the schema of {table.name}: analytics.{table.name} or raw.{table.name}.")
+        if db not in schemas:
+            raise SparkStatementError(f"There is no schema {table.db} here; the warehouse has {', '.join(schemas)}.")
+        if db in {d.lower() for d in denied}:
+            raise SparkStatementError(
+                f"Your role cannot read {db}.{table.name}: the {db} schema is restricted to the data team. "
+                "Use the analytics tables instead."
+            )
+        table.set("db", exp.to_identifier(schemas[db]))
+    return tree.sql(dialect="spark")

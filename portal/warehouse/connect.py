@@ -1,0 +1,18 @@
+"""Which engine serves the warehouse: the embedded DuckDB file (the default) or a Spark Connect
+cluster (`[warehouse] engine = "spark"` and its `url` in portal.toml). Both hand out sessions with
+the same methods, so pages, saved queries and commands do not know which one they talk to."""
+
+from __future__ import annotations
+
+from portal.config import Settings
+
+
+def open_warehouse(settings: Settings, pii: bool):
+    """The full warehouse (`pii`) or its PII-free twin, on the configured engine."""
+    if settings.engine == "spark":
+        from portal.warehouse.spark.engine import SparkWarehouse
+
+        return SparkWarehouse(settings.spark_url, settings.limits, public=not pii)
+    from portal.warehouse.engine import Warehouse
+
+    return Warehouse(settings.warehouse_path if pii else settings.public_warehouse_path, settings.limits)

@@ -1,0 +1,331 @@
+"""The Spark Connect engine behind the same seam as DuckDB's: a `SparkWarehouse` per cluster and
+view (the full schemas, or the PII-free twin's `public_*` ones) and a `SparkSession` per user, with
+the methods pages already call (run, check, estimate, download, cancel, scan, frame, catalog).
+
+Every statement, the analyst's or the portal's, is written in the portal's SQL (DuckDB's dialect),
+checked, translated by sqlglot, its `raw`/`analytics` names pointed at this view's schemas, and run
+under a tag of its own, so a time limit or Cancel interrupts exactly that operation on the cluster.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from portal.audit import AuditLog
+from portal.config import Limits
+from portal.identity import User
+from portal.warehouse.catalog import Catalog
+from portal.warehouse.downloads import write_capped
+from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout, _timeout_message
+from portal.warehouse.guard import Estimate
+from portal.warehouse.results import QueryResult, to_frame
+from portal.warehouse.spark.statements import SparkStatementError, check_spark_statement, point_schemas, translate
+from portal.warehouse.statements import check_statement
+
+FULL = {"raw": "raw", "analytics": "analytics"}
+PUBLIC = {"raw": "public_raw", "analytics": "public_analytics"}
+
+
+class SparkWarehouse:
+    """One view of the warehouse on a Spark Connect cluster; hands out sessions. Thread-safe."""
+
+    engine = "spark"
+
+    def __init__(self, url: str, limits: Limits, public: bool = False):
+        self.url = url
+        self.limits = limits
+        self.schemas = PUBLIC if public else FULL
+        self.path = Path(url.replace("://", "_").replace(":", "_"))  # a name for caches and messages
+        self.version = (url, public)
+
+    def client(self):
+        """This process's Spark Connect client for the URL (shared by every session: statements carry
+        their own tags, and nothing an analyst sends can change session state)."""
+        from portal.warehouse.spark.cluster import client
+
+        return client(self.url)
+
+    def session(
+        self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
+    ) -> SparkSession:
+        return SparkSession(self, user, audit, denied_schemas)
+
+    def close(self) -> None:
+        pass
+
+
+class SparkSession:
+    """One user's way into the cluster: one statement at a time, its own tag for Cancel."""
+
+    engine = "spark"
+
+    def __init__(self, warehouse: SparkWarehouse, user=None, audit=None, denied_schemas=()):
+        self.warehouse = warehouse
+        self.user = user
+        self.audit = audit
+        self.denied_schemas = tuple(denied_schemas)
+        self.origin = "portal"
+        self._lock = threading.Lock()
+        self._tag: str | None = None
+        self._cancelled = False
+        self.running_since: float | None = None
+        self.queue_position = 0  # the cluster's scheduler queues; the portal does not
+
+    @property
+    def limits(self) -> Limits:
+        return self.warehouse.limits
+
+    # ------------------------------------------------------------------ analysts' SQL
+    def prepare(self, sql: str) -> str:
+        """The analyst's statement as Spark SQL for this view, or QueryRefused saying why not."""
+        stmt = check_statement(sql, self.limits.max_query_chars)
+        if stmt.kind != "select":
+            raise QueryRefused(f"{stmt.kind.upper()} is not available on the Spark engine; run the query itself.")
+        return _prepared(stmt.sql, tuple(sorted(self.warehouse.schemas.items())), self.denied_schemas)
+
+    def run(self, sql: str, params=None, max_rows: int | None = None, timeout_s: float | None = None) -> QueryResult:
+        """One read-only statement with the row, cell and time limits applied on the cluster."""
+        max_rows = self.limits.max_rows if max_rows is None else max_rows
+        started = time.perf_counter()
+        try:
+            spark_sql = self.prepare(sql)
+            table, columns, types = self._collect(spark_sql, params, max_rows + 1, timeout_s, cap_cells=True)
+        except QueryError as err:
+            self._record("statement", sql, params, err.kind, started, None, err.message)
+            raise
+        truncated = table.num_rows > max_rows
+        if truncated:
+            table = table.slice(0, max_rows)
+        self._record("statement", sql, params, "ok", started, table.num_rows, None)
+        return QueryResult(
+            sql, columns, types, to_frame(table, columns), truncated, time.perf_counter() - started, max_rows, "select"
+        )
+
+    def check(self, sql: str, params=None) -> None:
+        """Analyse (bind) without running: unknown names and type errors come back as QueryError."""
+        spark_sql = self.prepare(sql)
+        self._guarded(lambda: self._df(spark_sql, params).schema, self.limits.estimate_seconds)
+
+    def estimate(self, sql: str, params=None, table_rows: dict[str, int] | None = None) -> Estimate:
+        """What the statement would scan and return, from Spark's own plan statistics (EXPLAIN COST)."""
+        spark_sql = self.prepare(sql)
+        text = self._guarded(
+            lambda: self._df("EXPLAIN COST " + spark_sql, params).collect()[0][0], self.limits.estimate_seconds
+        )
+        return estimate_from_cost(text, {v: k for k, v in self.warehouse.schemas.items()}, table_rows or {})
+
+    def download(self, sql: str, params, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
+        cap = min(max_rows or self.limits.download_max_rows, self.limits.download_max_rows)
+        started = time.perf_counter()
+        try:
+            spark_sql = self.prepare(sql)
+            table, _, _ = self._collect(spark_sql, params, cap + 1, None, cap_cells=False)
+        except QueryError as err:
+            self._record("download", sql, params, err.kind, started, None, err.message)
+            raise
+        data, capped = write_capped(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), fmt, cap)
+        self._record("download", sql, params, "ok", started, min(table.num_rows, cap), None, len(data))
+        return data, capped
+
+    def cancel(self) -> bool:
+        """Interrupt this session's operation on the cluster (its tag); other users' keep running."""
+        tag = self._tag
+        if tag is None:
+            return False
+        self._cancelled = True
+        self.warehouse.client().interruptTag(tag)
+        return True
+
+    # ------------------------------------------------------------------ the portal's own SQL
+    def scan(self, sql: str, params=None, timeout_s: float | None = None) -> pa.Table:
+        """The portal's own SQL (its DuckDB dialect, translated), as Arrow; no row cap."""
+        spark_sql = _prepared_own(sql, tuple(sorted(self.warehouse.schemas.items())))
+        return self._guarded(lambda: self._df(spark_sql, params).toArrow(), timeout_s)
+
+    def frame(self, sql: str, params=None):
+        return self.scan(sql, params).to_pandas()
+
+    def grouped(self, sql: str, params, fn, schema: str, buckets: int = 8, timeout_s: float | None = None) -> pa.Table:
+        """Push a per-person pass down to the executors: the rows of the portal's `sql` grouped by a
+        hash of `user_id` into `buckets`, each group handed to `fn` (Arrow in, Arrow out) on an
+        executor's Python; only `fn`'s output comes back."""
+        from pyspark.sql import functions as F
+
+        spark_sql = _prepared_own(sql, tuple(sorted(self.warehouse.schemas.items())))
+
+        def job():
+            df = self._df(spark_sql, params)
+            return df.groupBy(F.pmod(F.hash("user_id"), F.lit(buckets))).applyInArrow(fn, schema).toArrow()
+
+        return self._guarded(job, timeout_s)
+
+    def event_index(self):
+        return None  # the cluster's storage is not memory-mapped here; passes run on the executors
+
+    def catalog(self) -> Catalog:
+        from portal.warehouse.spark.catalog import read_spark_catalog
+
+        return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows)
+
+    def _rows(self, sql: str, params=None) -> list[tuple]:
+        table = self.scan(sql, params)
+        return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+    # ------------------------------------------------------------------ machinery
+    def _df(self, spark_sql: str, params):
+        return self.warehouse.client().sql(spark_sql, args=_args(params))
+
+    def _collect(self, spark_sql, params, limit, timeout_s, cap_cells):
+        def job():
+            df = self._df(spark_sql, params)
+            columns = list(df.columns)
+            types = [f.dataType.simpleString().upper() for f in df.schema.fields]
+            if cap_cells and len(set(columns)) == len(columns):
+                df = _cap_cells(df, self.limits.max_cell_chars)
+            return df.limit(limit).toArrow(), columns, types
+
+        return self._guarded(job, timeout_s)
+
+    def _guarded(self, job, timeout_s: float | None):
+        """Run `job` under this session's tag with a deadline; Spark's errors become QueryErrors."""
+        timeout_s = min(timeout_s or self.limits.timeout_seconds, self.limits.timeout_seconds)
+        client = self.warehouse.client()
+        with self._lock:
+            tag = f"portal-{uuid.uuid4().hex}"
+            self._tag, self._cancelled, expired = tag, False, threading.Event()
+
+            def expire():
+                expired.set()
+                client.interruptTag(tag)
+
+            watchdog = threading.Timer(timeout_s, expire)
+            watchdog.daemon = True
+            client.addTag(tag)
+            watchdog.start()
+            self.running_since = time.time()
+            try:
+                return job()
+            except QueryError:
+                raise
+            except Exception as exc:  # pyspark's errors, gRPC's, Arrow's
+                if expired.is_set():
+                    raise QueryTimeout(_timeout_message(timeout_s), detail=str(exc)[:2000]) from None
+                if self._cancelled:
+                    raise QueryCancelled() from None
+                raise from_spark(exc, self.warehouse.schemas) from None
+            finally:
+                watchdog.cancel()
+                client.removeTag(tag)
+                self._tag = None
+                self.running_since = None
+
+    def _record(self, action, sql, params, status, started, rows, detail, size=None) -> None:
+        if self.audit is None or self.user is None:
+            return
+        self.audit.record(
+            self.user,
+            action,
+            self.origin,
+            status,
+            sql=sql,
+            params=params,
+            seconds=time.perf_counter() - started,
+            rows=rows,
+            bytes=size,
+            detail=detail,
+        )
+
+
+@lru_cache(maxsize=512)
+def _prepared(sql: str, schemas: tuple, denied: tuple) -> str:
+    try:
+        spark_sql = translate(sql)
+        check_spark_statement(spark_sql)
+        return point_schemas(spark_sql, dict(schemas), denied)
+    except SparkStatementError as err:
+        raise QueryRefused(str(err)) from None
+
+
+@lru_cache(maxsize=512)
+def _prepared_own(sql: str, schemas: tuple) -> str:
+    """The portal's own SQL: translated and pointed at this view's schemas (it reads nothing else)."""
+    try:
+        return point_schemas(translate(sql), dict(schemas), ())
+    except SparkStatementError as err:
+        raise QueryError(f"The portal's query cannot run on Spark: {err}") from None
+
+
+def _args(params: dict | None) -> dict | None:
+    """Bound values as Spark literals (named parameters `:name`)."""
+    if not params:
+        return None
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
+def _cap_cells(df, cap: int):
+    """Long text cut on the cluster, so one huge cell never travels whole (as on DuckDB)."""
+    from pyspark.sql import functions as F
+
+    cols = []
+    for field in df.schema.fields:
+        c = F.col(f"`{field.name}`")
+        if field.dataType.simpleString() == "string":
+            c = F.when(F.length(c) > cap, F.concat(F.substring(c, 1, cap), F.lit("…"))).otherwise(c).alias(field.name)
+        cols.append(c)
+    return df.select(*cols)
+
+
+_NOISE = re.compile(
+    r"(\n\s*(JVM stacktrace|Search path|If you did not qualify|To tolerate).*)|(;\s*line \d+ pos \d+.*)", re.S
+)
+_SQLSTATE = re.compile(r"\s*SQLSTATE: \w+\.?")
+_SERVER_PATH = re.compile(r"(?:file:)?(?<![\w.:/])/(?:[\w.\-]+/)+[\w.\-]*")
+
+
+def from_spark(exc: Exception, schemas: dict[str, str]) -> QueryError:
+    """Spark's message in the analyst's terms: their schema names, no stack, no server paths."""
+    text = str(exc)
+    first = _NOISE.sub("", text).strip()
+    first = _SQLSTATE.sub("", first).strip()
+    first = _SERVER_PATH.sub("<server path>", first)
+    for theirs, ours in schemas.items():
+        if theirs != ours:
+            first = re.sub(rf"`?{ours}`?\.", f"{theirs}.", first)
+    first = first.replace("`spark_catalog`.", "").replace("spark_catalog.", "")
+    label = "Syntax error" if "PARSE_SYNTAX_ERROR" in first else "Spark could not run this"
+    if "OPERATION_CANCELED" in first:
+        return QueryCancelled(detail=first)
+    return QueryError(f"{label}: {first[:1000]}", detail=text[:4000])
+
+
+_STATS = re.compile(r"Statistics\(sizeInBytes=([^,)]+)(?:, rowCount=([\d.E+]+))?")
+_RELATION = re.compile(r"Relation (?:\w+\.)?(\w+)\.(\w+)\[")
+
+
+def estimate_from_cost(text: str, back: dict[str, str], table_rows: dict[str, int]) -> Estimate:
+    """The optimized plan's statistics: the top node's rows are the result, leaf relations the scans
+    (a table without statistics falls back to the catalog's count)."""
+    logical = text.split("== Physical Plan ==")[0]
+    lines = [line for line in logical.splitlines() if "Statistics(" in line]
+    scanned, peak, returns = {}, 0, 0
+    for i, line in enumerate(lines):
+        m = _STATS.search(line)
+        rows = int(float(m.group(2))) if m and m.group(2) else None
+        rel = _RELATION.search(line)
+        if rel:
+            name = f"{back.get(rel.group(1), rel.group(1))}.{rel.group(2)}"
+            scanned[name] = rows if rows is not None else int(table_rows.get(name, 0))
+        if rows is not None:
+            peak = max(peak, rows)
+            if i == 0:
+                returns = rows
+    if not lines or returns == 0 and lines and _STATS.search(lines[0]) and not _STATS.search(lines[0]).group(2):
+        returns = max(scanned.values(), default=0)  # no row count at the top: at most what it scans
+    return Estimate(scanned, returns, max(peak, returns))
