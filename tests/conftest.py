@@ -35,6 +35,38 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A real local Spark Connect cluster (two executor JVMs, loopback only), started once per run
+    for every test that needs one, on a free port."""
+    pytest.importorskip("pyspark", reason="pyspark is in requirements-dev.txt")
+    from portal.warehouse.spark.cluster import Cluster
+
+    c = Cluster(tmp_path_factory.mktemp("spark"), port=free_port())
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_loaded(spark_cluster, demo_db, tmp_path_factory) -> dict[str, int]:
+    """The small demo warehouse (and its twin) loaded into the cluster; each table's row count.
+    Loaded from copies: the tests' own connection to the warehouse file is already open."""
+    from portal.warehouse.spark.load import load_demo
+
+    folder = tmp_path_factory.mktemp("copies")
+    main, twin = folder / "w.duckdb", folder / "w.public.duckdb"
+    shutil.copy(demo_db, main)
+    shutil.copy(demo_db.with_name("warehouse.public.duckdb"), twin)
+    return load_demo(spark_cluster.session(), main, twin, spark_cluster.storage)
+
+
+def spark_warehouse(cluster, limits, public: bool = False):
+    from portal.warehouse.spark.engine import SparkWarehouse
+
+    return SparkWarehouse(cluster.url, limits, public=public)
+
+
+@pytest.fixture(scope="session")
 def test_settings(demo_db, tmp_path_factory):
     """Settings pointing at the small warehouse and a throwaway state folder."""
     from dataclasses import replace

@@ -4,8 +4,6 @@ once for this module, with the small demo warehouse loaded into it as Parquet ta
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from conftest import ROOT
 
@@ -48,38 +46,8 @@ def test_the_portal_dialect_is_translated_and_a_plain_query_passes():
     check_spark_statement(spark_sql)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    pytest.importorskip("pyspark", reason="pyspark is in requirements-dev.txt")
-    from portal.warehouse.spark.cluster import Cluster
-
-    c = Cluster(tmp_path_factory.mktemp("spark"), port=_free_port())
-    c.start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture(scope="module")
-def loaded(cluster, demo_db, tmp_path_factory):
-    """Loaded from copies: the tests' own connection to the warehouse file is already open here."""
-    import shutil
-
-    from portal.warehouse.spark.load import load_demo
-
-    folder = tmp_path_factory.mktemp("copies")
-    main, twin = folder / "w.duckdb", folder / "w.public.duckdb"
-    shutil.copy(demo_db, main)
-    shutil.copy(demo_db.with_name("warehouse.public.duckdb"), twin)
-    return load_demo(cluster.session(), main, twin, cluster.storage)
-
-
-def test_the_cluster_listens_on_loopback_only_and_says_where_its_logs_are(cluster):
+def test_the_cluster_listens_on_loopback_only_and_says_where_its_logs_are(spark_cluster):
+    cluster = spark_cluster
     status = cluster.status()
     assert status["running"] and status["url"].startswith("sc://127.0.0.1:")
     assert any(cluster.logs.iterdir())
@@ -99,7 +67,8 @@ def _listen_addresses(port: int) -> set[str]:
     return out
 
 
-def test_the_demo_warehouse_loads_with_the_same_rows(loaded, warehouse):
+def test_the_demo_warehouse_loads_with_the_same_rows(spark_loaded, warehouse):
+    loaded = spark_loaded
     s = warehouse.session()
     tables = s.frame(
         "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'analytics')"
@@ -111,7 +80,8 @@ def test_the_demo_warehouse_loads_with_the_same_rows(loaded, warehouse):
         assert loaded["public_" + name] == n, name
 
 
-def test_a_curated_query_gives_the_same_numbers_on_spark(cluster, loaded, warehouse):
+def test_a_curated_query_gives_the_same_numbers_on_spark(spark_cluster, spark_loaded, warehouse):
+    cluster = spark_cluster
     from datetime import date
 
     from portal.library import QueryStore, run_saved

@@ -5,34 +5,43 @@ descriptions the load copied from the build's COMMENT ON, and row counts from ta
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from portal.warehouse.catalog import Catalog, Column, Table, _data_through
 
-_ROWS = re.compile(r"([\d,]+) rows")
+_ROWS = re.compile(r"^Statistics: .*?([\d,]+) rows", re.M)
+_COMMENT = re.compile(r"^Comment: (.*)$", re.M)
 
 
 def read_spark_catalog(spark, schemas: dict[str, str], rows) -> Catalog:
-    """`schemas` maps the analyst's schema names to this view's; `rows(sql)` runs the portal's SQL."""
+    """`schemas` maps the analyst's schema names to this view's; `rows(sql)` runs the portal's SQL.
+    One SHOW TABLE EXTENDED per schema (descriptions, statistics), then each table's columns."""
     order = sorted(schemas, key=lambda s: (s != "analytics", s != "raw", s))
-    tables = []
+    listed = []
     for ours in order:
-        theirs = schemas[ours]
-        for t in sorted(spark.catalog.listTables(theirs), key=lambda t: t.name):
-            if t.isTemporary:
+        found = spark.sql(f"SHOW TABLE EXTENDED IN {schemas[ours]} LIKE '*'").collect()
+        for r in sorted(found, key=lambda r: r.tableName):
+            if r.isTemporary:
                 continue
-            cols = tuple(
-                Column(c.name, c.dataType.upper(), c.description or "")
-                for c in spark.catalog.listColumns(t.name, theirs)
+            info = r.information or ""
+            comment, count = _COMMENT.search(info), _ROWS.search(info)
+            listed.append(
+                (
+                    ours,
+                    r.tableName,
+                    comment.group(1) if comment else "",
+                    int(count.group(1).replace(",", "")) if count else 0,
+                )
             )
-            tables.append(Table(ours, t.name, t.description or "", _row_count(spark, f"{theirs}.{t.name}"), cols))
-    out = tuple(tables)
+
+    def describe(item) -> Table:
+        ours, name, description, count = item
+        cols = tuple(
+            Column(c.name, c.dataType.upper(), c.description or "")
+            for c in spark.catalog.listColumns(name, schemas[ours])
+        )
+        return Table(ours, name, description, count, cols)
+
+    with ThreadPoolExecutor(8) as pool:  # one metadata call per table; the server answers them at once
+        out = tuple(pool.map(describe, listed))
     return Catalog(out, _data_through(rows, out))
-
-
-def _row_count(spark, name: str) -> int:
-    """The statistics' row count (cheap, no scan); 0 when the table was never analysed."""
-    for row in spark.sql(f"DESCRIBE TABLE EXTENDED {name}").collect():
-        if row[0] == "Statistics":
-            m = _ROWS.search(row[1] or "")
-            return int(m.group(1).replace(",", "")) if m else 0
-    return 0

@@ -83,7 +83,11 @@ class Cluster:
             "spark.sql.catalogImplementation": "hive",
             "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={self.root / 'metastore'};create=true",
             "spark.driver.extraJavaOptions": f"-Dderby.system.home={self.root}",
-            "spark.driver.maxResultSize": "512m",  # one result's ceiling on the server, whatever the client asks
+            "spark.driver.maxResultSize": "512m",
+            # a cancelled or timed-out task stuck inside one function (a JVM loop that never checks
+            # for interruption) gets its executor killed and replaced after 10 s
+            "spark.task.reaper.enabled": "true",
+            "spark.task.reaper.killTimeout": "10s",  # one result's ceiling on the server, whatever the client asks
         }
         args = ["bash", str(script), "--master", f"local-cluster[{self.executors},1,{self.memory_mb}]"]
         for k, v in conf.items():
@@ -106,12 +110,13 @@ class Cluster:
         """Stop this process's client, then the server and its executors; False if it was not running.
         The client goes first: left open, it retries its release against the stopped server at exit
         and keeps the interpreter alive for minutes."""
-        client = _CLIENTS.pop(self.url, None)
-        if client is not None:
-            try:
-                client.stop()
-            except Exception:  # already gone
-                pass
+        for key in (self.url, f"{self.url}#analyst"):
+            client = _CLIENTS.pop(key, None)
+            if client is not None:
+                try:
+                    client.stop()
+                except Exception:  # already gone
+                    pass
         was = self.answering()
         env = self._env()
         script = Path(env["SPARK_HOME"]) / "sbin" / "stop-connect-server.sh"
@@ -129,11 +134,23 @@ class Cluster:
         return client(self.url)
 
 
-def client(url: str):
-    """This process's Spark Connect client for `url`: one per URL, shared by every portal session.
-    The cost-based optimizer is on, so EXPLAIN COST carries row counts for the size guard."""
+# Analysts' statements get a client session of their own in which the optimizer never evaluates
+# an expression itself: constant folding runs in the driver, where no time limit can stop it
+# (`SELECT levenshtein(repeat('a', 200000), …)` would hold a driver thread for minutes). Unfolded, it
+# runs as a task on an executor, which Cancel and the time limit interrupt (and the reaper kills).
+HARDENED = {
+    "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.ConstantFolding,"
+    "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation",
+}
+
+
+def client(url: str, analyst: bool = False):
+    """This process's Spark Connect client for `url`: one for the portal's own SQL and one, hardened,
+    for analysts' statements; each shared by every portal session. The cost-based optimizer is on,
+    so EXPLAIN COST carries row counts for the size guard."""
+    key = f"{url}#analyst" if analyst else url
     with _CLIENTS_LOCK:
-        if url not in _CLIENTS:
+        if key not in _CLIENTS:
             import logging
             import warnings
 
@@ -142,10 +159,12 @@ def client(url: str):
             # the client logs every failed query (an analyst's typo) as an ERROR with the JVM stack;
             # the portal reports failures itself, in plain words
             logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
-
             with warnings.catch_warnings():  # "does not yet fully support pandas >= 3": tested here
                 warnings.simplefilter("ignore", FutureWarning)
-                spark = SparkSession.builder.remote(url).getOrCreate()
+                builder = SparkSession.builder.remote(url)
+                spark = builder.create() if analyst else builder.getOrCreate()
             spark.conf.set("spark.sql.cbo.enabled", "true")
-            _CLIENTS[url] = spark
-        return _CLIENTS[url]
+            for k, v in (HARDENED if analyst else {}).items():
+                spark.conf.set(k, v)
+            _CLIENTS[key] = spark
+        return _CLIENTS[key]

@@ -42,15 +42,16 @@ class SparkWarehouse:
         self.url = url
         self.limits = limits
         self.schemas = PUBLIC if public else FULL
-        self.path = Path(url.replace("://", "_").replace(":", "_"))  # a name for caches and messages
+        self.path = Path(url)  # a name for caches and messages (there is no file)
         self.version = (url, public)
 
-    def client(self):
-        """This process's Spark Connect client for the URL (shared by every session: statements carry
-        their own tags, and nothing an analyst sends can change session state)."""
+    def client(self, analyst: bool = False):
+        """This process's Spark Connect client for the URL: the hardened one for analysts' statements,
+        the plain one for the portal's own SQL (each shared by every session: statements carry their
+        own tags, and nothing an analyst sends can change session state)."""
         from portal.warehouse.spark.cluster import client
 
-        return client(self.url)
+        return client(self.url, analyst)
 
     def session(
         self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
@@ -74,6 +75,7 @@ class SparkSession:
         self.origin = "portal"
         self._lock = threading.Lock()
         self._tag: str | None = None
+        self._client = None  # the client of the operation under way
         self._cancelled = False
         self.running_since: float | None = None
         self.queue_position = 0  # the cluster's scheduler queues; the portal does not
@@ -111,13 +113,15 @@ class SparkSession:
     def check(self, sql: str, params=None) -> None:
         """Analyse (bind) without running: unknown names and type errors come back as QueryError."""
         spark_sql = self.prepare(sql)
-        self._guarded(lambda: self._df(spark_sql, params).schema, self.limits.estimate_seconds)
+        self._guarded(lambda: self._df(spark_sql, params).schema, self.limits.estimate_seconds, analyst=True)
 
     def estimate(self, sql: str, params=None, table_rows: dict[str, int] | None = None) -> Estimate:
         """What the statement would scan and return, from Spark's own plan statistics (EXPLAIN COST)."""
         spark_sql = self.prepare(sql)
         text = self._guarded(
-            lambda: self._df("EXPLAIN COST " + spark_sql, params).collect()[0][0], self.limits.estimate_seconds
+            lambda: self._df("EXPLAIN COST " + spark_sql, params).collect()[0][0],
+            self.limits.estimate_seconds,
+            analyst=True,
         )
         return estimate_from_cost(text, {v: k for k, v in self.warehouse.schemas.items()}, table_rows or {})
 
@@ -136,11 +140,11 @@ class SparkSession:
 
     def cancel(self) -> bool:
         """Interrupt this session's operation on the cluster (its tag); other users' keep running."""
-        tag = self._tag
-        if tag is None:
+        tag, client = self._tag, self._client
+        if tag is None or client is None:
             return False
         self._cancelled = True
-        self.warehouse.client().interruptTag(tag)
+        client.interruptTag(tag)
         return True
 
     # ------------------------------------------------------------------ the portal's own SQL
@@ -180,7 +184,7 @@ class SparkSession:
 
     # ------------------------------------------------------------------ machinery
     def _df(self, spark_sql: str, params):
-        return self.warehouse.client().sql(spark_sql, args=_args(params))
+        return self._client.sql(spark_sql, args=_args(params))
 
     def _collect(self, spark_sql, params, limit, timeout_s, cap_cells):
         def job():
@@ -191,15 +195,15 @@ class SparkSession:
                 df = _cap_cells(df, self.limits.max_cell_chars)
             return df.limit(limit).toArrow(), columns, types
 
-        return self._guarded(job, timeout_s)
+        return self._guarded(job, timeout_s, analyst=True)
 
-    def _guarded(self, job, timeout_s: float | None):
+    def _guarded(self, job, timeout_s: float | None, analyst: bool = False):
         """Run `job` under this session's tag with a deadline; Spark's errors become QueryErrors."""
         timeout_s = min(timeout_s or self.limits.timeout_seconds, self.limits.timeout_seconds)
-        client = self.warehouse.client()
+        client = self.warehouse.client(analyst)
         with self._lock:
             tag = f"portal-{uuid.uuid4().hex}"
-            self._tag, self._cancelled, expired = tag, False, threading.Event()
+            self._client, self._tag, self._cancelled, expired = client, tag, False, threading.Event()
 
             def expire():
                 expired.set()
@@ -223,7 +227,7 @@ class SparkSession:
             finally:
                 watchdog.cancel()
                 client.removeTag(tag)
-                self._tag = None
+                self._tag = self._client = None
                 self.running_since = None
 
     def _record(self, action, sql, params, status, started, rows, detail, size=None) -> None:
@@ -302,7 +306,8 @@ def from_spark(exc: Exception, schemas: dict[str, str]) -> QueryError:
     label = "Syntax error" if "PARSE_SYNTAX_ERROR" in first else "Spark could not run this"
     if "OPERATION_CANCELED" in first:
         return QueryCancelled(detail=first)
-    return QueryError(f"{label}: {first[:1000]}", detail=text[:4000])
+    detail = _SERVER_PATH.sub("<server path>", _NOISE.sub("", text))
+    return QueryError(f"{label}: {first[:1000]}", detail=detail[:4000])
 
 
 _STATS = re.compile(r"Statistics\(sizeInBytes=([^,)]+)(?:, rowCount=([\d.E+]+))?")

@@ -36,6 +36,12 @@ DENIED_FUNCTIONS = frozenset(
 FILE_SOURCES = frozenset({"parquet", "csv", "json", "orc", "text", "avro", "binaryfile", "delta", "file", "jdbc"})
 
 
+# Table functions that only unfold values already in the query (no files, no catalogs).
+TABLE_GENERATORS = frozenset(
+    {"explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer", "stack", "range"}
+)
+
+
 class SparkStatementError(ValueError):
     """A refused statement; the message says why in plain words."""
 
@@ -97,6 +103,13 @@ def check_spark_statement(spark_sql: str) -> None:
                 raise SparkStatementError(f"The function {name} is not allowed: it reaches outside SQL.")
         if isinstance(node, exp.Table) and node.db and node.db.lower() in FILE_SOURCES:
             raise SparkStatementError("Reading files by path is not allowed; query the warehouse's tables.")
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
+            name = (node.this.name if isinstance(node.this, exp.Anonymous) else node.this.sql_name()).lower()
+            if name not in TABLE_GENERATORS:
+                raise SparkStatementError(
+                    f"The table function {name} is not available here (it can read files); "
+                    "query the warehouse's tables, or unnest an array with explode."
+                )
         if isinstance(
             node, (exp.Insert, exp.Create, exp.Drop, exp.Alter, exp.Delete, exp.Update, exp.Merge, exp.Command, exp.Set)
         ):
@@ -118,6 +131,8 @@ def point_schemas(spark_sql: str, schemas: dict[str, str], denied: tuple[str, ..
     for table in tree.find_all(exp.Table):
         if not table.name:  # a table function's alias, e.g. range(…) AS p(period)
             continue
+        if "/" in table.name or "\\" in table.name:
+            raise SparkStatementError("Reading files by path is not allowed; query the warehouse's tables.")
         if table.catalog:
             raise SparkStatementError(f"Name tables as schema.table; {table.catalog}.… is not available here.")
         db = table.db.lower()
