@@ -1,6 +1,7 @@
-"""Issue #16 (in progress): the Spark Connect engine's first pieces. The statement checks are pure;
-the rest runs against a real local cluster (two executor JVMs, Spark Connect on 127.0.0.1) started
-once for this module, with the small demo warehouse loaded into it as Parquet tables."""
+"""Issue #16: the same portal on a Spark Connect cluster. The statement checks are pure; the rest runs
+against a real local cluster (two executor JVMs, Spark Connect on 127.0.0.1) started once per test
+run (conftest), with the small demo warehouse and its PII-free twin loaded into it as Parquet tables.
+The hostile-SQL tests of the engine run on Spark too (tests/test_hardening.py, parametrized)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ REFUSED = {
     "CREATE FUNCTION f AS 'com.evil.Udf'": "read-only",
     "CACHE TABLE analytics.orders": "read-only",
     "SELECT 1; SELECT 2": "exactly one",
+    "SELECT * FROM READ_CSV('/etc/passwd')": "table function read_csv",
+    "SELECT xpath_string('<a>x</a>', '//a')": "xpath_string",
+    "SELECT * FROM json.`/etc/passwd`": "files by path",
 }
 
 
@@ -95,3 +99,266 @@ def test_a_curated_query_gives_the_same_numbers_on_spark(spark_cluster, spark_lo
     assert len(got) == len(want) == 13
     assert got["checkouts"].tolist() == want["checkouts"].tolist()
     assert got["purchases"].tolist() == want["purchases"].tolist()
+
+
+# ---------------------------------------------------------------- the engine behind the seam
+@pytest.fixture(scope="module")
+def spark(spark_cluster, spark_loaded):
+    """Analysts' view: the PII-free twin's schemas under the names analysts use."""
+    from conftest import spark_warehouse
+
+    from portal.config import Limits
+
+    return spark_warehouse(spark_cluster, Limits(timeout_seconds=20, max_rows=50, max_cell_chars=100), public=True)
+
+
+def test_run_caps_rows_and_cells_binds_parameters_and_says_truncated(spark, public_warehouse):
+    from datetime import date
+
+    s = spark.session()
+    sql = "SELECT user_id, repeat('x', 500) AS long FROM analytics.users WHERE signup_at >= $since ORDER BY user_id"
+    got = s.run(sql, {"since": date(2025, 6, 1)})
+    want = public_warehouse.session().run(sql.replace("repeat('x', 500)", "'x'"), {"since": date(2025, 6, 1)})
+    assert got.truncated and got.row_count == 50 == s.limits.max_rows
+    assert got.frame["user_id"].tolist() == want.frame["user_id"].tolist()[:50]
+    assert got.frame["long"].str.len().max() == 101 and got.frame["long"].iloc[0].endswith("…")
+    assert got.columns == ["user_id", "long"] and got.types == ["BIGINT", "STRING"]
+    small = s.run("SELECT count(*) AS n FROM analytics.orders")
+    assert (
+        not small.truncated
+        and small.frame.iloc[0, 0]
+        == public_warehouse.session().frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
+    )
+
+
+def test_the_twin_holds_no_personal_data_and_roles_are_enforced(spark_cluster, spark):
+    from conftest import spark_warehouse
+
+    from portal.config import Limits
+    from portal.warehouse.errors import QueryRefused
+
+    full = spark_warehouse(spark_cluster, Limits()).session()
+    public = spark.session()
+    sql = "SELECT count(*) FILTER (WHERE email IS NOT NULL) AS emails FROM raw.users"
+    assert full.run(sql).frame.iloc[0, 0] > 0
+    assert public.run(sql).frame.iloc[0, 0] == 0  # the twin's raw.users has its personal data blanked
+    for sneaky in ("SELECT * FROM public_analytics.users", "SELECT * FROM spark_catalog.analytics.users"):
+        with pytest.raises(QueryRefused):
+            public.run(sneaky)
+    with pytest.raises(QueryRefused, match="restricted to the data team"):
+        spark.session(denied_schemas=("raw",)).run("SELECT * FROM raw.users")
+
+
+def test_downloads_hold_the_whole_result_up_to_their_own_cap(spark, public_warehouse):
+    import io
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    s = spark.session()
+    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
+    data, capped = s.download("SELECT order_id, revenue FROM analytics.orders ORDER BY order_id", None, "csv")
+    assert not capped and len(pd.read_csv(io.BytesIO(data))) == n > s.limits.max_rows
+    data, capped = s.download("SELECT order_id FROM analytics.orders", None, "parquet", max_rows=10)
+    assert capped and pq.read_table(io.BytesIO(data)).num_rows == 10
+
+
+def test_the_estimate_comes_from_sparks_plan_statistics(spark, public_warehouse):
+    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
+    est = spark.session().estimate("SELECT * FROM analytics.events")
+    # EXPLAIN COST prints row counts to three significant digits (3.39E+5)
+    assert est.scanned == {"analytics.events": pytest.approx(n, rel=0.01)} and est.returns == pytest.approx(n, rel=0.01)
+    assert "analytics.events" in est.describe()
+
+
+def test_cancel_stops_only_this_users_statement(spark):
+    import threading
+    import time
+
+    from portal.warehouse.errors import QueryCancelled
+
+    slow, other = spark.session(), spark.session()
+    outcome = {}
+
+    def work():
+        try:
+            slow.run("SELECT count(*) FROM analytics.events a JOIN analytics.events b ON a.user_id <> b.user_id")
+        except Exception as err:  # noqa: BLE001 - the test inspects it
+            outcome["err"] = err
+
+    t = threading.Thread(target=work)
+    t.start()
+    time.sleep(1.5)
+    assert other.run("SELECT count(*) AS n FROM analytics.products").frame.iloc[0, 0] > 0  # not queued behind it
+    t0 = time.monotonic()
+    assert slow.cancel() and not other.cancel()
+    t.join(10)
+    assert not t.is_alive() and time.monotonic() - t0 < 3
+    assert isinstance(outcome["err"], QueryCancelled)
+    assert slow.run("SELECT 1 AS one").frame.iloc[0, 0] == 1
+
+
+def test_an_analyst_cannot_leave_state_behind(spark):
+    from portal.warehouse.errors import QueryError
+
+    s = spark.session()
+    before = s.run("SELECT sum(revenue) AS r FROM analytics.orders").frame.iloc[0, 0]
+    for sql in (
+        "SET spark.sql.ansi.enabled = false",
+        "CREATE TEMP VIEW orders AS SELECT 1 AS revenue",
+        "CACHE TABLE analytics.orders",
+        "EXPLAIN ANALYZE SELECT 1",
+        "SELECT * FROM IDENTIFIER('analytics.orders')",
+    ):
+        with pytest.raises(QueryError):
+            s.run(sql)
+    assert spark.session().run("SELECT sum(revenue) AS r FROM analytics.orders").frame.iloc[0, 0] == before
+    folding = spark.client(analyst=True).conf.get("spark.sql.optimizer.excludedRules")
+    assert "ConstantFolding" in folding  # still hardened
+
+
+def test_a_memory_hog_fails_on_the_cluster_not_in_the_app(spark):
+    from portal.warehouse.errors import QueryError
+
+    def rss_mb() -> float:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    before = rss_mb()
+    with pytest.raises(QueryError):
+        spark.session().run("SELECT size(sequence(1, 400000000)) AS n", timeout_s=10)
+    assert rss_mb() - before < 200
+    assert spark.session().run("SELECT 42 AS answer").frame.iloc[0, 0] == 42  # the cluster recovers
+
+
+def test_lint_binds_against_spark_and_names_what_cannot_translate(spark):
+    from portal.workbench.lint import lint
+
+    s = spark.session()
+    cat = s.catalog()
+    (finding,) = [f for f in lint("SELECT amout FROM analytics.orders", cat, s) if f.severity == "error"]
+    assert "amout" in finding.message
+    assert not [f for f in lint("SELECT count(*) AS n FROM analytics.orders", cat, s) if f.severity == "error"]
+
+
+def test_the_catalog_comes_from_the_cluster(spark, public_warehouse):
+    got, want = spark.session().catalog(), public_warehouse.session().catalog()
+    assert [t.full_name for t in got.tables] == [t.full_name for t in want.tables]
+    assert got.data_through == want.data_through
+    for a, b in zip(got.tables, want.tables, strict=True):
+        assert a.description == b.description and a.row_count == b.row_count, a.full_name
+        assert [c.name for c in a.columns] == [c.name for c in b.columns]
+        assert [c.description for c in a.columns] == [c.description for c in b.columns]
+
+
+# ---------------------------------------------------------------- same answers as DuckDB
+FUNNELS = [
+    ("sequential", None, 14.0, ()),
+    ("sequential", "platform+browser", 7.0, ()),
+    ("strict", "device", 14.0, ()),
+    ("sequential", "variant:checkout_button_color", 3.0, ()),
+    ("sequential", "country", 14.0, ((1, "platform", "iOS"),)),
+]
+
+
+@pytest.mark.parametrize(("mode", "breakdown", "window", "filters"), FUNNELS)
+def test_funnels_run_on_the_executors_with_duckdbs_counts(spark, public_warehouse, mode, breakdown, window, filters):
+    from datetime import date
+
+    import pandas as pd
+
+    from portal.product.funnels import FunnelSpec, Step, segment_table, step_counts, time_to_convert, user_levels
+
+    steps = [Step(e) for e in ("product_view", "add_to_cart", "checkout_start", "purchase")]
+    for i, col, value in filters:
+        steps[i] = Step(steps[i].event, col, value)
+    spec = FunnelSpec(tuple(steps), date(2026, 5, 1), date(2026, 11, 15), window, mode=mode, breakdown=breakdown)
+    got, want = user_levels(spark.session(), spec), user_levels(public_warehouse.session(), spec)
+    assert len(got) == len(want) > 100
+    for summarize in (step_counts, segment_table, time_to_convert):
+        pd.testing.assert_frame_equal(summarize(got, spec), summarize(want, spec), check_dtype=False)
+
+
+def test_funnels_on_generated_logs_match_the_reference(spark_cluster):
+    """Hypothesis-generated logs (ties, repeats, steps out of order), many logs to one table so the
+    cluster runs each spec once; every person's level equals the reference state machine's."""
+    from datetime import date
+
+    import pandas as pd
+    from conftest import spark_warehouse
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_funnels import event_rows, reference_levels, step_lists
+
+    from portal.config import Limits
+    from portal.product.funnels import FunnelSpec, Step, user_levels
+
+    client = spark_cluster.session()
+    client.sql("CREATE DATABASE IF NOT EXISTS generated")
+    wh = spark_warehouse(spark_cluster, Limits(timeout_seconds=120))
+    wh.schemas = {"analytics": "generated"}
+
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        logs=st.lists(event_rows, min_size=12, max_size=12),
+        steps=step_lists,
+        window_h=st.sampled_from([1, 12, 48, 24 * 7]),
+        mode=st.sampled_from(["sequential", "strict"]),
+    )
+    def check(logs, steps, window_h, mode):
+        rows = [{**r, "user_id": r["user_id"] + 100 * i} for i, log in enumerate(logs) for r in log]
+        if not rows:
+            return
+        frame = pd.DataFrame(rows)
+        frame["event_date"] = frame["event_at"].dt.date
+        client.createDataFrame(frame).write.mode("overwrite").saveAsTable("generated.events")
+        spec = FunnelSpec(tuple(Step(e) for e in steps), date(2026, 1, 1), date(2026, 1, 10), window_h / 24, mode)
+        expected = reference_levels(rows, spec.steps, spec.start, spec.end, window_h * 3600, mode)
+        got = user_levels(wh.session(), spec)
+        assert dict(zip(got["user_id"].tolist(), got["level"].tolist(), strict=True)) == expected
+
+    check()
+
+
+def test_retention_runs_on_the_cluster_with_duckdbs_numbers(spark, public_warehouse):
+    from datetime import date
+
+    import pandas as pd
+
+    from portal.product.cohorts import CohortSpec, retention
+
+    through = date(2026, 11, 15)
+    for spec in (CohortSpec(), CohortSpec(grain="month", split="platform", event="purchase")):
+        pd.testing.assert_frame_equal(
+            retention(spark.session(), spec, through),
+            retention(public_warehouse.session(), spec, through),
+            check_dtype=False,
+        )
+
+
+def test_check_engine_spark_compares_every_curated_query(spark_cluster, spark_loaded, demo_db):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "check",
+            "--db",
+            str(demo_db.with_name("warehouse.public.duckdb")),
+            "--engine",
+            "spark",
+            "--url",
+            spark_cluster.url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert " 0 not" in out.stdout and out.stdout.count("\nsame ") >= 25, out.stdout

@@ -30,6 +30,20 @@ DENIED_FUNCTIONS = frozenset(
         "spark_partition_id",
         "assert_true",
         "raise_error",
+        # XML parsing in the JVM (entity expansion) and the XML/variant readers
+        "xpath",
+        "xpath_boolean",
+        "xpath_double",
+        "xpath_float",
+        "xpath_int",
+        "xpath_long",
+        "xpath_number",
+        "xpath_short",
+        "xpath_string",
+        "from_xml",
+        "schema_of_xml",
+        "to_xml",
+        "identifier",
     }
 )
 # Tables named by a data source and a path (`parquet.`/tmp/x``) read files directly.
