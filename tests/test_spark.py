@@ -362,3 +362,73 @@ def test_check_engine_spark_compares_every_curated_query(spark_cluster, spark_lo
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert " 0 not" in out.stdout and out.stdout.count("\nsame ") >= 25, out.stdout
+
+
+# ---------------------------------------------------------------- the same pages on Spark
+@pytest.fixture
+def on_spark(portal_env, spark_cluster, spark_loaded, monkeypatch):
+    """The app configured for the cluster, as `[warehouse] engine = "spark"` and its url would."""
+    monkeypatch.setenv("PORTAL_ENGINE", "spark")
+    monkeypatch.setenv("PORTAL_SPARK_URL", spark_cluster.url)
+    return portal_env
+
+
+def _texts(at) -> str:
+    from conftest import shown
+
+    parts = [shown(x) for kind in ("markdown", "caption", "error", "warning", "info", "success") for x in at.get(kind)]
+    return "\n".join(parts)
+
+
+def test_home_and_the_schema_browser_read_the_clusters_catalog(on_spark, public_warehouse):
+    from conftest import run_page
+
+    at = run_page("pages/home.py")
+    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
+    grids = [d.value for d in at.dataframe]
+    assert grids and any("analytics.events" in g.to_string() for g in grids)
+    assert f"{n:,}" in "\n".join(g.to_string() for g in grids) or n in [
+        v for g in grids for v in g.select_dtypes("number").to_numpy().ravel()
+    ]
+
+
+def test_the_workbench_runs_on_spark_with_lint_estimate_and_history(on_spark, public_warehouse):
+    from test_workbench_page import workbench
+
+    sql = "SELECT platform, count(*) AS users FROM analytics.users GROUP BY 1 ORDER BY 2 DESC"
+    at = workbench(sql)
+    at.button(key="wb_run").click().run()
+    assert not at.exception, at.exception
+    (grid,) = [d.value for d in at.dataframe if "users" in d.value.columns]
+    want = public_warehouse.session().run(sql).frame
+    assert grid["users"].tolist() == want["users"].tolist()
+    text = _texts(at)
+    assert "Estimate: Scans" in text and "No findings" in text
+    at.session_state["wb_sql"] = "SELECT reflect('java.lang.System', 'getProperty', 'user.home')"
+    at.button(key="wb_run").click().run()
+    assert not at.exception and "reflect is not allowed" in _texts(at)
+
+
+def test_funnels_cohorts_and_a_dashboard_draw_on_spark(on_spark):
+    from conftest import run_page
+
+    at = run_page("pages/funnels.py", {"fn_breakdown": "platform"})
+    assert [m.label for m in at.metric][:4] == ["1. product_view", "2. add_to_cart", "3. checkout_start", "4. purchase"]
+    assert "iOS" in _texts(at)
+    at = run_page("pages/cohorts.py", {"co_grain": "month"})
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("from pages.team import render\nrender('executive')\n", default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["Revenue", "Orders", "New customers", "CAC"]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_the_breakage_check_compiles_every_saved_query_on_spark(on_spark):
+    from conftest import run_page
+
+    at = run_page("pages/query_check.py")
+    assert not at.error, [e.value for e in at.error]
+    assert "no longer compile" not in _texts(at)

@@ -10,7 +10,7 @@ from portal.library import QueryStore
 from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
 from portal.reporting.dashboards import DashboardError, DashboardStore, default_range
 from portal.reporting.metrics import MetricError, load_metrics, metrics_path
-from portal.warehouse.engine import Warehouse
+from portal.warehouse.connect import analysts_warehouse
 
 
 def register(sub) -> None:
@@ -35,7 +35,7 @@ def run(args) -> int:
         store = QueryStore(settings.queries_dir, settings.state_dir)
         d = DashboardStore(settings.dashboards_dir).load(args.team, metrics, {q.id for q in store.load_all()[0]})
         changes = load_annotations(annotations_path(settings), set(metrics.metrics))
-        wh = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
+        wh = analysts_warehouse(settings, args.db)
     except (DashboardError, MetricError, AnnotationError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ from datetime import date
 
 from portal.config import load_settings
 from portal.product.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
-from portal.warehouse.engine import Warehouse
+from portal.warehouse.connect import analysts_warehouse
 from portal.warehouse.errors import QueryError
 
 
@@ -43,7 +43,7 @@ def run(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     try:
-        wh = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
+        wh = analysts_warehouse(settings, args.db)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from portal.config import load_settings
-from portal.warehouse.engine import Warehouse
+from portal.warehouse.connect import analysts_warehouse
 from portal.workbench.lint import has_errors, lint
 
 
@@ -20,7 +20,7 @@ def register(sub) -> None:
 def run(args) -> int:
     settings = load_settings()
     try:
-        warehouse = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
+        warehouse = analysts_warehouse(settings, args.db)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

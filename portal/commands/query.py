@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from portal.config import load_settings
-from portal.warehouse.engine import Warehouse
+from portal.warehouse.connect import analysts_warehouse
 from portal.warehouse.errors import QueryError
 
 
@@ -33,9 +33,8 @@ def run(args) -> int:
         changes["timeout_seconds"] = args.timeout
     settings = settings.with_limits(**changes)
     sql = sys.stdin.read() if args.sql == "-" else args.sql
-    db = args.db or settings.public_warehouse_path
     try:
-        warehouse = Warehouse(db, settings.limits)
+        warehouse = analysts_warehouse(settings, args.db)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

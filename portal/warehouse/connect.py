@@ -16,3 +16,13 @@ def open_warehouse(settings: Settings, pii: bool):
     from portal.warehouse.engine import Warehouse
 
     return Warehouse(settings.warehouse_path if pii else settings.public_warehouse_path, settings.limits)
+
+
+def analysts_warehouse(settings: Settings, db=None):
+    """What the command line reads: the file given with --db, else the analysts' view (the PII-free
+    twin) on the configured engine."""
+    if db is not None:
+        from portal.warehouse.engine import Warehouse
+
+        return Warehouse(db, settings.limits)
+    return open_warehouse(settings, pii=False)

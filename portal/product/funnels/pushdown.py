@@ -40,7 +40,7 @@ def levels_on_cluster(session, spec: FunnelSpec) -> pd.DataFrame:
     schema = ", ".join(
         ["user_id long", "segment string", *(f"t{k} timestamp_ntz" for k in range(1, n + 1)), "level int"]
     )
-    table = session.grouped(sql, params, fn, schema)
+    table = session.grouped(sql, params, fn, schema, buckets=64)  # groups of a size one Python call handles well
     frame = table.to_pandas().sort_values("user_id", kind="stable").reset_index(drop=True)
     frame["segment"] = frame["segment"].fillna("(none)")
     frame["level"] = frame["level"].astype(np.int64)

@@ -38,7 +38,7 @@ def read_spark_catalog(spark, schemas: dict[str, str], rows) -> Catalog:
         ours, name, description, count = item
         cols = tuple(
             Column(c.name, c.dataType.upper(), c.description or "")
-            for c in spark.catalog.listColumns(name, schemas[ours])
+            for c in spark.catalog.listColumns(f"{schemas[ours]}.{name}")
         )
         return Table(ours, name, description, count, cols)
 
