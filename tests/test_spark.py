@@ -432,3 +432,25 @@ def test_the_breakage_check_compiles_every_saved_query_on_spark(on_spark):
     at = run_page("pages/query_check.py")
     assert not at.error, [e.value for e in at.error]
     assert "no longer compile" not in _texts(at)
+
+
+def test_the_weekly_digest_reads_the_same_numbers_from_spark(spark, public_warehouse):
+    import re
+    from datetime import date
+
+    from portal.library import QueryStore
+    from portal.reporting.dashboards import DashboardStore
+    from portal.reporting.digest import build_digest
+    from portal.reporting.metrics import load_metrics
+
+    d = DashboardStore(ROOT / "dashboards").load("executive")
+    metrics = load_metrics(ROOT / "metrics.toml")
+    store = QueryStore(ROOT / "queries", ROOT / "state")
+
+    def digest(session) -> str:
+        html = build_digest(session, d, metrics, store, date(2026, 11, 9), date(2026, 11, 15))
+        return re.sub(r"data:image/png;base64,[^\"']+", "", html)  # charts: same data, not byte-equal PNGs
+
+    html = digest(spark.session())
+    assert "Could not compute" not in html
+    assert html == digest(public_warehouse.session())
