@@ -454,3 +454,31 @@ def test_the_weekly_digest_reads_the_same_numbers_from_spark(spark, public_wareh
     html = digest(spark.session())
     assert "Could not compute" not in html
     assert html == digest(public_warehouse.session())
+
+
+def test_only_sparks_built_in_functions_are_callable():
+    from portal.warehouse.spark.statements import check_functions
+
+    builtins = frozenset({"percentile", "upper", "count"})
+    check_functions("SELECT percentile(x, 0.5), upper(y), count(*) FROM analytics.t", builtins)
+    for sql, why in (
+        ("SELECT send_email(x) FROM analytics.t", "Unknown function send_email"),
+        ("SELECT default.my_udf(x) FROM analytics.t", "schema"),
+        ("SELECT reflect('a', 'b')", "reflect"),
+    ):
+        with pytest.raises(SparkStatementError, match=why):
+            check_functions(sql, builtins | {"reflect"})
+
+
+def test_a_function_the_cluster_registered_is_not_callable(spark, spark_cluster):
+    from portal.warehouse.errors import QueryRefused
+
+    s = spark.session()
+    with pytest.raises(QueryRefused, match="Unknown function"):
+        s.run("SELECT nosuch_fn(1) AS x")
+    assert s.run("SELECT upper('a') AS x, percentile(v, 0.5) AS p FROM VALUES (1), (3) AS t(v)").frame.iloc[
+        0
+    ].tolist() == [
+        "A",
+        2.0,
+    ]

@@ -68,4 +68,5 @@ def _compare_engines(args, settings, session, queries) -> int:
         bad += not c.ok
         print(f"{c.status:<15} {c.id}" + (f" ({c.rows} rows)" if c.ok else f": {c.detail}"))
     print(f"{len(items) - bad} same, {bad} not")
+    spark.warehouse.close()
     return bad

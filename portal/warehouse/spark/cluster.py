@@ -4,6 +4,7 @@ distribution, bound to 127.0.0.1 only, with its logs, pid and table storage unde
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -110,13 +111,7 @@ class Cluster:
         """Stop this process's client, then the server and its executors; False if it was not running.
         The client goes first: left open, it retries its release against the stopped server at exit
         and keeps the interpreter alive for minutes."""
-        for key in (self.url, f"{self.url}#analyst"):
-            client = _CLIENTS.pop(key, None)
-            if client is not None:
-                try:
-                    client.stop()
-                except Exception:  # already gone
-                    pass
+        close_clients(self.url)
         was = self.answering()
         env = self._env()
         script = Path(env["SPARK_HOME"]) / "sbin" / "stop-connect-server.sh"
@@ -166,5 +161,25 @@ def client(url: str, analyst: bool = False):
             spark.conf.set("spark.sql.cbo.enabled", "true")
             for k, v in (HARDENED if analyst else {}).items():
                 spark.conf.set(k, v)
+            if not _CLIENTS:
+                atexit.register(_close_all)  # before the interpreter's teardown, while threads still run
             _CLIENTS[key] = spark
         return _CLIENTS[key]
+
+
+def close_clients(url: str) -> None:
+    """Stop this process's clients for `url`. Left to the interpreter's exit, a client's channel
+    waits forever in its finalizer, so every command that opened one closes it first."""
+    for key in (url, f"{url}#analyst"):
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.pop(key, None)
+        if client is not None:
+            try:
+                client.stop()
+            except Exception:  # already gone
+                pass
+
+
+def _close_all() -> None:
+    for key in list(_CLIENTS):
+        close_clients(key.split("#")[0])

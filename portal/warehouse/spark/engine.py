@@ -26,7 +26,13 @@ from portal.warehouse.downloads import write_capped
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout, _timeout_message
 from portal.warehouse.guard import Estimate
 from portal.warehouse.results import QueryResult, to_frame
-from portal.warehouse.spark.statements import SparkStatementError, check_spark_statement, point_schemas, translate
+from portal.warehouse.spark.statements import (
+    SparkStatementError,
+    check_functions,
+    check_spark_statement,
+    point_schemas,
+    translate,
+)
 from portal.warehouse.statements import check_statement
 
 FULL = {"raw": "raw", "analytics": "analytics"}
@@ -44,6 +50,7 @@ class SparkWarehouse:
         self.schemas = PUBLIC if public else FULL
         self.path = Path(url)  # a name for caches and messages (there is no file)
         self.version = (url, public)
+        self._builtins: frozenset[str] | None = None
 
     def client(self, analyst: bool = False):
         """This process's Spark Connect client for the URL: the hardened one for analysts' statements,
@@ -53,13 +60,22 @@ class SparkWarehouse:
 
         return client(self.url, analyst)
 
+    def builtins(self) -> frozenset[str]:
+        """The cluster's built-in function names (asked once)."""
+        if self._builtins is None:
+            rows = self.client().sql("SHOW SYSTEM FUNCTIONS").collect()
+            self._builtins = frozenset(r[0].lower() for r in rows)
+        return self._builtins
+
     def session(
         self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
     ) -> SparkSession:
         return SparkSession(self, user, audit, denied_schemas)
 
     def close(self) -> None:
-        pass
+        from portal.warehouse.spark.cluster import close_clients
+
+        close_clients(self.url)
 
 
 class SparkSession:
@@ -90,7 +106,12 @@ class SparkSession:
         stmt = check_statement(sql, self.limits.max_query_chars)
         if stmt.kind != "select":
             raise QueryRefused(f"{stmt.kind.upper()} is not available on the Spark engine; run the query itself.")
-        return _prepared(stmt.sql, tuple(sorted(self.warehouse.schemas.items())), self.denied_schemas)
+        spark_sql = _prepared(stmt.sql, tuple(sorted(self.warehouse.schemas.items())), self.denied_schemas)
+        try:
+            check_functions(spark_sql, self.warehouse.builtins())
+        except SparkStatementError as err:
+            raise QueryRefused(str(err)) from None
+        return spark_sql
 
     def run(self, sql: str, params=None, max_rows: int | None = None, timeout_s: float | None = None) -> QueryResult:
         """One read-only statement with the row, cell and time limits applied on the cluster."""

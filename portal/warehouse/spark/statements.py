@@ -163,3 +163,19 @@ def point_schemas(spark_sql: str, schemas: dict[str, str], denied: tuple[str, ..
             )
         table.set("db", exp.to_identifier(schemas[db]))
     return tree.sql(dialect="spark")
+
+
+def check_functions(spark_sql: str, builtins: frozenset[str]) -> None:
+    """Only Spark's own built-in functions: a function the cluster's operators registered (a Hive
+    UDF, a persistent `CREATE FUNCTION`) could do anything, so a name sqlglot does not know must be
+    among the cluster's system functions (`SHOW SYSTEM FUNCTIONS`), and never qualified by a schema."""
+    tree = sqlglot.parse_one(spark_sql, read="spark")
+    for node in tree.find_all(exp.Dot):
+        if isinstance(node.expression, exp.Anonymous | exp.Func):
+            raise SparkStatementError("Functions from a schema are not available here; use Spark's built-in functions.")
+    for node in tree.find_all(exp.Anonymous):
+        name = node.name.lower()
+        if "." in name or name not in builtins or name in DENIED_FUNCTIONS:
+            raise SparkStatementError(
+                f"Unknown function {node.name}: only Spark's built-in functions are available here."
+            )
