@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
-from ui.state import catalog, current_user
+from ui.state import catalog, current_user, settings
 
 st.title("Analytics Portal")
 st.markdown(
@@ -20,6 +21,7 @@ c1.metric("Schemas", facts["schemas"])
 c2.metric("Tables", facts["tables"])
 c3.metric("Rows", f"{facts['rows']:,}")
 c4.metric("Data through", cat.data_through or "unknown")
+st.caption(engine_label(settings()))
 
 st.subheader("Where to go next")
 links = st.columns(5)

@@ -38,6 +38,7 @@ def test_home_lists_tables_with_descriptions(portal_env):
     names = set().union(*(set(f["table"]) for f in frames))
     assert {"analytics.events", "analytics.users", "raw.users", "raw.events"} <= names
     assert all(f["description"].str.len().min() > 10 for f in frames)
+    assert any("Answered by DuckDB" in c.value for c in at.caption)  # which engine (tests/test_spark.py: Spark)
 
 
 def test_home_tells_analysts_that_pii_is_masked(portal_env):

@@ -384,6 +384,7 @@ def test_home_and_the_schema_browser_read_the_clusters_catalog(on_spark, public_
     from conftest import run_page
 
     at = run_page("pages/home.py")
+    assert "Answered by Apache Spark" in _texts(at) and "sc://" not in _texts(at)
     n = public_warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
     grids = [d.value for d in at.dataframe]
     assert grids and any("analytics.events" in g.to_string() for g in grids)

@@ -26,3 +26,10 @@ def analysts_warehouse(settings: Settings, db=None):
 
         return Warehouse(db, settings.limits)
     return open_warehouse(settings, pii=False)
+
+
+def engine_label(settings: Settings) -> str:
+    """Which engine answers, in words for Home (never its address: that is the server's business)."""
+    if settings.engine == "spark":
+        return "Answered by Apache Spark (a Spark Connect cluster)."
+    return "Answered by DuckDB (embedded, on this server)."
