@@ -60,6 +60,14 @@ def spark_loaded(spark_cluster, demo_db, tmp_path_factory) -> dict[str, int]:
     return load_demo(spark_cluster.session(), main, twin, spark_cluster.storage)
 
 
+def rss_mb() -> float:
+    """This process's resident memory: what an attack must not make the app grow."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def spark_warehouse(cluster, limits, public: bool = False):
     from portal.warehouse.spark.engine import SparkWarehouse
 

@@ -10,7 +10,7 @@ import time
 from datetime import date
 
 import pytest
-from conftest import private_warehouse, spark_warehouse
+from conftest import private_warehouse, rss_mb, spark_warehouse
 
 from portal.config import Limits
 from portal.warehouse.engine import Warehouse
@@ -148,12 +148,6 @@ def test_cancel_stops_a_single_function_at_once(wh):
 
 def test_a_memory_hog_gets_a_plain_error_and_the_app_process_does_not_grow(wh):
     duckdb_only(wh, "worker-process memory caps are DuckDB's; Spark's executors have their own heap")
-
-    def rss_mb() -> float:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
 
     before = rss_mb()
     with pytest.raises(QueryError) as info:

@@ -218,13 +218,9 @@ def test_an_analyst_cannot_leave_state_behind(spark):
 
 
 def test_a_memory_hog_fails_on_the_cluster_not_in_the_app(spark):
-    from portal.warehouse.errors import QueryError
+    from conftest import rss_mb
 
-    def rss_mb() -> float:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+    from portal.warehouse.errors import QueryError
 
     before = rss_mb()
     with pytest.raises(QueryError):
