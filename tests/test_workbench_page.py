@@ -130,8 +130,10 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
     # the keyboard stays in the editor after a run: typing goes on where it was, and runs again
     page.keyboard.press("Control+End")
     page.keyboard.type(" LIMIT 1")
-    text = page.frame_locator('iframe[title*="sql_editor"]').locator(".ace_editor .ace_content").first.inner_text()
-    assert "LIMIT 1" in text, text
+    from playwright.sync_api import expect
+
+    # typed into the editor (focus kept); Ace draws the text on its next frame, so poll for it
+    expect(frame.locator(".ace_editor .ace_content").first).to_contain_text("LIMIT 1", timeout=5_000)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0  # the chart is drawn on request
     page.get_by_text("Chart", exact=True).click()
     page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
