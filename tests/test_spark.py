@@ -479,3 +479,13 @@ def test_a_function_the_cluster_registered_is_not_callable(spark, spark_cluster)
         "A",
         2.0,
     ]
+
+
+def test_spark_errors_name_no_server_paths_even_as_file_uris():
+    from portal.warehouse.spark.engine import PUBLIC, from_spark
+
+    err = from_spark(
+        Exception("[PATH_NOT_FOUND] Path does not exist: file:/srv/spark/storage/public_analytics/x.parquet."),
+        PUBLIC,
+    )
+    assert "/srv/" not in err.message + err.detail and "<server path>" in err.message

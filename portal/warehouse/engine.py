@@ -32,7 +32,7 @@ from portal.warehouse.event_index import open_index
 from portal.warehouse.executor import Ticket, WorkerPool
 from portal.warehouse.guard import Estimate, estimate_from_plans
 from portal.warehouse.hardening import file_version, open_readonly
-from portal.warehouse.results import QueryResult, from_ipc, to_frame
+from portal.warehouse.results import QueryResult, from_ipc, rows_of, to_frame
 
 _POOLS: dict[tuple, WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
@@ -274,8 +274,7 @@ class Session:
         return read_catalog(self._rows)
 
     def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
-        table = self.scan(sql, params)
-        return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+        return rows_of(self.scan(sql, params))
 
 
 __all__ = ["QueryError", "QueryResult", "Session", "Warehouse", "worker_pool"]

@@ -56,7 +56,8 @@ def position_to_line_col(sql: str, position: int) -> tuple[int, int]:
 _PREFIX = re.compile(r"^[A-Za-z ]+ Error: ")
 # Absolute paths in DuckDB's messages (a permission error names the folder it refused) say where the
 # server keeps its files; analysts see a placeholder instead.
-_SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.\-]+/)+[\w.\-]*")
+# A `file:` URI counts too (Spark names its storage that way).
+SERVER_PATH = re.compile(r"(?:file:(?=/)|(?<![\w.:/]))/(?:[\w.\-]+/)+[\w.\-]*")
 _CARET = re.compile(r"\n\s*LINE (\d+): (.*)\n( *)\^")
 
 _FRIENDLY = {
@@ -67,7 +68,7 @@ _FRIENDLY = {
 
 def from_duckdb(exc: duckdb.Error, sql: str, timeout_s: float | None = None) -> QueryError:
     """Wrap a DuckDB exception; expects `errors_as_json` so the position arrives as data."""
-    raw = _SERVER_PATH.sub("<server path>", str(exc))
+    raw = SERVER_PATH.sub("<server path>", str(exc))
     body = _PREFIX.sub("", raw, count=1)
     info: dict = {}
     try:

@@ -62,6 +62,11 @@ def from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(data).read_all()
 
 
+def rows_of(table: pa.Table) -> list[tuple]:
+    """An Arrow table as Python row tuples (catalog facts: small)."""
+    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
 def to_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
     frame = table.to_pandas()
     frame.columns = columns  # duplicate names survive (Arrow keeps them, pandas would dedupe)

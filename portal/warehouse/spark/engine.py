@@ -23,9 +23,16 @@ from portal.config import Limits
 from portal.identity import User
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.downloads import write_capped
-from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout, _timeout_message
+from portal.warehouse.errors import (
+    SERVER_PATH,
+    QueryCancelled,
+    QueryError,
+    QueryRefused,
+    QueryTimeout,
+    _timeout_message,
+)
 from portal.warehouse.guard import Estimate
-from portal.warehouse.results import QueryResult, to_frame
+from portal.warehouse.results import QueryResult, rows_of, to_frame
 from portal.warehouse.spark.statements import (
     SparkStatementError,
     check_functions,
@@ -51,6 +58,11 @@ class SparkWarehouse:
         self.path = Path(url)  # a name for caches and messages (there is no file)
         self.version = (url, public)
         self._builtins: frozenset[str] | None = None
+
+    @property
+    def schema_key(self) -> tuple:
+        """The view's schema map, hashable, for the translation caches."""
+        return tuple(sorted(self.schemas.items()))
 
     def client(self, analyst: bool = False):
         """This process's Spark Connect client for the URL: the hardened one for analysts' statements,
@@ -106,7 +118,7 @@ class SparkSession:
         stmt = check_statement(sql, self.limits.max_query_chars)
         if stmt.kind != "select":
             raise QueryRefused(f"{stmt.kind.upper()} is not available on the Spark engine; run the query itself.")
-        spark_sql = _prepared(stmt.sql, tuple(sorted(self.warehouse.schemas.items())), self.denied_schemas)
+        spark_sql = _prepared(stmt.sql, self.warehouse.schema_key, self.denied_schemas)
         try:
             check_functions(spark_sql, self.warehouse.builtins())
         except SparkStatementError as err:
@@ -171,7 +183,7 @@ class SparkSession:
     # ------------------------------------------------------------------ the portal's own SQL
     def scan(self, sql: str, params=None, timeout_s: float | None = None) -> pa.Table:
         """The portal's own SQL (its DuckDB dialect, translated), as Arrow; no row cap."""
-        spark_sql = _prepared_own(sql, tuple(sorted(self.warehouse.schemas.items())))
+        spark_sql = _prepared_own(sql, self.warehouse.schema_key)
         return self._guarded(lambda: self._df(spark_sql, params).toArrow(), timeout_s)
 
     def frame(self, sql: str, params=None):
@@ -183,7 +195,7 @@ class SparkSession:
         executor's Python; only `fn`'s output comes back."""
         from pyspark.sql import functions as F
 
-        spark_sql = _prepared_own(sql, tuple(sorted(self.warehouse.schemas.items())))
+        spark_sql = _prepared_own(sql, self.warehouse.schema_key)
 
         def job():
             df = self._df(spark_sql, params)
@@ -200,8 +212,7 @@ class SparkSession:
         return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows)
 
     def _rows(self, sql: str, params=None) -> list[tuple]:
-        table = self.scan(sql, params)
-        return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+        return rows_of(self.scan(sql, params))
 
     # ------------------------------------------------------------------ machinery
     def _df(self, spark_sql: str, params):
@@ -311,7 +322,6 @@ _NOISE = re.compile(
     r"(\n\s*(JVM stacktrace|Search path|If you did not qualify|To tolerate).*)|(;\s*line \d+ pos \d+.*)", re.S
 )
 _SQLSTATE = re.compile(r"\s*SQLSTATE: \w+\.?")
-_SERVER_PATH = re.compile(r"(?:file:)?(?<![\w.:/])/(?:[\w.\-]+/)+[\w.\-]*")
 
 
 def from_spark(exc: Exception, schemas: dict[str, str]) -> QueryError:
@@ -319,7 +329,7 @@ def from_spark(exc: Exception, schemas: dict[str, str]) -> QueryError:
     text = str(exc)
     first = _NOISE.sub("", text).strip()
     first = _SQLSTATE.sub("", first).strip()
-    first = _SERVER_PATH.sub("<server path>", first)
+    first = SERVER_PATH.sub("<server path>", first)
     for theirs, ours in schemas.items():
         if theirs != ours:
             first = re.sub(rf"`?{ours}`?\.", f"{theirs}.", first)
@@ -327,7 +337,7 @@ def from_spark(exc: Exception, schemas: dict[str, str]) -> QueryError:
     label = "Syntax error" if "PARSE_SYNTAX_ERROR" in first else "Spark could not run this"
     if "OPERATION_CANCELED" in first:
         return QueryCancelled(detail=first)
-    detail = _SERVER_PATH.sub("<server path>", _NOISE.sub("", text))
+    detail = SERVER_PATH.sub("<server path>", _NOISE.sub("", text))
     return QueryError(f"{label}: {first[:1000]}", detail=detail[:4000])
 
 
@@ -340,7 +350,7 @@ def estimate_from_cost(text: str, back: dict[str, str], table_rows: dict[str, in
     (a table without statistics falls back to the catalog's count)."""
     logical = text.split("== Physical Plan ==")[0]
     lines = [line for line in logical.splitlines() if "Statistics(" in line]
-    scanned, peak, returns = {}, 0, 0
+    scanned, peak, top = {}, 0, None
     for i, line in enumerate(lines):
         m = _STATS.search(line)
         rows = int(float(m.group(2))) if m and m.group(2) else None
@@ -350,8 +360,8 @@ def estimate_from_cost(text: str, back: dict[str, str], table_rows: dict[str, in
             scanned[name] = rows if rows is not None else int(table_rows.get(name, 0))
         if rows is not None:
             peak = max(peak, rows)
-            if i == 0:
-                returns = rows
-    if not lines or returns == 0 and lines and _STATS.search(lines[0]) and not _STATS.search(lines[0]).group(2):
-        returns = max(scanned.values(), default=0)  # no row count at the top: at most what it scans
+        if i == 0:
+            top = rows
+    # no row count at the top: at most what it scans
+    returns = top if top is not None else max(scanned.values(), default=0)
     return Estimate(scanned, returns, max(peak, returns))
