@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import USER_KEY, current_user, ensure_demo_warehouse, follow_pending_path, oidc_configured, settings
+from ui.state import USER_KEY, current_user, ensure_warehouse_ready, follow_pending_path, oidc_configured, settings
 from ui.team_pages import team_navigation
 
 st.set_page_config(
@@ -46,7 +46,7 @@ def build_pages(user) -> dict[str, list[st.Page]]:
 
 
 user = current_user()  # with sign-in configured, a signed-out visitor stops here (deep links included)
-ensure_demo_warehouse()
+ensure_warehouse_ready()
 pages = build_pages(user)
 page = st.navigation(pages, expanded=True)  # every team page one click away
 follow_pending_path(pages)

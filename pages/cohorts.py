@@ -7,18 +7,17 @@ import streamlit as st
 from portal.product.cohorts import (
     ANCHORS,
     GRAINS,
-    SPLITS,
     CohortSpec,
     average_curve,
     cac_by_channel,
     cac_payback,
     retention,
     revenue,
+    splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
-from portal.warehouse.vocabulary import EVENTS
-from ui.state import catalog, current_user, filter_options, shared_session
-from ui.text import caption_text, error_text
+from ui.state import catalog, current_user, event_names, filter_options, model, shared_session
+from ui.text import caption_text, error_text, info_text
 
 st.title("Cohorts")
 st.caption(
@@ -26,11 +25,16 @@ st.caption(
     "that have not finished yet: young cohorts are still baking, not doing badly."
 )
 
+if model().people is None or model().events is None:
+    info_text(
+        "Cohorts read the company's people and events: configure [model.people] and [model.events] in portal.toml."
+    )
+    st.stop()
 c1, c2, c3, c4, c5 = st.columns(5)
 grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
 anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
-split = c3.selectbox("Split by", list(SPLITS), key="co_split", bind="query-params")
-active = c4.selectbox("Active means", ["any event", *EVENTS], key="co_active", bind="query-params")
+split = c3.selectbox("Split by", splits(model()), key="co_split", bind="query-params")
+active = c4.selectbox("Active means", ["any event", *event_names()], key="co_active", bind="query-params")
 periods = c5.number_input("Periods", 4, 52, 12, key="co_periods", bind="query-params")
 spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
 through = catalog().data_through
@@ -60,7 +64,10 @@ def payback(campaign: str | None, through: str, pii: bool):
     return cac_payback(shared_session(pii), date.fromisoformat(through[:10]), campaign)
 
 
-pii, through = current_user().has_pii, through or "2026-11-15"
+pii = current_user().has_pii
+if not through:
+    info_text("No data yet: the events table is empty (or [model] freshness names an empty column).")
+    st.stop()
 try:
     ret = retention_for(spec, through, pii)
 except Exception as err:
@@ -79,7 +86,11 @@ if tab_ret.open:
         st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
         st.caption("Curves average complete periods only, weighted by cohort size.")
 if tab_orders.open or tab_rev.open:
-    rev, cac = revenue_for(spec, through, pii)
+    try:
+        rev, cac = revenue_for(spec, through, pii)
+    except Exception as err:  # e.g. no [model.revenue] or [model.spend]: say what to configure
+        error_text(getattr(err, "message", None) or err)
+        st.stop()
 if tab_orders.open:
     with tab_orders:
         if split == "none":
@@ -88,11 +99,11 @@ if tab_orders.open:
 if tab_rev.open:
     with tab_rev:
         avg = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
-        lines = cac.rename(columns={"channel": "segment"}) if split == "acquisition_channel" else None
+        lines = cac.rename(columns={"channel": "segment"}) if split == model().people.channel else None
         st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
         if lines is None:
             st.caption(
-                "Split by acquisition_channel to draw each channel's acquisition cost per customer (dashed) and "
+                f"Split by {model().people.channel or 'channel'} to draw each channel's acquisition cost per customer (dashed) and "
                 "see where revenue per user pays it back."
             )
         st.dataframe(
@@ -106,7 +117,11 @@ if tab_cac.open:
         campaign = st.selectbox(
             "Campaign", ["all paid campaigns", *filter_options("campaign")], key="co_campaign", bind="query-params"
         )
-        pay = payback(None if campaign == "all paid campaigns" else campaign, through, pii)
+        try:
+            pay = payback(None if campaign == "all paid campaigns" else campaign, through, pii)
+        except Exception as err:
+            error_text(getattr(err, "message", None) or err)
+            st.stop()
         caption_text(
             f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
             "(spend over the customers those signups became); payback is the first month whose cumulative revenue "

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.product.experiments import experiment_readouts, list_experiments, variant_counts, with_intervals
-from portal.warehouse.vocabulary import EVENTS
+from portal.product.experiments import (
+    ExperimentError,
+    experiment_readouts,
+    list_experiments,
+    variant_counts,
+    with_intervals,
+)
+from portal.product.vocabulary import pick
 from ui.columns import percent_columns
-from ui.state import engine_session
+from ui.state import engine_session, event_names
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 st.title("Experiments")
-exps = list_experiments(engine_session())
+try:
+    exps = list_experiments(engine_session())
+except ExperimentError as err:
+    info_text(err)
+    st.stop()
 if exps.empty:
     st.info("No experiments in the warehouse.")
     st.stop()
@@ -24,13 +34,26 @@ name = st.selectbox(
     on_change=lambda: st.session_state.pop("ex_event", None),  # each experiment is judged on its own event
 )
 row = exps.set_index("experiment").loc[name]
-caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.")
+caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.".strip())
+names = event_names()
+default = pick(names, row.target_event)
 event = st.selectbox(
-    "Conversion event", EVENTS, index=EVENTS.index(row.target_event), key="ex_event", bind="query-params"
+    "Conversion event",
+    names,
+    index=names.index(default[0]) if default else 0,
+    key="ex_event",
+    bind="query-params",
 )
-
-counts = with_intervals(variant_counts(engine_session(), name, event))
-for r in experiment_readouts(counts, row.control_variant):
+if event is None:
+    info_text("The events table has no events to convert on.")
+    st.stop()
+try:
+    counts = with_intervals(variant_counts(engine_session(), name, event))
+    readouts = experiment_readouts(counts, row.control_variant)
+except Exception as err:  # a misconfigured model or an experiment without its control: say so
+    error_text(getattr(err, "message", None) or err)
+    st.stop()
+for r in readouts:
     box = success_text if r.significant and r.lift > 0 else error_text if r.significant else info_text
     box(r.sentence(event))
     (warning_text if r.srm else caption_text)(r.split_sentence())

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE
 from portal.product.funnels import (
-    BREAKDOWNS,
-    EVENTS,
-    FILTER_COLUMNS,
     FunnelError,
     FunnelSpec,
     conversion_by_week,
@@ -22,7 +18,7 @@ from portal.product.funnels import (
 from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts
-from ui.state import current_user, engine_session, shared_session
+from ui.state import current_user, data_range, engine_session, event_names, experiment_names, model, shared_session
 from ui.text import error_text, info_text
 
 st.title("Funnels")
@@ -55,19 +51,28 @@ def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
     return dropped_users(user_levels(engine_session(), spec), step).to_csv(index=False).encode()
 
 
+events, span = model().events, data_range()
+if events is None or span is None:
+    info_text(
+        "Funnels read the company's events: configure [model.events] in portal.toml (docs/ADOPTING.md)"
+        if events is None
+        else "The events table has no events yet."
+    )
+    st.stop()
+names, props = event_names(), list(events.properties)
 c1, c2 = st.columns([3, 2])
 steps_text = c1.multiselect(
     "Steps, in order (2 to 10)",
-    EVENTS,
-    default=["product_view", "add_to_cart", "checkout_start", "purchase"],
+    names,
+    default=[e for e in events.default_steps if e in names] or names[:2],
     key="fn_steps",
     bind="query-params",
     max_selections=10,
 )
 window = c2.number_input("Conversion window (days)", 1, 90, 14, key="fn_window", bind="query-params")
 d1, d2, d3, d4, d5 = st.columns(5)
-start = d1.date_input("From", DEMO_START_DATE, key="fn_from", bind="query-params")
-end = d2.date_input("To", DEMO_END_DATE, key="fn_to", bind="query-params")
+start = d1.date_input("From", span[0], key="fn_from", bind="query-params")
+end = d2.date_input("To", span[1], key="fn_to", bind="query-params")
 mode = d3.selectbox(
     "Order",
     ["sequential", "strict"],
@@ -77,13 +82,13 @@ mode = d3.selectbox(
 )
 breakdown = d4.selectbox(
     "Breakdown",
-    ["none", *BREAKDOWNS, "variant:onboarding_address_step", "variant:checkout_button_color"],
+    ["none", *props, *(f"variant:{e}" for e in experiment_names())],
     key="fn_breakdown",
     bind="query-params",
 )
 breakdown2 = d5.selectbox(
     "and by",
-    ["none", *BREAKDOWNS],
+    ["none", *props],
     key="fn_breakdown2",
     bind="query-params",
     help="A two-way breakdown: platform × browser",
@@ -93,7 +98,7 @@ with st.expander("Step filters (optional)"):
     filter_step = f1.selectbox(
         "Step", ["none", *[f"{i + 1}. {s}" for i, s in enumerate(steps_text)]], key="fn_fstep", bind="query-params"
     )
-    filter_col = f2.selectbox("Property", FILTER_COLUMNS, key="fn_fcol", bind="query-params")
+    filter_col = f2.selectbox("Property", props or ["none"], key="fn_fcol", bind="query-params")
     filter_val = f3.text_input("equals", key="fn_fval", bind="query-params")
 
 try:

@@ -3,17 +3,17 @@ the change, the rate (a metric or a funnel step), optionally a segment and an un
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from portal.product.impact import PRE_WEEKS, ImpactError, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
 from portal.product.stats import p_text
+from portal.product.vocabulary import pick
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
-from portal.warehouse.vocabulary import EVENTS
-from ui.state import annotations, current_user, filter_options, role_key, settings, shared_session
+from ui.state import annotations, data_range, event_names, filter_options, role_key, settings, shared_session
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 CUSTOM = "Dates of my own"
@@ -28,19 +28,17 @@ metrics = load_metrics(metrics_path(settings()))
 changes = {a.title: a for a in annotations()}  # titles in the URL: bound widgets store what they show
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def _data_range(pii: bool) -> tuple[date, date]:
-    row = shared_session(pii).frame("SELECT min(data_from), max(data_through) FROM analytics.build_info").iloc[0]
-    return row.iloc[0], row.iloc[1]
-
-
 # Shared between users of one role, computed on a session that belongs to nobody.
 @st.cache_data(ttl=600, show_spinner="Comparing…", max_entries=64)
 def _compare(m: Measure, before, after, data_from, platform, control, role: tuple):
     return measure_impact(shared_session(*role), metrics, m, before, after, data_from, platform, control)
 
 
-data_from, data_through = _data_range(current_user().has_pii)
+span = data_range()
+if span is None:
+    info_text("Before/after reads the company's events: configure [model.events] in portal.toml (docs/ADOPTING.md).")
+    st.stop()
+data_from, data_through = span
 c1, c2, c3 = st.columns([3, 3, 1])
 chosen = c1.selectbox(
     "Change",
@@ -57,7 +55,7 @@ if change is None:
 else:
     started, ended = change.start, change.end
     caption_text(f"{change.label()}: {change.description}")
-options = [*rate_metrics(metrics), FUNNEL_STEP]
+options = [*rate_metrics(metrics), FUNNEL_STEP]  # no metrics configured: funnel steps only
 default = change.metric if change and change.metric in options else options[0]
 what = c2.selectbox(
     "Rate",
@@ -71,8 +69,18 @@ days = c3.number_input("Days each side", 7, 120, 28, key="im_days", bind="query-
 measure = Measure(what)
 if what == FUNNEL_STEP:
     f1, f2, f3 = st.columns(3)
-    first = f1.selectbox("From step", EVENTS, index=EVENTS.index("checkout_start"), key="im_from", bind="query-params")
-    then = f2.selectbox("To step", EVENTS, index=EVENTS.index("purchase"), key="im_to", bind="query-params")
+    names, steps = event_names(), settings().model.events.default_steps
+    first_default, then_default = pick(names, *steps[-2:-1]), pick(names, *steps[-1:]) or names[1:2]
+    first = f1.selectbox(
+        "From step",
+        names,
+        index=names.index(first_default[0]) if first_default else 0,
+        key="im_from",
+        bind="query-params",
+    )
+    then = f2.selectbox(
+        "To step", names, index=names.index(then_default[0]) if then_default else 0, key="im_to", bind="query-params"
+    )
     window = f3.number_input("Within (days)", 1, 90, 14, key="im_window", bind="query-params")
     measure = Measure(FUNNEL_STEP, first, then, int(window))
 s1, s2 = st.columns(2)

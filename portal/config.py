@@ -10,10 +10,13 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from portal.model import Model, ModelError, load_model
+from portal.warehouse.twin import public_twin  # noqa: F401  (one definition; imported from here too)
 from portal.workbench.lint.core import LintConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("duckdb", "spark")
+DEMO_PATH = ROOT / "data" / "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,17 @@ class Guard:
 @dataclass(frozen=True)
 class Settings:
     warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
+    demo: bool = False  # True only in the shipped demo configuration: the portal may build (and rebuild) this file
     engine: str = "duckdb"  # "duckdb" (the file above, embedded) or "spark" (a Spark Connect cluster)
     spark_url: str = "sc://127.0.0.1:15002"
     demo_scale: float = 1.0
     state_dir: Path = ROOT / "state"
     queries_dir: Path = ROOT / "queries"
     dashboards_dir: Path = ROOT / "dashboards"
+    metrics_path: Path | None = None  # [paths] metrics: metric definitions (none configured: no metrics)
+    annotations_path: Path | None = None  # [paths] annotations: dated product changes (none: no annotations)
+    model: Model = field(default_factory=Model)
+    pii_columns: tuple[str, ...] = ()  # [pii] columns: schema.table.column blanked in the PII-free twin
     limits: Limits = field(default_factory=Limits)
     people: People = field(default_factory=People)
     lint: LintConfig = field(default_factory=LintConfig)
@@ -65,16 +73,18 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @property
+    def builds_demo(self) -> bool:
+        """Whether the portal may build the warehouse file itself: only the demo configuration, and only
+        at the demo's own path. Any other file is the company's, and is never created or replaced."""
+        return self.demo and self.warehouse_path.resolve() == DEMO_PATH.resolve()
+
+    @property
     def public_warehouse_path(self) -> Path:
-        """The PII-free twin the demo build writes beside the full warehouse."""
+        """The PII-free twin beside the full warehouse (`python -m portal twin` builds it)."""
         return public_twin(self.warehouse_path)
 
     def with_limits(self, **changes) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))
-
-
-def public_twin(path: Path) -> Path:
-    return path.with_name(path.stem + ".public" + path.suffix)
 
 
 class ConfigError(ValueError):
@@ -96,6 +106,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     base = path.parent
+    known_sections = {"warehouse", "limits", "people", "paths", "lint", "guard", "model", "pii", "auth", "permissions"}
     wh = data.get("warehouse", {})
     lim = data.get("limits", {})
     ppl = data.get("people", {})
@@ -125,8 +136,25 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(
             f"{path}: [warehouse] url must be a Spark Connect address (sc://host:port), not {spark_url!r}"
         )
+    try:
+        model = load_model(data.get("model", {}), str(path))
+    except ModelError as exc:
+        raise ConfigError(str(exc)) from None
+    pii = data.get("pii", {})
+    if set(pii) - {"columns"} or not all(isinstance(c, str) and c.count(".") in (1, 2) for c in pii.get("columns", [])):
+        raise ConfigError(f'{path}: [pii] takes columns = ["schema.table.column", ...] only.')
+    paths = data.get("paths", {})
+    unknown_paths = set(paths) - {"state_dir", "queries_dir", "dashboards_dir", "metrics", "annotations"}
+    if unknown_paths:
+        raise ConfigError(f"{path}: unknown key(s) in [paths]: {', '.join(sorted(unknown_paths))}")
+    model = replace(model, raw_schemas=lint_cfg.raw_schemas)
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
+        demo=bool(wh.get("demo", False)),
+        metrics_path=_resolve(paths["metrics"], base) if paths.get("metrics") else None,
+        annotations_path=_resolve(paths["annotations"], base) if paths.get("annotations") else None,
+        model=model,
+        pii_columns=tuple(pii.get("columns", ())),
         engine=engine,
         spark_url=spark_url,
         demo_scale=float(wh.get("demo_scale", 1.0)),
@@ -137,7 +165,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         people=people,
         lint=lint_cfg,
         guard=guard,
-        extra={k: v for k, v in data.items() if k not in {"warehouse", "limits", "people", "paths", "lint", "guard"}},
+        extra={k: v for k, v in data.items() if k not in known_sections - {"auth", "permissions"}},
     )
     if os.environ.get("PORTAL_ENGINE"):
         settings = replace(settings, engine=os.environ["PORTAL_ENGINE"])
@@ -149,6 +177,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         ("PORTAL_STATE_DIR", "state_dir"),
         ("PORTAL_QUERIES_DIR", "queries_dir"),
         ("PORTAL_DASHBOARDS_DIR", "dashboards_dir"),
+        ("PORTAL_METRICS", "metrics_path"),
+        ("PORTAL_ANNOTATIONS", "annotations_path"),
     ):
         if os.environ.get(env):
             settings = replace(settings, **{attr: Path(os.environ[env]).resolve()})

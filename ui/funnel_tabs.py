@@ -13,7 +13,7 @@ from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
 from ui.columns import formatted_columns, percent_columns
 from ui.save_dialog import save_form
-from ui.state import annotations
+from ui.state import annotations, model
 from ui.text import caption_text, error_text, info_text, success_text
 
 
@@ -140,7 +140,7 @@ def save_funnel(spec: FunnelSpec) -> None:
         "The funnel's SQL (same counts as above): steps, filters and window written in, the date range as "
         "$start / $end parameters, so dashboards and links can move it."
     )
-    generated = saved_query_sql(spec)
+    generated = saved_query_sql(spec, model())
     st.code(generated, language="sql")
     saved = save_form(
         generated, find_params(generated), None, defaults={"start": spec.start, "end": spec.end}, prefix="fn_sv"

@@ -10,7 +10,7 @@ import streamlit as st
 from portal.audit import AuditLog
 from portal.config import Settings, load_settings
 from portal.identity import SignInRefused, User, denied_schemas, resolve_user
-from portal.warehouse.bootstrap import ensure_warehouse, warehouse_ready
+from portal.warehouse.bootstrap import ensure_warehouse, missing_message
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.connect import open_warehouse
 from portal.warehouse.engine import Session, Warehouse
@@ -43,18 +43,27 @@ def _warm_up_passes() -> threading.Thread:
     return thread
 
 
-def ensure_demo_warehouse() -> None:
-    """On a first start, build the demo warehouse with a progress bar instead of failing."""
+def ensure_warehouse_ready() -> None:
+    """The demo configuration builds its demo warehouse on a first start (with a progress bar); any
+    other configuration never builds: a missing, unreadable or out-of-date file stops every page
+    with what to do. A cluster's warehouse is loaded by its own build."""
     s = settings()
-    if s.engine != "duckdb" or warehouse_ready(s.warehouse_path):
-        return  # a cluster's warehouse is loaded by its own build (python -m portal demo --engine spark)
-    bar = st.progress(0.0, text="Building the demo warehouse (first start, about a minute)…")
+    problem = missing_message(s)
+    if not problem:
+        return
+    if s.builds_demo:
+        bar = st.progress(0.0, text="Building the demo warehouse (first start, about a minute)…")
 
-    def progress(done: int, total: int, label: str) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"Building the demo warehouse: {label}")
+        def progress(done: int, total: int, label: str) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"Building the demo warehouse: {label}")
 
-    ensure_warehouse(s, progress=progress)
-    bar.empty()
+        ensure_warehouse(s, progress=progress)
+        bar.empty()
+        problem = missing_message(s)
+    if problem:
+        st.title("Analytics Portal")
+        st.error(problem, icon=":material/database_off:")
+        st.stop()
 
 
 def oidc_configured() -> bool:
@@ -199,6 +208,8 @@ def annotations() -> list:
     from portal.reporting.annotations import annotations_path
 
     path = annotations_path(settings())
+    if path is None:
+        return []
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
@@ -211,11 +222,61 @@ def annotations() -> list:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def _filter_options(name: str, pii: bool) -> list[str]:
-    from portal.reporting.tiles import FILTER_OPTIONS_SQL
+    from portal.model import filter_options_sql
 
-    return shared_session(pii).frame(FILTER_OPTIONS_SQL[name]).iloc[:, 0].tolist()
+    return shared_session(pii).frame(filter_options_sql(settings().model, name)).iloc[:, 0].tolist()
 
 
 def filter_options(name: str) -> list[str]:
-    """The values a dashboard filter (platform, campaign) can take in the warehouse this user sees."""
-    return _filter_options(name, current_user().has_pii)
+    """The values a dashboard filter can take in the warehouse this user sees, from the column
+    portal.toml's [model.filters] declares for it ([] when it declares none)."""
+    from portal.model import ModelError
+
+    try:
+        return _filter_options(name, current_user().has_pii)
+    except ModelError:
+        return []
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _event_names(pii: bool) -> list[str]:
+    from portal.product.vocabulary import event_names
+
+    return event_names(shared_session(pii))
+
+
+def event_names() -> list[str]:
+    """The event names in the data this user sees, most frequent first (the pickers' options)."""
+    return _event_names(current_user().has_pii)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _data_range(pii: bool):
+    from portal.product.vocabulary import data_range
+
+    return data_range(shared_session(pii))
+
+
+def data_range():
+    """(first day, last day) of events in the data this user sees; None without events."""
+    return _data_range(current_user().has_pii)
+
+
+def model():
+    """The semantic model: which of the company's tables the product pages read (portal.toml)."""
+    return settings().model
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _experiment_names(pii: bool) -> list[str]:
+    from portal.product.experiments import ExperimentError, list_experiments
+
+    try:
+        return list_experiments(shared_session(pii))["experiment"].tolist()
+    except ExperimentError:
+        return []  # no [model.experiments]: no variant breakdowns
+
+
+def experiment_names() -> list[str]:
+    """Experiments in the data this user sees, newest first (variant breakdowns)."""
+    return _experiment_names(current_user().has_pii)

@@ -7,24 +7,17 @@ import streamlit as st
 from portal.reporting.dashboards import DashboardStore
 from ui.state import settings
 
-ICONS = {
-    "executive": ":material/monitoring:",
-    "marketing": ":material/campaign:",
-    "growth": ":material/trending_up:",
-    "checkout": ":material/shopping_cart:",
-    "support": ":material/support_agent:",
-}
-
 
 def team_navigation() -> list[st.Page]:
     from pages.team import render
 
+    store = DashboardStore(settings().dashboards_dir)
     return [
         st.Page(
             lambda team=team: render(team),
             title=team.capitalize(),
-            icon=ICONS.get(team, ":material/dashboard:"),
+            icon=store.icon(team),
             url_path=f"team-{team}",
         )
-        for team in DashboardStore(settings().dashboards_dir).teams()
+        for team in store.teams()
     ]

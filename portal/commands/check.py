@@ -10,7 +10,8 @@ from pathlib import Path
 
 from portal.config import load_settings
 from portal.library import QueryStore, check_all
-from portal.warehouse.engine import Warehouse
+from portal.warehouse.connect import analysts_warehouse
+from portal.warehouse.errors import WarehouseUnavailable
 
 
 def register(sub) -> None:
@@ -31,8 +32,8 @@ def run(args) -> int:
         print(f"error: no queries folder at {folder}", file=sys.stderr)
         return 2
     try:
-        wh = Warehouse(args.db or settings.public_warehouse_path, settings.limits)
-    except FileNotFoundError as exc:
+        wh = analysts_warehouse(settings, Path(args.db) if args.db else None)
+    except (FileNotFoundError, WarehouseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     session = wh.session()

@@ -9,15 +9,16 @@ from datetime import date
 
 from portal.config import load_settings
 from portal.product.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
+from portal.product.vocabulary import data_range, event_names
 from portal.warehouse.connect import analysts_warehouse
-from portal.warehouse.errors import QueryError
+from portal.warehouse.errors import QueryError, WarehouseUnavailable
 
 
 def register(sub) -> None:
     p = sub.add_parser("funnel", help="funnel counts as CSV (segment, step, users)")
     p.add_argument("--steps", required=True, help="comma-separated event names, 2 to 10")
     p.add_argument("--window", default="14d", help="conversion window from the first step (7d, 36h, 90m)")
-    p.add_argument("--breakdown", help="column of analytics.events, or variant:<experiment>")
+    p.add_argument("--breakdown", help="an event property of [model.events], or variant:<experiment>")
     p.add_argument("--from", dest="start", help="first day (default: data start)")
     p.add_argument("--to", dest="end", help="last day (default: data end)")
     p.add_argument("--mode", default="sequential", choices=["sequential", "strict"])
@@ -26,29 +27,34 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE
-
     settings = load_settings()
     try:
+        wh = analysts_warehouse(settings, args.db)
+    except (FileNotFoundError, WarehouseUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        session = wh.session()
+        span = data_range(session)  # defaults come from the data, never from a demo's calendar
+        if span is None and not (args.start and args.end):
+            raise FunnelError("No events to count: configure [model.events] in portal.toml, or the table is empty.")
+        steps = tuple(Step(s.strip()) for s in args.steps.split(",") if s.strip())
+        known = set(event_names(session, limit=100_000))
+        unknown = [s.event for s in steps if s.event not in known]
+        if unknown:
+            raise FunnelError(f"No event named {unknown[0]!r} in the data (python -m portal query lists them).")
         spec = FunnelSpec(
-            tuple(Step(s.strip()) for s in args.steps.split(",") if s.strip()),
-            date.fromisoformat(args.start) if args.start else DEMO_START_DATE,
-            date.fromisoformat(args.end) if args.end else DEMO_END_DATE,
+            steps,
+            date.fromisoformat(args.start) if args.start else span[0],
+            date.fromisoformat(args.end) if args.end else span[1],
             parse_window(args.window),
             args.mode,
             args.breakdown,
         )
-        spec.validate()
+        levels = user_levels(session, spec)
     except (FunnelError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    try:
-        wh = analysts_warehouse(settings, args.db)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        levels = user_levels(wh.session(), spec)
     except QueryError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

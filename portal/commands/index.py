@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from portal.config import load_settings, public_twin
-from portal.warehouse.event_index import index_dir, rebuild
+from portal.model import ModelError
+from portal.warehouse.event_index import IndexUnsupported, index_dir, rebuild
 
 
 def register(sub) -> None:
@@ -19,7 +20,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    main = Path(args.db) if args.db else load_settings().warehouse_path
+    settings = load_settings()
+    main = Path(args.db) if args.db else settings.warehouse_path
+    try:
+        settings.model.require("events")
+    except ModelError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     paths = [p for p in (main, public_twin(main)) if p.exists()]
     if not paths:
         print(f"error: no warehouse file at {main}", file=sys.stderr)
@@ -27,7 +34,10 @@ def run(args) -> int:
     for path in paths:
         t0 = time.perf_counter()
         try:
-            meta = rebuild(path)
+            meta = rebuild(path, settings.model.events)
+        except IndexUnsupported as why:
+            print(f"{path}: no index: {why}", file=sys.stderr)
+            continue
         except Exception as exc:  # a warehouse without analytics.events, a locked file…
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 1

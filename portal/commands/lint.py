@@ -7,6 +7,7 @@ from pathlib import Path
 
 from portal.config import load_settings
 from portal.warehouse.connect import analysts_warehouse
+from portal.warehouse.errors import WarehouseUnavailable
 from portal.workbench.lint import has_errors, lint
 
 
@@ -21,7 +22,7 @@ def run(args) -> int:
     settings = load_settings()
     try:
         warehouse = analysts_warehouse(settings, args.db)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     session = warehouse.session()

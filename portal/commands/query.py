@@ -6,7 +6,7 @@ import sys
 
 from portal.config import load_settings
 from portal.warehouse.connect import analysts_warehouse
-from portal.warehouse.errors import QueryError
+from portal.warehouse.errors import QueryError, WarehouseUnavailable
 
 
 def register(sub) -> None:
@@ -35,7 +35,7 @@ def run(args) -> int:
     sql = sys.stdin.read() if args.sql == "-" else args.sql
     try:
         warehouse = analysts_warehouse(settings, args.db)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from portal.config import public_twin
 from portal.demo.stories import DEMO_END_DATE, variables
 from portal.sqlfiles import load_sql
 from portal.warehouse.event_index import building_dir, seal, share_index, write_arrays
+from portal.warehouse.twin import public_twin, write_twin
 
 Progress = Callable[[int, int, str], None]
 
@@ -53,8 +54,18 @@ ANALYTICS = [
 ]
 STEPS = SIMULATION + RAW_BEFORE_CARTS + CARTS + RAW + ANALYTICS
 
-# Columns blanked in the public twin: personal data only people with PII access may see.
-PII_COLUMNS = {("raw", "users"): ("email", "full_name", "phone", "street_address")}
+# Columns blanked in the public twin: personal data only people with PII access may see (the demo's
+# portal.toml declares the same list in [pii]; a company's warehouse declares its own).
+PII_COLUMNS = ("raw.users.email", "raw.users.full_name", "raw.users.phone", "raw.users.street_address")
+
+
+def demo_model():
+    """The demo's semantic model, as the shipped portal.toml declares it (one definition)."""
+    from portal.config import ROOT
+    from portal.model import load_model
+
+    path = ROOT / "portal.toml"
+    return load_model(tomllib.loads(path.read_text(encoding="utf-8")).get("model", {}), str(path))
 
 
 @dataclass
@@ -79,9 +90,8 @@ def build_demo(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     twin = public_twin(out)
-    tmp, tmp_twin = out.with_name(out.name + ".building"), twin.with_name(twin.name + ".building")
-    for p in (tmp, tmp_twin):
-        p.unlink(missing_ok=True)
+    tmp = out.with_name(out.name + ".building")
+    tmp.unlink(missing_ok=True)
     report = progress or (lambda done, total, label: None)
     total = len(STEPS) + 2
     start = time.perf_counter()
@@ -106,25 +116,23 @@ def build_demo(
             t0 = time.perf_counter()
             con.execute(load_sql(step))
             step_seconds[step] = time.perf_counter() - t0
-        report(len(STEPS), total, "writing the PII-free twin")
-        t0 = time.perf_counter()
         counts = _row_counts(con)
-        _write_public_twin(con, tmp_twin)
-        step_seconds["public twin"] = time.perf_counter() - t0
         con.execute("CHECKPOINT")
         t0 = time.perf_counter()
-        index = write_arrays(con, building_dir(out))  # the funnels' event index (event_index.py)
+        index = write_arrays(con, building_dir(out), demo_model().events)  # the funnels' event index
         step_seconds["event index"] = time.perf_counter() - t0
     except BaseException:
         con.close()
-        for p in (tmp, tmp_twin):
-            p.unlink(missing_ok=True)
-            p.with_name(p.name + ".wal").unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
-    os.replace(tmp_twin, twin)
     os.replace(tmp, out)
-    seal(building_dir(out), out, index)  # tied to the files as they now are
+    seal(building_dir(out), out, index)  # tied to the file as it now is
+    report(len(STEPS) + 1, total, "writing the PII-free twin")
+    t0 = time.perf_counter()
+    write_twin(out, PII_COLUMNS, twin)  # the same code as `python -m portal twin` for any warehouse
+    step_seconds["public twin"] = time.perf_counter() - t0
     share_index(out, twin)
     report(total, total, "done")
     return BuildReport(
@@ -145,33 +153,3 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {
         f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0] for s, t, _ in _tables(con, db)
     }
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _write_public_twin(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Copy every table into a fresh file with PII columns blanked (a fresh file, so no PII bytes
-    survive in free blocks), and carry over every description."""
-    db = con.execute("SELECT current_database()").fetchall()[0][0]
-    con.execute(f"ATTACH {_quote(str(path))} AS public_twin")
-    try:
-        for schema in ("raw", "analytics"):
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS public_twin.{schema}")
-        for schema, table, comment in _tables(con, db):
-            blank = PII_COLUMNS.get((schema, table), ())
-            replace = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in blank)
-            select = f"SELECT * REPLACE ({replace})" if blank else "SELECT *"
-            con.execute(f'CREATE TABLE public_twin.{schema}."{table}" AS {select} FROM {db}.{schema}."{table}"')
-            if comment:
-                con.execute(f'COMMENT ON TABLE public_twin.{schema}."{table}" IS {_quote(comment)}')
-        for schema, table, column, comment in con.execute(
-            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
-            "WHERE database_name = ? AND comment IS NOT NULL",
-            [db],
-        ).fetchall():
-            con.execute(f'COMMENT ON COLUMN public_twin.{schema}."{table}"."{column}" IS {_quote(comment)}')
-        con.execute("CHECKPOINT public_twin")
-    finally:
-        con.execute("DETACH public_twin")

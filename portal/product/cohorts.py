@@ -9,18 +9,19 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from portal.model import ModelError
 from portal.product.kernels import retention_scan
-from portal.sqlfiles import Fragment, Ident, load_sql, render
-from portal.warehouse.vocabulary import EVENTS
+from portal.product.persons import PersonCodes
+from portal.sqlfiles import Fragment, Ident, render
 
 GRAINS = ("week", "month")
 ANCHORS = {"signup": "signup_at", "first purchase": "first_order_at"}
-SPLITS = {
-    "none": "'all users'",
-    "acquisition_channel": "acquisition_channel",
-    "utm_campaign": "coalesce(utm_campaign, '(none)')",
-    "platform": "platform",
-}
+
+
+def splits(model) -> list[str]:
+    """What cohorts can be split by: the people part's channel, campaign and properties, named as
+    the company's columns (portal.toml [model.people])."""
+    return list(model.people_splits)
 
 
 class CohortError(ValueError):
@@ -44,21 +45,43 @@ class CohortSpec:
             raise CohortError(f"Cohorts are by week or month, not {self.grain!r}.")
         if self.anchor not in ANCHORS:
             raise CohortError(f"Cohorts start at signup or first purchase, not {self.anchor!r}.")
-        if self.split not in SPLITS:
-            raise CohortError(f"Cannot split cohorts by {self.split!r}.")
-        if self.event is not None and self.event not in EVENTS:
-            raise CohortError(f"Unknown event {self.event!r}.")
+        if not isinstance(self.split, str) or not self.split:
+            raise CohortError("Choose what to split cohorts by.")
+        if self.event is not None and (not isinstance(self.event, str) or not self.event.strip()):
+            raise CohortError("Choose which event counts as active.")
         if not 1 <= self.periods <= 52:
             raise CohortError("Choose between 1 and 52 periods.")
 
 
-def _sql(name: str, spec: CohortSpec) -> str:
+NEEDS = {
+    "activity": ("events",),
+    "members": ("people",),
+    "segments": ("people",),
+    "retention": ("people", "events"),
+    "revenue": ("people", "revenue"),
+    "cac": ("people", "spend"),
+    "cac_payback": ("people", "spend", "revenue"),
+}
+
+
+def _slots(session, name: str) -> dict:
+    try:
+        return session.model.slots(*NEEDS[name])
+    except ModelError as err:
+        raise CohortError(str(err)) from None
+
+
+def _sql(name: str, spec: CohortSpec, session) -> str:
+    choices = session.model.people_splits
+    if spec.split not in choices:
+        raise CohortError(f"Cannot split cohorts by {spec.split!r}; choose one of {', '.join(choices)}.")
     return render(
         f"cohorts/{name}",
         grain=Ident.of(spec.grain, GRAINS),
         anchor=Ident.of(ANCHORS[spec.anchor], ANCHORS.values()),
-        split=Fragment(SPLITS[spec.split]),
+        split=Fragment(choices[spec.split]),
         activity=Fragment("e.event_name = $event" if spec.event else "true"),
+        **_slots(session, name),
     )
 
 
@@ -86,8 +109,8 @@ def _activity(session, spec: CohortSpec) -> tuple[np.ndarray, np.ndarray]:
             return idx.user, idx.day
         keep = idx.ev == (idx.names.index(spec.event) + 1 if spec.event in idx.names else -1)
         return idx.user[keep], idx.day[keep]
-    stream = session.scan(_sql("activity", spec), {"event": spec.event} if spec.event else None)
-    return stream.column("user_id").to_numpy(), stream.column("event_date").cast("int32").to_numpy()
+    stream = session.scan(_sql("activity", spec, session), {"event": spec.event} if spec.event else None)
+    return stream.column("user_id"), stream.column("event_date").cast("int32").to_numpy()
 
 
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
@@ -96,11 +119,24 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     On a cluster, cohorts/retention.sql itself runs there: one grouped query, no events travel."""
     if getattr(session, "engine", "duckdb") == "spark":
         return _finish(_on_cluster(session, spec), spec, data_through)
-    segments = session.frame(_sql("segments", spec))["segment"].tolist()
-    members = session.scan(_sql("members", spec), {"segments": segments})
+    segments = session.frame(_sql("segments", spec, session))["segment"].tolist()
+    members = session.scan(_sql("members", spec, session), {"segments": segments})
     user, day = _activity(session, spec)
+    member_ids = members.column("user_id")
+    persons = PersonCodes.of(member_ids)  # text person ids: members coded in their (sorted) order
+    if persons.ids is not None or not isinstance(user, np.ndarray):
+        if persons.ids is None:
+            user = user.to_numpy()
+        else:
+            user = persons.code_of(user)
+            day = day[user >= 0]
+            user = user[user >= 0]
     m_period = members.column("cohort_period").to_numpy()
     m_segment = members.column("segment").to_numpy()
+    m_user = persons.codes
+    if len(m_user) > 1 and np.any(m_user[1:] < m_user[:-1]):  # the pass walks members in id order
+        order = np.argsort(m_user, kind="stable")
+        m_user, m_period, m_segment = m_user[order], m_period[order], m_segment[order]
     first = int(m_period.min()) if len(m_period) else 0
     n_seg = len(segments) + 1  # code 0: no value
     group = (m_period - first).astype(np.int64) * n_seg + m_segment
@@ -109,7 +145,7 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
         user,
         day,
         spec.grain,
-        members.column("user_id").to_numpy(),
+        m_user,
         group,
         m_period,
         n_groups,
@@ -140,7 +176,7 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
 
 def _on_cluster(session, spec: CohortSpec) -> pd.DataFrame:
     params = {"periods": spec.periods, **({"event": spec.event} if spec.event else {})}
-    frame = session.frame(_sql("retention", spec), params)
+    frame = session.frame(_sql("retention", spec, session), params)
     frame["cohort"] = pd.to_datetime(frame["cohort"]).dt.date
     frame["segment"] = frame["segment"].fillna("(none)").astype(str)
     for col in ("period", "cohort_size", "active_users"):
@@ -157,7 +193,7 @@ def _finish(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.Dat
 
 
 def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
-    frame = session.frame(_sql("revenue", spec), {"periods": spec.periods})
+    frame = session.frame(_sql("revenue", spec, session), {"periods": spec.periods})
     frame = _complete(frame, spec, data_through)
     if spec.since:
         frame = frame[pd.to_datetime(frame["cohort"]) >= pd.Timestamp(spec.since)]
@@ -165,7 +201,11 @@ def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
 
 
 def cac_by_channel(session) -> pd.DataFrame:
-    return session.frame(load_sql("cohorts/cac"))
+    """Ad spend over paying customers per channel; empty when the model has no spend or channels."""
+    m = session.model
+    if m.spend is None or m.people is None or not (m.spend.channel and m.people.channel):
+        return pd.DataFrame({"channel": [], "spend": [], "customers": [], "cac": []})
+    return session.frame(render("cohorts/cac", **_slots(session, "cac")))
 
 
 def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> pd.DataFrame:
@@ -195,7 +235,7 @@ def cac_payback(session, data_through: date, campaign: str | None = None, months
     by months since signup, and the payback month, the first month whose cumulative revenue per
     customer covers the CAC (revenue, not margin). A cohort is still baking while its customers are
     still arriving (CAC not final) or it has not paid back yet but is too young to say it will not."""
-    raw = session.frame(load_sql("cohorts/cac_payback"), {"campaign": campaign})
+    raw = session.frame(render("cohorts/cac_payback", **_slots(session, "cac_payback")), {"campaign": campaign})
     if raw.empty:
         return pd.DataFrame(
             columns=["cohort", "signups", "customers", "spend", "cac", "payback_month", "status", "still_baking"]

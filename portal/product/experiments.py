@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import pandas as pd
 
+from portal.model import ModelError
 from portal.product.stats import Readout, readout, wilson
-from portal.sqlfiles import load_sql
-from portal.warehouse.vocabulary import EVENTS
+from portal.sqlfiles import render
 
 
 class ExperimentError(ValueError):
     pass
 
 
+def _model(session, *parts: str):
+    try:
+        session.model.require(*parts)
+    except ModelError as err:
+        raise ExperimentError(str(err)) from None
+    return session.model
+
+
 def list_experiments(session) -> pd.DataFrame:
-    return session.frame(
-        "SELECT experiment, description, started_at, ended_at, target_event, control_variant, variants "
-        "FROM analytics.experiments ORDER BY started_at DESC"
-    )
+    """Experiments of the model's assignments (with their details table's words, when configured)."""
+    return session.frame(_model(session, "experiments").experiments.listing())
 
 
 def variant_counts(session, experiment: str, event: str) -> pd.DataFrame:
-    if event not in EVENTS:
-        raise ExperimentError(f"Unknown event {event!r}.")
-    return session.frame(load_sql("experiments/readout"), {"experiment": experiment, "event": event})
+    if not isinstance(event, str) or not event.strip():
+        raise ExperimentError("Choose the conversion event.")
+    model = _model(session, "experiments", "events")
+    sql = render("experiments/readout", **model.slots("experiments", "events"))
+    return session.frame(sql, {"experiment": experiment, "event": event})
 
 
 def experiment_readouts(counts: pd.DataFrame, control: str) -> list[Readout]:

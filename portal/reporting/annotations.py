@@ -32,16 +32,16 @@ class Annotation:
         return self.start <= end and (self.end or self.start) >= start
 
 
-def annotations_path(settings) -> Path:
-    """annotations.toml beside the dashboards folder if there is one there, else the repository's."""
-    from portal.config import ROOT
-
-    beside = Path(settings.dashboards_dir).parent / "annotations.toml"
-    return beside if beside.exists() else ROOT / "annotations.toml"
+def annotations_path(settings) -> Path | None:
+    """The company's dated product changes ([paths] annotations in portal.toml); None: none."""
+    return settings.annotations_path
 
 
-def load_annotations(path: Path, metric_names: set[str] | None = None) -> list[Annotation]:
-    """Annotations sorted by start date; a missing file means none, a malformed one raises."""
+def load_annotations(path: Path | None, metric_names: set[str] | None = None) -> list[Annotation]:
+    """Annotations sorted by start date; no file configured or a missing file means none, a
+    malformed one raises."""
+    if path is None:
+        return []
     where = str(path)
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ queries' atomic write and version check so nobody overwrites a dashboard silentl
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ import tomli_w
 
 from portal.library.files import atomic_write, locked, sweep_tmp
 from portal.library.store import SaveConflict, diff_text, validate_id, version_of
-from portal.reporting.metrics import FILTERS, MetricSet
+from portal.reporting.metrics import FILTER_NAME, MetricSet
 
 TILE_TYPES = ("kpi", "chart", "table")
 CHART_KINDS = ("line", "bar", "area", "heatmap", "funnel")
@@ -64,10 +65,11 @@ def parse_dashboard(
         if key not in data:
             raise DashboardError(f"{where}: missing field {key!r}")
     filters = tuple(data.get("filters", []))
-    bad = set(filters) - set(FILTERS)
+    bad = {f for f in filters if not FILTER_NAME.fullmatch(str(f))}
     if bad:
         raise DashboardError(
-            f"{where}: field 'filters': unknown filter(s) {', '.join(sorted(bad))}; use {', '.join(FILTERS)}"
+            f"{where}: field 'filters': {', '.join(sorted(map(str, bad)))} is not a filter name "
+            "(declare filters in portal.toml [model.filters])"
         )
     rows = []
     for r, row in enumerate(data["rows"], 1):
@@ -128,6 +130,14 @@ class DashboardStore:
 
     def teams(self) -> list[str]:
         return sorted(p.stem for p in self.root.glob("*.toml")) if self.root.exists() else []
+
+    def icon(self, team: str) -> str:
+        """The dashboard's `icon = ":material/…:"` for the navigation (a generic one when absent or unreadable)."""
+        try:
+            icon = str(tomllib.loads((self.root / f"{team}.toml").read_text(encoding="utf-8")).get("icon", ""))
+        except (OSError, tomllib.TOMLDecodeError):
+            icon = ""
+        return icon if re.fullmatch(r":material/[a-z0-9_]+:", icon) else ":material/dashboard:"
 
     def load(self, team: str, metrics: MetricSet | None = None, query_ids: set[str] | None = None) -> Dashboard:
         path = self.root / f"{team}.toml"

@@ -6,6 +6,7 @@ and filters. Values, series and period-over-period change all come from `daily()
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-FILTERS = ("platform", "campaign")
+FILTER_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # a filter is a $parameter of the metric's SQL; its values
+# come from the column portal.toml's [model.filters] declares for it
 UNITS = ("usd", "count", "ratio")
 
 
@@ -52,15 +54,17 @@ class MetricSet:
         return m.filters
 
 
-def metrics_path(settings) -> Path:
-    """metrics.toml beside the dashboards folder if there is one there, else the repository's."""
-    beside = Path(settings.dashboards_dir).parent / "metrics.toml"
-    from portal.config import ROOT
-
-    return beside if beside.exists() else ROOT / "metrics.toml"
+def metrics_path(settings) -> Path | None:
+    """The company's metric definitions ([paths] metrics in portal.toml); None when there are none.
+    Never the demo's file in place of a missing one."""
+    return settings.metrics_path
 
 
-def load_metrics(path: Path) -> MetricSet:
+def load_metrics(path: Path | None) -> MetricSet:
+    """The metrics of `path` (None: no metrics configured, an empty set); a named file that is
+    missing or malformed raises MetricError."""
+    if path is None:
+        return MetricSet()
     where = str(path)
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -94,7 +98,7 @@ def load_metrics(path: Path) -> MetricSet:
             raise MetricError(f"{ctx}: a sum metric needs sql")
         if mtype == "ratio" and not (d.get("numerator") and d.get("denominator")):
             raise MetricError(f"{ctx}: a ratio metric needs numerator and denominator")
-        bad = set(d.get("filters", [])) - set(FILTERS)
+        bad = {f for f in d.get("filters", []) if not FILTER_NAME.fullmatch(str(f))}
         if bad:
             raise MetricError(f"{ctx}: unknown filter(s) {', '.join(sorted(bad))}")
         if not isinstance(d.get("up_is_good", True), bool):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from portal.sqlfiles import load_sql
 from portal.warehouse.errors import QueryError
 
-_REPLACEMENT = re.compile(r"Use (analytics\.\w+) instead", re.IGNORECASE)
+_REPLACEMENT = re.compile(r"Use (\w+\.\w+) instead", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Table:
     description: str
     row_count: int
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    raw: bool = False  # in one of portal.toml's [lint] raw_schemas: an unstable production dump
 
     @property
     def full_name(self) -> str:
@@ -37,7 +38,7 @@ class Table:
 
     @property
     def is_raw(self) -> bool:
-        return self.schema == "raw"
+        return self.raw
 
     @property
     def replacement(self) -> str | None:
@@ -50,17 +51,29 @@ class Table:
 class Catalog:
     tables: tuple[Table, ...]
     data_through: str | None = None
+    search_path: tuple[str, ...] = ("main",)  # where a bare name resolves, in order, as DuckDB does
 
     @property
     def schemas(self) -> list[str]:
         return list(dict.fromkeys(t.schema for t in self.tables))
 
     def table(self, name: str) -> Table | None:
-        name = name.lower()
-        for t in self.tables:
-            if t.full_name.lower() == name or (t.name.lower() == name and t.schema == "analytics"):
-                return t
+        """The table `name` means, as DuckDB resolves it: schema.table (or db.schema.table) exactly;
+        a bare name in the first schema of the search path that has it."""
+        parts = name.lower().split(".")
+        if len(parts) == 3:
+            parts = parts[1:]  # the warehouse's own database name
+        if len(parts) == 2:
+            return next((t for t in self.tables if t.full_name.lower() == ".".join(parts)), None)
+        for schema in self.search_path:
+            for t in self.tables:
+                if t.schema.lower() == schema.lower() and t.name.lower() == parts[0]:
+                    return t
         return None
+
+    def elsewhere(self, name: str) -> list[Table]:
+        """Tables called `name` in schemas off the search path (for "write raw.users")."""
+        return [t for t in self.tables if t.name.lower() == name.lower()]
 
     def search(self, text: str) -> list[Table]:
         """Tables whose name, description or a column matches `text` (case-insensitive)."""
@@ -76,22 +89,26 @@ class Catalog:
         ]
 
 
-def read_catalog(rows: Callable[[str], list[tuple]]) -> Catalog:
-    """Read the catalog through `rows(sql)` (Session.catalog passes its own; metadata only, cheap)."""
+def read_catalog(rows: Callable[[str], list[tuple]], model=None, raw_schemas: tuple[str, ...] = ()) -> Catalog:
+    """Read the catalog through `rows(sql)` (Session.catalog passes its own; metadata only, cheap).
+    Tables and views of every schema; freshness from the semantic model (`model.freshness_sql`)."""
     tables = rows(load_sql("catalog/tables"))
     cols: dict[tuple[str, str], list[Column]] = {}
     for schema, table, col, typ, desc, _ in rows(load_sql("catalog/columns")):
         cols.setdefault((schema, table), []).append(Column(col, typ, desc))
-    out = tuple(Table(s, n, d, int(rc or 0), tuple(cols.get((s, n), ()))) for s, n, d, rc, _ in tables)
-    return Catalog(out, _data_through(rows, out))
+    raw = {r.lower() for r in raw_schemas}
+    out = tuple(
+        Table(s, n, d, int(rc or 0), tuple(cols.get((s, n), ())), s.lower() in raw) for s, n, d, rc, _ in tables
+    )
+    search_path = tuple(model.search_path) if model is not None else ("main",)
+    return Catalog(out, _data_through(rows, model), search_path)
 
 
-def _data_through(rows: Callable[[str], list[tuple]], tables: tuple[Table, ...]) -> str | None:
-    """The freshness stamp the build records (analytics.build_info), if present."""
-    if not any(t.full_name == "analytics.build_info" for t in tables):
-        return None
+def _data_through(rows: Callable[[str], list[tuple]], model) -> str | None:
+    """ "Data through": the model's freshness column, else its events' last day; None without either."""
     try:
-        found = rows("SELECT max(data_through) FROM analytics.build_info")
-    except QueryError:
+        sql = model.freshness_sql() if model is not None else None
+        found = rows(sql) if sql else None
+    except (QueryError, ValueError):
         return None
     return str(found[0][0]) if found and found[0][0] is not None else None

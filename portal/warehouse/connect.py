@@ -15,7 +15,10 @@ def open_warehouse(settings: Settings, pii: bool):
         return SparkWarehouse(settings.spark_url, settings.limits, public=not pii)
     from portal.warehouse.engine import Warehouse
 
-    return Warehouse(settings.warehouse_path if pii else settings.public_warehouse_path, settings.limits)
+    if pii:
+        return Warehouse(settings.warehouse_path, settings.limits, settings.model)
+    # analysts read the PII-free twin, and only while it is as new as the warehouse it copies
+    return Warehouse(settings.public_warehouse_path, settings.limits, settings.model, source=settings.warehouse_path)
 
 
 def analysts_warehouse(settings: Settings, db=None):
@@ -24,7 +27,7 @@ def analysts_warehouse(settings: Settings, db=None):
     if db is not None:
         from portal.warehouse.engine import Warehouse
 
-        return Warehouse(db, settings.limits)
+        return Warehouse(db, settings.limits, settings.model)
     return open_warehouse(settings, pii=False)
 
 

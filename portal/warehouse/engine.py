@@ -26,6 +26,7 @@ import pyarrow as pa
 from portal.audit import AuditLog
 from portal.config import Limits
 from portal.identity import User
+from portal.model import Model, schema_of
 from portal.warehouse.catalog import Catalog, read_catalog
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
 from portal.warehouse.event_index import open_index
@@ -33,6 +34,7 @@ from portal.warehouse.executor import Ticket, WorkerPool
 from portal.warehouse.guard import Estimate, estimate_from_plans
 from portal.warehouse.hardening import file_version, open_readonly
 from portal.warehouse.results import QueryResult, from_ipc, rows_of, to_frame
+from portal.warehouse.twin import ensure_twin_current
 
 _POOLS: dict[tuple, WorkerPool] = {}
 _POOLS_LOCK = threading.Lock()
@@ -56,9 +58,14 @@ def worker_pool(limits: Limits) -> WorkerPool:
 class Warehouse:
     """One hardened read-only file; hands out sessions. Thread-safe."""
 
-    def __init__(self, path: str | Path, limits: Limits):
+    def __init__(self, path: str | Path, limits: Limits, model: Model | None = None, source: Path | None = None):
         self.path = Path(path)
         self.limits = limits
+        self.model = model or Model()  # which tables the product pages read; how bare names resolve
+        self.source = Path(source) if source else None  # for a PII-free twin: the warehouse it copies
+        self.search_path = ",".join(self.model.search_path)
+        if self.source is not None:
+            ensure_twin_current(self.source, self.path)
         self._lock = threading.Lock()
         self._config = {"threads": limits.threads, "memory_limit": limits.app_memory_limit}
         self._con = open_readonly(self.path, self._config)
@@ -83,7 +90,11 @@ class Warehouse:
                 self._con.close()
                 self._con = open_readonly(self.path, self._config)
                 self.version = now
-            return self._con.cursor()
+            if self.source is not None:
+                ensure_twin_current(self.source, self.path)  # never serve a twin older than its warehouse
+            cur = self._con.cursor()
+            cur.execute("SET search_path = ?", [self.search_path])
+            return cur
 
     def close(self) -> None:
         with self._lock:
@@ -114,6 +125,10 @@ class Session:
     @property
     def limits(self) -> Limits:
         return self.warehouse.limits
+
+    @property
+    def model(self) -> Model:
+        return self.warehouse.model
 
     # ------------------------------------------------------------------ analysts' SQL (worker processes)
     def run(
@@ -173,6 +188,7 @@ class Session:
             "path": str(wh.path),
             "max_chars": self.limits.max_query_chars,
             "denied_schemas": self.denied_schemas,
+            "search_path": wh.search_path,
         }
         with self._lock:
             wh._cursor().close()  # notices a rebuilt file before the worker is asked
@@ -260,10 +276,11 @@ class Session:
 
     def event_index(self):
         """The warehouse's compact event index (`event_index.py`) when it is built and current, and
-        this session may read `analytics`; else None, and callers query instead."""
-        if "analytics" in self.denied_schemas:
+        this session may read the events table's schema; else None, and callers query instead."""
+        events = self.model.events
+        if events is None or schema_of(events.table, self.model) in {d.lower() for d in self.denied_schemas}:
             return None
-        return open_index(self.warehouse.path)
+        return open_index(self.warehouse.path, events)
 
     def frame(self, sql: str, params: dict | None = None):
         """The portal's own SQL as a pandas frame (small results: catalog facts, product summaries)."""
@@ -271,7 +288,7 @@ class Session:
 
     def catalog(self) -> Catalog:
         """Schemas, tables, columns, descriptions, row counts and freshness of this warehouse."""
-        return read_catalog(self._rows)
+        return read_catalog(self._rows, self.model, self.model.raw_schemas)
 
     def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         return rows_of(self.scan(sql, params))

@@ -35,6 +35,13 @@ class QueryRefused(QueryError):
         super().__init__(message, kind="refused", **kw)
 
 
+class WarehouseUnavailable(QueryError):
+    """The warehouse (or its PII-free twin) is missing, unreadable or out of date: nothing can run."""
+
+    def __init__(self, message: str, **kw):
+        super().__init__(message, kind="unavailable", **kw)
+
+
 class QueryTimeout(QueryError):
     def __init__(self, message: str, **kw):
         super().__init__(message, kind="timeout", **kw)

@@ -1,4 +1,4 @@
-"""A compact per-person event index, built with the warehouse: `analytics.events` as flat arrays in
+"""A compact per-person event index, built with the warehouse: the model's events as flat arrays in
 (person, time) order (person id, time in µs, day, event-name code, and small codes for the breakdown
 columns), saved as .npy files beside the warehouse file and memory-mapped, so a funnel reads its
 events at memory speed instead of through a query.
@@ -6,7 +6,8 @@ events at memory speed instead of through a query.
 The data team's build writes it (`python -m portal demo`, or `python -m portal index` after their own
 build). It records the warehouse file's size and modification time, and is ignored as soon as the
 file changes: a stale index is never read, the funnel falls back to its query. It holds no personal
-data (no column of `analytics.events` does) and is used only for sessions allowed to read `analytics`.
+data (person ids, times, event names and coded properties) and is used only for sessions allowed to read
+the events table's schema. It needs integer person ids; with text ids the passes query instead.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-CODED = ("platform", "browser", "device", "country")  # breakdowns kept as one-byte codes
+MAX_CODED = 8  # properties kept as one-byte codes (those with fewer than 255 values)
 VERSION = 2
 _OPEN: dict[tuple, EventIndex] = {}
 _LOCK = threading.Lock()
@@ -49,11 +50,18 @@ def _source(path: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def build_index(con, warehouse_path: Path, batch_rows: int = 4_000_000) -> dict:
+class IndexUnsupported(ValueError):
+    """This warehouse's events cannot be indexed (text person ids); the passes query instead."""
+
+
+def build_index(con, warehouse_path: Path, events, batch_rows: int = 4_000_000) -> dict:
     """Write the index of the warehouse `con` reads (its file at `warehouse_path`, finished and not
     to be written again), atomically: into a temporary folder, then renamed into place."""
     folder = building_dir(Path(warehouse_path))
-    return seal(folder, Path(warehouse_path), write_arrays(con, folder, batch_rows))
+    try:
+        return seal(folder, Path(warehouse_path), write_arrays(con, folder, events, batch_rows))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # left only when writing failed
 
 
 def building_dir(warehouse_path: Path) -> Path:
@@ -61,24 +69,40 @@ def building_dir(warehouse_path: Path) -> Path:
     return final.with_name(final.name + ".building")
 
 
-def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
-    """The arrays of `con`'s analytics.events into `folder` (replaced); returns what seal() records."""
+def write_arrays(con, folder: Path, events, batch_rows: int = 4_000_000) -> dict:
+    """The arrays of `con`'s events (a `portal.model.Events`) into `folder` (replaced); returns what
+    seal() records."""
+    rel = events.relation()
+    ((person_type,),) = con.execute(f"SELECT typeof(user_id) FROM {rel} LIMIT 1").fetchall() or [("BIGINT",)]
+    if person_type not in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
+        raise IndexUnsupported(
+            f"The event index needs integer person ids ({events.person} is {person_type}); "
+            "funnels and cohorts query the events table instead (same answers, slower on large tables)."
+        )
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    names = [r[0] for r in con.execute("SELECT DISTINCT event_name FROM analytics.events ORDER BY 1").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT event_name FROM {rel} WHERE event_name IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
     if len(names) > 254:
-        raise ValueError("too many event names for a one-byte code")
+        raise IndexUnsupported("too many event names for a one-byte code")
     codes = {}
-    for col in CODED:
+    for col in events.properties:
+        if len(codes) == MAX_CODED:
+            break
         values = [
             r[0]
             for r in con.execute(
-                f"SELECT DISTINCT CAST({col} AS VARCHAR) FROM analytics.events WHERE {col} IS NOT NULL ORDER BY 1 LIMIT 255"
+                f'SELECT DISTINCT CAST("{col}" AS VARCHAR) FROM {rel} WHERE "{col}" IS NOT NULL ORDER BY 1 LIMIT 255'
             ).fetchall()
         ]
         if len(values) < 255:
             codes[col] = values
-    ((rows, low, high),) = con.execute("SELECT count(*), min(user_id), max(user_id) FROM analytics.events").fetchall()
+    kept = "WHERE event_name IS NOT NULL AND user_id IS NOT NULL AND event_at IS NOT NULL"
+    ((rows, low, high),) = con.execute(f"SELECT count(*), min(user_id), max(user_id) FROM {rel} {kept}").fetchall()
     user_dtype = np.int32 if rows == 0 or (-(2**31) < low and high < 2**31) else np.int64
     arrays = {
         "user": np.lib.format.open_memmap(folder / "user.npy", "w+", user_dtype, (rows,)),
@@ -87,15 +111,18 @@ def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
         "ev": np.lib.format.open_memmap(folder / "ev.npy", "w+", np.uint8, (rows,)),
         **{c: np.lib.format.open_memmap(folder / f"{c}.npy", "w+", np.uint8, (rows,)) for c in codes},
     }
-    coded = ", ".join(f"CAST(coalesce(list_position(${c}, CAST({c} AS VARCHAR)), 0) AS UTINYINT) AS {c}" for c in codes)
+    slot = {c: f"p{i}" for i, c in enumerate(codes)}  # parameter names: any column name is safe
+    coded = ", ".join(
+        f'CAST(coalesce(list_position(${slot[c]}, CAST("{c}" AS VARCHAR)), 0) AS UTINYINT) AS "{c}"' for c in codes
+    )
     reader = (
         con.cursor()
         .sql(
             "SELECT user_id AS user, epoch_us(event_at) AS t, CAST(date_diff('day', DATE '1970-01-01', event_date) AS INTEGER) AS day, "
             "CAST(list_position($names, event_name) AS UTINYINT) AS ev"
             + (f", {coded}" if coded else "")
-            + " FROM analytics.events ORDER BY user_id, event_at",
-            params={"names": names, **codes},
+            + f" FROM {rel} {kept} ORDER BY user_id, event_at",
+            params={"names": names, **{slot[c]: v for c, v in codes.items()}},
         )
         .to_arrow_reader(batch_rows)
     )
@@ -107,7 +134,7 @@ def write_arrays(con, folder: Path, batch_rows: int = 4_000_000) -> dict:
         at += n
     for arr in arrays.values():
         arr.flush()
-    return {"rows": rows, "names": names, "codes": codes}
+    return {"rows": rows, "names": names, "codes": codes, "model": str(rel)}
 
 
 def seal(folder: Path, warehouse_path: Path, info: dict) -> dict:
@@ -133,23 +160,23 @@ def share_index(source: Path, twin: Path) -> dict:
             os.link(f, folder / f.name)
         except OSError:
             shutil.copy2(f, folder / f.name)
-    return seal(folder, twin, {k: meta[k] for k in ("rows", "names", "codes")})
+    return seal(folder, twin, {k: meta[k] for k in ("rows", "names", "codes", "model")})
 
 
-def rebuild(warehouse_path: Path) -> dict:
+def rebuild(warehouse_path: Path, events) -> dict:
     """Build the index of a finished warehouse file (the data team's build step)."""
     import duckdb
 
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        return build_index(con, Path(warehouse_path))
+        return build_index(con, Path(warehouse_path), events)
     finally:
         con.close()
 
 
-def open_index(warehouse_path: Path) -> EventIndex | None:
-    """The index of this warehouse file as it is now, memory-mapped; None when there is none or it
-    was built from another version of the file (then the caller queries instead)."""
+def open_index(warehouse_path: Path, events) -> EventIndex | None:
+    """The index of this warehouse file as it is now, memory-mapped; None when there is none, or it
+    was built from another version of the file or another events model (then the caller queries)."""
     warehouse_path = Path(warehouse_path)
     folder = index_dir(warehouse_path)
     try:
@@ -157,7 +184,7 @@ def open_index(warehouse_path: Path) -> EventIndex | None:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if meta.get("version") != VERSION or meta.get("source") != source:
+    if meta.get("version") != VERSION or meta.get("source") != source or meta.get("model") != str(events.relation()):
         return None
     key = (str(folder), source["size"], source["mtime_ns"])
     with _LOCK:

@@ -33,7 +33,10 @@ def open_readonly(path: str | Path, config: dict) -> duckdb.DuckDBPyConnection:
     `config` holds `threads` and `memory_limit`, plus any other DuckDB setting to fix before the lock."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"No warehouse at {path}. Build one with `python -m portal demo`.")
+        raise FileNotFoundError(
+            f"No warehouse file at {path}. Point [warehouse] path in portal.toml (or PORTAL_DB) at it; "
+            "the portal never creates one except the demo's (python -m portal demo)."
+        )
     extra = {k: v for k, v in config.items() if k not in ("threads", "memory_limit")}
     con = duckdb.connect(str(path), config={**hardened_config(config["threads"], config["memory_limit"]), **extra})
     if _already_locked(con):  # this process opened the file before: the instance is shared and hardened

@@ -91,7 +91,7 @@ def _positioned(cur, exc: duckdb.Error, sql: str, params: dict | None) -> QueryE
 
 def _run(con, req: dict) -> dict:
     start = time.perf_counter()
-    cur = fresh_cursor(con)
+    cur = fresh_cursor(con, req.get("search_path", ""))
     try:
         stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         if rel is None:
@@ -137,7 +137,7 @@ def _walk_plans(nodes):
 
 
 def _bind(con, req: dict) -> dict:
-    cur = fresh_cursor(con)
+    cur = fresh_cursor(con, req.get("search_path", ""))
     try:
         _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         return {}
@@ -150,7 +150,7 @@ def _explain(con, req: dict) -> dict:
     stmt = check_statement(req["sql"])
     if stmt.kind != "select":
         return {"plans": "[]"}
-    cur = fresh_cursor(con)
+    cur = fresh_cursor(con, req.get("search_path", ""))
     try:
         rows = cur.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, req.get("params") or None).fetchall()
     except duckdb.Error as exc:
@@ -164,7 +164,7 @@ def _explain(con, req: dict) -> dict:
 def _download(con, req: dict) -> dict:
     from portal.warehouse.downloads import write_capped
 
-    cur = fresh_cursor(con)
+    cur = fresh_cursor(con, req.get("search_path", ""))
     try:
         stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
         _refuse_denied_tables(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
@@ -185,9 +185,13 @@ def _test_sleep(seconds: float) -> float:
     return seconds
 
 
-def fresh_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A new cursor per request: nothing a statement creates outlives it."""
-    return con.cursor()
+def fresh_cursor(con: duckdb.DuckDBPyConnection, search_path: str = "") -> duckdb.DuckDBPyConnection:
+    """A new cursor per request: nothing a statement creates outlives it. Bare table names resolve
+    on the configured search_path (a per-connection setting, so it is set on every cursor)."""
+    cur = con.cursor()
+    if search_path:
+        cur.execute("SET search_path = ?", [search_path])
+    return cur
 
 
 def error_to_dict(err: QueryError) -> dict:

@@ -13,12 +13,8 @@ from portal.product.funnels.summary import (
     summary,
     time_to_convert,
 )
-from portal.warehouse.vocabulary import BREAKDOWNS, EVENTS, FILTER_COLUMNS
 
 __all__ = [
-    "BREAKDOWNS",
-    "EVENTS",
-    "FILTER_COLUMNS",
     "MODES",
     "FunnelError",
     "FunnelSpec",

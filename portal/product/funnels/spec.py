@@ -1,15 +1,17 @@
 """What a funnel is: its steps, date range, window, mode and breakdown, validated when it is made.
 
-Step event names and breakdown columns are identifiers, so they are checked against the warehouse
-vocabulary here, before anything reaches SQL; filter values, dates and the window are bound later.
+Event names and filter values are bound as values, never written into SQL. Breakdown and filter
+columns are identifiers: here they must look like plain names, and `check_model` holds them to the
+semantic model's event properties before any SQL is built (portal.toml [model.events]).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.warehouse.vocabulary import BREAKDOWNS, EVENTS, FILTER_COLUMNS
+from portal.model import ModelError
 
 MODES = ("sequential", "strict")
 
@@ -46,10 +48,10 @@ class FunnelSpec:
         if not 2 <= len(self.steps) <= 10:
             raise FunnelError("A funnel needs between 2 and 10 steps.")
         for i, s in enumerate(self.steps, 1):
-            if s.event not in EVENTS:
-                raise FunnelError(f"Step {i}: unknown event {s.event!r}. Known events: {', '.join(EVENTS)}.")
-            if s.column and s.column not in FILTER_COLUMNS:
-                raise FunnelError(f"Step {i}: cannot filter on {s.column!r}; use one of {', '.join(FILTER_COLUMNS)}.")
+            if not isinstance(s.event, str) or not s.event.strip() or len(s.event) > 500:
+                raise FunnelError(f"Step {i}: choose an event.")
+            if s.column and not _NAME.fullmatch(s.column):
+                raise FunnelError(f"Step {i}: cannot filter on {s.column!r}; choose one of the event properties.")
             if s.column and not s.value:
                 raise FunnelError(f"Step {i}: the filter on {s.column} needs a value.")
         if self.mode not in MODES:
@@ -64,11 +66,34 @@ class FunnelSpec:
                 raise FunnelError(f"Cannot break down by {b!r}: not an experiment name.")
         elif b:
             cols = breakdown_columns(b)
-            if len(cols) > 2 or len(set(cols)) != len(cols) or any(c not in BREAKDOWNS for c in cols):
+            if len(cols) > 2 or len(set(cols)) != len(cols) or not all(_NAME.fullmatch(c) for c in cols):
                 raise FunnelError(
-                    f"Cannot break down by {b!r}; use one or two of {', '.join(BREAKDOWNS)} "
-                    "(two as platform+browser), or an experiment variant."
+                    f"Cannot break down by {b!r}; use one or two event properties (two as a+b), or an experiment variant."
                 )
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_model(spec: FunnelSpec, model) -> None:
+    """The funnel reads what the semantic model offers: its events, properties and experiments."""
+    try:
+        model.require("events", *(["experiments"] if is_variant(spec.breakdown) else []))
+    except ModelError as err:
+        raise FunnelError(str(err)) from None
+    props = model.event_properties
+    for i, s in enumerate(spec.steps, 1):
+        if s.column and s.column not in props:
+            raise FunnelError(
+                f"Step {i}: cannot filter on {s.column!r}; use one of {', '.join(props) or 'none configured'}."
+            )
+    if spec.breakdown and not is_variant(spec.breakdown):
+        bad = [c for c in breakdown_columns(spec.breakdown) if c not in props]
+        if bad:
+            raise FunnelError(
+                f"Cannot break down by {bad[0]!r}; use one or two of {', '.join(props) or 'none configured'}, "
+                "or an experiment variant."
+            )
 
 
 def parse_window(text: str) -> float:

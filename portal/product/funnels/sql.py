@@ -6,19 +6,19 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from portal.product.funnels.spec import FunnelError, FunnelSpec, breakdown_columns, is_variant
+from portal.product.funnels.spec import FunnelError, FunnelSpec, breakdown_columns, check_model, is_variant
 from portal.sqlfiles import Fragment, Ident, fill, render
-from portal.warehouse.vocabulary import BREAKDOWNS, FILTER_COLUMNS
 
 
-def segment_sql(breakdown: str) -> Fragment:
+def segment_sql(breakdown: str, model) -> Fragment:
     """The breakdown's value of an event `e` as text; a two-way breakdown joins its two values with
-    " / " (NULL when either is missing). Columns are allow-listed identifiers, never pasted text."""
-    cols = [Ident.of(c, BREAKDOWNS) for c in breakdown_columns(breakdown)]
+    " / " (NULL when either is missing). Columns are the model's event properties, never pasted text."""
+    cols = [Ident.of(c, model.event_properties) for c in breakdown_columns(breakdown)]
     return Fragment(" || ' / ' || ".join(fill("CAST(e.{{col}} AS VARCHAR)", col=c) for c in cols))
 
 
-def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
+def _events_sql(spec: FunnelSpec, model) -> tuple[str, dict]:
+    check_model(spec, model)
     params: dict = {
         "start": spec.start,
         "end_exclusive": spec.end + timedelta(days=1),
@@ -31,11 +31,11 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
     if is_variant(spec.breakdown):
         params["experiment"] = spec.breakdown[8:]
         segment = (
-            "coalesce((SELECT a.variant FROM analytics.experiment_assignments AS a "
+            f"coalesce((SELECT min(a.variant) FROM {model.slots('experiments')['assignments']} AS a "
             "WHERE a.user_id = e.user_id AND a.experiment = $experiment), 'not in experiment')"
         )
     elif spec.breakdown:
-        segment = f"coalesce({segment_sql(spec.breakdown)}, '(none)')"
+        segment = f"coalesce({segment_sql(spec.breakdown, model)}, '(none)')"
     else:
         segment = "'all users'"
     flags = []
@@ -44,25 +44,27 @@ def _events_sql(spec: FunnelSpec) -> tuple[str, dict]:
         params[f"step{i}_event"] = s.event
         if s.column:
             cond += fill(
-                " AND CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value", col=Ident.of(s.column, FILTER_COLUMNS), i=i
+                " AND CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value",
+                col=Ident.of(s.column, model.event_properties),
+                i=i,
             )
             params[f"step{i}_value"] = s.value
         flags.append(f"({cond}) AS is_s{i}")
     events = Fragment(
         f"SELECT e.user_id, e.event_at AS t, {segment} AS segment, {', '.join(flags)}\n"
-        f"    FROM analytics.events AS e\n"
+        f"    FROM {model.events.relation()} AS e\n"
         f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
         f"      AND e.event_name IN ({', '.join(f'$ev{i}' for i in range(len(names)))})"
     )
     return events, params
 
 
-def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
+def funnel_sql(spec: FunnelSpec, model) -> tuple[str, dict]:
     """One row per user who did step 1 in the range: segment, t1..tn (NULL when not reached), level.
 
     The same answer as `user_levels` in plain SQL, for reading and for saving as a saved query; the
     page uses `user_levels`, which is much faster on large event tables."""
-    events, params = _events_sql(spec)
+    events, params = _events_sql(spec, model)
     n = len(spec.steps)
     window = "t1 + to_seconds($window_s)"
     if spec.mode == "sequential":
@@ -108,11 +110,11 @@ def funnel_sql(spec: FunnelSpec) -> tuple[str, dict]:
     ), params
 
 
-def saved_query_sql(spec: FunnelSpec) -> str:
+def saved_query_sql(spec: FunnelSpec, model) -> str:
     """The funnel as a self-contained saved query: users per segment and step (segment 'all' too).
     The steps, filters and window are written in, since they define the funnel; the date range
     stays `$start` / `$end`, so a dashboard filter or a link can move it."""
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, model)
     n = len(spec.steps)
     fixed = {k: v for k, v in params.items() if k not in {"start", "end_exclusive", "end_window"}}
     window = f"to_seconds({float(params['window_s'])})"

@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from portal.product.funnels.spec import FunnelSpec, breakdown_columns, is_variant
+from portal.product.funnels.spec import FunnelSpec, breakdown_columns, check_model, is_variant
 from portal.product.funnels.sql import segment_sql
 from portal.product.kernels import funnel_scan
+from portal.product.persons import PersonCodes
 from portal.sqlfiles import Fragment, Ident, fill
-from portal.warehouse.vocabulary import FILTER_COLUMNS
 
 
-def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow_ids: bool = False) -> tuple[str, dict]:
+def stream_sql(
+    spec: FunnelSpec, model, segment_values: list[str] | None = None, narrow_ids: bool = False
+) -> tuple[str, dict]:
     """The funnel's events in storage (person, time) order: user, time in µs, the position of the
     event name in `$names`, one flag per step filter, and the breakdown value on possible first steps
     (as a position in `$segments` when `segment_values` is given, else as text)."""
@@ -37,13 +39,13 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow
             cols.append(
                 fill(
                     "coalesce(CAST(e.{{col}} AS VARCHAR) = $step{{i}}_value, false) AS f{{i}}",
-                    col=Ident.of(s.column, FILTER_COLUMNS),
+                    col=Ident.of(s.column, model.event_properties),
                     i=i,
                 )
             )
             params[f"step{i}_value"] = s.value
     if spec.breakdown and not is_variant(spec.breakdown):
-        value = segment_sql(spec.breakdown)
+        value = segment_sql(spec.breakdown, model)
         if segment_values is not None:
             value = f"CAST(coalesce(list_position($segments, {value}), 0) AS USMALLINT)"
             params["segments"] = segment_values
@@ -53,8 +55,8 @@ def stream_sql(spec: FunnelSpec, segment_values: list[str] | None = None, narrow
     sql = Fragment(
         f"SELECT * FROM (\n"
         f"    SELECT {', '.join(cols)}\n"
-        f"    FROM analytics.events AS e\n"
-        f"    WHERE e.event_at >= $start AND e.event_at < $end_window\n"
+        f"    FROM {model.events.relation()} AS e\n"
+        f"    WHERE e.event_at >= $start AND e.event_at < $end_window AND e.user_id IS NOT NULL\n"
         f") WHERE ev > 0"
     )
     return sql, params
@@ -87,7 +89,7 @@ def _warehouse_fact(session, key: tuple, compute):
     path = getattr(getattr(session, "warehouse", None), "path", None)
     if not path:
         return compute()
-    full = (str(path), path.stat().st_mtime_ns, *key)
+    full = (str(path), path.stat().st_mtime_ns, str(session.model.events.relation()), *key)
     if full not in _FACTS:
         _FACTS[full] = compute()
     return _FACTS[full]
@@ -101,7 +103,8 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
 
     def compute():
         sql = Fragment(
-            f"SELECT DISTINCT v FROM (SELECT {segment_sql(spec.breakdown)} AS v FROM analytics.events AS e "
+            f"SELECT DISTINCT v FROM (SELECT {segment_sql(spec.breakdown, session.model)} AS v "
+            f"FROM {session.model.events.relation()} AS e "
             "WHERE e.event_name = $first) WHERE v IS NOT NULL LIMIT 257"
         )
         values = sorted(session.frame(sql, {"first": spec.steps[0].event}).iloc[:, 0])
@@ -111,11 +114,17 @@ def _segment_values(session, spec: FunnelSpec) -> list[str] | None:
 
 
 def _ids_fit_32_bits(session) -> bool:
-    """Whether user ids fit in 32 bits: then the stream moves half the bytes for them."""
+    """Whether person ids are integers that fit in 32 bits: then the stream moves half the bytes for
+    them. Text ids (a GA4 export's user_pseudo_id) never do."""
 
     def compute():
-        low, high = session.frame("SELECT min(user_id), max(user_id) FROM analytics.events").iloc[0]
-        return bool(pd.notna(low) and -(2**31) < low and high < 2**31)
+        rel = session.model.events.relation()
+        kind, low, high = session.frame(
+            f"SELECT any_value(typeof(user_id)), min(TRY_CAST(user_id AS HUGEINT)), max(TRY_CAST(user_id AS HUGEINT)) "
+            f"FROM {rel}"
+        ).iloc[0]
+        integer = str(kind) in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+        return bool(integer and pd.notna(low) and -(2**31) < int(low) and int(high) < 2**31)
 
     return _warehouse_fact(session, ("narrow ids",), compute)
 
@@ -125,6 +134,7 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     `portal.product.kernels.funnel_scan` over the warehouse's event index when it is built, current
     and covers the funnel (no step filters; breakdown by a coded column or a variant), else over the
     stream from one scan. Both give the same chains (tests/test_funnels.py)."""
+    check_model(spec, session.model)
     if getattr(session, "engine", "duckdb") == "spark":
         from portal.product.funnels.pushdown import levels_on_cluster
 
@@ -133,12 +143,13 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     if idx is not None and index_covers(idx, spec):
         return _levels_from_index(session, idx, spec)
     values = _segment_values(session, spec)
-    sql, params = stream_sql(spec, values, _ids_fit_32_bits(session))
+    sql, params = stream_sql(spec, session.model, values, _ids_fit_32_bits(session))
     table = session.scan(sql, params)
+    persons = PersonCodes.of(table.column("user_id"))  # text ids become integer codes for the pass
     lut, extra = step_bits(spec, table)
     chains = _chains(
         spec,
-        table.column("user_id").to_numpy(),
+        persons.codes,
         table.column("t").to_numpy().view(np.int64),
         table.column("ev").to_numpy(),
         lut,
@@ -152,7 +163,7 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
         else:
             picked = table.column("segment").take(chains.start_rows).to_numpy(zero_copy_only=False)
             out["segment"] = np.where(pd.isna(picked), "(none)", picked)
-    return _frame(session, spec, chains, out)
+    return _frame(session, spec, chains, out, persons)
 
 
 def _chains(spec: FunnelSpec, user, t, ev, lut, extra):
@@ -202,21 +213,22 @@ def _levels_from_index(session, idx, spec: FunnelSpec) -> pd.DataFrame:
     return _frame(session, spec, chains, out)
 
 
-def _frame(session, spec: FunnelSpec, chains, out: dict) -> pd.DataFrame:
+def _frame(session, spec: FunnelSpec, chains, out: dict, persons: PersonCodes | None = None) -> pd.DataFrame:
     """The chains as the per-user frame, with the variant or a single segment when not broken down."""
+    if persons is not None:
+        out["user_id"] = persons.ids_of(chains.users)
     if "segment" in out:  # already taken from the stream or the index
         pass
     elif spec.breakdown:
         assigned = session.scan(
-            "SELECT user_id, variant FROM analytics.experiment_assignments WHERE experiment = $e ORDER BY user_id",
+            f"SELECT user_id, min(variant) AS variant FROM {session.model.slots('experiments')['assignments']} "
+            "WHERE experiment = $e AND user_id IS NOT NULL GROUP BY user_id",
             {"e": spec.breakdown[8:]},
         )
-        ids = assigned.column("user_id").to_numpy()
         variants, codes = np.unique(assigned.column("variant").to_numpy(zero_copy_only=False), return_inverse=True)
-        at = np.minimum(np.searchsorted(ids, chains.users), max(len(ids) - 1, 0))
-        found = (ids[at] == chains.users) if len(ids) else np.zeros(len(chains.users), dtype=bool)
+        at = pd.Index(assigned.column("user_id").to_pandas()).get_indexer(pd.Index(out["user_id"]))
         out["segment"] = pd.Categorical.from_codes(
-            np.where(found, codes[at] + 1 if len(ids) else 0, 0), ["not in experiment", *variants]
+            np.where(at >= 0, codes[np.maximum(at, 0)] + 1 if len(codes) else 0, 0), ["not in experiment", *variants]
         )
     else:
         out["segment"] = pd.Categorical.from_codes(np.zeros(len(chains.users), dtype=np.int8), ["all users"])

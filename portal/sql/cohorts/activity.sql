@@ -2,5 +2,5 @@
 -- person then time, with its day; the pass turns days into periods. {{activity}} is a fixed condition;
 -- $event is bound.
 SELECT e.user_id, e.event_date
-FROM analytics.events AS e
-WHERE {{activity}}
+FROM {{events}} AS e
+WHERE e.user_id IS NOT NULL AND {{activity}}

@@ -3,13 +3,13 @@
 -- completed-order revenue (for all paid campaigns, or the one in $campaign) from those customers by months since signup, for the payback month.
 WITH paid AS (
     SELECT user_id, signup_month, is_customer
-    FROM analytics.users
-    WHERE utm_campaign IN (SELECT DISTINCT utm_campaign FROM analytics.campaign_daily)
-      AND ($campaign IS NULL OR utm_campaign = $campaign)
+    FROM {{people}}
+    WHERE campaign IN (SELECT DISTINCT campaign FROM {{spend}})
+      AND ($campaign IS NULL OR campaign = $campaign)
 ), spend AS (
     SELECT CAST(date_trunc('month', date) AS DATE) AS cohort, sum(spend) AS spend
-    FROM analytics.campaign_daily
-    WHERE $campaign IS NULL OR utm_campaign = $campaign
+    FROM {{spend}}
+    WHERE $campaign IS NULL OR campaign = $campaign
     GROUP BY 1
 ), cohorts AS (
     SELECT signup_month AS cohort, count(*) AS signups, count(*) FILTER (WHERE is_customer) AS customers
@@ -18,8 +18,8 @@ WITH paid AS (
 ), revenue AS (
     SELECT p.signup_month AS cohort, date_diff('month', p.signup_month, o.order_date) AS month, sum(o.revenue) AS revenue
     FROM paid AS p
-    JOIN analytics.orders AS o USING (user_id)
-    WHERE o.status = 'completed'
+    JOIN {{revenue}} AS o USING (user_id)
+    WHERE o.counted
     GROUP BY 1, 2
 )
 SELECT c.cohort, c.signups, c.customers, s.spend, r.month, r.revenue

@@ -4,6 +4,6 @@
 SELECT user_id,
        CAST(date_diff('{{grain}}', DATE '2000-01-03', CAST(date_trunc('{{grain}}', {{anchor}}) AS DATE)) AS INTEGER) AS cohort_period,
        CAST(coalesce(list_position($segments, CAST({{split}} AS VARCHAR)), 0) AS INTEGER) AS segment
-FROM analytics.users
+FROM {{people}}
 WHERE {{anchor}} IS NOT NULL
 ORDER BY user_id

@@ -5,11 +5,11 @@
 -- validated identifiers; $event and $periods are bound.
 WITH cohort AS (
     SELECT user_id, CAST(date_trunc('{{grain}}', {{anchor}}) AS DATE) AS cohort, {{split}} AS segment
-    FROM analytics.users
+    FROM {{people}}
     WHERE {{anchor}} IS NOT NULL
 ), activity AS (
     SELECT DISTINCT e.user_id, CAST(date_trunc('{{grain}}', e.event_at) AS DATE) AS active_period
-    FROM analytics.events AS e
+    FROM {{events}} AS e
     WHERE {{activity}}
 ), sizes AS (
     SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL

@@ -2,15 +2,15 @@
 -- orders only), with the acquisition cost per customer of the cohort's channel for the payback line.
 WITH cohort AS (
     SELECT user_id, CAST(date_trunc('{{grain}}', {{anchor}}) AS DATE) AS cohort, {{split}} AS segment
-    FROM analytics.users
+    FROM {{people}}
     WHERE {{anchor}} IS NOT NULL
 ), sizes AS (
     SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
 ), orders AS (
     SELECT c.cohort, c.segment, date_diff('{{grain}}', c.cohort, CAST(date_trunc('{{grain}}', o.ordered_at) AS DATE)) AS period,
-           count(*) FILTER (WHERE o.status = 'completed') AS orders, sum(o.revenue) AS revenue
+           count(*) FILTER (WHERE o.counted) AS orders, sum(o.revenue) AS revenue
     FROM cohort AS c
-    JOIN analytics.orders AS o USING (user_id)
+    JOIN {{revenue}} AS o USING (user_id)
     WHERE o.ordered_at >= c.cohort
     GROUP BY ALL
 )

@@ -3,10 +3,10 @@ SELECT
     a.variant,
     count(*) AS users,
     count(*) FILTER (WHERE EXISTS (
-        SELECT 1 FROM analytics.events AS e
+        SELECT 1 FROM {{events}} AS e
         WHERE e.user_id = a.user_id AND e.event_name = $event AND e.event_at >= a.assigned_at
     )) AS converted
-FROM analytics.experiment_assignments AS a
+FROM {{assignments}} AS a
 WHERE a.experiment = $experiment
 GROUP BY a.variant
 ORDER BY a.variant

@@ -34,7 +34,7 @@ class LintConfig:
     max_joins: int = 8
     max_depth: int = 4
     max_ctes: int = 8
-    raw_schemas: tuple[str, ...] = ("raw",)  # schemas of production dumps: reading them gets a warning
+    raw_schemas: tuple[str, ...] = ()  # schemas of production dumps: reading them gets a warning
 
 
 @dataclass
@@ -57,6 +57,8 @@ def position(node: exp.Expression | None) -> tuple[int, int]:
 
 
 def suggest(name: str, candidates: list[str]) -> str:
+    """ "did you mean X?" for the closest candidate; never X = the name typed (that helps nobody)."""
+    candidates = [c for c in candidates if c.lower() != name.lower()]
     close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
     if not close:
         return ""

@@ -72,11 +72,15 @@ def unknown_table(ctx: Context) -> Iterator[Finding]:
         if not schema and name.lower() in ctes:
             continue
         full = f"{schema}.{name}" if schema else name
-        if schema and ctx.catalog.table(full):
+        if ctx.catalog.table(f"{table.catalog}.{full}" if table.catalog else full):
             continue
-        if not schema:
-            hint = ctx.catalog.table(name)
-            fix = f"write {hint.full_name}" if hint else suggest(name, names + [n.split(".")[1] for n in names])
+        if not schema:  # resolved as DuckDB does: on the search path; elsewhere it needs its schema
+            there = ctx.catalog.elsewhere(name)
+            fix = (
+                f"write {there[0].full_name}"
+                if there
+                else suggest(name, [t.name for t in ctx.catalog.tables if t.schema in ctx.catalog.search_path] + names)
+            )
         else:
             fix = suggest(full, names)
         line, col = position(table)

@@ -1,0 +1,53 @@
+"""`python -m portal twin [--db PATH]`: build the PII-free twin of any warehouse (the file analysts
+without the pii role read), and its event index. Run it after every warehouse build: a twin older
+than its warehouse is refused, not served."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from portal.config import load_settings
+from portal.warehouse.errors import WarehouseUnavailable
+from portal.warehouse.event_index import IndexUnsupported, rebuild, share_index
+from portal.warehouse.twin import write_twin
+
+
+def register(sub) -> None:
+    p = sub.add_parser("twin", help="build the PII-free twin of the warehouse ([pii] columns blanked)")
+    p.add_argument("--db", help="warehouse file (default: [warehouse] path in portal.toml)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    settings = load_settings()
+    source = Path(args.db) if args.db else settings.warehouse_path
+    t0 = time.perf_counter()
+    try:
+        report = write_twin(source, settings.pii_columns)
+    except (WarehouseUnavailable, OSError) as err:
+        print(f"error: {getattr(err, 'message', None) or err}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a locked file, a broken table: say which, change nothing
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"built {report.path} in {time.perf_counter() - t0:.1f} s: {report.tables} tables, {report.views} views")
+    for col in report.blanked:
+        print(f"  blanked {col}")
+    for view in report.skipped_views:
+        print(f"  left out view {view} (it reads files or another database)", file=sys.stderr)
+    missing = {c.lower() for c in settings.pii_columns} - {c.lower() for c in report.blanked}
+    missing = {c for c in missing if f"main.{c}" not in {b.lower() for b in report.blanked}}
+    for col in sorted(missing):
+        print(f"warning: [pii] names {col}, which is not a column of the warehouse", file=sys.stderr)
+    if settings.model.events is not None:
+        try:
+            rebuild(source, settings.model.events)
+            share_index(source, report.path)
+            print("event index built")
+        except IndexUnsupported as why:
+            print(f"no event index: {why}", file=sys.stderr)
+        except Exception as exc:
+            print(f"no event index: {exc}", file=sys.stderr)
+    return 0

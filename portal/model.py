@@ -1,0 +1,395 @@
+"""The semantic model: which of the company's own tables and columns the product pages read.
+
+Funnels, Cohorts, Experiments, Before/after, the event index and dashboard filters never name a
+table. They read canonical relations (`events`, `people`, `revenue`, `assignments`, `spend`) that
+this module compiles from portal.toml's `[model.*]` sections into subqueries over the configured
+tables, so a GA4 export with text person ids and epoch-microsecond times reads like any other log.
+Names from the file are checked as plain (optionally schema-qualified) identifiers and quoted;
+nothing else from the file reaches SQL. A part that is not configured raises `ModelError` with what
+to configure, which the pages show instead of raising.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+
+from portal.sqlfiles import Fragment
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+TIME_UNITS = ("s", "ms", "us")
+# the canonical column names each relation exposes; a configured property may not reuse them
+_CANONICAL = {
+    "events": ("user_id", "event_at", "event_date", "event_name"),
+    "people": ("user_id", "signup_at", "signup_month", "channel", "campaign", "first_order_at", "is_customer"),
+}
+
+
+class ModelError(ValueError):
+    """A model part that is missing or malformed; the message says what to write in portal.toml."""
+
+
+def ident(name: str, where: str) -> str:
+    """`name` (a column, or schema.table) as quoted SQL; refuses anything but plain identifiers."""
+    parts = str(name).split(".")
+    if not name or len(parts) > 3 or not all(_NAME.fullmatch(p) for p in parts):
+        raise ModelError(f"{where}: {name!r} is not a table or column name (letters, digits, _ and dots only).")
+    return ".".join('"' + p + '"' for p in parts)
+
+
+def time_sql(column: str, unit: str | None, where: str) -> str:
+    """A TIMESTAMP from a TIMESTAMP/DATE column, or from an integer epoch in seconds, ms or µs."""
+    col = ident(column, where)
+    if unit is None:
+        return col
+    if unit not in TIME_UNITS:
+        raise ModelError(f"{where}: time_unit must be one of {', '.join(TIME_UNITS)}, not {unit!r}.")
+    scale = {"s": " * 1000000", "ms": " * 1000", "us": ""}[unit]
+    return f"make_timestamp(CAST({col} AS BIGINT){scale})"
+
+
+@dataclass(frozen=True)
+class Events:
+    """One row per event: who, when, what, and the properties pages may break down and filter by."""
+
+    table: str
+    person: str
+    time: str
+    name: str
+    time_unit: str | None = None
+    properties: tuple[str, ...] = ()
+    default_steps: tuple[str, ...] = ()  # the Funnels page's first funnel (event names; else the most frequent)
+
+    def relation(self) -> Fragment:
+        w = "[model.events]"
+        t = time_sql(self.time, self.time_unit, w)
+        cols = [
+            f"{ident(self.person, w)} AS user_id",
+            f"{t} AS event_at",
+            f"CAST({t} AS DATE) AS event_date",
+            f"{ident(self.name, w)} AS event_name",
+            *(f"{ident(p, w)} AS {ident(p, w)}" for p in self.properties),
+        ]
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)})")
+
+
+@dataclass(frozen=True)
+class People:
+    """One row per person: signup time, acquisition channel and campaign, properties to split by.
+    First purchase and "is a customer" come from columns when named, else from the revenue part."""
+
+    table: str
+    person: str
+    signup_time: str
+    time_unit: str | None = None
+    channel: str | None = None
+    campaign: str | None = None
+    first_purchase: str | None = None
+    is_customer: str | None = None
+    properties: tuple[str, ...] = ()
+
+    def relation(self, revenue: Revenue | None) -> Fragment:
+        w = "[model.people]"
+        t = time_sql(self.signup_time, self.time_unit, w)
+        opt = lambda c: ident(c, w) if c else "NULL"  # noqa: E731
+        join = ""
+        if self.first_purchase:
+            first = ident(self.first_purchase, w)
+        elif revenue is not None:
+            first = "r.first_order_at"
+            join = (
+                f" LEFT JOIN (SELECT user_id, min(ordered_at) AS first_order_at FROM {revenue.relation()} "
+                f"WHERE counted GROUP BY 1) AS r ON r.user_id = p.{ident(self.person, w)}"
+            )
+        else:
+            first = "CAST(NULL AS TIMESTAMP)"
+        customer = ident(self.is_customer, w) if self.is_customer else f"({first} IS NOT NULL)"
+        cols = [
+            f"p.{ident(self.person, w)} AS user_id",
+            f"{t} AS signup_at",
+            f"CAST(date_trunc('month', {t}) AS DATE) AS signup_month",
+            f"CAST({opt(self.channel)} AS VARCHAR) AS channel",
+            f"CAST({opt(self.campaign)} AS VARCHAR) AS campaign",
+            f"{first} AS first_order_at",
+            f"{customer} AS is_customer",
+            *(f"{ident(c, w)} AS {ident(c, w)}" for c in self.properties),
+        ]
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)} AS p{join})")
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """Orders: who, when, how much; `status` and `counted` say which orders count (all when unset)."""
+
+    table: str
+    person: str
+    time: str
+    amount: str
+    time_unit: str | None = None
+    status: str | None = None
+    counted: tuple[str, ...] = ()
+
+    def relation(self) -> Fragment:
+        w = "[model.revenue]"
+        t = time_sql(self.time, self.time_unit, w)
+        counted = "true"
+        if self.status:
+            values = ", ".join("'" + v.replace("'", "''") + "'" for v in self.counted)
+            if not values:
+                raise ModelError(f"{w}: with status set, list the statuses that count in counted = [...].")
+            counted = f"{ident(self.status, w)} IN ({values})"
+        cols = [
+            f"{ident(self.person, w)} AS user_id",
+            f"{t} AS ordered_at",
+            f"CAST({t} AS DATE) AS order_date",
+            f"CAST({ident(self.amount, w)} AS DOUBLE) AS revenue",
+            f"coalesce({counted}, false) AS counted",
+        ]
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)})")
+
+
+@dataclass(frozen=True)
+class Experiments:
+    """Assignments: experiment, person, variant, time. Descriptions, dates and a target event come
+    from an optional `details` table keyed by experiment name; else from the assignments."""
+
+    table: str
+    experiment: str
+    person: str
+    variant: str
+    time: str
+    time_unit: str | None = None
+    control: str = "control"  # the control variant's name, when no details table says it
+    details: str | None = None
+    description: str | None = None
+    target_event: str | None = None
+    control_column: str | None = None
+    key: str | None = None  # the details table's experiment-name column (default: same as `experiment`)
+
+    def relation(self) -> Fragment:
+        w = "[model.experiments]"
+        t = time_sql(self.time, self.time_unit, w)
+        return Fragment(
+            f"(SELECT CAST({ident(self.experiment, w)} AS VARCHAR) AS experiment, {ident(self.person, w)} AS user_id, "
+            f"CAST({ident(self.variant, w)} AS VARCHAR) AS variant, {t} AS assigned_at FROM {ident(self.table, w)})"
+        )
+
+    def listing(self) -> Fragment:
+        """One row per experiment: name, description, dates, target event, control, variants."""
+        w = "[model.experiments]"
+        base = (
+            f"SELECT experiment, min(assigned_at) AS started_at, max(assigned_at) AS ended_at, "
+            f"list(DISTINCT variant ORDER BY variant) AS variants FROM {self.relation()} GROUP BY 1"
+        )
+        control = "'" + self.control.replace("'", "''") + "'"
+        if not self.details:
+            return Fragment(
+                f"SELECT experiment, '' AS description, started_at, ended_at, CAST(NULL AS VARCHAR) AS target_event, "
+                f"CASE WHEN list_contains(variants, {control}) THEN {control} ELSE variants[1] END AS control_variant, "
+                f"variants FROM ({base}) ORDER BY started_at DESC"
+            )
+        opt = lambda c, alt: f"CAST(d.{ident(c, w)} AS VARCHAR)" if c else alt  # noqa: E731
+        key = ident(self.key or self.experiment, w)
+        return Fragment(
+            f"SELECT a.experiment, coalesce({opt(self.description, 'NULL')}, '') AS description, a.started_at, "
+            f"a.ended_at, {opt(self.target_event, 'CAST(NULL AS VARCHAR)')} AS target_event, "
+            f"coalesce({opt(self.control_column, 'NULL')}, CASE WHEN list_contains(a.variants, {control}) "
+            f"THEN {control} ELSE a.variants[1] END) AS control_variant, a.variants "
+            f"FROM ({base}) AS a LEFT JOIN {ident(self.details, w)} AS d ON CAST(d.{key} AS VARCHAR) = a.experiment "
+            f"ORDER BY a.started_at DESC"
+        )
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Ad spend per campaign and day (and channel), for CAC."""
+
+    table: str
+    campaign: str
+    day: str
+    cost: str
+    clicks: str | None = None
+    channel: str | None = None
+
+    def relation(self) -> Fragment:
+        w = "[model.spend]"
+        opt = lambda c: ident(c, w) if c else "NULL"  # noqa: E731
+        return Fragment(
+            f"(SELECT CAST({ident(self.campaign, w)} AS VARCHAR) AS campaign, CAST({ident(self.day, w)} AS DATE) AS date, "
+            f"CAST({ident(self.cost, w)} AS DOUBLE) AS spend, {opt(self.clicks)} AS clicks, "
+            f"CAST({opt(self.channel)} AS VARCHAR) AS channel FROM {ident(self.table, w)})"
+        )
+
+
+PARTS = {"events": Events, "people": People, "revenue": Revenue, "experiments": Experiments, "spend": Spend}
+WHAT_NEEDS = {
+    "events": "Funnels, Cohorts' activity, Experiments' conversions, Before/after funnel steps and the event index",
+    "people": "Cohorts (signup time, channel, campaign)",
+    "revenue": "Cohorts' orders and revenue, and CAC payback",
+    "experiments": "the Experiments page and variant breakdowns",
+    "spend": "CAC and the campaign filter",
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """How to read this warehouse: the parts above, how bare names resolve, and freshness."""
+
+    events: Events | None = None
+    people: People | None = None
+    revenue: Revenue | None = None
+    experiments: Experiments | None = None
+    spend: Spend | None = None
+    search_path: tuple[str, ...] = ("main",)  # as DuckDB's search_path: where a bare table name is looked up
+    raw_schemas: tuple[str, ...] = ()  # [lint] raw_schemas: production dumps (the catalog marks their tables)
+    freshness: str | None = None  # schema.table.column whose max is "data through"; else the events' last day
+    filters: dict = field(default_factory=dict)  # dashboard filter name -> "people.<col>" / "spend.campaign" …
+
+    def require(self, *parts: str) -> None:
+        """Raise ModelError naming each missing part and what it is for."""
+        missing = [p for p in parts if getattr(self, p) is None]
+        if missing:
+            raise ModelError(
+                "Not configured yet: "
+                + "; ".join(f"[model.{p}] in portal.toml, for {WHAT_NEEDS[p]}" for p in missing)
+                + ". docs/ADOPTING.md shows each section."
+            )
+
+    def slots(self, *parts: str) -> dict[str, Fragment]:
+        """The relations a template reads, by slot name; raises ModelError for a missing part."""
+        self.require(*parts)
+        out: dict[str, Fragment] = {}
+        for p in parts:
+            if p == "people":
+                out["people"] = self.people.relation(self.revenue)
+            elif p == "experiments":
+                out["assignments"] = self.experiments.relation()
+            else:
+                out[p] = getattr(self, p).relation()
+        return out
+
+    @property
+    def event_properties(self) -> tuple[str, ...]:
+        return self.events.properties if self.events else ()
+
+    @property
+    def people_splits(self) -> dict[str, str]:
+        """Cohort split label -> SQL over the people relation (labels are the company's column names)."""
+        out = {"none": "'all users'"}
+        if self.people is None:
+            return out
+        if self.people.channel:
+            out[self.people.channel] = "coalesce(channel, '(none)')"
+        if self.people.campaign:
+            out[self.people.campaign] = "coalesce(campaign, '(none)')"
+        for p in self.people.properties:
+            out[p] = ident(p, "[model.people]")
+        return out
+
+    def freshness_sql(self) -> Fragment | None:
+        """The query for "data through": the configured column's max, else the events' last day."""
+        if self.freshness:
+            parts = self.freshness.split(".")
+            if len(parts) < 2:
+                raise ModelError("[model] freshness must be schema.table.column (or table.column).")
+            return Fragment(
+                f"SELECT max(CAST({ident(parts[-1], '[model] freshness')} AS DATE)) "
+                f"FROM {ident('.'.join(parts[:-1]), '[model] freshness')}"
+            )
+        if self.events is not None:
+            return Fragment(f"SELECT max(event_date) FROM {self.events.relation()}")
+        return None
+
+    def range_sql(self) -> Fragment | None:
+        """First and last day of events, for date pickers' defaults."""
+        if self.events is None:
+            return None
+        return Fragment(f"SELECT min(event_date), max(event_date) FROM {self.events.relation()}")
+
+
+def _part(name: str, data: dict, where: str):
+    cls = PARTS[name]
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ModelError(
+            f"{where} [model.{name}]: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}."
+        )
+    try:
+        values = {
+            k: tuple(map(str, v)) if isinstance(v, list) else (str(v) if v is not None else None)
+            for k, v in data.items()
+        }
+        part = cls(**values)
+    except TypeError as exc:
+        missing = re.findall(r"'(\w+)'", str(exc))
+        raise ModelError(f"{where} [model.{name}]: missing key(s) {', '.join(missing) or str(exc)}.") from None
+    # check every name now, so a typo is reported at start, not on the first page view
+    for f in fields(cls):
+        value = getattr(part, f.name)
+        if f.name in ("time_unit",):
+            if value is not None and value not in TIME_UNITS:
+                raise ModelError(f"{where} [model.{name}]: time_unit must be one of {', '.join(TIME_UNITS)}.")
+        elif f.name in ("control", "counted", "default_steps"):
+            continue
+        elif isinstance(value, tuple):
+            for v in value:
+                ident(v, f"{where} [model.{name}] {f.name}")
+        elif value is not None:
+            ident(value, f"{where} [model.{name}] {f.name}")
+    clash = set(getattr(part, "properties", ())) & set(_CANONICAL.get(name, ()))
+    if clash:
+        raise ModelError(f"{where} [model.{name}]: properties may not be named {', '.join(sorted(clash))}.")
+    return part
+
+
+def load_model(data: dict, where: str) -> Model:
+    """`[model]` of a settings file as a Model; raises ModelError naming the file and key."""
+    data = dict(data or {})
+    parts = {name: _part(name, data.pop(name), where) for name in list(data) if name in PARTS}
+    search_path = data.pop("search_path", ["main"])
+    if isinstance(search_path, str):
+        search_path = [s.strip() for s in search_path.split(",")]
+    for s in search_path:
+        ident(s, f"{where} [model] search_path")
+    freshness = data.pop("freshness", None)
+    filters = data.pop("filters", {})
+    if not isinstance(filters, dict):
+        raise ModelError(f'{where} [model] filters must be a table of name = "part.column".')
+    for fname, target in filters.items():
+        part, _, col = str(target).partition(".")
+        if part not in ("people", "events", "spend") or not col:
+            raise ModelError(
+                f"{where} [model.filters] {fname}: write it as people.<column>, events.<column> or spend.campaign."
+            )
+        ident(col, f"{where} [model.filters] {fname}")
+    if data:
+        raise ModelError(f"{where} [model]: unknown key(s) {', '.join(sorted(data))}.")
+    return Model(**parts, search_path=tuple(map(str, search_path)), freshness=freshness, filters=dict(filters))
+
+
+def schema_of(table: str, model: Model) -> str:
+    """The schema a configured table name lives in (a bare name: the first of the search path)."""
+    parts = table.lower().split(".")
+    return parts[-2] if len(parts) >= 2 else (model.search_path[0].lower() if model.search_path else "main")
+
+
+def filter_options_sql(model: Model, name: str) -> Fragment:
+    """The distinct values a dashboard filter can take, from the part it is declared over."""
+    target = model.filters.get(name)
+    if target is None:
+        raise ModelError(f"No dashboard filter {name!r} in [model.filters] of portal.toml.")
+    part, _, col = target.partition(".")
+    model.require(part)
+    if part == "spend":
+        rel, column = model.spend.relation(), "campaign" if col == "campaign" else ident(col, "[model.filters]")
+    elif part == "people":
+        rel = model.people.relation(model.revenue)
+        column = {model.people.channel: "channel", model.people.campaign: "campaign"}.get(col) or ident(
+            col, "[model.filters]"
+        )
+    else:
+        rel, column = model.events.relation(), ident(col, "[model.filters]")
+    return Fragment(
+        f"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM {rel} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT 1000"
+    )
