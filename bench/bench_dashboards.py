@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.library import QueryStore, run_saved  # noqa: E402
 from portal.reporting.dashboards import DashboardStore, default_range, query_params_for  # noqa: E402
 from portal.reporting.metrics import kpi, load_metrics  # noqa: E402
@@ -40,7 +41,7 @@ def main() -> None:
     d = DashboardStore(ROOT / "dashboards").load("executive")
     store = QueryStore(ROOT / "queries", s.state_dir)
     start, end = default_range(date(2026, 11, 15))
-    wh = Warehouse(s.public_warehouse_path, s.limits)
+    wh = Warehouse(s.public_warehouse_path, s.limits, demo_model())
     sess = wh.session()
 
     def tiles_only():

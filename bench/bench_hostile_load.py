@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal.config import load_settings  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
 from portal.warehouse.errors import QueryError  # noqa: E402
 from portal.warehouse.executor import parse_bytes  # noqa: E402
@@ -105,7 +106,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
     limits = settings.with_limits(timeout_seconds=10.0, workers=4).limits
-    wh = Warehouse(args.db, limits)
+    wh = Warehouse(args.db, limits, demo_model())
     for sql in SMALL:  # warm the workers and the file cache
         wh.session().run(sql)
     base_mem = tree_rss_mb(os.getpid())

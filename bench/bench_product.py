@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE  # noqa: E402
 from portal.product.cohorts import CohortSpec, _sql, retention  # noqa: E402
 from portal.product.funnels import FunnelSpec, Step, funnel_sql, step_counts, user_levels  # noqa: E402
@@ -72,7 +73,7 @@ def main() -> None:
     ap.add_argument("--db", default="/work/bench-data/warehouse10.duckdb")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    wh = Warehouse(args.db, Limits(threads=2, memory_limit="12GB", timeout_seconds=600))
+    wh = Warehouse(args.db, Limits(threads=2, memory_limit="12GB", timeout_seconds=600), demo_model())
     s = wh.session()
     spec = FunnelSpec(
         tuple(Step(e) for e in STEPS), DEMO_START_DATE, DEMO_END_DATE, WINDOW_DAYS, "sequential", "platform"
@@ -110,7 +111,7 @@ def main() -> None:
     del s.event_index
     assert step_counts(query_levels, spec).equals(step_counts(levels, spec))
     ours = {int(r.step): int(r.users) for r in step_counts(levels, spec).itertuples() if r.segment == "all"}
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, demo_model())
     sql_t, sql_levels = timed(lambda: s.frame(sql, params), 1)
     sql_counts = {int(r.step): int(r.users) for r in step_counts(sql_levels, spec).itertuples() if r.segment == "all"}
     floor_sql = (

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_pages_browser import in_app  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.demo.stories import DEMO_END_DATE, DEMO_START_DATE  # noqa: E402
 from portal.product.cohorts import CohortSpec, retention  # noqa: E402
 from portal.product.funnels import FunnelSpec, Step, user_levels  # noqa: E402
@@ -56,7 +57,9 @@ def main() -> None:
     cohort = CohortSpec("week", "signup", "none", None, 12)
     table = {}
     for scale, db in SCALES.items():
-        wh = Warehouse(db, Limits(threads=2, memory_limit="12GB", app_memory_limit="12GB", timeout_seconds=600))
+        wh = Warehouse(
+            db, Limits(threads=2, memory_limit="12GB", app_memory_limit="12GB", timeout_seconds=600), demo_model()
+        )
         s = wh.session()
         events = int(s.frame("SELECT count(*) FROM analytics.events").iloc[0, 0])
         assert s.event_index() is not None, f"no current event index for {db}: python -m portal index --db {db}"

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from portal.config import Limits  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.library import QueryStore, run_saved  # noqa: E402
 from portal.product.cohorts import CohortSpec, retention  # noqa: E402
 from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels  # noqa: E402
@@ -115,11 +116,11 @@ def main() -> None:
     print(f"cluster started in {startup:.1f} s ({cluster.url}, local-cluster[2,1,1024])", flush=True)
     try:
         print("DuckDB, scale 10:", flush=True)
-        duck_wh = Warehouse(args.db10, LIMITS)
+        duck_wh = Warehouse(args.db10, LIMITS, demo_model())
         duck = measure(duck_wh.session(), args.runs)
         duck_wh.close()  # the load below opens the same file in this process
         load10 = load(cluster, args.db10)
-        spark = SparkWarehouse(cluster.url, LIMITS)
+        spark = SparkWarehouse(cluster.url, LIMITS, demo_model())
         print("Spark, scale 10:", flush=True)
         s10 = measure(spark.session(), args.runs)
         s30, load30 = {}, None

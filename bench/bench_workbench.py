@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal.config import Limits, load_settings  # noqa: E402
+from portal.demo.build import demo_model  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
 from portal.warehouse.guard import judge  # noqa: E402
 from portal.warehouse.runner import BackgroundRun  # noqa: E402
@@ -76,7 +77,7 @@ def main() -> None:
     ap.add_argument("--db", default=str(load_settings().warehouse_path))
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    wh = Warehouse(args.db, Limits())
+    wh = Warehouse(args.db, Limits(), demo_model())
     s = wh.session()
     cat = s.catalog()
     rows = {t.full_name: t.row_count for t in cat.tables}

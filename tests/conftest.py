@@ -89,7 +89,7 @@ def warehouse(test_settings):
     """The hardened full warehouse (PII included) shared by engine-level tests."""
     from portal.warehouse.engine import Warehouse
 
-    wh = Warehouse(test_settings.warehouse_path, test_settings.limits)
+    wh = Warehouse(test_settings.warehouse_path, test_settings.limits, test_settings.model)
     yield wh
     wh.close()
 
@@ -101,7 +101,9 @@ def private_warehouse(demo_db, folder: Path, limits):
 
     path = folder / "warehouse.duckdb"
     shutil.copy(demo_db, path)
-    return Warehouse(path, limits)
+    from portal.demo.build import demo_model
+
+    return Warehouse(path, limits, demo_model())
 
 
 @pytest.fixture
@@ -117,7 +119,12 @@ def db(warehouse):
 def public_warehouse(test_settings):
     from portal.warehouse.engine import Warehouse
 
-    wh = Warehouse(test_settings.public_warehouse_path, test_settings.limits)
+    wh = Warehouse(
+        test_settings.public_warehouse_path,
+        test_settings.limits,
+        test_settings.model,
+        source=test_settings.warehouse_path,
+    )
     yield wh
     wh.close()
 
@@ -167,15 +174,21 @@ class ServerURL(str):
 
 
 @contextmanager
-def streamlit_server(demo_db, folder: Path, extra_args: tuple[str, ...] = (), port: int | None = None):
+def streamlit_server(
+    demo_db, folder: Path, extra_args: tuple[str, ...] = (), port: int | None = None, config: Path | None = None
+):
     """`streamlit run app.py` on a free loopback port against the small warehouse, with its own copies
-    of queries/ and dashboards/ and its own state folder; yields the base URL."""
+    of queries/ and dashboards/ and its own state folder; yields the base URL. With `config`, the
+    server reads only that portal.toml (a company's configuration) instead."""
     env = dict(os.environ)
-    env.update({"PORTAL_DB": str(demo_db), "PORTAL_STATE_DIR": str(folder / "state")})
-    for name in ("queries", "dashboards"):
-        dst = folder / name
-        shutil.copytree(ROOT / name, dst)
-        env[f"PORTAL_{name.upper()}_DIR"] = str(dst)
+    if config is not None:
+        env["PORTAL_CONFIG"] = str(config)
+    else:
+        env.update({"PORTAL_DB": str(demo_db), "PORTAL_STATE_DIR": str(folder / "state")})
+        for name in ("queries", "dashboards"):
+            dst = folder / name
+            shutil.copytree(ROOT / name, dst)
+            env[f"PORTAL_{name.upper()}_DIR"] = str(dst)
     port = port or free_port()
     log = open(folder / "server.log", "w")
     proc = subprocess.Popen(

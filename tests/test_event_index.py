@@ -12,15 +12,18 @@ from datetime import date
 import pytest
 from conftest import ROOT
 
+from portal.demo.build import demo_model
 from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
 from portal.warehouse.event_index import index_dir, open_index, rebuild
+
+EVENTS = demo_model().events
 
 STEPS = tuple(Step(e) for e in ("page_view", "product_view", "add_to_cart", "checkout_start", "purchase"))
 
 
 def test_the_demo_build_writes_a_current_index(demo_db, warehouse):
     idx = warehouse.session().event_index()
-    assert idx is not None and open_index(demo_db.with_name("warehouse.public.duckdb")) is not None
+    assert idx is not None and open_index(demo_db.with_name("warehouse.public.duckdb"), EVENTS) is not None
     (rows,) = warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0]
     assert idx.rows == rows and set(idx.codes) == {"platform", "browser", "device", "country"}
 
@@ -48,25 +51,25 @@ def test_the_index_path_equals_the_query_path_on_the_demo_warehouse(warehouse, b
 def test_a_changed_warehouse_file_makes_its_index_stale(demo_db, tmp_path):
     copy = tmp_path / "w.duckdb"
     shutil.copy(demo_db, copy)
-    rebuild(copy)
-    assert open_index(copy) is not None
+    rebuild(copy, EVENTS)
+    assert open_index(copy, EVENTS) is not None
     st = copy.stat()
     os.utime(copy, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # rebuilt or edited since
-    assert open_index(copy) is None  # never read stale: funnels query instead
-    rebuild(copy)
-    assert open_index(copy) is not None
+    assert open_index(copy, EVENTS) is None  # never read stale: funnels query instead
+    rebuild(copy, EVENTS)
+    assert open_index(copy, EVENTS) is not None
 
 
 def test_a_half_built_or_damaged_index_is_ignored(demo_db, tmp_path):
     copy = tmp_path / "w.duckdb"
     shutil.copy(demo_db, copy)
     (index_dir(copy).with_name(index_dir(copy).name + ".building")).mkdir()  # killed mid-build
-    assert open_index(copy) is None
-    rebuild(copy)
+    assert open_index(copy, EVENTS) is None
+    rebuild(copy, EVENTS)
     (index_dir(copy) / "t.npy").write_bytes(b"not an array")
-    assert open_index(copy) is None
+    assert open_index(copy, EVENTS) is None
     (index_dir(copy) / "meta.json").write_text("{")
-    assert open_index(copy) is None
+    assert open_index(copy, EVENTS) is None
 
 
 def test_a_session_denied_analytics_never_reads_the_index(warehouse):
@@ -86,7 +89,7 @@ def test_the_index_command_rebuilds_a_warehouse_and_its_twin(demo_db, tmp_path):
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    assert open_index(copy) is not None and open_index(tmp_path / "w.public.duckdb") is not None
+    assert open_index(copy, EVENTS) is not None and open_index(tmp_path / "w.public.duckdb", EVENTS) is not None
     missing = subprocess.run(
         [sys.executable, "-m", "portal", "index", "--db", str(tmp_path / "nope.duckdb")],
         cwd=ROOT,

@@ -18,11 +18,13 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from portal.demo.build import demo_model
 from portal.product.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
 from portal.product.kernels import funnel_scan
 
 T0 = datetime(2026, 1, 1)
 EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
+MODEL = demo_model()
 
 
 def reference_levels(rows, steps, start, end, window_s, mode):
@@ -101,12 +103,14 @@ def load(con, rows):
 
 
 def sql_levels(con, spec):
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, MODEL)
     return {u: lv for u, lv in con.execute(f"SELECT user_id, level FROM ({sql})", params).fetchall()}
 
 
 class ConSession:
     """The two engine-session methods `user_levels` uses, over a plain test connection."""
+
+    model = MODEL  # the demo's semantic model: these logs are shaped like its analytics.events
 
     def __init__(self, con, index=None):
         self.con = con
@@ -217,7 +221,7 @@ def test_breakdown_and_counts(con):
     spec = FunnelSpec(
         (Step("page_view"), Step("purchase")), date(2026, 1, 1), date(2026, 1, 5), 7, breakdown="platform"
     )
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, MODEL)
     for levels in (con.execute(sql, params).df(), user_levels(ConSession(con), spec)):
         counts = step_counts(levels, spec)
         got = {(r.segment, r.step): r.users for r in counts.itertuples()}
@@ -242,7 +246,7 @@ def test_fast_path_keeps_the_same_chain_as_the_sql(con):
             )
     load(con, sorted(rows, key=lambda r: (r["user_id"], r["event_at"])))
     spec = FunnelSpec(tuple(Step(e) for e in EVENTS), date(2026, 1, 1), date(2026, 1, 10), 0.5, breakdown="platform")
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, MODEL)
     a = con.execute(sql, params).df().sort_values("user_id").reset_index(drop=True)
     b = user_levels(ConSession(con), spec).sort_values("user_id").reset_index(drop=True)
     assert len(a) == 39 and a["level"].tolist() == b["level"].tolist() and a["level"].nunique() > 1
@@ -370,7 +374,7 @@ def test_a_two_way_breakdown_finds_ios_safari_and_matches_the_plain_sql(warehous
     assert spec.breakdown == "platform+browser"
     s = warehouse.session()
     got = segment_table(user_levels(s, spec), spec).set_index("segment")
-    sql, params = funnel_sql(spec)
+    sql, params = funnel_sql(spec, MODEL)
     want = s.frame(
         f"SELECT segment, count(*) AS started, count(*) FILTER (WHERE level >= 2) AS converted FROM ({sql}) GROUP BY 1",
         params,
@@ -437,8 +441,8 @@ def test_the_event_index_gives_the_same_chains_as_the_scan(con, rows, steps, win
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "w.duckdb"
         path.touch()
-        build_index(con, path)
-        index = open_index(path)
+        build_index(con, path, MODEL.events)
+        index = open_index(path, MODEL.events)
         assert index is not None and index.rows == len(rows)
         a = user_levels(ConSession(con), spec)
         b = user_levels(ConSession(con, index), spec)

@@ -13,6 +13,7 @@ import pytest
 from conftest import private_warehouse, rss_mb, spark_warehouse
 
 from portal.config import Limits
+from portal.demo.build import demo_model
 from portal.warehouse.engine import Warehouse
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryRefused, QueryTimeout
 
@@ -232,7 +233,7 @@ def test_a_rebuilt_warehouse_is_noticed_without_a_restart(tmp_path):
 
     path = tmp_path / "w.duckdb"
     build_demo(path, scale=0.02, seed=1)
-    w = Warehouse(path, LIMITS)
+    w = Warehouse(path, LIMITS, demo_model())
     s = w.session()
     first = s.run("SELECT count(*) AS n FROM analytics.users").frame.iloc[0, 0]
     assert first == s.frame("SELECT count(*) AS n FROM analytics.users").iloc[0, 0]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from portal.config import load_settings
+from portal.demo.build import demo_model
 from portal.identity import make_user
 from portal.library import (
     HeaderError,
@@ -281,7 +282,7 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
         ALEX,
         None,
     )
-    wh = Warehouse(db, Limits())
+    wh = Warehouse(db, Limits(), demo_model())
     queries, errors = store.load_all()
     results = {r.id: r for r in check_all(wh.session(), queries, None, errors)}
     assert results["sales/orders_by_status"].ok

@@ -64,7 +64,7 @@ def test_story_1_ios_safari_checkout(app_server, page, warehouse):
     assert "significantly worse" in text and "95% CI" in text
     steps = tuple(Step(e) for e in ("product_view", "add_to_cart", "checkout_start", "purchase"))
     sql, params = funnel_sql(
-        FunnelSpec(steps, date(2025, 1, 6), date(2026, 11, 15), 14.0, breakdown="platform+browser")
+        FunnelSpec(steps, date(2025, 1, 6), date(2026, 11, 15), 14.0, breakdown="platform+browser"), warehouse.model
     )
     x, n = (
         warehouse.session()

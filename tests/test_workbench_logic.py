@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from portal.config import Guard
+from portal.demo.build import demo_model
 from portal.reporting.charts import chart, default_chart
 from portal.warehouse.guard import judge
 from portal.warehouse.runner import BackgroundRun
@@ -130,7 +131,7 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
 
     path = tmp_path / "w.duckdb"
     shutil.copy(demo_db, path)
-    w = Warehouse(path, Limits(timeout_seconds=30))
+    w = Warehouse(path, Limits(timeout_seconds=30), demo_model())
     job = BackgroundRun(
         w.session(), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id"
     ).start()

@@ -24,8 +24,8 @@ NAME_HINTS = re.compile(
 )
 VALUE_PATTERNS = {
     "e-mail addresses": re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
-    "phone numbers": re.compile(r"^\+?[\d\s().-]{7,20}$"),
     "IP addresses": re.compile(r"^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]{8,39}$", re.IGNORECASE),
+    "phone numbers": re.compile(r"^\+?[\d\s().-]{7,20}$"),
     "street addresses": re.compile(
         r"^\d+[A-Za-z]?\s+\w+.*\b(st|street|ave|avenue|rd|road|lane|ln|blvd|drive|dr|way|court|ct|place|pl)\b",
         re.IGNORECASE,

@@ -44,7 +44,10 @@ def ensure_twin_current(source: Path, twin: Path) -> None:
     try:
         now = _source_stamp(source)
     except OSError:
-        raise WarehouseUnavailable(f"The warehouse file {Path(source).name} is missing or unreadable.") from None
+        raise WarehouseUnavailable(
+            f"No warehouse file at {source}. Point [warehouse] path in portal.toml (or PORTAL_DB) at it; "
+            "the portal never creates one except the demo's."
+        ) from None
     try:
         built_from = json.loads(stamp_path(twin).read_text(encoding="utf-8"))
     except (OSError, ValueError):
