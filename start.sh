@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: install the app, build the demo warehouse if missing, start the portal.
+# It honours PORTAL_CONFIG and PORTAL_DB: only the shipped demo configuration ever builds a warehouse.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-if [ ! -f data/warehouse.duckdb ] || [ ! -f data/warehouse.public.duckdb ]; then
-  echo "Building the demo warehouse (about a minute, first start only)…"
-  .venv/bin/python -m portal demo
-fi
+.venv/bin/python -m portal ready --build-demo || echo "(the portal starts anyway and says the same on every page)"
 exec .venv/bin/python serve.py "$@"

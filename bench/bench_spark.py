@@ -120,7 +120,7 @@ def main() -> None:
         duck = measure(duck_wh.session(), args.runs)
         duck_wh.close()  # the load below opens the same file in this process
         load10 = load(cluster, args.db10)
-        spark = SparkWarehouse(cluster.url, LIMITS, demo_model())
+        spark = SparkWarehouse(cluster.url, LIMITS, model=demo_model())
         print("Spark, scale 10:", flush=True)
         s10 = measure(spark.session(), args.runs)
         s30, load30 = {}, None

@@ -56,6 +56,9 @@ class Guard:
 class Settings:
     warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
     demo: bool = False  # True only in the shipped demo configuration: the portal may build (and rebuild) this file
+    demo_path: Path = (
+        ROOT / "data" / "warehouse.duckdb"
+    )  # the demo's own place: data/warehouse.duckdb beside its config
     engine: str = "duckdb"  # "duckdb" (the file above, embedded) or "spark" (a Spark Connect cluster)
     spark_url: str = "sc://127.0.0.1:15002"
     demo_scale: float = 1.0
@@ -76,7 +79,7 @@ class Settings:
     def builds_demo(self) -> bool:
         """Whether the portal may build the warehouse file itself: only the demo configuration, and only
         at the demo's own path. Any other file is the company's, and is never created or replaced."""
-        return self.demo and self.warehouse_path.resolve() == DEMO_PATH.resolve()
+        return self.demo and self.warehouse_path.resolve() == self.demo_path.resolve()
 
     @property
     def public_warehouse_path(self) -> Path:
@@ -151,6 +154,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
         demo=bool(wh.get("demo", False)),
+        demo_path=base / "data" / "warehouse.duckdb",
         metrics_path=_resolve(paths["metrics"], base) if paths.get("metrics") else None,
         annotations_path=_resolve(paths["annotations"], base) if paths.get("annotations") else None,
         model=model,

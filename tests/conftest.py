@@ -69,9 +69,10 @@ def rss_mb() -> float:
 
 
 def spark_warehouse(cluster, limits, public: bool = False):
+    from portal.demo.build import demo_model
     from portal.warehouse.spark.engine import SparkWarehouse
 
-    return SparkWarehouse(cluster.url, limits, public=public)
+    return SparkWarehouse(cluster.url, limits, public=public, model=demo_model())
 
 
 @pytest.fixture(scope="session")

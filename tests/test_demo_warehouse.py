@@ -71,7 +71,7 @@ def test_every_table_and_column_is_described(con):
 def test_raw_tables_point_to_an_existing_analytics_table(con):
     from portal.warehouse.catalog import read_catalog
 
-    cat = read_catalog(lambda sql: con.execute(sql).fetchall())
+    cat = read_catalog(lambda sql: con.execute(sql).fetchall(), raw_schemas=("raw",))
     raws = [t for t in cat.tables if t.is_raw]
     assert len(raws) == len(EXPECTED_RAW)
     for t in raws:

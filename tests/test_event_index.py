@@ -25,7 +25,8 @@ def test_the_demo_build_writes_a_current_index(demo_db, warehouse):
     idx = warehouse.session().event_index()
     assert idx is not None and open_index(demo_db.with_name("warehouse.public.duckdb"), EVENTS) is not None
     (rows,) = warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0]
-    assert idx.rows == rows and set(idx.codes) == {"platform", "browser", "device", "country"}
+    assert idx.rows == rows  # every event property with fewer than 255 values is coded
+    assert {"platform", "browser", "device", "country"} <= set(idx.codes) <= set(EVENTS.properties)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import ROOT, run_page, shown
 
 FOREIGN = ROOT / "tests" / "foreign"
@@ -42,7 +41,13 @@ def cli(config: Path, *args: str, stdin: str | None = None) -> subprocess.Comple
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") or k == "PORTAL_TEST_SLEEP"}
     env["PORTAL_CONFIG"] = str(config)
     return subprocess.run(
-        [sys.executable, "-m", "portal", *args], cwd=ROOT, env=env, capture_output=True, text=True, input=stdin, timeout=300
+        [sys.executable, "-m", "portal", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=300,
     )
 
 
@@ -124,7 +129,9 @@ def test_cli_commands_work_with_only_the_configuration(company, tmp_path):
     done = cli(config, "query", "SELECT count(*) AS n FROM customers")  # a bare name in main
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["n", "600"]
-    pii = cli(config, "query", "SELECT count(contact) AS c, count(display_name) AS d, count(last_ip) AS i FROM customers")
+    pii = cli(
+        config, "query", "SELECT count(contact) AS c, count(display_name) AS d, count(last_ip) AS i FROM customers"
+    )
     assert pii.stdout.splitlines()[1] == "0,0,0", "analysts read the twin: declared and tagged PII blanked"
     sql = tmp_path / "mine.sql"
     sql.write_text("SELECT source, count(*) AS n FROM customers JOIN big_spenders ON buyer = customer_key GROUP BY 1\n")
@@ -148,7 +155,9 @@ def test_funnel_by_a_property_equals_the_reference_and_counts_text_ids(company, 
 
     settings = load_settings(company[0])
     wh = open_warehouse(settings, pii=False)
-    spec = FunnelSpec(tuple(Step(s) for s in STEPS), date(2026, 3, 1), date(2026, 4, 30), 14, breakdown="device_category")
+    spec = FunnelSpec(
+        tuple(Step(s) for s in STEPS), date(2026, 3, 1), date(2026, 4, 30), 14, breakdown="device_category"
+    )
     levels = user_levels(wh.session(), spec)
     assert levels["user_id"].map(type).eq(str).all()  # the company's own ids, not codes
     counts = step_counts(levels, spec)
@@ -172,7 +181,9 @@ def test_twin_holds_no_declared_or_scanned_pii(company):
     assert "main.customers.contact" not in full  # tagged [pii] in its description: declared, so not listed
     con = duckdb.connect(str(twin), read_only=True)
     try:
-        blank = con.execute("SELECT count(contact), count(display_name), count(last_ip), count(*) FROM customers").fetchone()
+        blank = con.execute(
+            "SELECT count(contact), count(display_name), count(last_ip), count(*) FROM customers"
+        ).fetchone()
     finally:
         con.close()
     assert blank == (0, 0, 0, 600)

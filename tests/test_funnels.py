@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from portal.demo.build import demo_model
 from portal.product.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
+from portal.product.funnels.spec import check_model
 from portal.product.kernels import funnel_scan
 
 T0 = datetime(2026, 1, 1)
@@ -282,12 +283,18 @@ def test_bad_definitions_are_refused_in_plain_words():
     d = date(2026, 1, 1)
     with pytest.raises(FunnelError, match="between 2 and 10"):
         FunnelSpec((Step("page_view"),), d, d).validate()
-    with pytest.raises(FunnelError, match="unknown event"):
-        FunnelSpec((Step("page_view"), Step("x'; DROP TABLE t --")), d, d).validate()
+    with pytest.raises(FunnelError, match="choose an event"):
+        FunnelSpec((Step("page_view"), Step("  ")), d, d).validate()
     with pytest.raises(FunnelError, match="cannot filter"):
         FunnelSpec((Step("page_view", "user_id) OR (1", "1"), Step("purchase")), d, d).validate()
+    with pytest.raises(FunnelError, match="cannot filter on 'email'"):  # a name, but no event property
+        check_model(FunnelSpec((Step("page_view", "email", "x"), Step("purchase")), d, d), MODEL)
     with pytest.raises(FunnelError, match="break down"):
-        FunnelSpec((Step("page_view"), Step("purchase")), d, d, breakdown="email").validate()
+        check_model(FunnelSpec((Step("page_view"), Step("purchase")), d, d, breakdown="email"), MODEL)
+    # an event name is a bound value, never SQL: a hostile one is simply an event nobody did
+    hostile = FunnelSpec((Step("page_view"), Step("x'; DROP TABLE t --")), d, d)
+    sql, params = funnel_sql(hostile, MODEL)
+    assert "DROP" not in sql and "x'; DROP TABLE t --" in params.values()
     assert parse_window("7d") == 7 and parse_window("36h") == 1.5
     with pytest.raises(FunnelError, match="7d"):
         parse_window("a week")
@@ -351,7 +358,7 @@ def test_cli_prints_segment_step_users(demo_db):
         text=True,
         timeout=60,
     )
-    assert bad.returncode == 2 and "unknown event 'nope'" in bad.stderr
+    assert bad.returncode == 2 and "No event named 'nope'" in bad.stderr
 
 
 def test_a_two_way_breakdown_finds_ios_safari_and_matches_the_plain_sql(warehouse):
@@ -390,9 +397,11 @@ def test_a_two_way_breakdown_finds_ios_safari_and_matches_the_plain_sql(warehous
 )
 def test_a_bad_two_way_breakdown_is_refused(breakdown):
     from portal.product.funnels import FunnelError, FunnelSpec, Step
+    from portal.product.funnels.spec import check_model
 
     with pytest.raises(FunnelError, match="Cannot break down"):
-        FunnelSpec((Step("signup"), Step("purchase")), date(2026, 1, 1), date(2026, 2, 1), breakdown=breakdown)
+        spec = FunnelSpec((Step("signup"), Step("purchase")), date(2026, 1, 1), date(2026, 2, 1), breakdown=breakdown)
+        check_model(spec, MODEL)
 
 
 def test_the_form_explains_a_second_breakdown_it_cannot_use():

@@ -81,7 +81,7 @@ def test_first_start_builds_the_demo_warehouse(tmp_path, monkeypatch):
     from conftest import _clear_streamlit_caches
 
     cfg = tmp_path / "portal.toml"
-    cfg.write_text('[warehouse]\npath = "data/w.duckdb"\ndemo_scale = 0.003\n')
+    cfg.write_text('[warehouse]\npath = "data/warehouse.duckdb"\ndemo = true\ndemo_scale = 0.003\n')
     monkeypatch.setenv("PORTAL_CONFIG", str(cfg))
     for var in ("PORTAL_DB", "PORTAL_STATE_DIR"):
         monkeypatch.delenv(var, raising=False)
@@ -89,6 +89,8 @@ def test_first_start_builds_the_demo_warehouse(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
-    assert (tmp_path / "data" / "w.duckdb").exists() and (tmp_path / "data" / "w.public.duckdb").exists()
+    assert (tmp_path / "data" / "warehouse.duckdb").exists() and (
+        tmp_path / "data" / "warehouse.public.duckdb"
+    ).exists()
     assert at.title[0].value == "Analytics Portal"
     _clear_streamlit_caches()

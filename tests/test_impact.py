@@ -4,6 +4,7 @@ scope captions and still-baking marks. Pure logic first, then the demo warehouse
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -313,8 +314,16 @@ def test_the_before_after_page_explains_bad_choices_and_survives_a_broken_annota
 
     at = app_page("pages/impact.py", {"im_change": "Dates of my own", "im_start": "2030-01-01"})
     assert any("outside the data" in shown(i) for i in at.info)
-    (Path(portal_env["PORTAL_DASHBOARDS_DIR"]).parent / "annotations.toml").write_text("[[annotations]\n")
-    at = app_page("pages/impact.py")
+    broken = Path(portal_env["PORTAL_DASHBOARDS_DIR"]).parent / "annotations.toml"
+    broken.write_text("[[annotations]\n")
+    os.environ["PORTAL_ANNOTATIONS"] = str(broken)  # [paths] annotations of a company's portal.toml
+    try:
+        from conftest import _clear_streamlit_caches
+
+        _clear_streamlit_caches()
+        at = app_page("pages/impact.py")
+    finally:
+        del os.environ["PORTAL_ANNOTATIONS"]
     assert at.selectbox(key="im_change").value == "Dates of my own" and not at.exception
 
 

@@ -44,7 +44,7 @@ def test_every_rule_has_fixtures():
 @pytest.mark.parametrize("code", CODES)
 def test_bad_fixture_is_flagged(code, ctx):
     cat, session = ctx
-    findings = lint((FIXTURES / f"{code}_bad.sql").read_text(), cat, session, LintConfig())
+    findings = lint((FIXTURES / f"{code}_bad.sql").read_text(), cat, session, LintConfig(raw_schemas=("raw",)))
     hits = [f for f in findings if f.code == code]
     assert hits, findings
     f = hits[0]
@@ -118,7 +118,9 @@ def test_raw_schemas_come_from_config_without_table_comments(ctx):
 
     cat, session = ctx
     bare = Catalog(tuple(replace(t, description="") for t in cat.tables))  # a warehouse without comments
-    (f,) = [f for f in lint("SELECT * FROM raw.orders", bare, None) if f.code == "L011"]
+    (f,) = [
+        f for f in lint("SELECT * FROM raw.orders", bare, None, LintConfig(raw_schemas=("raw",))) if f.code == "L011"
+    ]
     assert "raw.orders" in f.message and "analytics" in f.fix
     assert [
         f for f in lint("SELECT * FROM raw.orders", bare, None, LintConfig(raw_schemas=())) if f.code == "L011"
@@ -129,7 +131,9 @@ def test_raw_schemas_come_from_config_without_table_comments(ctx):
         if f.code == "L011"
     ]
     assert "staging.orders" in f.message
-    (f,) = [f for f in lint("SELECT * FROM raw.orders", cat, None) if f.code == "L011"]
+    (f,) = [
+        f for f in lint("SELECT * FROM raw.orders", cat, None, LintConfig(raw_schemas=("raw",))) if f.code == "L011"
+    ]
     assert f.fix == "Use analytics.orders instead."  # the comment names the replacement
 
 

@@ -35,7 +35,7 @@ def test_retention_pass_equals_the_plain_sql(warehouse, spec):
     """The compiled pass over the person-ordered events gives exactly what cohorts/retention.sql gives."""
     s = warehouse.session()
     params = {"periods": spec.periods} | ({"event": spec.event} if spec.event else {})
-    want = s.run(_sql("retention", spec), params, max_rows=2_000_000).frame
+    want = s.run(_sql("retention", spec, s), params, max_rows=2_000_000).frame
     got = retention(s, spec, DEMO_END_DATE)
     cols = ["cohort", "segment", "period", "cohort_size", "active_users"]
     assert len(got) == len(want) > 0 and got[cols].astype(str).equals(want[cols].astype(str))

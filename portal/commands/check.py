@@ -59,7 +59,7 @@ def _compare_engines(args, settings, session, queries) -> int:
     from portal.reporting.metrics import load_metrics, metrics_path
     from portal.warehouse.spark.engine import SparkWarehouse
 
-    spark = SparkWarehouse(args.url or settings.spark_url, settings.limits, public=True).session()
+    spark = SparkWarehouse(args.url or settings.spark_url, settings.limits, public=True, model=settings.model).session()
     through = date.fromisoformat(session.catalog().data_through or date.today().isoformat())
     items = curated(queries, load_metrics(metrics_path(settings)), through)
     print(f"\nDuckDB and Spark ({spark.warehouse.url}), {len(items)} curated queries and metrics:")

@@ -12,7 +12,7 @@ def open_warehouse(settings: Settings, pii: bool):
     if settings.engine == "spark":
         from portal.warehouse.spark.engine import SparkWarehouse
 
-        return SparkWarehouse(settings.spark_url, settings.limits, public=not pii)
+        return SparkWarehouse(settings.spark_url, settings.limits, public=not pii, model=settings.model)
     from portal.warehouse.engine import Warehouse
 
     if pii:

@@ -22,7 +22,7 @@ def levels_on_cluster(session, spec: FunnelSpec) -> pd.DataFrame:
     """Per-user best chain (user_id, segment, t1..tn, level), the same frame `user_levels` returns."""
     from portal.product.funnels.stream import _epoch_us
 
-    events, params = _events_sql(spec)
+    events, params = _events_sql(spec, session.model)
     n = len(spec.steps)
     bits = " + ".join(f"CASE WHEN is_s{k} THEN {1 << (k - 1)} ELSE 0 END" for k in range(1, n + 1))
     sql = Fragment(f"SELECT user_id, t, segment, {bits} AS bits FROM (\n{events}\n) AS x")

@@ -13,7 +13,7 @@ _ROWS = re.compile(r"^Statistics: .*?([\d,]+) rows", re.M)
 _COMMENT = re.compile(r"^Comment: (.*)$", re.M)
 
 
-def read_spark_catalog(spark, schemas: dict[str, str], rows) -> Catalog:
+def read_spark_catalog(spark, schemas: dict[str, str], rows, model) -> Catalog:
     """`schemas` maps the analyst's schema names to this view's; `rows(sql)` runs the portal's SQL.
     One SHOW TABLE EXTENDED per schema (descriptions, statistics), then each table's columns."""
     order = sorted(schemas, key=lambda s: (s != "analytics", s != "raw", s))
@@ -40,8 +40,8 @@ def read_spark_catalog(spark, schemas: dict[str, str], rows) -> Catalog:
             Column(c.name, c.dataType.upper(), c.description or "")
             for c in spark.catalog.listColumns(f"{schemas[ours]}.{name}")
         )
-        return Table(ours, name, description, count, cols)
+        return Table(ours, name, description, count, cols, ours.lower() in {r.lower() for r in model.raw_schemas})
 
     with ThreadPoolExecutor(8) as pool:  # one metadata call per table; the server answers them at once
         out = tuple(pool.map(describe, listed))
-    return Catalog(out, _data_through(rows, out))
+    return Catalog(out, _data_through(rows, model), ("analytics",))  # the engine resolves bare names there

@@ -21,6 +21,7 @@ import pyarrow as pa
 from portal.audit import AuditLog
 from portal.config import Limits
 from portal.identity import User
+from portal.model import Model
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.downloads import write_capped
 from portal.warehouse.errors import (
@@ -51,9 +52,10 @@ class SparkWarehouse:
 
     engine = "spark"
 
-    def __init__(self, url: str, limits: Limits, public: bool = False):
+    def __init__(self, url: str, limits: Limits, public: bool = False, model: Model | None = None):
         self.url = url
         self.limits = limits
+        self.model = model or Model()  # the same semantic model as on DuckDB (tables in raw/analytics)
         self.schemas = PUBLIC if public else FULL
         self.path = Path(url)  # a name for caches and messages (there is no file)
         self.version = (url, public)
@@ -111,6 +113,10 @@ class SparkSession:
     @property
     def limits(self) -> Limits:
         return self.warehouse.limits
+
+    @property
+    def model(self) -> Model:
+        return self.warehouse.model
 
     # ------------------------------------------------------------------ analysts' SQL
     def prepare(self, sql: str) -> str:
@@ -209,7 +215,7 @@ class SparkSession:
     def catalog(self) -> Catalog:
         from portal.warehouse.spark.catalog import read_spark_catalog
 
-        return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows)
+        return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows, self.model)
 
     def _rows(self, sql: str, params=None) -> list[tuple]:
         return rows_of(self.scan(sql, params))
