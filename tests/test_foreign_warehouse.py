@@ -299,3 +299,27 @@ def test_names_resolve_as_duckdb_resolves_them(company):
     typo = lint("SELECT 1 FROM customer", cat)
     assert [f.fix for f in typo if f.code == "L002"] == ["did you mean customers?"]
     assert not [f for f in lint("SELECT count(*) FROM customers", cat, session) if f.severity == "error"]
+
+
+def test_a_browser_walk_of_the_company_warehouse(company, page, tmp_path):
+    """Every product page in a real browser, on the company's configuration only."""
+    from conftest import streamlit_server, wait_for_app
+
+    config, db, before = company
+    with streamlit_server(None, tmp_path, config=config) as url:
+        for path, expect in (
+            ("/funnels", "session_start"),
+            ("/cohorts", "Cohorts"),
+            ("/impact", "Before/after"),
+            ("/workbench", "SQL workbench"),
+        ):
+            page.goto(url + path)
+            wait_for_app(page, 60_000)
+            page.screenshot(path=str(tmp_path / f"{path.strip('/')}.png"), full_page=True)
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg=expect, timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            if path == "/funnels":
+                page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+                page.screenshot(path=str(tmp_path / "funnels.png"), full_page=True)
+    assert page.page_errors == [] and page.external_requests == []
+    assert md5(db) == before
