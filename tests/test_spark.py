@@ -280,6 +280,7 @@ def test_funnels_run_on_the_executors_with_duckdbs_counts(spark, public_warehous
 def test_funnels_on_generated_logs_match_the_reference(spark_cluster):
     """Hypothesis-generated logs (ties, repeats, steps out of order), many logs to one table so the
     cluster runs each spec once; every person's level equals the reference state machine's."""
+    from dataclasses import replace
     from datetime import date
 
     import pandas as pd
@@ -287,8 +288,6 @@ def test_funnels_on_generated_logs_match_the_reference(spark_cluster):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
     from test_funnels import event_rows, reference_levels, step_lists
-
-    from dataclasses import replace
 
     from portal.config import Limits
     from portal.product.funnels import FunnelSpec, Step, user_levels
