@@ -11,7 +11,7 @@ from portal.product.experiments import (
     variant_counts,
     with_intervals,
 )
-from portal.product.vocabulary import pick
+from portal.product.vocabulary import default_index
 from ui.columns import percent_columns
 from ui.state import engine_session, event_names
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
@@ -36,13 +36,8 @@ name = st.selectbox(
 row = exps.set_index("experiment").loc[name]
 caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.".strip())
 names = event_names()
-default = pick(names, row.target_event)
 event = st.selectbox(
-    "Conversion event",
-    names,
-    index=names.index(default[0]) if default else 0,
-    key="ex_event",
-    bind="query-params",
+    "Conversion event", names, index=default_index(names, row.target_event), key="ex_event", bind="query-params"
 )
 if event is None:
     info_text("The events table has no events to convert on.")

@@ -10,7 +10,7 @@ import streamlit as st
 from portal.product.impact import PRE_WEEKS, ImpactError, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
 from portal.product.stats import p_text
-from portal.product.vocabulary import pick
+from portal.product.vocabulary import default_index
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
 from ui.state import annotations, data_range, event_names, filter_options, role_key, settings, shared_session
@@ -70,16 +70,11 @@ measure = Measure(what)
 if what == FUNNEL_STEP:
     f1, f2, f3 = st.columns(3)
     names, steps = event_names(), settings().model.events.default_steps
-    first_default, then_default = pick(names, *steps[-2:-1]), pick(names, *steps[-1:]) or names[1:2]
     first = f1.selectbox(
-        "From step",
-        names,
-        index=names.index(first_default[0]) if first_default else 0,
-        key="im_from",
-        bind="query-params",
+        "From step", names, index=default_index(names, *steps[-2:-1]), key="im_from", bind="query-params"
     )
     then = f2.selectbox(
-        "To step", names, index=names.index(then_default[0]) if then_default else 0, key="im_to", bind="query-params"
+        "To step", names, index=default_index(names, *steps[-1:], fallback=1), key="im_to", bind="query-params"
     )
     window = f3.number_input("Within (days)", 1, 90, 14, key="im_window", bind="query-params")
     measure = Measure(FUNNEL_STEP, first, then, int(window))

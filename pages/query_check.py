@@ -44,9 +44,8 @@ else:
 st.subheader("Impact: who uses a table or column?")
 tables = [t.full_name for t in cat.tables]
 a, b = st.columns(2)
-table = a.selectbox(
-    "Table", tables, index=tables.index("analytics.orders") if "analytics.orders" in tables else 0, key="chk_table"
-)
+revenue = s.model.revenue and cat.table(s.model.revenue.table)  # a table every team reads, if modelled
+table = a.selectbox("Table", tables, index=tables.index(revenue.full_name) if revenue else 0, key="chk_table")
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
 dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))

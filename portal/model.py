@@ -37,6 +37,12 @@ def ident(name: str, where: str) -> str:
     return ".".join('"' + p + '"' for p in parts)
 
 
+def select(cols: list[str], properties: tuple[str, ...], table: str, where: str, tail: str = "") -> Fragment:
+    """`(SELECT <cols>, <properties as themselves> FROM <table><tail>)`: a part's canonical relation."""
+    props = [f"{ident(p, where)} AS {ident(p, where)}" for p in properties]
+    return Fragment(f"(SELECT {', '.join(cols + props)} FROM {ident(table, where)}{tail})")
+
+
 def time_sql(column: str, unit: str | None, where: str) -> str:
     """A TIMESTAMP from a TIMESTAMP/DATE column, or from an integer epoch in seconds, ms or µs."""
     col = ident(column, where)
@@ -68,9 +74,8 @@ class Events:
             f"{t} AS event_at",
             f"CAST({t} AS DATE) AS event_date",
             f"{ident(self.name, w)} AS event_name",
-            *(f"{ident(p, w)} AS {ident(p, w)}" for p in self.properties),
         ]
-        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)})")
+        return select(cols, self.properties, self.table, w)
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,8 @@ class People:
             f"CAST({opt(self.campaign)} AS VARCHAR) AS campaign",
             f"{first} AS first_order_at",
             f"{customer} AS is_customer",
-            *(f"{ident(c, w)} AS {ident(c, w)}" for c in self.properties),
         ]
-        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)} AS p{join})")
+        return select(cols, self.properties, self.table, w, f" AS p{join}")
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ class Revenue:
             f"CAST({ident(self.amount, w)} AS DOUBLE) AS revenue",
             f"coalesce({counted}, false) AS counted",
         ]
-        return Fragment(f"(SELECT {', '.join(cols)} FROM {ident(self.table, w)})")
+        return select(cols, (), self.table, w)
 
 
 @dataclass(frozen=True)

@@ -88,14 +88,19 @@ def company_env(company, monkeypatch):
     st.cache_data.clear()
 
 
-def events(db: Path) -> list[dict]:
+def read(db: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` on a file opened read-only, as the company's own tools would read it."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(
-            "SELECT user_pseudo_id, make_timestamp(event_timestamp), event_name, device_category FROM ga4.events"
-        ).fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def events(db: Path) -> list[dict]:
+    rows = read(
+        db, "SELECT user_pseudo_id, make_timestamp(event_timestamp), event_name, device_category FROM ga4.events"
+    )
     return [{"user": u, "t": t, "name": n, "device": d} for u, t, n, d in rows]
 
 
@@ -179,13 +184,7 @@ def test_twin_holds_no_declared_or_scanned_pii(company):
     full = {s.column for s in scan(company[1]) if s.matches}  # nothing declared: the scan finds them by value
     assert {"main.customers.display_name", "main.customers.last_ip"} <= full
     assert "main.customers.contact" not in full  # tagged [pii] in its description: declared, so not listed
-    con = duckdb.connect(str(twin), read_only=True)
-    try:
-        blank = con.execute(
-            "SELECT count(contact), count(display_name), count(last_ip), count(*) FROM customers"
-        ).fetchone()
-    finally:
-        con.close()
+    (blank,) = read(twin, "SELECT count(contact), count(display_name), count(last_ip), count(*) FROM customers")
     assert blank == (0, 0, 0, 600)
 
 

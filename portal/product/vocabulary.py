@@ -45,9 +45,10 @@ def data_through(session) -> date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def pick(options: list[str], *preferred: str | None) -> list[str]:
-    """The first of `preferred` that the data has, else the first options: defaults for a picker."""
+def default_index(options: list[str], *preferred: str | None, fallback: int = 0) -> int:
+    """A picker's default: the position of the first of `preferred` that the data has, else `fallback`
+    (kept inside the options)."""
     for p in preferred:
         if p and p in options:
-            return [p]
-    return options[:1]
+            return options.index(p)
+    return min(fallback, max(len(options) - 1, 0))
