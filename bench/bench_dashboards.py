@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from principal import bench_session  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
@@ -42,7 +43,7 @@ def main() -> None:
     store = QueryStore(ROOT / "queries", s.state_dir)
     start, end = default_range(date(2026, 11, 15))
     wh = Warehouse(s.public_warehouse_path, s.limits, demo_model())
-    sess = wh.session()
+    sess = bench_session(wh)
 
     def tiles_only():
         for t in d.tiles:

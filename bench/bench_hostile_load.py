@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from principal import bench_session  # noqa: E402
+
 from portal.config import load_settings  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
@@ -57,7 +59,7 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def small_loop(wh: Warehouse, stop: threading.Event, out: list[float]) -> None:
-    s = wh.session()
+    s = bench_session(wh)
     i = 0
     while not stop.is_set():
         t0 = time.perf_counter()
@@ -67,7 +69,7 @@ def small_loop(wh: Warehouse, stop: threading.Event, out: list[float]) -> None:
 
 
 def runaway_loop(wh: Warehouse, sql: str, stop: threading.Event, out: list[tuple[float, str]]) -> None:
-    s = wh.session()
+    s = bench_session(wh)
     while not stop.is_set():
         t0 = time.perf_counter()
         try:
@@ -108,7 +110,7 @@ def main() -> None:
     limits = settings.with_limits(timeout_seconds=10.0, workers=4).limits
     wh = Warehouse(args.db, limits, demo_model())
     for sql in SMALL:  # warm the workers and the file cache
-        wh.session().run(sql)
+        bench_session(wh).run(sql)
     base_mem = tree_rss_mb(os.getpid())
     alone, _, mem_alone = phase(wh, args.seconds, with_runaways=False)
     beside, wild, mem_load = phase(wh, args.seconds, with_runaways=True)

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from principal import bench_session  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -74,7 +75,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     wh = Warehouse(args.db, Limits(threads=2, memory_limit="12GB", timeout_seconds=600), demo_model())
-    s = wh.session()
+    s = bench_session(wh)
     spec = FunnelSpec(
         tuple(Step(e) for e in STEPS), DEMO_START_DATE, DEMO_END_DATE, WINDOW_DAYS, "sequential", "platform"
     )

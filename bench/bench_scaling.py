@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pages_browser import in_app  # noqa: E402
+from principal import bench_session  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -60,7 +61,7 @@ def main() -> None:
         wh = Warehouse(
             db, Limits(threads=2, memory_limit="12GB", app_memory_limit="12GB", timeout_seconds=600), demo_model()
         )
-        s = wh.session()
+        s = bench_session(wh)
         events = int(s.frame("SELECT count(*) FROM analytics.events").iloc[0, 0])
         assert s.event_index() is not None, f"no current event index for {db}: python -m portal index --db {db}"
         row = {"events": events, "funnel (index)": median_of(lambda s=s: user_levels(s, spec), args.runs)}

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from principal import bench_session  # noqa: E402
+
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
 from portal.library import QueryStore, run_saved  # noqa: E402
@@ -117,17 +119,17 @@ def main() -> None:
     try:
         print("DuckDB, scale 10:", flush=True)
         duck_wh = Warehouse(args.db10, LIMITS, demo_model())
-        duck = measure(duck_wh.session(), args.runs)
+        duck = measure(bench_session(duck_wh), args.runs)
         duck_wh.close()  # the load below opens the same file in this process
         load10 = load(cluster, args.db10)
         spark = SparkWarehouse(cluster.url, LIMITS, model=demo_model())
         print("Spark, scale 10:", flush=True)
-        s10 = measure(spark.session(), args.runs)
+        s10 = measure(bench_session(spark), args.runs)
         s30, load30 = {}, None
         if args.db30:
             load30 = load(cluster, args.db30)
             print("Spark, scale 30:", flush=True)
-            s30 = measure(spark.session(), args.runs)
+            s30 = measure(bench_session(spark), args.runs)
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)

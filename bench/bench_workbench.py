@@ -16,6 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from principal import bench_session  # noqa: E402
+
 from portal.config import Limits, load_settings  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
 from portal.warehouse.engine import Warehouse  # noqa: E402
@@ -78,7 +80,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
     wh = Warehouse(args.db, Limits(), demo_model())
-    s = wh.session()
+    s = bench_session(wh)
     cat = s.catalog()
     rows = {t.full_name: t.row_count for t in cat.tables}
     guard = load_settings().guard

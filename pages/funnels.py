@@ -48,7 +48,10 @@ def details(spec: FunnelSpec, pii: bool) -> dict:
 
 def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
     """Built when the download is clicked: the per-user chains are recomputed then, not kept around."""
-    return dropped_users(user_levels(engine_session(), spec), step).to_csv(index=False).encode()
+    frame = dropped_users(user_levels(engine_session(), spec), step)
+    data = frame.to_csv(index=False).encode()
+    engine_session().exported(f"people who dropped after step {step} of {spec.steps}", len(frame), len(data), "funnels")
+    return data
 
 
 events, span = model().events, data_range()

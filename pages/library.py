@@ -91,7 +91,7 @@ tabs = st.tabs(["Result", "SQL", "History", "Manage"])
 with tabs[0]:
     if run or S.get("lib_last") == (q.id, q.version, str(values)):
         try:
-            res = run_saved(engine_session("library link" if url_values else "library"), q, values)
+            res = run_saved(engine_session(), q, values, origin="library link" if url_values else "library")
             S.lib_last = (q.id, q.version, str(values))
             st.caption(
                 f"{res.row_count:,} rows · {res.elapsed_s * 1000:.0f} ms" + (" · truncated" if res.truncated else "")

@@ -127,7 +127,7 @@ elif plan is not None and plan.ready:
     for text in plan.estimates:
         caption_text(text)
 if S.get("wb_running") or S.get("wb_queue"):  # one statement per script run; a Cancel click lands in between
-    run_next(engine_session("workbench link" if S.get("wb_link_seen") else "workbench"), history, user.history_key)
+    run_next(engine_session(), history, user.history_key, "workbench link" if S.get("wb_link_seen") else "workbench")
 
 if S.get("wb_results"):
     result_tabs(S.wb_results, engine_session(), cfg.limits.download_max_rows)

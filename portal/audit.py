@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,7 +19,20 @@ from pathlib import Path
 
 from portal.sqlfiles import load_sql
 
-KINDS = ("statement", "download", "save", "curation", "delete", "sign-in", "refused")
+KINDS = (
+    "statement",
+    "download",
+    "lint",
+    "estimate",
+    "save",
+    "curation",
+    "delete",
+    "sign-in",
+    "refused",
+    "command",
+    "export",
+)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
 COLUMNS = (
     "id",
     "at",
@@ -80,7 +94,10 @@ class AuditLog:
         bytes: int | None = None,
         detail: str | None = None,
     ) -> None:
-        """Append one row; `user` is a portal User (its name and roles are kept as they are now)."""
+        """Append one row; `user` is a portal User (its name and roles are kept as they are now).
+        Quoted values in `detail` (an error quoting a cell: "Could not convert string 'Ethan Khan
+        <ethan@…>'") are blanked, so the trail never holds data its readers may not see."""
+        detail = redact(detail)
         if kind not in KINDS:
             raise ValueError(f"Unknown audit kind {kind!r}.")
         with self._connect() as con:
@@ -129,6 +146,11 @@ class AuditLog:
                 (*args, int(f.limit)),
             ).fetchall()
         return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+
+
+def redact(text: str | None) -> str | None:
+    """`text` with every single-quoted value replaced by '…' (identifiers in double quotes stay)."""
+    return _LITERAL.sub("'…'", text) if text else text
 
 
 def to_csv(rows: list[dict]) -> str:

@@ -33,6 +33,7 @@ class Limits:
     estimate_seconds: float = 3.0  # the size guard's EXPLAIN gives up after this (the run keeps its own limit)
     slow_after_seconds: float = 2.0  # a statement running longer moves to a lower CPU priority
     download_max_rows: int = 1_000_000
+    ceiling_rows: int = 10_000_000_000  # the size guard's refusal, in the seam for every caller ([guard] ceiling_rows)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     wh = data.get("warehouse", {})
     lim = data.get("limits", {})
     ppl = data.get("people", {})
-    known_limits = set(Limits.__dataclass_fields__)
+    known_limits = set(Limits.__dataclass_fields__) - {"ceiling_rows"}  # that one is [guard]'s
     unknown = set(lim) - known_limits
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) in [limits]: {', '.join(sorted(unknown))}")
@@ -151,6 +152,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if unknown_paths:
         raise ConfigError(f"{path}: unknown key(s) in [paths]: {', '.join(sorted(unknown_paths))}")
     model = replace(model, raw_schemas=lint_cfg.raw_schemas)
+    limits = replace(limits, ceiling_rows=guard.ceiling_rows)  # one setting: [guard] ceiling_rows
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
         demo=bool(wh.get("demo", False)),

@@ -36,6 +36,7 @@ class User:
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"analyst"}))
     session_id: str = ""  # demo mode: this browser session, so anonymous visitors never share a history
     verified: bool = False  # signed in through OIDC or a trusted proxy (not a demo persona)
+    kind: str = "person"  # "person", or "system": the portal itself on behalf of a role (shared results)
 
     @property
     def is_data_team(self) -> bool:
@@ -44,6 +45,11 @@ class User:
     @property
     def has_pii(self) -> bool:
         return bool(self.roles & {"pii", "admin"})
+
+    @property
+    def admission_key(self) -> str | None:
+        """Whose per-person statement limit applies (a system principal computes for many people)."""
+        return None if self.kind == "system" else self.history_key
 
     @property
     def history_key(self) -> str:
@@ -114,6 +120,22 @@ def resolve_user(
     if chosen and chosen in settings.people.demo_users:
         return make_user(chosen, settings, session_id)
     return make_user(settings.people.default_user, settings, session_id)
+
+
+def system_principal(purpose: str, pii: bool) -> User:
+    """The portal itself, computing for everyone of one role (a cache shared by that role): a named
+    principal in the audit trail with exactly that role's access, never "nobody" or "everything"."""
+    return User(f"system:{purpose}", frozenset({"analyst", *(["pii"] if pii else [])}), verified=True, kind="system")
+
+
+def command_line_person(settings: Settings, name: str | None = None) -> User:
+    """Who runs a command: `--as PERSON`, else the operating-system user, with their [people] roles."""
+    import getpass
+
+    chosen = (name or getpass.getuser() or "").strip().lower()
+    if not _NAME.match(chosen):
+        raise SignInRefused(f"{chosen!r} is not a person's name (letters, digits and . _ @ + - only).")
+    return make_user(chosen, settings, verified=True)
 
 
 def denied_schemas(settings: Settings, user: User) -> tuple[str, ...]:

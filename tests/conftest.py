@@ -60,6 +60,30 @@ def spark_loaded(spark_cluster, demo_db, tmp_path_factory) -> dict[str, int]:
     return load_demo(spark_cluster.session(), main, twin, spark_cluster.storage)
 
 
+_TEST_AUDIT = None
+
+
+def audit_for_tests():
+    """One audit log for the tests' own sessions (every session has one; issue #21)."""
+    global _TEST_AUDIT
+    if _TEST_AUDIT is None:
+        import tempfile
+
+        from portal.audit import AuditLog
+
+        _TEST_AUDIT = AuditLog(Path(tempfile.mkdtemp(prefix="portal-test-audit-")))
+    return _TEST_AUDIT
+
+
+def session_for(warehouse, user=None, denied: tuple[str, ...] = ()):
+    """A session for a test: the named person `session_for` (analyst, data team, PII) unless `user` is
+    given, audited, with `denied` schemas refused."""
+    from portal.identity import User
+
+    who = user or User("session_for", frozenset({"analyst", "data_team", "pii"}), verified=True)
+    return warehouse.session(who, audit_for_tests(), denied)
+
+
 def rss_mb() -> float:
     """This process's resident memory: what an attack must not make the app grow."""
     for line in open("/proc/self/status"):

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from conftest import private_warehouse
+from conftest import private_warehouse, session_for
 
 from portal.audit import AuditFilter, AuditLog
 from portal.config import Limits, load_settings
@@ -86,19 +86,19 @@ RAW_READS = [
 def test_a_restricted_schema_is_refused_however_it_is_reached(wh, sql):
     s = settings_with(permissions={"schema_roles": {"raw": ["data_team", "admin"]}})
     assert denied_schemas(s, ANA) == ("raw",) and denied_schemas(s, DANA) == ()
-    analyst = wh.session(ANA, denied_schemas=denied_schemas(s, ANA))
+    analyst = session_for(wh, ANA, denied_schemas(s, ANA))
     with pytest.raises(QueryRefused, match="raw schema is restricted"):
         analyst.run(sql)
     with pytest.raises(QueryRefused, match="raw schema is restricted"):
         analyst.download(sql, None, "csv")
-    assert wh.session(DANA).run(sql).row_count >= 1  # the data team reads it
+    assert session_for(wh, DANA).run(sql).row_count >= 1  # the data team reads it
     assert analyst.run("SELECT count(*) FROM analytics.orders").frame.iloc[0, 0] > 0
 
 
 def test_a_share_link_never_grants_more_than_the_viewers_role(wh, tmp_path):
     store = QueryStore(tmp_path / "queries", tmp_path / "state")
     q = store.save(SavedQuery("ops/raw_peek", "Raw peek", "SELECT * FROM raw.users\n"), DANA, None)
-    analyst = wh.session(ANA, denied_schemas=("raw",))
+    analyst = session_for(wh, ANA, ("raw",))
     with pytest.raises(QueryRefused):
         run_saved(analyst, q, {})  # the link opened by an analyst runs as the analyst
 
@@ -106,20 +106,23 @@ def test_a_share_link_never_grants_more_than_the_viewers_role(wh, tmp_path):
 # ---------------------------------------------------------------- audit trail
 def test_refused_statements_downloads_and_link_runs_are_all_recorded(wh, tmp_path):
     audit = AuditLog(tmp_path)
-    s = wh.session(ANA, audit, denied_schemas=("raw",))
+    s = wh.session(ANA, audit, ("raw",))
     with pytest.raises(QueryRefused):
-        s.run("DROP TABLE analytics.orders")
+        s.run("DROP TABLE analytics.orders", origin="workbench")
     with pytest.raises(QueryRefused):
-        s.run("SELECT * FROM raw.users")
-    data, _ = s.download("SELECT * FROM analytics.orders LIMIT 100", None, "csv")
-    s.origin = "library link"
-    s.run("SELECT count(*) AS n FROM analytics.orders WHERE status = $status", {"status": "completed"})
+        s.run("SELECT * FROM raw.users", origin="workbench")
+    data, _ = s.download("SELECT * FROM analytics.orders LIMIT 100", None, "csv", origin="workbench")
+    s.run(
+        "SELECT count(*) AS n FROM analytics.orders WHERE status = $status",
+        {"status": "completed"},
+        origin="library link",
+    )  # the origin is said per call: nothing stored on the session decides it
     rows = audit.query(AuditFilter(user="ana@example.com"))
     assert [(r["kind"], r["status"], r["origin"]) for r in rows] == [
         ("statement", "ok", "library link"),
-        ("download", "ok", "portal"),
-        ("statement", "refused", "portal"),
-        ("statement", "refused", "portal"),
+        ("download", "ok", "workbench"),
+        ("statement", "refused", "workbench"),
+        ("statement", "refused", "workbench"),
     ]
     assert rows[0]["params"] == '{"status": "completed"}' and rows[0]["rows"] == 1
     assert rows[1]["bytes"] == len(data)
@@ -174,8 +177,8 @@ def test_one_person_cannot_take_every_worker(wh):
     from test_hardening import warm
 
     warm(wh)
-    first, second = wh.session(ANA), wh.session(ANA)
-    bo = wh.session(User("bo@example.com", frozenset({"analyst"})))
+    first, second = session_for(wh, ANA), session_for(wh, ANA)
+    bo = session_for(wh, User("bo@example.com", frozenset({"analyst"})))
     threading.Thread(target=lambda: first.run("SELECT test_sleep(1.5)"), daemon=True).start()
     time.sleep(0.3)
     waited = {}
@@ -198,11 +201,11 @@ def test_one_person_cannot_take_every_worker(wh):
 
 def test_a_queued_statement_times_out_in_plain_words(demo_db, tmp_path):
     w = private_warehouse(demo_db, tmp_path, Limits(timeout_seconds=1.0, workers=1, per_user_statements=1))
-    busy = w.session()
+    busy = session_for(w)
     threading.Thread(target=lambda: pytest.raises(QueryTimeout, busy.run, "SELECT test_sleep(5)"), daemon=True).start()
     time.sleep(0.3)
     with pytest.raises(QueryTimeout, match="busy"):
-        w.session(make_user("alex", load_settings())).run("SELECT 1", timeout_s=0.4)
+        session_for(w, make_user("alex", load_settings())).run("SELECT 1", timeout_s=0.4)
     w.close()
 
 
@@ -211,10 +214,10 @@ def test_a_long_statement_moves_to_the_slow_lane_and_frees_its_slot(demo_db, tmp
     w = private_warehouse(
         demo_db, tmp_path, Limits(timeout_seconds=8.0, workers=1, per_user_statements=2, slow_after_seconds=0.5)
     )
-    slow = w.session()
+    slow = session_for(w)
     threading.Thread(target=lambda: slow.run("SELECT test_sleep(6)"), daemon=True).start()
     time.sleep(1.0)  # it is in the slow lane now
     t0 = time.monotonic()
-    assert w.session().run("SELECT 7 AS seven").frame.iloc[0, 0] == 7
+    assert session_for(w).run("SELECT 7 AS seven").frame.iloc[0, 0] == 7
     assert time.monotonic() - t0 < 3.0  # a fresh worker, not a wait of 5 s for the slow one
     w.close()

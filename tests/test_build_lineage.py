@@ -5,6 +5,7 @@ metrics and dashboards without changing any file."""
 from __future__ import annotations
 
 import pytest
+from conftest import session_for
 
 from portal.library.build_lineage import build_lineage, what_if
 from portal.library.lineage import Lineage
@@ -12,7 +13,7 @@ from portal.library.lineage import Lineage
 
 @pytest.fixture(scope="module")
 def build(warehouse):
-    return build_lineage(warehouse.session().catalog())
+    return build_lineage(session_for(warehouse).catalog())
 
 
 def test_every_build_statement_is_read(build):

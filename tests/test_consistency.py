@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import session_for
 
 from portal.library import QueryStore, run_saved
 from portal.product.impact import Window
@@ -33,15 +34,15 @@ RATE_PATHS = {
 @pytest.mark.parametrize("name", sorted(RATE_PATHS))
 def test_a_rate_is_one_number_on_the_tile_the_chart_and_the_before_after_page(warehouse, name, platform):
     query_id, num, den = RATE_PATHS[name]
-    tile = kpi(warehouse.session(), METRICS, name, START, END, {"platform": platform}).current
+    tile = kpi(session_for(warehouse), METRICS, name, START, END, {"platform": platform}).current
     q = QueryStore(ROOT / "queries", ROOT / "state").get(query_id)
     weekly = run_saved(
-        warehouse.session(), q, query_params_for(find_params(q.sql), START, END, {"platform": platform})
+        session_for(warehouse), q, query_params_for(find_params(q.sql), START, END, {"platform": platform})
     ).frame
     assert len(weekly) == 13 and tile == pytest.approx(weekly[num].sum() / weekly[den].sum(), rel=1e-12)
     before = Window(date(2026, 5, 4), START.replace(day=2))
     impact, _ = measure_impact(
-        warehouse.session(), METRICS, Measure(name), before, Window(START, END), FIRST_DAY, platform
+        session_for(warehouse), METRICS, Measure(name), before, Window(START, END), FIRST_DAY, platform
     )
     assert (impact.after.x, impact.after.n) == (weekly[num].sum(), weekly[den].sum())
 
@@ -49,13 +50,13 @@ def test_a_rate_is_one_number_on_the_tile_the_chart_and_the_before_after_page(wa
 def test_cac_is_one_number_on_the_tile_and_in_the_payback_table(warehouse):
     from portal.product.cohorts import cac_payback
 
-    table = cac_payback(warehouse.session(), date(2026, 11, 15)).set_index("cohort")
+    table = cac_payback(session_for(warehouse), date(2026, 11, 15)).set_index("cohort")
     for month_start, month_end in [(date(2025, 6, 1), date(2025, 6, 30)), (date(2026, 3, 1), date(2026, 3, 31))]:
-        tile = kpi(warehouse.session(), METRICS, "cac", month_start, month_end).current
+        tile = kpi(session_for(warehouse), METRICS, "cac", month_start, month_end).current
         assert table.loc[str(month_start), "cac"] == pytest.approx(tile, rel=1e-12)
-    campaign = cac_payback(warehouse.session(), date(2026, 11, 15), "tiktok_creators").set_index("cohort")
+    campaign = cac_payback(session_for(warehouse), date(2026, 11, 15), "tiktok_creators").set_index("cohort")
     tile = kpi(
-        warehouse.session(), METRICS, "cac", date(2025, 6, 1), date(2025, 6, 30), {"campaign": "tiktok_creators"}
+        session_for(warehouse), METRICS, "cac", date(2025, 6, 1), date(2025, 6, 30), {"campaign": "tiktok_creators"}
     )
     assert campaign.loc["2025-06-01", "cac"] == pytest.approx(tile.current, rel=1e-12)
     young = table.iloc[-1]
@@ -69,9 +70,9 @@ def test_the_digest_shows_the_dashboard_tiles_numbers(warehouse):
 
     d = DashboardStore(ROOT / "dashboards").load("checkout")
     store = QueryStore(ROOT / "queries", ROOT / "state")
-    html = build_digest(warehouse.session(), d, METRICS, store, START, END)
+    html = build_digest(session_for(warehouse), d, METRICS, store, START, END)
     for t in d.tiles:
         if t.type == "kpi":
-            k = kpi(warehouse.session(), METRICS, t.metric, START, END, {"platform": None})
+            k = kpi(session_for(warehouse), METRICS, t.metric, START, END, {"platform": None})
             assert format_value(k.current, k.metric.unit) in html
     assert f"{START} to {END} · all platforms" in html  # each chart's scope under it

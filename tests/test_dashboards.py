@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shown, wait_for_app
+from conftest import ROOT, session_for, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from portal.config import load_settings
@@ -35,7 +35,7 @@ START, END = date(2026, 9, 1), date(2026, 9, 28)
 
 
 def test_every_metric_runs_and_ratio_matches_its_parts(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     for name in METRICS.metrics:
         k = kpi(s, METRICS, name, START, END)
         assert k.current is not None and k.current >= 0, name
@@ -50,15 +50,15 @@ def test_every_metric_runs_and_ratio_matches_its_parts(warehouse):
 
 
 def test_two_tiles_with_the_same_metric_and_filters_agree(warehouse):
-    a = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
-    b = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
+    a = kpi(session_for(warehouse), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
+    b = kpi(session_for(warehouse), METRICS, "cac", START, END, {"campaign": "tiktok_creators"})
     assert a.current == b.current and a.previous == b.previous
-    g = kpi(warehouse.session(), METRICS, "cac", START, END, {"campaign": "google_brand"})
+    g = kpi(session_for(warehouse), METRICS, "cac", START, END, {"campaign": "google_brand"})
     assert a.current > g.current  # cheap clicks, expensive customers
 
 
 def test_filters_are_bound_not_pasted(warehouse):
-    k = kpi(warehouse.session(), METRICS, "revenue", START, END, {"platform": "x' OR 1=1 --"})
+    k = kpi(session_for(warehouse), METRICS, "revenue", START, END, {"platform": "x' OR 1=1 --"})
     assert k.current == 0
     assert query_params_for(["start", "platform"], START, END, {"platform": "iOS", "campaign": "x"}) == {
         "start": START,
@@ -126,7 +126,7 @@ def test_dashboard_save_is_atomic_and_conflict_safe(tmp_path):
 def test_digest_is_self_contained(warehouse):
     d = DashboardStore(ROOT / "dashboards").load("executive")
     html = build_digest(
-        warehouse.session(), d, METRICS, QueryStore(ROOT / "queries", ROOT / "state"), date(2026, 11, 9), END
+        session_for(warehouse), d, METRICS, QueryStore(ROOT / "queries", ROOT / "state"), date(2026, 11, 9), END
     )
     assert html.count("data:image/png;base64,") >= 3
     assert not re.search(r"""(src|href)\s*=\s*['"]?https?://""", html)
@@ -275,10 +275,10 @@ def test_checkout_conversion_is_one_number_on_the_tile_and_the_weekly_chart(ware
     from portal.library import QueryStore, run_saved
 
     start, end = date(2026, 8, 3), date(2026, 11, 1)  # whole weeks, Monday to Sunday
-    k = kpi(warehouse.session(), METRICS, "checkout_conversion", start, end, {"platform": platform})
+    k = kpi(session_for(warehouse), METRICS, "checkout_conversion", start, end, {"platform": platform})
     q = QueryStore(ROOT / "queries", ROOT / "state").get("checkout/checkout_conversion_by_week")
     values = query_params_for(find_params(q.sql), start, end, {"platform": platform})
-    weekly = run_saved(warehouse.session(), q, values).frame
+    weekly = run_saved(session_for(warehouse), q, values).frame
     assert k.current is not None and len(weekly) == 13
     assert k.current == pytest.approx(weekly["purchases"].sum() / weekly["checkouts"].sum(), rel=1e-12)
     assert (weekly["purchases"] <= weekly["checkouts"]).all()  # purchases are a subset of the visits
@@ -291,7 +291,7 @@ def test_a_baking_metric_says_so_instead_of_showing_a_collapse(warehouse):
 
     cac = METRICS["cac"]
     through = date(2026, 11, 15)
-    k = kpi(warehouse.session(), METRICS, "cac", date(2026, 10, 19), through)
+    k = kpi(session_for(warehouse), METRICS, "cac", date(2026, 10, 19), through)
     assert still_baking(cac, through, through) and not still_baking(cac, date(2026, 9, 28), through)
     baking = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=True)
     assert baking.delta_color == "off" and baking.delta_description == "still baking"

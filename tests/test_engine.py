@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import private_warehouse
+from conftest import private_warehouse, session_for
 
 from portal.config import Limits
 from portal.warehouse.engine import Warehouse
@@ -29,16 +29,16 @@ def wh(demo_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def users_before(wh):
-    return wh.session().run(COUNT_USERS).frame.iloc[0, 0]
+    return session_for(wh).run(COUNT_USERS).frame.iloc[0, 0]
 
 
 @pytest.fixture
 def sess(wh):
-    return wh.session()
+    return session_for(wh)
 
 
 def still_serving(wh, users_before):
-    assert wh.session().run(COUNT_USERS).frame.iloc[0, 0] == users_before
+    assert session_for(wh).run(COUNT_USERS).frame.iloc[0, 0] == users_before
 
 
 REFUSED = {
@@ -202,7 +202,7 @@ def test_parameters_are_bound_not_pasted(sess):
 
 
 def test_one_users_cancel_never_touches_another(wh, users_before):
-    slow, quick = wh.session(), wh.session()
+    slow, quick = session_for(wh), session_for(wh)
     outcome: dict = {}
 
     def run_slow():
@@ -226,7 +226,7 @@ def test_one_users_cancel_never_touches_another(wh, users_before):
 
 
 def test_one_users_timeout_never_touches_another(wh, users_before):
-    slow, quick = wh.session(), wh.session()
+    slow, quick = session_for(wh), session_for(wh)
     outcome: dict = {}
 
     def run_slow():
@@ -250,7 +250,7 @@ def test_one_users_timeout_never_touches_another(wh, users_before):
 
 
 def test_pii_is_out_of_reach_on_the_public_twin(public_warehouse):
-    res = public_warehouse.session().run("SELECT count(email), count(phone), count(*) FROM raw.users")
+    res = session_for(public_warehouse).run("SELECT count(email), count(phone), count(*) FROM raw.users")
     assert list(res.frame.iloc[0])[:2] == [0, 0] and res.frame.iloc[0, 2] > 0
 
 

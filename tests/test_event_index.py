@@ -10,7 +10,7 @@ import sys
 from datetime import date
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, session_for
 
 from portal.demo.build import demo_model
 from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
@@ -22,9 +22,9 @@ STEPS = tuple(Step(e) for e in ("page_view", "product_view", "add_to_cart", "che
 
 
 def test_the_demo_build_writes_a_current_index(demo_db, warehouse):
-    idx = warehouse.session().event_index()
+    idx = session_for(warehouse).event_index()
     assert idx is not None and open_index(demo_db.with_name("warehouse.public.duckdb"), EVENTS) is not None
-    (rows,) = warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0]
+    (rows,) = session_for(warehouse).frame("SELECT count(*) FROM analytics.events").iloc[0]
     assert idx.rows == rows  # every event property with fewer than 255 values is coded
     assert {"platform", "browser", "device", "country"} <= set(idx.codes) <= set(EVENTS.properties)
 
@@ -40,7 +40,7 @@ def test_the_demo_build_writes_a_current_index(demo_db, warehouse):
     ],
 )
 def test_the_index_path_equals_the_query_path_on_the_demo_warehouse(warehouse, breakdown, mode):
-    session = warehouse.session()
+    session = session_for(warehouse)
     spec = FunnelSpec(STEPS, date(2025, 9, 1), date(2026, 3, 31), 7.0, mode, breakdown)
     with_index = user_levels(session, spec)
     session.event_index = lambda: None  # the query path
@@ -74,8 +74,8 @@ def test_a_half_built_or_damaged_index_is_ignored(demo_db, tmp_path):
 
 
 def test_a_session_denied_analytics_never_reads_the_index(warehouse):
-    assert warehouse.session(denied_schemas=("analytics",)).event_index() is None
-    assert warehouse.session(denied_schemas=("raw",)).event_index() is not None
+    assert session_for(warehouse, denied=("analytics",)).event_index() is None
+    assert session_for(warehouse, denied=("raw",)).event_index() is not None
 
 
 def test_the_index_command_rebuilds_a_warehouse_and_its_twin(demo_db, tmp_path):
@@ -105,7 +105,7 @@ def test_retention_from_the_index_equals_retention_from_a_query(warehouse, event
     from portal.demo.stories import DEMO_END_DATE
     from portal.product.cohorts import CohortSpec, retention
 
-    session = warehouse.session()
+    session = session_for(warehouse)
     spec = CohortSpec("week", "signup", "platform", event, 8)
     with_index = retention(session, spec, DEMO_END_DATE)
     session.event_index = lambda: None

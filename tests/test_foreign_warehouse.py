@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, run_page, shown
+from conftest import ROOT, run_page, session_for, shown
 
 FOREIGN = ROOT / "tests" / "foreign"
 PAGES = [
@@ -163,7 +163,7 @@ def test_funnel_by_a_property_equals_the_reference_and_counts_text_ids(company, 
     spec = FunnelSpec(
         tuple(Step(s) for s in STEPS), date(2026, 3, 1), date(2026, 4, 30), 14, breakdown="device_category"
     )
-    levels = user_levels(wh.session(), spec)
+    levels = user_levels(session_for(wh), spec)
     assert levels["user_id"].map(type).eq(str).all()  # the company's own ids, not codes
     counts = step_counts(levels, spec)
     rows = events(company[1])
@@ -274,7 +274,7 @@ def test_retention_with_text_ids_equals_its_sql_reference(company):
     from portal.product.cohorts import CohortSpec, _sql, retention
     from portal.warehouse.connect import open_warehouse
 
-    session = open_warehouse(load_settings(company[0]), pii=True).session()
+    session = session_for(open_warehouse(load_settings(company[0]), pii=True))
     spec = CohortSpec("week", "signup", "source", None, 6)
     fast = retention(session, spec, date(2026, 4, 30))
     ref = session.frame(_sql("retention", spec, session), {"periods": 6})
@@ -288,7 +288,7 @@ def test_names_resolve_as_duckdb_resolves_them(company):
     from portal.warehouse.connect import open_warehouse
     from portal.workbench.lint import lint
 
-    session = open_warehouse(load_settings(company[0]), pii=False).session()
+    session = session_for(open_warehouse(load_settings(company[0]), pii=False))
     cat = session.catalog()
     assert cat.table("customers").full_name == "main.customers"
     assert cat.table("big_spenders").full_name == "main.big_spenders"  # views too

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, session_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -379,7 +379,7 @@ def test_a_two_way_breakdown_finds_ios_safari_and_matches_the_plain_sql(warehous
         "browser",
     )
     assert spec.breakdown == "platform+browser"
-    s = warehouse.session()
+    s = session_for(warehouse)
     got = segment_table(user_levels(s, spec), spec).set_index("segment")
     sql, params = funnel_sql(spec, MODEL)
     want = s.frame(

@@ -10,7 +10,7 @@ import time
 from datetime import date
 
 import pytest
-from conftest import private_warehouse, rss_mb, spark_warehouse
+from conftest import private_warehouse, rss_mb, session_for, spark_warehouse
 
 from portal.config import Limits
 from portal.demo.build import demo_model
@@ -61,7 +61,7 @@ WRAPPED = {
 
 @pytest.mark.parametrize("sql", WRAPPED.values(), ids=WRAPPED.keys())
 def test_wrappers_that_would_make_state_are_refused(wh, sql):
-    s = wh.session()
+    s = session_for(wh)
     with pytest.raises(QueryError):
         s.run(sql)
     assert s.run("SELECT sum(x) AS s FROM (VALUES (2), (3)) t(x)").frame.iloc[0, 0] == 5
@@ -69,7 +69,7 @@ def test_wrappers_that_would_make_state_are_refused(wh, sql):
 
 @pytest.mark.parametrize("sql", STATEFUL.values(), ids=STATEFUL.keys())
 def test_explain_wrappers_are_refused_by_run_lint_and_estimate(wh, sql):
-    s = wh.session()
+    s = session_for(wh)
     for call in (lambda: s.run(sql), lambda: s.check(sql), lambda: s.estimate(sql)):
         with pytest.raises(QueryRefused, match="EXPLAIN only explains queries"):
             call()
@@ -81,9 +81,9 @@ def test_nothing_an_analyst_sends_changes_what_others_see(wh):
     from portal.reporting.metrics import kpi, load_metrics, metrics_path
 
     metrics = load_metrics(metrics_path(load_settings()))
-    other = wh.session()
+    other = session_for(wh)
     before = kpi(other, metrics, "revenue", date(2026, 10, 1), date(2026, 11, 15)).current
-    attacker = wh.session()
+    attacker = session_for(wh)
     for sql in STATEFUL.values():
         for call in (attacker.run, attacker.check, attacker.estimate):
             with pytest.raises(QueryError):
@@ -116,7 +116,7 @@ RUNAWAYS = {
 
 @pytest.mark.parametrize("sql", RUNAWAYS.values(), ids=RUNAWAYS.keys())
 def test_a_runaway_single_function_ends_within_its_limit(wh, sql):
-    s = wh.session()
+    s = session_for(wh)
     for call in (lambda: s.run(sql), lambda: s.estimate(sql), lambda: s.check(sql)):
         t0 = time.monotonic()
         try:
@@ -128,7 +128,7 @@ def test_a_runaway_single_function_ends_within_its_limit(wh, sql):
 
 
 def test_cancel_stops_a_single_function_at_once(wh):
-    s = wh.session()
+    s = session_for(wh)
     outcome = {}
 
     def work():
@@ -152,14 +152,14 @@ def test_a_memory_hog_gets_a_plain_error_and_the_app_process_does_not_grow(wh):
 
     before = rss_mb()
     with pytest.raises(QueryError) as info:
-        wh.session().run("SELECT len(range(500000000))")
+        session_for(wh).run("SELECT len(range(500000000))")
     assert "memory" in info.value.message.lower() or info.value.kind == "timeout"
     assert rss_mb() - before < 200
 
 
 def warm(w, n: int = 3) -> None:
     """Start the pool's workers first, so timings below measure waiting, not interpreter start-up."""
-    threads = [threading.Thread(target=w.session().run, args=("SELECT test_sleep(0.3)",)) for _ in range(n)]
+    threads = [threading.Thread(target=session_for(w).run, args=("SELECT test_sleep(0.3)",)) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -169,10 +169,10 @@ def warm(w, n: int = 3) -> None:
 def test_small_queries_keep_running_beside_a_runaway(wh):
     duckdb_only(wh, "the worker pool's slow lane is DuckDB's; Spark's scheduler shares the executors")
     warm(wh)
-    slow = wh.session()
+    slow = session_for(wh)
     threading.Thread(target=lambda: pytest.raises(QueryError, slow.run, "SELECT test_sleep(30)"), daemon=True).start()
     time.sleep(0.3)
-    quick = wh.session()
+    quick = session_for(wh)
     t0 = time.monotonic()
     assert quick.run("SELECT count(*) FROM analytics.users").frame.iloc[0, 0] > 0
     assert time.monotonic() - t0 < 2.0  # had it waited for the runaway, it would have taken 2.7 s or more
@@ -182,7 +182,7 @@ def test_test_sleep_times_out_deterministically(wh):
     duckdb_only(wh, "test_sleep is a DuckDB test function")
     t0 = time.monotonic()
     with pytest.raises(QueryTimeout, match="time limit of 1 s"):
-        wh.session().run("SELECT test_sleep(10)", timeout_s=1)
+        session_for(wh).run("SELECT test_sleep(10)", timeout_s=1)
     assert 1 <= time.monotonic() - t0 < 2.5
 
 
@@ -203,13 +203,13 @@ REVEALING = [
 @pytest.mark.parametrize("sql", REVEALING)
 def test_server_configuration_is_not_shared(wh, sql):
     with pytest.raises(QueryRefused, match="server's own configuration"):
-        wh.session().run(sql)
+        session_for(wh).run(sql)
 
 
 def test_error_messages_carry_no_server_paths(wh):
     for sql in ("SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM '/root/x.parquet'"):
         with pytest.raises(QueryError) as info:
-            wh.session().run(sql)
+            session_for(wh).run(sql)
         text = f"{info.value.message} {info.value.detail}"
         assert "/etc/" not in text and "/root/" not in text and "/tmp/" not in text and str(wh.path.parent) not in text
 
@@ -220,7 +220,7 @@ def test_a_thousand_nested_brackets_are_a_plain_finding_not_a_crash(wh):
     from portal.workbench.lint import lint
 
     sql = "SELECT " + "(" * 1000 + "1" + ")" * 1000
-    s = wh.session()
+    s = session_for(wh)
     (finding,) = lint(sql, s.catalog(), s)
     assert finding.severity == "error" and "nests too deeply" in finding.message
     assert lineage(sql).tables == frozenset()
@@ -234,7 +234,7 @@ def test_a_rebuilt_warehouse_is_noticed_without_a_restart(tmp_path):
     path = tmp_path / "w.duckdb"
     build_demo(path, scale=0.02, seed=1)
     w = Warehouse(path, LIMITS, demo_model())
-    s = w.session()
+    s = session_for(w)
     first = s.run("SELECT count(*) AS n FROM analytics.users").frame.iloc[0, 0]
     assert first == s.frame("SELECT count(*) AS n FROM analytics.users").iloc[0, 0]
     build_demo(path, scale=0.04, seed=1)  # `portal demo` swaps a new file in under the running app

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, session_for
 from streamlit.testing.v1 import AppTest
 
 from portal.warehouse.overview import summary, tables_frame
 
 
 def test_summary_and_tables_frame(warehouse):
-    cat = warehouse.session().catalog()
+    cat = session_for(warehouse).catalog()
     facts = summary(cat)
     assert facts["schemas"] == 2 and facts["tables"] == 23
     frame = tables_frame(cat, "raw")

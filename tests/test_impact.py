@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import session_for
 
 from portal.product.impact import (
     Impact,
@@ -220,7 +221,7 @@ def test_a_still_baking_period_is_ringed_and_never_plotted_as_zero(warehouse):
     from portal.reporting.charts import chart
 
     q = QueryStore(ROOT / "queries", ROOT / "state").get("growth/retention_by_signup_month")
-    frame = run_saved(warehouse.session(), q, {}).frame
+    frame = run_saved(session_for(warehouse), q, {}).frame
     young = frame[frame["still_baking"]]
     assert len(young) >= 1 and (young["month_1"].isna() | (young["month_1"] > 0)).all()
     assert frame["month_1"].isna().iloc[-1]  # the current month: month 1 has not started, so no value
@@ -240,7 +241,7 @@ def test_the_planted_changes_are_found_significant(warehouse, change, low, high)
 
     a = {x.id: x for x in load_annotations(ROOT / "annotations.toml")}[change]
     before, after = windows(a.start, a.end, 28, date(2025, 1, 6), date(2026, 11, 15))
-    imp, frame = measure_impact(warehouse.session(), METRICS, Measure(a.metric), before, after, date(2025, 1, 6))
+    imp, frame = measure_impact(session_for(warehouse), METRICS, Measure(a.metric), before, after, date(2025, 1, 6))
     assert isinstance(imp, Impact) and imp.verdict == "significant" and low < imp.relative < high
     # the same number straight from SQL, independent of the metric plumbing
     if change == "checkout_back_button_bug":
@@ -252,7 +253,7 @@ def test_the_planted_changes_are_found_significant(warehouse, change, low, high)
         sql = """WITH v AS (SELECT user_id, min(event_date) AS d FROM analytics.events GROUP BY 1)
                  SELECT count(u.user_id), count(*) FROM v LEFT JOIN analytics.users u USING (user_id)
                  WHERE d BETWEEN $s AND $e"""
-    x, n = warehouse.session().frame(sql, {"s": after.start, "e": after.end}).iloc[0]
+    x, n = session_for(warehouse).frame(sql, {"s": after.start, "e": after.end}).iloc[0]
     assert (imp.after.x, imp.after.n) == (x, n)
 
 
@@ -262,17 +263,17 @@ def test_a_funnel_step_and_a_control_segment_are_measured_in_the_warehouse(wareh
 
     before, after = windows(date(2025, 9, 8), date(2025, 10, 12), 28, date(2025, 1, 6), date(2026, 11, 15))
     m = Measure(FUNNEL_STEP, "checkout_start", "purchase", 14)
-    imp, _ = measure_impact(warehouse.session(), METRICS, m, before, after, date(2025, 1, 6), control="Linux")
+    imp, _ = measure_impact(session_for(warehouse), METRICS, m, before, after, date(2025, 1, 6), control="Linux")
     spec = FunnelSpec((Step("checkout_start"), Step("purchase")), after.start, after.end, 14.0)
-    counts = step_counts(user_levels(warehouse.session(), spec), spec)
+    counts = step_counts(user_levels(session_for(warehouse), spec), spec)
     everyone = (int(counts.iloc[1]["users"]), int(counts.iloc[0]["users"]))
     # treated = everyone but Linux, so treated + control = the Funnels page's counts for the same dates
     assert (imp.after.x + imp.control.after.x, imp.after.n + imp.control.after.n) == everyone
     assert imp.change < 0 and imp.control.after.rate < imp.control.before.rate  # the bug hit Linux too
     with pytest.raises(ImpactError, match="must differ"):
-        measure_impact(warehouse.session(), METRICS, m, before, after, date(2025, 1, 6), "Linux", "Linux")
+        measure_impact(session_for(warehouse), METRICS, m, before, after, date(2025, 1, 6), "Linux", "Linux")
     with pytest.raises(ImpactError, match="not a rate metric"):
-        measure_impact(warehouse.session(), METRICS, Measure("revenue"), before, after, date(2025, 1, 6))
+        measure_impact(session_for(warehouse), METRICS, Measure("revenue"), before, after, date(2025, 1, 6))
 
 
 # --- the pages ---------------------------------------------------------------------------------------

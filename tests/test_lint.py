@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import session_for
 
 from portal.workbench.lint import RULES, LintConfig, has_errors, lint
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def ctx(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     return s.catalog(), s
 
 

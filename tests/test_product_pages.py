@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import run_page, shown, wait_for_app
+from conftest import run_page, session_for, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from portal.demo.stories import DEMO_END_DATE
@@ -17,7 +17,7 @@ from portal.product.stats import compare_segments
 
 
 def test_retention_triangle_marks_baking_periods(warehouse):
-    ret = retention(warehouse.session(), CohortSpec("week", "signup", "none", None, 8), DEMO_END_DATE)
+    ret = retention(session_for(warehouse), CohortSpec("week", "signup", "none", None, 8), DEMO_END_DATE)
     assert (ret[ret.period == 0]["retention"] == 1.0).all()
     newest = ret[ret.cohort == ret.cohort.max()]
     assert not newest[newest.period >= 1]["complete"].any()
@@ -33,7 +33,7 @@ def test_retention_triangle_marks_baking_periods(warehouse):
 )
 def test_retention_pass_equals_the_plain_sql(warehouse, spec):
     """The compiled pass over the person-ordered events gives exactly what cohorts/retention.sql gives."""
-    s = warehouse.session()
+    s = session_for(warehouse)
     params = {"periods": spec.periods} | ({"event": spec.event} if spec.event else {})
     want = s.run(_sql("retention", spec, s), params, max_rows=2_000_000).frame
     got = retention(s, spec, DEMO_END_DATE)
@@ -64,7 +64,7 @@ def test_retention_pass_does_not_depend_on_row_order():
 
 
 def test_revenue_curves_and_cac(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     rev = revenue(s, CohortSpec("month", "signup", "acquisition_channel", None, 6), DEMO_END_DATE)
     cum = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
     for _, g in cum.groupby("segment"):
@@ -76,7 +76,7 @@ def test_revenue_curves_and_cac(warehouse):
 
 
 def test_experiment_readout_finds_the_planted_effects(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     (r,) = experiment_readouts(variant_counts(s, "onboarding_address_step", "onboarding_complete"), "control")
     assert r.significant and 0.08 < r.lift < 0.35 and not r.srm
     assert "no_address_step converts" in r.sentence("onboarding_complete")
@@ -88,10 +88,10 @@ def test_ios_safari_is_flagged_significantly_worse(warehouse):
     spec = FunnelSpec(
         (Step("checkout_start"), Step("purchase")), date(2025, 1, 6), DEMO_END_DATE, 14, breakdown="browser"
     )
-    levels = user_levels(warehouse.session(), spec)
+    levels = user_levels(session_for(warehouse), spec)
     levels = levels.assign(segment=levels["segment"])
     spec_pb = FunnelSpec(spec.steps, spec.start, spec.end, 14, breakdown="platform")
-    lv = user_levels(warehouse.session(), spec_pb)
+    lv = user_levels(session_for(warehouse), spec_pb)
     counts = step_counts(lv, spec_pb)
     assert (
         counts[(counts.segment == "iOS") & (counts.step == 2)]["pct_of_first"].iloc[0]
@@ -135,7 +135,7 @@ def test_funnel_saves_as_a_saved_query_with_the_same_counts(portal_env, warehous
         "product/checkout_funnel_by_platform"
     )
     assert [p.name for p in q.params] == ["start", "end"] and q.params[0].type == "date" and q.params[0].default
-    frame = run_saved(warehouse.session(), q, {}).frame
+    frame = run_saved(session_for(warehouse), q, {}).frame
     total = frame[frame.segment == "all"].set_index("step")["users"]
     assert [int(total[k]) for k in (1, 2, 3, 4)] == list(shown.values())[:4]  # same counts as the page
 

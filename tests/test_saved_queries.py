@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import session_for
 
 from portal.config import load_settings
 from portal.demo.build import demo_model
@@ -226,12 +227,12 @@ def test_parameter_values_are_bound_never_pasted(warehouse):
         ),
         "sales/x",
     )
-    res = run_saved(warehouse.session(), query, {"since": "2025-01-01", "who": "x' OR 1=1 --"})
+    res = run_saved(session_for(warehouse), query, {"since": "2025-01-01", "who": "x' OR 1=1 --"})
     assert res.row_count == 0
     with pytest.raises(ParamError, match="since must be a date"):
-        run_saved(warehouse.session(), query, {"since": "yesterday'; DROP TABLE x", "who": "a"})
+        run_saved(session_for(warehouse), query, {"since": "yesterday'; DROP TABLE x", "who": "a"})
     with pytest.raises(ParamError, match="one of"):
-        run_saved(warehouse.session(), parse_query(GOOD, "sales/y"), {"statuses": ["completed", "x') OR (1=1"]})
+        run_saved(session_for(warehouse), parse_query(GOOD, "sales/y"), {"statuses": ["completed", "x') OR (1=1"]})
 
 
 def test_share_links_round_trip():
@@ -253,7 +254,7 @@ def test_share_links_round_trip():
 
 
 def test_lineage_from_the_syntax_tree(warehouse):
-    cat = warehouse.session().catalog()
+    cat = session_for(warehouse).catalog()
     lin = lineage(
         "WITH c AS (SELECT user_id FROM analytics.orders) "
         "SELECT u.platform, count(*) FROM analytics.users u JOIN c USING (user_id) "
@@ -284,7 +285,7 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
     )
     wh = Warehouse(db, Limits(), demo_model())
     queries, errors = store.load_all()
-    results = {r.id: r for r in check_all(wh.session(), queries, None, errors)}
+    results = {r.id: r for r in check_all(session_for(wh), queries, None, errors)}
     assert results["sales/orders_by_status"].ok
     assert not results["sales/revenue"].ok and "revenue" in results["sales/revenue"].error
     assert impact(results.values(), "analytics.orders", "status") == ["sales/orders_by_status"]
@@ -322,7 +323,7 @@ def test_starter_set_is_big_and_mostly_curated():
 @pytest.mark.parametrize("qid", STARTERS)
 def test_every_starter_query_runs_and_returns_rows(qid, warehouse):
     query = QueryStore(ROOT / "queries", ROOT / "state").get(qid)
-    res = run_saved(warehouse.session(), query, {})
+    res = run_saved(session_for(warehouse), query, {})
     assert res.row_count > 0, qid
     if query.chart:
         assert {query.chart.x, query.chart.y} <= set(res.frame.columns)
@@ -330,7 +331,7 @@ def test_every_starter_query_runs_and_returns_rows(qid, warehouse):
 
 def test_starter_answers_make_sense(warehouse):
     store = QueryStore(ROOT / "queries", ROOT / "state")
-    s = warehouse.session()
+    s = session_for(warehouse)
     cac = run_saved(s, store.get("marketing/cac_by_campaign"), {}).frame.set_index("utm_campaign")
     assert cac.loc["tiktok_creators", "cac"] > cac.loc["google_brand", "cac"]
     assert cac.loc["tiktok_creators", "cost_per_click"] < cac.loc["google_brand", "cost_per_click"]

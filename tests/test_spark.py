@@ -6,7 +6,7 @@ The hostile-SQL tests of the engine run on Spark too (tests/test_hardening.py, p
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, session_for
 
 from portal.warehouse.spark.statements import SparkStatementError, check_spark_statement, translate
 
@@ -73,7 +73,7 @@ def _listen_addresses(port: int) -> set[str]:
 
 def test_the_demo_warehouse_loads_with_the_same_rows(spark_loaded, warehouse):
     loaded = spark_loaded
-    s = warehouse.session()
+    s = session_for(warehouse)
     tables = s.frame(
         "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN ('raw', 'analytics')"
     ).iloc[:, 0]
@@ -92,7 +92,7 @@ def test_a_curated_query_gives_the_same_numbers_on_spark(spark_cluster, spark_lo
 
     q = QueryStore(ROOT / "queries", ROOT / "state").get("checkout/checkout_conversion_by_week")
     values = {"start": date(2026, 8, 3), "end": date(2026, 11, 1), "platform": "all"}
-    want = run_saved(warehouse.session(), q, values).frame
+    want = run_saved(session_for(warehouse), q, values).frame
     spark_sql = translate(q.sql)
     check_spark_statement(spark_sql)
     got = cluster.session().sql(spark_sql, args=values).toPandas()
@@ -115,10 +115,10 @@ def spark(spark_cluster, spark_loaded):
 def test_run_caps_rows_and_cells_binds_parameters_and_says_truncated(spark, public_warehouse):
     from datetime import date
 
-    s = spark.session()
+    s = session_for(spark)
     sql = "SELECT user_id, repeat('x', 500) AS long FROM analytics.users WHERE signup_at >= $since ORDER BY user_id"
     got = s.run(sql, {"since": date(2025, 6, 1)})
-    want = public_warehouse.session().run(sql.replace("repeat('x', 500)", "'x'"), {"since": date(2025, 6, 1)})
+    want = session_for(public_warehouse).run(sql.replace("repeat('x', 500)", "'x'"), {"since": date(2025, 6, 1)})
     assert got.truncated and got.row_count == 50 == s.limits.max_rows
     assert got.frame["user_id"].tolist() == want.frame["user_id"].tolist()[:50]
     assert got.frame["long"].str.len().max() == 101 and got.frame["long"].iloc[0].endswith("…")
@@ -127,7 +127,7 @@ def test_run_caps_rows_and_cells_binds_parameters_and_says_truncated(spark, publ
     assert (
         not small.truncated
         and small.frame.iloc[0, 0]
-        == public_warehouse.session().frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
+        == session_for(public_warehouse).frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
     )
 
 
@@ -137,8 +137,8 @@ def test_the_twin_holds_no_personal_data_and_roles_are_enforced(spark_cluster, s
     from portal.config import Limits
     from portal.warehouse.errors import QueryRefused
 
-    full = spark_warehouse(spark_cluster, Limits()).session()
-    public = spark.session()
+    full = session_for(spark_warehouse(spark_cluster, Limits()))
+    public = session_for(spark)
     sql = "SELECT count(*) FILTER (WHERE email IS NOT NULL) AS emails FROM raw.users"
     assert full.run(sql).frame.iloc[0, 0] > 0
     assert public.run(sql).frame.iloc[0, 0] == 0  # the twin's raw.users has its personal data blanked
@@ -146,7 +146,7 @@ def test_the_twin_holds_no_personal_data_and_roles_are_enforced(spark_cluster, s
         with pytest.raises(QueryRefused):
             public.run(sneaky)
     with pytest.raises(QueryRefused, match="restricted to the data team"):
-        spark.session(denied_schemas=("raw",)).run("SELECT * FROM raw.users")
+        session_for(spark, denied=("raw",)).run("SELECT * FROM raw.users")
 
 
 def test_downloads_hold_the_whole_result_up_to_their_own_cap(spark, public_warehouse):
@@ -155,8 +155,8 @@ def test_downloads_hold_the_whole_result_up_to_their_own_cap(spark, public_wareh
     import pandas as pd
     import pyarrow.parquet as pq
 
-    s = spark.session()
-    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
+    s = session_for(spark)
+    n = session_for(public_warehouse).frame("SELECT count(*) FROM analytics.orders").iloc[0, 0]
     data, capped = s.download("SELECT order_id, revenue FROM analytics.orders ORDER BY order_id", None, "csv")
     assert not capped and len(pd.read_csv(io.BytesIO(data))) == n > s.limits.max_rows
     data, capped = s.download("SELECT order_id FROM analytics.orders", None, "parquet", max_rows=10)
@@ -164,8 +164,8 @@ def test_downloads_hold_the_whole_result_up_to_their_own_cap(spark, public_wareh
 
 
 def test_the_estimate_comes_from_sparks_plan_statistics(spark, public_warehouse):
-    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
-    est = spark.session().estimate("SELECT * FROM analytics.events")
+    n = session_for(public_warehouse).frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
+    est = session_for(spark).estimate("SELECT * FROM analytics.events")
     # EXPLAIN COST prints row counts to three significant digits (3.39E+5)
     assert est.scanned == {"analytics.events": pytest.approx(n, rel=0.01)} and est.returns == pytest.approx(n, rel=0.01)
     assert "analytics.events" in est.describe()
@@ -177,7 +177,7 @@ def test_cancel_stops_only_this_users_statement(spark):
 
     from portal.warehouse.errors import QueryCancelled
 
-    slow, other = spark.session(), spark.session()
+    slow, other = session_for(spark), session_for(spark)
     outcome = {}
 
     def work():
@@ -201,7 +201,7 @@ def test_cancel_stops_only_this_users_statement(spark):
 def test_an_analyst_cannot_leave_state_behind(spark):
     from portal.warehouse.errors import QueryError
 
-    s = spark.session()
+    s = session_for(spark)
     before = s.run("SELECT sum(revenue) AS r FROM analytics.orders").frame.iloc[0, 0]
     for sql in (
         "SET spark.sql.ansi.enabled = false",
@@ -212,7 +212,7 @@ def test_an_analyst_cannot_leave_state_behind(spark):
     ):
         with pytest.raises(QueryError):
             s.run(sql)
-    assert spark.session().run("SELECT sum(revenue) AS r FROM analytics.orders").frame.iloc[0, 0] == before
+    assert session_for(spark).run("SELECT sum(revenue) AS r FROM analytics.orders").frame.iloc[0, 0] == before
     folding = spark.client(analyst=True).conf.get("spark.sql.optimizer.excludedRules")
     assert "ConstantFolding" in folding  # still hardened
 
@@ -224,15 +224,15 @@ def test_a_memory_hog_fails_on_the_cluster_not_in_the_app(spark):
 
     before = rss_mb()
     with pytest.raises(QueryError):
-        spark.session().run("SELECT size(sequence(1, 400000000)) AS n", timeout_s=10)
+        session_for(spark).run("SELECT size(sequence(1, 400000000)) AS n", timeout_s=10)
     assert rss_mb() - before < 200
-    assert spark.session().run("SELECT 42 AS answer").frame.iloc[0, 0] == 42  # the cluster recovers
+    assert session_for(spark).run("SELECT 42 AS answer").frame.iloc[0, 0] == 42  # the cluster recovers
 
 
 def test_lint_binds_against_spark_and_names_what_cannot_translate(spark):
     from portal.workbench.lint import lint
 
-    s = spark.session()
+    s = session_for(spark)
     cat = s.catalog()
     (finding,) = [f for f in lint("SELECT amout FROM analytics.orders", cat, s) if f.severity == "error"]
     assert "amout" in finding.message
@@ -240,7 +240,7 @@ def test_lint_binds_against_spark_and_names_what_cannot_translate(spark):
 
 
 def test_the_catalog_comes_from_the_cluster(spark, public_warehouse):
-    got, want = spark.session().catalog(), public_warehouse.session().catalog()
+    got, want = session_for(spark).catalog(), session_for(public_warehouse).catalog()
     assert [t.full_name for t in got.tables] == [t.full_name for t in want.tables]
     assert got.data_through == want.data_through
     for a, b in zip(got.tables, want.tables, strict=True):
@@ -271,7 +271,7 @@ def test_funnels_run_on_the_executors_with_duckdbs_counts(spark, public_warehous
     for i, col, value in filters:
         steps[i] = Step(steps[i].event, col, value)
     spec = FunnelSpec(tuple(steps), date(2026, 5, 1), date(2026, 11, 15), window, mode=mode, breakdown=breakdown)
-    got, want = user_levels(spark.session(), spec), user_levels(public_warehouse.session(), spec)
+    got, want = user_levels(session_for(spark), spec), user_levels(session_for(public_warehouse), spec)
     assert len(got) == len(want) > 100
     for summarize in (step_counts, segment_table, time_to_convert):
         pd.testing.assert_frame_equal(summarize(got, spec), summarize(want, spec), check_dtype=False)
@@ -315,7 +315,7 @@ def test_funnels_on_generated_logs_match_the_reference(spark_cluster):
         client.createDataFrame(frame).write.mode("overwrite").saveAsTable("generated.events")
         spec = FunnelSpec(tuple(Step(e) for e in steps), date(2026, 1, 1), date(2026, 1, 10), window_h / 24, mode)
         expected = reference_levels(rows, spec.steps, spec.start, spec.end, window_h * 3600, mode)
-        got = user_levels(wh.session(), spec)
+        got = user_levels(session_for(wh), spec)
         assert dict(zip(got["user_id"].tolist(), got["level"].tolist(), strict=True)) == expected
 
     check()
@@ -331,8 +331,8 @@ def test_retention_runs_on_the_cluster_with_duckdbs_numbers(spark, public_wareho
     through = date(2026, 11, 15)
     for spec in (CohortSpec(), CohortSpec(grain="month", split="platform", event="purchase")):
         pd.testing.assert_frame_equal(
-            retention(spark.session(), spec, through),
-            retention(public_warehouse.session(), spec, through),
+            retention(session_for(spark), spec, through),
+            retention(session_for(public_warehouse), spec, through),
             check_dtype=False,
         )
 
@@ -384,7 +384,7 @@ def test_home_and_the_schema_browser_read_the_clusters_catalog(on_spark, public_
 
     at = run_page("pages/home.py")
     assert "Answered by Apache Spark" in _texts(at) and "sc://" not in _texts(at)
-    n = public_warehouse.session().frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
+    n = session_for(public_warehouse).frame("SELECT count(*) FROM analytics.events").iloc[0, 0]
     grids = [d.value for d in at.dataframe]
     assert grids and any("analytics.events" in g.to_string() for g in grids)
     assert f"{n:,}" in "\n".join(g.to_string() for g in grids) or n in [
@@ -400,7 +400,7 @@ def test_the_workbench_runs_on_spark_with_lint_estimate_and_history(on_spark, pu
     at.button(key="wb_run").click().run()
     assert not at.exception, at.exception
     (grid,) = [d.value for d in at.dataframe if "users" in d.value.columns]
-    want = public_warehouse.session().run(sql).frame
+    want = session_for(public_warehouse).run(sql).frame
     assert grid["users"].tolist() == want["users"].tolist()
     text = _texts(at)
     assert "Estimate: Scans" in text and "No findings" in text
@@ -451,9 +451,9 @@ def test_the_weekly_digest_reads_the_same_numbers_from_spark(spark, public_wareh
         html = build_digest(session, d, metrics, store, date(2026, 11, 9), date(2026, 11, 15))
         return re.sub(r"data:image/png;base64,[^\"']+", "", html)  # charts: same data, not byte-equal PNGs
 
-    html = digest(spark.session())
+    html = digest(session_for(spark))
     assert "Could not compute" not in html
-    assert html == digest(public_warehouse.session())
+    assert html == digest(session_for(public_warehouse))
 
 
 def test_only_sparks_built_in_functions_are_callable():
@@ -473,7 +473,7 @@ def test_only_sparks_built_in_functions_are_callable():
 def test_a_function_the_cluster_registered_is_not_callable(spark, spark_cluster):
     from portal.warehouse.errors import QueryRefused
 
-    s = spark.session()
+    s = session_for(spark)
     with pytest.raises(QueryRefused, match="Unknown function"):
         s.run("SELECT nosuch_fn(1) AS x")
     assert s.run("SELECT upper('a') AS x, percentile(v, 0.5) AS p FROM VALUES (1), (3) AS t(v)").frame.iloc[

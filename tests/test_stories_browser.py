@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import wait_for_app
+from conftest import session_for, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_story_1_ios_safari_checkout(app_server, page, warehouse):
         FunnelSpec(steps, date(2025, 1, 6), date(2026, 11, 15), 14.0, breakdown="platform+browser"), warehouse.model
     )
     x, n = (
-        warehouse.session()
+        session_for(warehouse)
         .frame(
             f"SELECT count(*) FILTER (WHERE level >= 4), count(*) FROM ({sql}) WHERE segment = 'iOS / Safari'", params
         )
@@ -80,9 +80,9 @@ def test_story_2_cheap_clicks_expensive_customers(app_server, page, warehouse):
     home(page, app_server)
     open_page(page, "Marketing")
     cells = grid_text(page, "google_brand")
-    through = date.fromisoformat(warehouse.session().catalog().data_through[:10])
+    through = date.fromisoformat(session_for(warehouse).catalog().data_through[:10])
     start = date.fromordinal(through.toordinal() - 27)
-    rows = warehouse.session().frame(
+    rows = session_for(warehouse).frame(
         """WITH s AS (SELECT utm_campaign, sum(spend) AS spend FROM analytics.campaign_daily
                       WHERE date BETWEEN $a AND $b GROUP BY 1),
                 c AS (SELECT utm_campaign, count(*) FILTER (WHERE is_customer) AS customers FROM analytics.users
@@ -106,7 +106,7 @@ def test_story_3_experiments(app_server, page, warehouse):
     lift = percent(text, r"no_address_step converts ([\d.]+)% better than control")
     assert "statistically significant" in text and "95% CI" in text
     rates = (
-        warehouse.session()
+        session_for(warehouse)
         .frame(
             """SELECT a.variant, avg(CASE WHEN c.user_id IS NULL THEN 0 ELSE 1 END) AS rate
            FROM analytics.experiment_assignments AS a
@@ -151,7 +151,7 @@ def test_stories_4_and_5_before_after(app_server, page, warehouse, change, click
                         bool_or(event_name = 'purchase') AS p FROM analytics.events
                         WHERE event_name IN ('checkout_start', 'purchase') AND event_date BETWEEN $s AND $e GROUP BY 1)
                  SELECT count(*) FILTER (WHERE p), count(*) FROM v WHERE d IS NOT NULL"""
-    x, n = warehouse.session().frame(sql, {"s": start, "e": end}).iloc[0]
+    x, n = session_for(warehouse).frame(sql, {"s": start, "e": end}).iloc[0]
     assert (int(dates.group(3).replace(",", "")), int(dates.group(4).replace(",", ""))) == (x, n)
     assert after == pytest.approx(x / n, abs=0.0005)
     assert before > after if word == "fell" else before < after
@@ -166,7 +166,7 @@ def test_story_6_fast_support_converts(app_server, page, warehouse):
     open_page(page, "Support")
     cells = grid_text(page, "under 1 hour")
     q = QueryStore(ROOT / "queries", ROOT / "state").get("support/conversion_by_resolution_speed")
-    frame = run_saved(warehouse.session(), q, {"window_days": 7}).frame
+    frame = run_saved(session_for(warehouse), q, {"window_days": 7}).frame
     wide = frame.pivot(index="cart_bucket", columns="resolution", values="conversion").dropna()
     assert (wide["under 1 hour"] > wide["1 hour or more"]).all()  # in every bucket
     first = frame.iloc[0]
@@ -191,9 +191,9 @@ def test_story_7_young_data_is_still_baking(app_server, page, warehouse):
         timeout=60_000,
     )
     cac = tile.inner_text()
-    through = date.fromisoformat(warehouse.session().catalog().data_through[:10])
+    through = date.fromisoformat(session_for(warehouse).catalog().data_through[:10])
     k = kpi(
-        warehouse.session(),
+        session_for(warehouse),
         load_metrics(ROOT / "metrics.toml"),
         "cac",
         date.fromordinal(through.toordinal() - 27),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import session_for
 
 from portal.config import Guard
 from portal.demo.build import demo_model
@@ -43,12 +44,14 @@ def test_values_are_typed_and_validated():
 def test_injection_attempt_is_bound_as_a_value(warehouse):
     sql = "SELECT count(*) AS n FROM analytics.users WHERE country = $country"
     params = bind(sql, [Param("country")], {"country": "x' OR 1=1 --"})
-    assert warehouse.session().run(sql, params).frame.iloc[0, 0] == 0
+    assert session_for(warehouse).run(sql, params).frame.iloc[0, 0] == 0
     lst = "SELECT count(*) AS n FROM analytics.users WHERE country IN (SELECT unnest($countries))"
     both = (
-        warehouse.session().run(lst, bind(lst, [Param("countries", "list")], {"countries": "US,GB"})).frame.iloc[0, 0]
+        session_for(warehouse)
+        .run(lst, bind(lst, [Param("countries", "list")], {"countries": "US,GB"}))
+        .frame.iloc[0, 0]
     )
-    us = warehouse.session().run(sql, {"country": "US"}).frame.iloc[0, 0]
+    us = session_for(warehouse).run(sql, {"country": "US"}).frame.iloc[0, 0]
     assert both > us > 0
 
 
@@ -63,7 +66,7 @@ FORMAT_CASES = sorted(p for p in FIXTURES.glob("L*_good.sql")) + [
 def test_format_changes_layout_never_meaning(case, warehouse):
     sql = case.read_text() if isinstance(case, Path) else case
     formatted = format_sql(sql)
-    s = warehouse.session()
+    s = session_for(warehouse)
     before = s.run(sql).frame
     after = s.run(formatted).frame
     assert list(before.columns) == list(after.columns)
@@ -73,7 +76,7 @@ def test_format_changes_layout_never_meaning(case, warehouse):
 
 
 def test_guard_estimates_and_decides(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     rows = {t.full_name: t.row_count for t in s.catalog().tables}
     small = s.estimate("SELECT platform, count(*) FROM analytics.users GROUP BY 1", None, rows)
     assert small.scanned == {"analytics.users": rows["analytics.users"]}
@@ -102,7 +105,7 @@ def test_history_persists_and_searches(tmp_path):
 
 
 def test_downloads_stream_the_full_result_capped(warehouse):
-    s = warehouse.session()
+    s = session_for(warehouse)
     csv, capped = s.download("SELECT * FROM range(25000) t(i)", None, "csv", 100_000)
     assert not capped and len(csv.decode().strip().splitlines()) == 25001
     data, capped = s.download("SELECT * FROM range(25000) t(i)", None, "parquet", 1000)
@@ -133,7 +136,7 @@ def test_background_run_can_be_cancelled(demo_db, tmp_path):
     shutil.copy(demo_db, path)
     w = Warehouse(path, Limits(timeout_seconds=30), demo_model())
     job = BackgroundRun(
-        w.session(), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id"
+        session_for(w), "SELECT count(*) FROM analytics.events a, analytics.events b WHERE a.user_id < b.user_id"
     ).start()
     job.wait(0.5)
     assert not job.done and job.cancel()

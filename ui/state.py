@@ -116,23 +116,33 @@ def audit_log() -> AuditLog:
     return AuditLog(settings().state_dir)
 
 
-def engine_session(origin: str | None = None) -> Session:
+def engine_session() -> Session:
     """This browser session's own session for this user: Cancel and timeouts touch only this user's
-    statements, permissions come from their roles, and what they run goes to the audit trail."""
+    statements, permissions come from their roles, and what they run goes to the audit trail (each
+    call says where it came from: `origin=`)."""
     user = current_user()
     key = f"_engine_session_{user.name}_{'pii' if user.has_pii else 'public'}"
     if key not in st.session_state:
         st.session_state[key] = warehouse(user.has_pii).session(user, audit_log(), denied_schemas(settings(), user))
-    session = st.session_state[key]
-    if origin:
-        session.origin = origin
-    return session
+    return st.session_state[key]
 
 
 def shared_session(pii: bool, denied: tuple[str, ...] = ()) -> Session:
-    """A session that belongs to nobody, for results cached and shared between users of one role
-    (the cache key carries `pii` and `denied`): no user's state or cancel can reach what it computes."""
-    return warehouse(pii).session(denied_schemas=denied)
+    """The session of the system principal that computes results cached and shared between users of
+    one role (the cache key carries `pii` and `denied`): audited under that principal's name, with
+    exactly that role's access; no user's state or cancel can reach what it computes."""
+    return warehouse(pii).session(_role_principal(pii, denied), audit_log(), denied)
+
+
+def _role_principal(pii: bool, denied: tuple[str, ...]):
+    from portal.identity import system_principal
+
+    return system_principal(
+        "shared results for "
+        + ("PII readers" if pii else "analysts")
+        + (f" without {', '.join(denied)}" if denied else ""),
+        pii,
+    )
 
 
 def role_key() -> tuple[bool, tuple[str, ...]]:
@@ -142,12 +152,13 @@ def role_key() -> tuple[bool, tuple[str, ...]]:
 
 
 @st.cache_resource(ttl=600)
-def _catalog(pii: bool) -> Catalog:
-    return warehouse(pii).session().catalog()
+def _catalog(pii: bool, denied: tuple[str, ...]) -> Catalog:
+    return shared_session(pii, denied).catalog()
 
 
 def catalog() -> Catalog:
-    return _catalog(current_user().has_pii)
+    """The tables this user may read: restricted schemas' tables are not listed at all."""
+    return _catalog(*role_key())
 
 
 def _ensure_router() -> None:
@@ -221,10 +232,10 @@ def annotations() -> list:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _filter_options(name: str, pii: bool) -> list[str]:
+def _filter_options(name: str, pii: bool, denied: tuple[str, ...]) -> list[str]:
     from portal.model import filter_options_sql
 
-    return shared_session(pii).frame(filter_options_sql(settings().model, name)).iloc[:, 0].tolist()
+    return shared_session(pii, denied).frame(filter_options_sql(settings().model, name)).iloc[:, 0].tolist()
 
 
 def filter_options(name: str) -> list[str]:
@@ -233,33 +244,33 @@ def filter_options(name: str) -> list[str]:
     from portal.model import ModelError
 
     try:
-        return _filter_options(name, current_user().has_pii)
+        return _filter_options(name, *role_key())
     except ModelError:
         return []
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _event_names(pii: bool) -> list[str]:
+def _event_names(pii: bool, denied: tuple[str, ...]) -> list[str]:
     from portal.product.vocabulary import event_names
 
-    return event_names(shared_session(pii))
+    return event_names(shared_session(pii, denied))
 
 
 def event_names() -> list[str]:
     """The event names in the data this user sees, most frequent first (the pickers' options)."""
-    return _event_names(current_user().has_pii)
+    return _event_names(*role_key())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _data_range(pii: bool):
+def _data_range(pii: bool, denied: tuple[str, ...]):
     from portal.product.vocabulary import data_range
 
-    return data_range(shared_session(pii))
+    return data_range(shared_session(pii, denied))
 
 
 def data_range():
     """(first day, last day) of events in the data this user sees; None without events."""
-    return _data_range(current_user().has_pii)
+    return _data_range(*role_key())
 
 
 def model():
@@ -268,15 +279,15 @@ def model():
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _experiment_names(pii: bool) -> list[str]:
+def _experiment_names(pii: bool, denied: tuple[str, ...]) -> list[str]:
     from portal.product.experiments import ExperimentError, list_experiments
 
     try:
-        return list_experiments(shared_session(pii))["experiment"].tolist()
+        return list_experiments(shared_session(pii, denied))["experiment"].tolist()
     except ExperimentError:
         return []  # no [model.experiments]: no variant breakdowns
 
 
 def experiment_names() -> list[str]:
     """Experiments in the data this user sees, newest first (variant breakdowns)."""
-    return _experiment_names(current_user().has_pii)
+    return _experiment_names(*role_key())

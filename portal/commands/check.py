@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from portal.config import load_settings
+from portal.identity import SignInRefused
 from portal.library import QueryStore, check_all
-from portal.warehouse.connect import analysts_warehouse
+from portal.warehouse.connect import add_person_argument, command_session
 from portal.warehouse.errors import WarehouseUnavailable
 
 
@@ -22,6 +23,7 @@ def register(sub) -> None:
         "--engine", choices=("duckdb", "spark"), default="duckdb", help="spark: also compare with the cluster"
     )
     p.add_argument("--url", help="Spark Connect address (default: [warehouse] url in portal.toml)")
+    add_person_argument(p)
     p.set_defaults(func=run)
 
 
@@ -32,11 +34,10 @@ def run(args) -> int:
         print(f"error: no queries folder at {folder}", file=sys.stderr)
         return 2
     try:
-        wh = analysts_warehouse(settings, Path(args.db) if args.db else None)
-    except (FileNotFoundError, WarehouseUnavailable) as exc:
+        wh, session = command_session(settings, args, "check")
+    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    session = wh.session()
     queries, errors = QueryStore(folder, settings.state_dir).load_all()
     results = check_all(session, queries, session.catalog(), errors)
     broken = [r for r in results if not r.ok]

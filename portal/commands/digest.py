@@ -6,11 +6,13 @@ import sys
 from pathlib import Path
 
 from portal.config import ROOT, load_settings
+from portal.identity import SignInRefused
 from portal.library import QueryStore
 from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
 from portal.reporting.dashboards import DashboardError, DashboardStore, default_range
 from portal.reporting.metrics import MetricError, load_metrics, metrics_path
-from portal.warehouse.connect import analysts_warehouse
+from portal.warehouse.connect import add_person_argument, command_session
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:
@@ -21,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--send", action="store_true", help="send with [smtp] from .streamlit/secrets.toml")
     p.add_argument("--secrets", default=str(ROOT / ".streamlit" / "secrets.toml"))
     p.add_argument("--db", help="warehouse file (default: the public twin)")
+    add_person_argument(p)
     p.set_defaults(func=run)
 
 
@@ -35,11 +38,10 @@ def run(args) -> int:
         store = QueryStore(settings.queries_dir, settings.state_dir)
         d = DashboardStore(settings.dashboards_dir).load(args.team, metrics, {q.id for q in store.load_all()[0]})
         changes = load_annotations(annotations_path(settings), set(metrics.metrics))
-        wh = analysts_warehouse(settings, args.db)
-    except (DashboardError, MetricError, AnnotationError, FileNotFoundError) as err:
+        wh, session = command_session(settings, args, "digest")
+    except (DashboardError, MetricError, AnnotationError, FileNotFoundError, QueryError, SignInRefused) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    session = wh.session()
     through = date.fromisoformat((session.catalog().data_through or date.today().isoformat())[:10])
     start, end = default_range(through, args.days)
     body = build_digest(session, d, metrics, store, start, end, annotations=changes, data_through=through)

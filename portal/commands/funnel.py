@@ -8,9 +8,10 @@ import sys
 from datetime import date
 
 from portal.config import load_settings
+from portal.identity import SignInRefused
 from portal.product.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
 from portal.product.vocabulary import data_range, event_names
-from portal.warehouse.connect import analysts_warehouse
+from portal.warehouse.connect import add_person_argument, command_session
 from portal.warehouse.errors import QueryError, WarehouseUnavailable
 
 
@@ -23,18 +24,18 @@ def register(sub) -> None:
     p.add_argument("--to", dest="end", help="last day (default: data end)")
     p.add_argument("--mode", default="sequential", choices=["sequential", "strict"])
     p.add_argument("--db", help="warehouse file (default: the public twin from portal.toml)")
+    add_person_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     settings = load_settings()
     try:
-        wh = analysts_warehouse(settings, args.db)
-    except (FileNotFoundError, WarehouseUnavailable) as exc:
+        wh, session = command_session(settings, args, "funnel")
+    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        session = wh.session()
         span = data_range(session)  # defaults come from the data, never from a demo's calendar
         if span is None and not (args.start and args.end):
             raise FunnelError("No events to count: configure [model.events] in portal.toml, or the table is empty.")

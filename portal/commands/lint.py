@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from portal.config import load_settings
-from portal.warehouse.connect import analysts_warehouse
+from portal.identity import SignInRefused
+from portal.warehouse.connect import add_person_argument, command_session
 from portal.warehouse.errors import WarehouseUnavailable
 from portal.workbench.lint import has_errors, lint
 
@@ -15,17 +16,17 @@ def register(sub) -> None:
     p = sub.add_parser("lint", help="lint SQL files (exit 1 on any error-level finding)")
     p.add_argument("files", nargs="+", help=".sql files")
     p.add_argument("--db", help="warehouse file (default: the public twin from portal.toml)")
+    add_person_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     settings = load_settings()
     try:
-        warehouse = analysts_warehouse(settings, args.db)
-    except (FileNotFoundError, WarehouseUnavailable) as exc:
+        warehouse, session = command_session(settings, args, "lint")
+    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    session = warehouse.session()
     catalog = session.catalog()
     failed = False
     for name in args.files:

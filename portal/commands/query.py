@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from portal.config import load_settings
-from portal.warehouse.connect import analysts_warehouse
+from portal.identity import SignInRefused
+from portal.warehouse.connect import add_person_argument, command_session
 from portal.warehouse.errors import QueryError, WarehouseUnavailable
 
 
@@ -15,6 +16,7 @@ def register(sub) -> None:
     p.add_argument("--db", help="warehouse file (default: the PII-free public twin from portal.toml)")
     p.add_argument("--max-rows", type=int, help="row cap (default from portal.toml)")
     p.add_argument("--timeout", type=float, help="time limit in seconds")
+    add_person_argument(p)
     p.set_defaults(func=run)
 
 
@@ -34,12 +36,12 @@ def run(args) -> int:
     settings = settings.with_limits(**changes)
     sql = sys.stdin.read() if args.sql == "-" else args.sql
     try:
-        warehouse = analysts_warehouse(settings, args.db)
-    except (FileNotFoundError, WarehouseUnavailable) as exc:
+        warehouse, session = command_session(settings, args, "query")
+    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        result = warehouse.session().run(sql)
+        result = session.run(sql, origin="command line")
     except QueryError as exc:
         print(f"{'refused' if exc.kind == 'refused' else 'error'}: {exc}", file=sys.stderr)
         return 2 if exc.kind == "refused" else 1

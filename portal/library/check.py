@@ -24,7 +24,7 @@ class CheckResult:
 
 def compile_query(session, sql: str) -> None:
     """Bind `sql` (parameters as NULL) so unknown tables, columns and types surface; nothing runs."""
-    session.check(sql, {name: None for name in find_params(sql)} or None)
+    session.check(sql, {name: None for name in find_params(sql)} or None, origin="breakage check")
 
 
 def check_all(

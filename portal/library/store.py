@@ -266,6 +266,8 @@ def _as_data_team(user: User) -> User:
     raise PermissionDenied("Only the data team can restore a curated query.")
 
 
-def run_saved(session, query: SavedQuery, values: dict, max_rows: int | None = None):
+def run_saved(session, query: SavedQuery, values: dict, max_rows: int | None = None, origin: str = ""):
     """Run a saved query with its declared parameters validated and bound."""
-    return session.run(query.sql, bind(query.sql, list(query.params), values), max_rows)
+    return session.run(
+        query.sql, bind(query.sql, list(query.params), values), max_rows, origin=origin or f"saved query {query.id}"
+    )

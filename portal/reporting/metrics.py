@@ -134,7 +134,9 @@ def daily(session, metrics: MetricSet, name: str, start: date, end: date, filter
     days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
 
     def run(metric: Metric) -> pd.Series:
-        frame = session.run(metric.sql, _params(metric, start, end, filters), max_rows=100_000).frame
+        frame = session.run(
+            metric.sql, _params(metric, start, end, filters), max_rows=100_000, origin=f"metric {metric.name}"
+        ).frame
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
         return days.merge(frame, on="day", how="left")["value"].fillna(0).astype(float)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from portal.sqlfiles import load_sql
 from portal.warehouse.errors import QueryError
@@ -70,6 +70,13 @@ class Catalog:
                 if t.schema.lower() == schema.lower() and t.name.lower() == parts[0]:
                     return t
         return None
+
+    def without(self, schemas: tuple[str, ...]) -> Catalog:
+        """The catalog minus every table of `schemas` (a role's denied schemas)."""
+        if not schemas:
+            return self
+        denied = {s.lower() for s in schemas}
+        return replace(self, tables=tuple(t for t in self.tables if t.schema.lower() not in denied))
 
     def elsewhere(self, name: str) -> list[Table]:
         """Tables called `name` in schemas off the search path (for "write raw.users")."""

@@ -21,14 +21,37 @@ def open_warehouse(settings: Settings, pii: bool):
     return Warehouse(settings.public_warehouse_path, settings.limits, settings.model, source=settings.warehouse_path)
 
 
-def analysts_warehouse(settings: Settings, db=None):
-    """What the command line reads: the file given with --db, else the analysts' view (the PII-free
-    twin) on the configured engine."""
+def analysts_warehouse(settings: Settings, db=None, person=None):
+    """What the command line reads: the file given with --db, else the view `person`'s roles allow
+    (the PII-free twin unless they have pii; without a person, the twin) on the configured engine."""
     if db is not None:
         from portal.warehouse.engine import Warehouse
 
         return Warehouse(db, settings.limits, settings.model)
-    return open_warehouse(settings, pii=False)
+    return open_warehouse(settings, pii=bool(person and person.has_pii))
+
+
+def add_person_argument(parser) -> None:
+    """`--as PERSON` for every command that reads the warehouse (default: the operating-system user)."""
+    parser.add_argument(
+        "--as", dest="as_person", metavar="PERSON", help="run as this person, with their [people] roles (default: you)"
+    )
+
+
+def command_session(settings: Settings, args, command: str):
+    """(warehouse, session) for a command: run as `--as PERSON` (else the operating-system user) with
+    that person's roles and denied schemas, the command itself recorded in the audit trail, and every
+    statement it runs audited under that name. Raises SignInRefused for a name that is not one."""
+    import sys
+
+    from portal.audit import AuditLog
+    from portal.identity import command_line_person, denied_schemas
+
+    person = command_line_person(settings, getattr(args, "as_person", None))
+    audit = AuditLog(settings.state_dir)
+    audit.record(person, "command", "command line", "ok", object=command, detail=" ".join(sys.argv[1:])[:4000])
+    wh = analysts_warehouse(settings, getattr(args, "db", None), person)
+    return wh, wh.session(person, audit, denied_schemas(settings, person))
 
 
 def engine_label(settings: Settings) -> str:

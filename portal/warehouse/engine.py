@@ -33,7 +33,8 @@ from portal.warehouse.event_index import open_index
 from portal.warehouse.executor import Ticket, WorkerPool
 from portal.warehouse.guard import Estimate, estimate_from_plans
 from portal.warehouse.hardening import file_version, open_readonly
-from portal.warehouse.results import QueryResult, from_ipc, rows_of, to_frame
+from portal.warehouse.permissions import check_plan
+from portal.warehouse.results import QueryResult, from_ipc, rows_of, to_frame, unique_names
 from portal.warehouse.twin import ensure_twin_current
 
 _POOLS: dict[tuple, WorkerPool] = {}
@@ -72,12 +73,11 @@ class Warehouse:
         self.version = file_version(self.path)
         self.pool = worker_pool(limits)
 
-    def session(
-        self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
-    ) -> Session:
-        """A session for `user` (None: the portal itself, e.g. a cache shared by one role); with an
-        `audit` log, every statement and download it runs is recorded."""
-        return Session(self, user, audit, denied_schemas)
+    def session(self, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]) -> Session:
+        """A session for `principal` (a person, or a named system principal such as a role's shared
+        results), recorded in `audit`, refused `denied_schemas`. Nothing is optional: a caller that
+        forgets one fails here instead of running privileged or unaudited."""
+        return Session(self, principal, audit, denied_schemas)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the current file, reopening it first if it was rebuilt."""
@@ -104,18 +104,13 @@ class Warehouse:
 class Session:
     """One user's way into one warehouse: its own cancel, time limit and one statement at a time."""
 
-    def __init__(
-        self,
-        warehouse: Warehouse,
-        user: User | None = None,
-        audit: AuditLog | None = None,
-        denied_schemas: tuple[str, ...] = (),
-    ):
+    def __init__(self, warehouse: Warehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
+        if not isinstance(principal, User) or audit is None or denied_schemas is None:
+            raise TypeError("A session needs a principal, an audit log and its denied schemas.")
         self.warehouse = warehouse
-        self.user = user
+        self.user = principal
         self.audit = audit
-        self.denied_schemas = tuple(denied_schemas)
-        self.origin = "portal"  # the page, link or command asking; set by the caller, kept in the audit
+        self.denied_schemas = tuple(d.lower() for d in denied_schemas)
         self._lock = threading.Lock()
         self._ticket: Ticket | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
@@ -132,13 +127,20 @@ class Session:
 
     # ------------------------------------------------------------------ analysts' SQL (worker processes)
     def run(
-        self, sql: str, params: dict | None = None, max_rows: int | None = None, timeout_s: float | None = None
+        self,
+        sql: str,
+        params: dict | None = None,
+        max_rows: int | None = None,
+        timeout_s: float | None = None,
+        *,
+        origin: str = "",
     ) -> QueryResult:
         """Run one read-only statement with the row, cell, memory and time limits applied."""
         max_rows = self.limits.max_rows if max_rows is None else max_rows
         reply = self._call(
             {
                 "op": "run",
+                "origin": origin,
                 "sql": sql,
                 "params": params,
                 "max_rows": max_rows,
@@ -152,7 +154,7 @@ class Session:
             table = table.slice(0, max_rows)
         return QueryResult(
             sql,
-            reply["columns"],
+            unique_names(reply["columns"]),
             reply["types"],
             to_frame(table, reply["columns"]),
             truncated,
@@ -161,22 +163,36 @@ class Session:
             reply["kind"],
         )
 
-    def check(self, sql: str, params: dict | None = None) -> None:
+    def check(self, sql: str, params: dict | None = None, *, origin: str = "") -> None:
         """Bind `sql` against the schema without running it; raises QueryError for what would fail."""
-        self._call({"op": "bind", "sql": sql, "params": params}, None)
+        self._call({"op": "bind", "sql": sql, "params": params, "origin": origin}, None)
 
-    def estimate(self, sql: str, params: dict | None = None, table_rows: dict[str, int] | None = None) -> Estimate:
+    def estimate(
+        self, sql: str, params: dict | None = None, table_rows: dict[str, int] | None = None, *, origin: str = ""
+    ) -> Estimate:
         """What `sql` would scan and return, from the optimizer's plan (nothing runs)."""
         # The estimate is advice: the optimizer can fold a constant expression (running it), so it gets
         # a short deadline of its own; past it the run goes ahead under the statement's full limit.
-        reply = self._call({"op": "explain", "sql": sql, "params": params}, self.limits.estimate_seconds)
+        reply = self._call(
+            {"op": "explain", "sql": sql, "params": params, "origin": origin}, self.limits.estimate_seconds
+        )
         return estimate_from_plans(json.loads(reply["plans"]), table_rows or {})
 
-    def download(self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
+    def download(
+        self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None, *, origin: str = ""
+    ) -> tuple[bytes, bool]:
         """The full result (up to `download_max_rows`) as CSV or Parquet bytes, and whether it was capped."""
         cap = self.limits.download_max_rows
         reply = self._call(
-            {"op": "download", "sql": sql, "params": params, "fmt": fmt, "max_rows": min(max_rows or cap, cap)}, None
+            {
+                "op": "download",
+                "sql": sql,
+                "params": params,
+                "fmt": fmt,
+                "max_rows": min(max_rows or cap, cap),
+                "origin": origin,
+            },
+            None,
         )
         return reply["data"], reply["capped"]
 
@@ -189,18 +205,19 @@ class Session:
             "max_chars": self.limits.max_query_chars,
             "denied_schemas": self.denied_schemas,
             "search_path": wh.search_path,
+            "ceiling_rows": self.limits.ceiling_rows if request["op"] in ("run", "download") else None,
         }
         with self._lock:
             wh._cursor().close()  # notices a rebuilt file before the worker is asked
             request["version"] = wh.version
             # per-person admission: a demo persona is not a person, so there it is the browser session
-            self._ticket = Ticket(owner=self.user.history_key if self.user else None)
+            self._ticket = Ticket(owner=self.user.admission_key)
             self.running_since = time.time()
             started = time.perf_counter()
             try:
                 reply = wh.pool.call(request, timeout_s, self._ticket)
             except QueryError as err:
-                self._record(request, "refused" if err.kind == "refused" else err.kind, started, None, err.message)
+                self._record(request, err.kind, started, None, err.message)
                 raise
             finally:
                 self._ticket = None
@@ -208,15 +225,27 @@ class Session:
             self._record(request, "ok", started, reply, None)
             return reply
 
+    def exported(self, what: str, rows: int, size: int, origin: str) -> None:
+        """Record an export the portal built from its own passes (the Funnels page's dropped-users CSV):
+        every export is audited, not only statements' downloads."""
+        self.audit.record(self.user, "export", origin, "ok", object=what, rows=rows, bytes=size)
+
+    def refuse(self, sql: str, reason: str, params: dict | None = None, origin: str = "") -> None:
+        """Record a statement the portal refused before it reached the warehouse (a lint error, the
+        size guard): refusals are audited like every statement."""
+        self.audit.record(
+            self.user, "refused", origin or "unspecified", "refused", sql=sql, params=params, detail=reason
+        )
+
     def _record(self, request: dict, status: str, started: float, reply: dict | None, detail: str | None) -> None:
-        """Statements and downloads go to the audit trail, refused and failed ones included."""
-        if self.audit is None or self.user is None or request["op"] not in ("run", "download"):
-            return
+        """Every operation goes to the audit trail, refused and failed ones included: statements,
+        downloads, and the lint bind and size estimate (they read the schema and the optimizer)."""
+        kind = {"run": "statement", "download": "download", "bind": "lint", "explain": "estimate"}[request["op"]]
         rows = reply.get("rows") if reply else None
         self.audit.record(
             self.user,
-            "statement" if request["op"] == "run" else "download",
-            self.origin,
+            kind,
+            request.get("origin") or "unspecified",
             status,
             sql=request["sql"],
             params=request.get("params"),
@@ -260,6 +289,7 @@ class Session:
             watchdog.start()
             self.running_since = time.time()
             try:
+                check_plan(cur, sql, params, self.denied_schemas, functions=False)  # the portal's own SQL
                 return cur.sql(sql, params=params or None).to_arrow_table()
             except duckdb.Error as exc:
                 err = from_duckdb(exc, sql, timeout_s)
@@ -287,8 +317,9 @@ class Session:
         return self.scan(sql, params).to_pandas()
 
     def catalog(self) -> Catalog:
-        """Schemas, tables, columns, descriptions, row counts and freshness of this warehouse."""
-        return read_catalog(self._rows, self.model, self.model.raw_schemas)
+        """Schemas, tables, columns, descriptions, row counts and freshness of this warehouse, without
+        the schemas this session may not read (their tables' names, columns and counts are not shown)."""
+        return read_catalog(self._rows, self.model, self.model.raw_schemas).without(self.denied_schemas)
 
     def _rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         return rows_of(self.scan(sql, params))

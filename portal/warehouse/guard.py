@@ -8,8 +8,10 @@ reads "scans ~N rows of T; returns ~M rows", and decide: run, warn ("Run anyway"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from portal.config import Guard
+if TYPE_CHECKING:  # the worker processes use this module and must start fast: no settings import
+    from portal.config import Guard
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,34 @@ def estimate_from_plans(plans: list[dict], table_rows: dict[str, int]) -> Estima
     return Estimate(scanned, returns, max(peak, returns))
 
 
+def seam_refusal(plans: list[dict], ceiling_rows: int) -> str | None:
+    """The ceiling every caller's statement is held to inside the seam: rows read from tables, and
+    the largest product of a join without an equality (cross products, nested-loop joins), beyond
+    `ceiling_rows`. Hash joins are left out (the optimizer's guesses for them run to trillions on
+    ordinary curated queries), and so is a generator alone (range(1e12)): the row cap stops it."""
+    est = estimate_from_plans(plans, {})
+    joins = [_est(n) for root in plans for n in _walk(root) if n.get("name") in _PRODUCTS]
+    work = max([est.scan_rows, *joins])
+    if work <= ceiling_rows:
+        return None
+    return refusal(Estimate(est.scanned, est.returns, work), ceiling_rows)
+
+
+def refusal(est: Estimate, ceiling_rows: int) -> str | None:
+    """Why a statement this size is refused (beyond the ceiling), or None."""
+    work = max(est.peak, est.scan_rows)
+    if work <= ceiling_rows:
+        return None
+    return (
+        f"Refused before running: this query would process ~{human(work)} rows "
+        f"(limit {human(ceiling_rows)}); it probably joins without a condition. ({est.describe()})"
+    )
+
+
 def judge(est: Estimate, guard: Guard) -> Verdict:
     """Refuse beyond the ceiling, warn above the thresholds, else run."""
-    work = max(est.peak, est.scan_rows)
-    if work > guard.ceiling_rows:
-        return Verdict(
-            "refuse",
-            f"Refused before running: this query would process ~{human(work)} rows "
-            f"(limit {human(guard.ceiling_rows)}); it probably joins without a condition. "
-            f"({est.describe()})",
-            est,
-        )
+    if why := refusal(est, guard.ceiling_rows):
+        return Verdict("refuse", why, est)
     if (
         est.scan_rows > guard.warn_scan_rows
         or est.returns > guard.warn_result_rows

@@ -6,6 +6,7 @@ long text is cut inside the query, so one huge cell never reaches memory whole.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,16 +39,32 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_SCALAR = re.compile(
+    r"^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|"
+    r"DECIMAL\(\d+,\d+\)|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|"
+    r"TIME WITH TIME ZONE|INTERVAL|UUID)$"
+)
+
+
 def fetch_capped(rel, limit: int, max_cell_chars: int | None) -> pa.Table:
-    """At most `limit` rows of a relation, long VARCHAR cells cut to `max_cell_chars` plus an ellipsis."""
+    """At most `limit` rows of a relation with every cell bounded, whatever its type or name: text cut
+    to `max_cell_chars` plus an ellipsis, and BLOBs, lists, structs, maps and other wide types shown as
+    their text, cut the same way (issue #21, finding 7). Columns are addressed by position, so
+    duplicate names (`SELECT repeat('x', 3e8) AS a, 1 AS a`) cannot skip the cap; the names are
+    put back afterwards."""
     names, types = rel.columns, [str(t) for t in rel.types]
-    if max_cell_chars is not None and len(set(names)) == len(names) and "VARCHAR" in types:
+    if max_cell_chars is not None and any(not _SCALAR.match(t) for t in types):
         cap = int(max_cell_chars)
-        exprs = [
-            f"CASE WHEN length({q}) > {cap} THEN left({q}, {cap}) || '…' ELSE {q} END AS {q}" if typ == "VARCHAR" else q
-            for q, typ in ((quote_ident(n), t) for n, t in zip(names, types, strict=True))
-        ]
-        rel = rel.project(", ".join(exprs))
+        cols = [f"c{i}" for i in range(len(names))]
+
+        def bounded(col: str, typ: str) -> str:
+            if _SCALAR.match(typ):
+                return col
+            text = col if typ == "VARCHAR" else f"CAST({col} AS VARCHAR)"
+            return f"CASE WHEN length({text}) > {cap} THEN left({text}, {cap}) || '…' ELSE {text} END AS {col}"
+
+        sql = f"SELECT {', '.join(bounded(c, t) for c, t in zip(cols, types, strict=True))} FROM _r AS _r({', '.join(cols)})"
+        return rel.query("_r", sql).limit(limit).to_arrow_table().rename_columns(names)
     return rel.limit(limit).to_arrow_table()
 
 
@@ -67,7 +84,22 @@ def rows_of(table: pa.Table) -> list[tuple]:
     return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
 
 
+def unique_names(columns: list[str]) -> list[str]:
+    """Column names made unique the way DuckDB's own clients do: a second `user_id` is `user_id_1`
+    (every `SELECT *` over a join has one; a grid, a chart picker and a CSV need distinct names)."""
+    seen: set[str] = set()
+    out = []
+    for name in columns:
+        new, k = name, 0
+        while new in seen:
+            k += 1
+            new = f"{name}_{k}"
+        seen.add(new)
+        out.append(new)
+    return out
+
+
 def to_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
-    frame = table.to_pandas()
-    frame.columns = columns  # duplicate names survive (Arrow keeps them, pandas would dedupe)
+    """The rows as a frame whose columns are `columns`, made unique (`unique_names`)."""
+    frame = table.rename_columns(unique_names(columns)).to_pandas()
     return frame

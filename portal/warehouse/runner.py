@@ -20,6 +20,7 @@ class BackgroundRun:
     sql: str
     params: dict | None = None
     max_rows: int | None = None
+    origin: str = "workbench"  # where the statement came from, for the audit trail
     started: float = field(default_factory=time.perf_counter)
     result: QueryResult | None = None
     error: QueryError | None = None
@@ -33,7 +34,7 @@ class BackgroundRun:
 
     def _work(self) -> None:
         try:
-            self.result = self.session.run(self.sql, self.params, self.max_rows)
+            self.result = self.session.run(self.sql, self.params, self.max_rows, origin=self.origin)
         except QueryError as err:
             self.error = err
         except Exception as exc:  # never let a worker die silently: report it like a query error

@@ -79,6 +79,12 @@ class Statement:
 
     sql: str
     kind: str  # "select" | "explain" | "pivot"
+    inner: str = ""  # for an EXPLAIN: the statement it explains (what the permission check plans)
+
+    @property
+    def planned(self) -> str:
+        """The query whose plan says what this statement reads (an EXPLAIN's inner statement)."""
+        return self.inner or self.sql
 
 
 def split_statements(sql: str) -> list[str]:
@@ -115,8 +121,7 @@ def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
     if stmt.type == ST.SELECT:
         return Statement(sql, "select")
     if stmt.type == ST.EXPLAIN:
-        _check_explained(text, max_chars)
-        return Statement(sql, "explain")
+        return Statement(sql, "explain", _check_explained(text, max_chars))
     if stmt.type == ST.MULTI and _PIVOT.match(text):
         return Statement(sql, "pivot")
     m = _FIRST_WORD.search(text)
@@ -141,7 +146,7 @@ def _refuse_server_internals(text: str) -> None:
             )
 
 
-def _check_explained(text: str, max_chars: int) -> None:
+def _check_explained(text: str, max_chars: int) -> str:
     """EXPLAIN ANALYZE runs the statement inside it, and plain EXPLAIN of a write is never useful:
     the statement under any EXPLAIN must itself pass as a query (issue #12, finding 1)."""
     tokens = [(pos, kind) for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
@@ -162,6 +167,7 @@ def _check_explained(text: str, max_chars: int) -> None:
         check_statement(inner, max_chars)
     except QueryRefused as err:
         raise QueryRefused(f"EXPLAIN only explains queries. {err.message}") from None
+    return inner
 
 
 __all__ = ["QueryError", "QueryRefused", "Statement", "check_statement", "split_statements"]

@@ -18,7 +18,9 @@ import time
 import duckdb
 
 from portal.warehouse.errors import QueryError, QueryRefused, from_duckdb
+from portal.warehouse.guard import seam_refusal
 from portal.warehouse.hardening import open_readonly
+from portal.warehouse.permissions import check_plan
 from portal.warehouse.results import fetch_capped, to_ipc
 from portal.warehouse.statements import check_statement
 
@@ -64,12 +66,27 @@ def _connection(opened: dict, path: str, version: tuple, config: dict) -> duckdb
     return con
 
 
-def _relation(cur, sql: str, params: dict | None, max_chars: int = 200_000):
-    stmt = check_statement(sql, max_chars)
+def _relation(cur, req: dict):
+    """The checked statement and its relation: one read-only statement whose plan reads no denied
+    schema and calls only allowed table functions (`permissions.check_plan`), for every operation."""
+    sql, params = req["sql"], req.get("params")
+    stmt = check_statement(sql, req["max_chars"])
     try:
+        plans = check_plan(cur, stmt.planned, params, req.get("denied_schemas"))
+        if req.get("ceiling_rows") and stmt.kind != "explain":
+            refuse_beyond_ceiling(plans, int(req["ceiling_rows"]))
         return stmt, cur.sql(stmt.sql, params=params or None)
     except duckdb.Error as exc:
         raise _positioned(cur, exc, stmt.sql, params) from None
+
+
+def refuse_beyond_ceiling(plans: list[tuple[str, str]], ceiling: int) -> None:
+    """The size guard in the seam: a statement the optimizer expects to process more than the
+    ceiling is refused for every caller (saved queries, dashboards, the digest, the CLI), not only in
+    the workbench (issue #21)."""
+    physical = [n for kind, text in plans if kind == "physical_plan" for n in json.loads(text)]
+    if why := seam_refusal(physical, ceiling):
+        raise QueryRefused(why)
 
 
 def _positioned(cur, exc: duckdb.Error, sql: str, params: dict | None) -> QueryError:
@@ -93,10 +110,9 @@ def _run(con, req: dict) -> dict:
     start = time.perf_counter()
     cur = fresh_cursor(con, req.get("search_path", ""))
     try:
-        stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        stmt, rel = _relation(cur, req)
         if rel is None:
             raise QueryError("The statement returned no rows.")
-        _refuse_denied_tables(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
         table = fetch_capped(rel, req["max_rows"] + 1, req.get("max_cell_chars"))
         return {
             "rows": table.num_rows,
@@ -112,34 +128,10 @@ def _run(con, req: dict) -> dict:
         cur.close()
 
 
-def _refuse_denied_tables(cur, sql: str, params: dict | None, denied) -> None:
-    """Permissions in the seam: the optimizer's plan names every table a statement scans (through
-    views, table functions and CTEs alike), so a role without a schema cannot read it any way."""
-    if not denied:
-        return
-    denied = {d.lower() for d in denied}
-    plans = cur.execute("EXPLAIN (FORMAT JSON)\n" + sql, params or None).fetchall()
-    for node in _walk_plans([n for _, text in plans for n in json.loads(text)]):
-        info = node.get("extra_info") or {}
-        table = info.get("Table") if isinstance(info, dict) else None
-        schema = table.split(".")[-2].lower() if table and "." in table else None
-        if schema in denied:
-            raise QueryRefused(
-                f"Your role cannot read {'.'.join(table.split('.')[-2:])}: the {schema} schema is restricted to the "
-                "data team. Use the analytics tables instead."
-            )
-
-
-def _walk_plans(nodes):
-    for node in nodes:
-        yield node
-        yield from _walk_plans(node.get("children") or [])
-
-
 def _bind(con, req: dict) -> dict:
     cur = fresh_cursor(con, req.get("search_path", ""))
     try:
-        _relation(cur, req["sql"], req.get("params"), req["max_chars"])
+        _relation(cur, req)
         return {}
     finally:
         cur.close()
@@ -152,6 +144,7 @@ def _explain(con, req: dict) -> dict:
         return {"plans": "[]"}
     cur = fresh_cursor(con, req.get("search_path", ""))
     try:
+        check_plan(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
         rows = cur.execute("EXPLAIN (FORMAT JSON)\n" + stmt.sql, req.get("params") or None).fetchall()
     except duckdb.Error as exc:
         raise from_duckdb(exc, req["sql"]) from None
@@ -166,8 +159,7 @@ def _download(con, req: dict) -> dict:
 
     cur = fresh_cursor(con, req.get("search_path", ""))
     try:
-        stmt, rel = _relation(cur, req["sql"], req.get("params"), req["max_chars"])
-        _refuse_denied_tables(cur, stmt.sql, req.get("params"), req.get("denied_schemas"))
+        stmt, rel = _relation(cur, req)
         reader = rel.limit(req["max_rows"] + 1).to_arrow_reader(batch_size=50_000)
         data, capped = write_capped(reader, req["fmt"], req["max_rows"])
         return {"data": data, "capped": capped}

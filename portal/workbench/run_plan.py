@@ -92,6 +92,7 @@ def plan_run(
     if has_errors(findings):
         plan.blocked = "Fix the lint errors above before running."
         plan.history.append(HistoryRecord(sql, None, None, "error", findings[0].message))
+        session.refuse(sql, f"lint: {findings[0].code} {findings[0].message}", params, origin="workbench")
         return plan
     rows = {t.full_name: t.row_count for t in catalog.tables} if catalog else {}
     verdicts: list[Verdict] = []
@@ -99,13 +100,14 @@ def plan_run(
         used = {k: v for k, v in params.items() if k in find_params(stmt)}
         plan.steps.append(Step(stmt, used))
         try:
-            verdicts.append(judge(session.estimate(stmt, used, rows), settings.guard))
+            verdicts.append(judge(session.estimate(stmt, used, rows, origin="size guard"), settings.guard))
         except QueryError:
             continue  # the run itself reports the error, with its position
     worst = max(verdicts, key=lambda v: LEVELS.index(v.level), default=None)
     if worst and worst.level == "refuse":
         plan.blocked = worst.message
         plan.history.append(HistoryRecord(sql, None, None, "refused", worst.message))
+        session.refuse(sql, worst.message, params, origin="workbench")
     elif worst and worst.level == "warn":
         plan.confirm = worst.message
     plan.estimates = [f"Estimate: {v.message}" for v in verdicts]

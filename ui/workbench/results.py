@@ -34,7 +34,7 @@ def result_tabs(results: list, session, download_max_rows: int) -> None:
             for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
                 col.download_button(
                     f"Download {fmt.upper()}",
-                    data=lambda step=step, fmt=fmt: session.download(step.sql, step.params, fmt)[0],
+                    data=lambda step=step, fmt=fmt: session.download(step.sql, step.params, fmt, origin="workbench")[0],
                     file_name=f"result_{i + 1}.{fmt}",
                     mime=mime,
                     key=f"wb_dl_{fmt}_{i}",

@@ -10,11 +10,14 @@ from portal.workbench.history import History
 from portal.workbench.run_plan import Step, error_mark, outcome
 
 
-def run_next(session, history: History, history_key: str) -> None:
+def run_next(session, history: History, history_key: str, origin: str) -> None:
     """Run (or finish waiting for) the next statement; reruns the page while more are queued, or
     when an error position must reach the editor's gutter."""
     S = st.session_state
-    job = S.get("wb_running") or BackgroundRun(session, (step := S.wb_queue.pop(0)).sql, step.params).start()
+    job = (
+        S.get("wb_running")
+        or BackgroundRun(session, (step := S.wb_queue.pop(0)).sql, step.params, origin=origin).start()
+    )
     S.wb_running, step = job, Step(job.sql, job.params or {})
     status = st.empty()
     while not job.wait(0.1):

@@ -33,7 +33,7 @@ from portal.warehouse.errors import (
     _timeout_message,
 )
 from portal.warehouse.guard import Estimate
-from portal.warehouse.results import QueryResult, rows_of, to_frame
+from portal.warehouse.results import QueryResult, rows_of, to_frame, unique_names
 from portal.warehouse.spark.statements import (
     SparkStatementError,
     check_functions,
@@ -81,10 +81,9 @@ class SparkWarehouse:
             self._builtins = frozenset(r[0].lower() for r in rows)
         return self._builtins
 
-    def session(
-        self, user: User | None = None, audit: AuditLog | None = None, denied_schemas: tuple[str, ...] = ()
-    ) -> SparkSession:
-        return SparkSession(self, user, audit, denied_schemas)
+    def session(self, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]) -> SparkSession:
+        """As `Warehouse.session`: a principal, an audit log and denied schemas, none optional."""
+        return SparkSession(self, principal, audit, denied_schemas)
 
     def close(self) -> None:
         from portal.warehouse.spark.cluster import close_clients
@@ -97,12 +96,13 @@ class SparkSession:
 
     engine = "spark"
 
-    def __init__(self, warehouse: SparkWarehouse, user=None, audit=None, denied_schemas=()):
+    def __init__(self, warehouse: SparkWarehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
+        if not isinstance(principal, User) or audit is None or denied_schemas is None:
+            raise TypeError("A session needs a principal, an audit log and its denied schemas.")
         self.warehouse = warehouse
-        self.user = user
+        self.user = principal
         self.audit = audit
-        self.denied_schemas = tuple(denied_schemas)
-        self.origin = "portal"
+        self.denied_schemas = tuple(d.lower() for d in denied_schemas)
         self._lock = threading.Lock()
         self._tag: str | None = None
         self._client = None  # the client of the operation under way
@@ -131,7 +131,9 @@ class SparkSession:
             raise QueryRefused(str(err)) from None
         return spark_sql
 
-    def run(self, sql: str, params=None, max_rows: int | None = None, timeout_s: float | None = None) -> QueryResult:
+    def run(
+        self, sql: str, params=None, max_rows: int | None = None, timeout_s: float | None = None, *, origin: str = ""
+    ) -> QueryResult:
         """One read-only statement with the row, cell and time limits applied on the cluster."""
         max_rows = self.limits.max_rows if max_rows is None else max_rows
         started = time.perf_counter()
@@ -139,42 +141,72 @@ class SparkSession:
             spark_sql = self.prepare(sql)
             table, columns, types = self._collect(spark_sql, params, max_rows + 1, timeout_s, cap_cells=True)
         except QueryError as err:
-            self._record("statement", sql, params, err.kind, started, None, err.message)
+            self._record("statement", sql, params, err.kind, started, None, err.message, origin=origin)
             raise
         truncated = table.num_rows > max_rows
         if truncated:
             table = table.slice(0, max_rows)
-        self._record("statement", sql, params, "ok", started, table.num_rows, None)
+        self._record("statement", sql, params, "ok", started, table.num_rows, None, origin=origin)
         return QueryResult(
-            sql, columns, types, to_frame(table, columns), truncated, time.perf_counter() - started, max_rows, "select"
+            sql,
+            unique_names(columns),
+            types,
+            to_frame(table, columns),
+            truncated,
+            time.perf_counter() - started,
+            max_rows,
+            "select",
         )
 
-    def check(self, sql: str, params=None) -> None:
+    def check(self, sql: str, params=None, *, origin: str = "") -> None:
         """Analyse (bind) without running: unknown names and type errors come back as QueryError."""
-        spark_sql = self.prepare(sql)
-        self._guarded(lambda: self._df(spark_sql, params).schema, self.limits.estimate_seconds, analyst=True)
+        self._audited("lint", sql, params, origin, lambda s: self._df(s, params).schema)
 
-    def estimate(self, sql: str, params=None, table_rows: dict[str, int] | None = None) -> Estimate:
+    def estimate(
+        self, sql: str, params=None, table_rows: dict[str, int] | None = None, *, origin: str = ""
+    ) -> Estimate:
         """What the statement would scan and return, from Spark's own plan statistics (EXPLAIN COST)."""
-        spark_sql = self.prepare(sql)
-        text = self._guarded(
-            lambda: self._df("EXPLAIN COST " + spark_sql, params).collect()[0][0],
-            self.limits.estimate_seconds,
-            analyst=True,
+        text = self._audited(
+            "estimate", sql, params, origin, lambda s: self._df("EXPLAIN COST " + s, params).collect()[0][0]
         )
         return estimate_from_cost(text, {v: k for k, v in self.warehouse.schemas.items()}, table_rows or {})
 
-    def download(self, sql: str, params, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
+    def _audited(self, kind: str, sql: str, params, origin: str, work):
+        """A bind or an estimate under its short deadline, recorded like every operation."""
+        started = time.perf_counter()
+        try:
+            spark_sql = self.prepare(sql)
+            out = self._guarded(lambda: work(spark_sql), self.limits.estimate_seconds, analyst=True)
+        except QueryError as err:
+            self._record(kind, sql, params, err.kind, started, None, err.message, origin=origin)
+            raise
+        self._record(kind, sql, params, "ok", started, None, None, origin=origin)
+        return out
+
+    def exported(self, what: str, rows: int, size: int, origin: str) -> None:
+        """Record an export the portal built from its own passes (the Funnels page's dropped-users CSV):
+        every export is audited, not only statements' downloads."""
+        self.audit.record(self.user, "export", origin, "ok", object=what, rows=rows, bytes=size)
+
+    def refuse(self, sql: str, reason: str, params: dict | None = None, origin: str = "") -> None:
+        """As `Session.refuse`: a statement refused before it reached the cluster, audited."""
+        self.audit.record(
+            self.user, "refused", origin or "unspecified", "refused", sql=sql, params=params, detail=reason
+        )
+
+    def download(
+        self, sql: str, params, fmt: str, max_rows: int | None = None, *, origin: str = ""
+    ) -> tuple[bytes, bool]:
         cap = min(max_rows or self.limits.download_max_rows, self.limits.download_max_rows)
         started = time.perf_counter()
         try:
             spark_sql = self.prepare(sql)
             table, _, _ = self._collect(spark_sql, params, cap + 1, None, cap_cells=False)
         except QueryError as err:
-            self._record("download", sql, params, err.kind, started, None, err.message)
+            self._record("download", sql, params, err.kind, started, None, err.message, origin=origin)
             raise
         data, capped = write_capped(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), fmt, cap)
-        self._record("download", sql, params, "ok", started, min(table.num_rows, cap), None, len(data))
+        self._record("download", sql, params, "ok", started, min(table.num_rows, cap), None, len(data), origin=origin)
         return data, capped
 
     def cancel(self) -> bool:
@@ -215,7 +247,9 @@ class SparkSession:
     def catalog(self) -> Catalog:
         from portal.warehouse.spark.catalog import read_spark_catalog
 
-        return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows, self.model)
+        return read_spark_catalog(self.warehouse.client(), self.warehouse.schemas, self._rows, self.model).without(
+            self.denied_schemas
+        )
 
     def _rows(self, sql: str, params=None) -> list[tuple]:
         return rows_of(self.scan(sql, params))
@@ -268,13 +302,11 @@ class SparkSession:
                 self._tag = self._client = None
                 self.running_since = None
 
-    def _record(self, action, sql, params, status, started, rows, detail, size=None) -> None:
-        if self.audit is None or self.user is None:
-            return
+    def _record(self, action, sql, params, status, started, rows, detail, size=None, *, origin: str = "") -> None:
         self.audit.record(
             self.user,
             action,
-            self.origin,
+            origin or "unspecified",
             status,
             sql=sql,
             params=params,

@@ -127,7 +127,7 @@ def bind_check(sql: str, session, catalog=None) -> list[Finding]:
     from portal.workbench.params import find_params
 
     try:  # placeholders bind as NULL: only names and types are being checked here
-        session.check(sql, {name: None for name in find_params(sql)} or None)
+        session.check(sql, {name: None for name in find_params(sql)} or None, origin="lint")
     except QueryError as err:
         if err.kind == "refused":
             return [Finding("L000", "error", err.line or 1, err.col or 1, err.message)]
