@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.state import USER_KEY, current_user, ensure_warehouse_ready, follow_pending_path, oidc_configured, settings
 from ui.team_pages import team_navigation
+from ui.text import caption_text
 
 st.set_page_config(
     page_title="Analytics Portal", page_icon=str(Path(__file__).parent / "ui" / "static" / "icon.png"), layout="wide"
@@ -53,7 +54,7 @@ follow_pending_path(pages)
 
 with st.sidebar:
     if user.verified:
-        st.caption(f"Signed in as {user.name} · {user.role}")
+        caption_text(f"Signed in as {user.name} · {user.role}")  # the identity provider's name: text
         if oidc_configured() and st.button("Sign out", icon=":material/logout:", key="app_signout"):
             st.logout()
     else:
@@ -69,6 +70,6 @@ with st.sidebar:
             key=USER_KEY,
             index=list(people.demo_users).index(people.default_user) if people.default_user in people.demo_users else 0,
         )
-        st.caption(f"Role: {current_user().role}")
+        caption_text(f"Role: {current_user().role}")
 
 page.run()

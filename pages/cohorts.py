@@ -102,7 +102,7 @@ if tab_rev.open:
         lines = cac.rename(columns={"channel": "segment"}) if split == model().people.channel else None
         st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
         if lines is None:
-            st.caption(
+            caption_text(
                 f"Split by {model().people.channel or 'channel'} to draw each channel's acquisition cost per customer (dashed) and "
                 "see where revenue per user pays it back."
             )

@@ -5,6 +5,7 @@ import streamlit as st
 from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
 from ui.state import catalog, current_user, settings
+from ui.text import caption_text
 
 st.title("Analytics Portal")
 st.markdown(
@@ -21,7 +22,7 @@ c1.metric("Schemas", facts["schemas"])
 c2.metric("Tables", facts["tables"])
 c3.metric("Rows", f"{facts['rows']:,}")
 c4.metric("Data through", cat.data_through or "unknown")
-st.caption(engine_label(settings()))
+caption_text(engine_label(settings()))
 
 st.subheader("Where to go next")
 links = st.columns(5)
@@ -38,7 +39,7 @@ for col, (path, label, text) in zip(
 ):
     with col:
         st.page_link(path, label=label)
-        st.caption(text)
+        caption_text(text)
 
 st.subheader("What is in the warehouse")
 st.markdown(

@@ -43,8 +43,10 @@ def _kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
-    q = query_store().get(query_id)
-    return run_saved(shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000).frame
+    q = query_store().curated(query_id)
+    return run_saved(
+        shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
+    ).frame
 
 
 @st.cache_resource
@@ -93,7 +95,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
                 caption_text(scope)
                 st.altair_chart(view.metric_chart(t, m, k, annotations(), through), width="stretch")
             return
-        q = query_store().get(t.query)
+        q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
         frame = _rows(t.query, q.version, start, end, filters, role)
         heading_text(t.title or q.title)
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
@@ -109,11 +111,11 @@ def render(team: str) -> None:
     s, user = settings(), current_user()
     store, metrics = DashboardStore(s.dashboards_dir, audit_log()), metric_set()
     try:
-        d = store.load(team, metrics, {q.id for q in query_store().load_all()[0]})
+        d = store.load(team, metrics)  # a tile whose query is gone or a draft shows its own error
     except Exception as err:
         error_text(err)
         return
-    st.title(d.title)
+    st.title(plain(d.title))  # a dashboard title is text, never Markdown (issue #21, finding 9)
     caption_text(f"{d.description}\nOwner: {d.owner}")
     through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
     lo, hi = default_range(through)

@@ -16,6 +16,7 @@ dashboards, metrics and annotations; see the audit trail), `pii` (the full wareh
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class User:
     session_id: str = ""  # demo mode: this browser session, so anonymous visitors never share a history
     verified: bool = False  # signed in through OIDC or a trusted proxy (not a demo persona)
     kind: str = "person"  # "person", or "system": the portal itself on behalf of a role (shared results)
+    subject: str = ""  # OIDC: issuer and subject, the only stable key of a person (an e-mail can be claimed)
 
     @property
     def is_data_team(self) -> bool:
@@ -53,7 +55,10 @@ class User:
 
     @property
     def history_key(self) -> str:
-        """Whose history this is: the person, or (demo mode, no sign-in) this browser session."""
+        """Whose history this is: the person (by issuer and subject when signed in through OIDC), or
+        (demo mode, no sign-in) this browser session."""
+        if self.subject:
+            return "oidc-" + hashlib.sha256(self.subject.encode()).hexdigest()[:24]
         return f"{self.name}@{self.session_id}" if self.session_id else self.name
 
     @property
@@ -91,15 +96,21 @@ def roles_from_claims(claims: Mapping[str, object], settings: Settings) -> froze
 def user_from_claims(claims: Mapping[str, object], settings: Settings) -> User:
     """The signed-in user from verified OIDC claims; unknown users get the least privilege or are
     refused, as `[auth] unknown_users` says."""
-    name = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub") or "").strip().lower()
-    if not name:
-        raise SignInRefused("The identity provider did not say who you are (no email or subject).")
+    sub, issuer = str(claims.get("sub") or "").strip(), str(claims.get("iss") or "").strip()
+    if not sub:
+        raise SignInRefused("The identity provider did not say who you are (no subject).")
+    subject = f"{issuer}|{sub}"
+    email = str(claims.get("email") or "").strip().lower()
+    # an e-mail is a name only when the provider vouches for it: anyone can put pia@example.com in an
+    # account's profile (issue #21, finding 3); an unverified one shows as an opaque, stable name
+    verified = claims.get("email_verified") is True and _NAME.match(email)
+    name = email if verified else "user-" + hashlib.sha256(subject.encode()).hexdigest()[:12]
     roles = roles_from_claims(claims, settings)
     if roles is None:
         if auth_settings(settings).get("unknown_users", "analyst") == "refuse":
             raise SignInRefused(f"{name} has no role in this portal. Ask the data team for access.")
         roles = frozenset({"analyst"})
-    return User(name, roles, verified=True)
+    return User(name, roles, verified=True, subject=subject)
 
 
 def resolve_user(

@@ -41,25 +41,56 @@ def test_roles_come_from_the_configured_claim():
     assert roles_from_claims({"groups": ["data-team", "pii-readers"]}, s) == {"analyst", "data_team", "pii"}
     assert roles_from_claims({"groups": "data-team"}, s) == {"analyst", "data_team"}
     assert roles_from_claims({"groups": ["marketing"]}, s) is None
-    u = user_from_claims({"email": "Pia@Example.com", "groups": ["pii-readers"]}, s)
+    u = user_from_claims(
+        {
+            "iss": "https://idp",
+            "sub": "p1",
+            "email": "Pia@Example.com",
+            "email_verified": True,
+            "groups": ["pii-readers"],
+        },
+        s,
+    )
     assert u.name == "pia@example.com" and u.has_pii and not u.is_data_team and u.verified
+
+
+def test_people_are_keyed_by_issuer_and_subject_and_an_unverified_email_is_no_name():
+    """Issue #21, finding 3: a second account claiming pia's e-mail without verification was pia."""
+    s = settings_with(auth={"roles": {"analysts": ["analyst"]}})
+    pia = user_from_claims({"iss": "https://idp", "sub": "p1", "email": "pia@example.com", "email_verified": True}, s)
+    fake = user_from_claims({"iss": "https://idp", "sub": "x9", "email": "pia@example.com", "email_verified": False}, s)
+    unsaid = user_from_claims({"iss": "https://idp", "sub": "x8", "email": "pia@example.com"}, s)
+    assert pia.name == "pia@example.com"
+    assert fake.name != "pia@example.com" and unsaid.name != "pia@example.com"
+    assert fake.name.startswith("user-") and "pia" not in fake.name
+    assert len({pia.history_key, fake.history_key, unsaid.history_key}) == 3  # never pia's history
+    other_idp = user_from_claims({"iss": "https://other", "sub": "p1", "email": "x@y.z", "email_verified": True}, s)
+    assert other_idp.history_key != pia.history_key  # the same subject at another issuer is someone else
+    with pytest.raises(Exception, match="no subject"):
+        user_from_claims({"email": "pia@example.com", "email_verified": True}, s)
 
 
 def test_unknown_users_get_least_privilege_or_are_refused():
     from portal.identity import SignInRefused
 
     least = settings_with(auth={"unknown_users": "analyst", "roles": {}})
-    assert user_from_claims({"email": "new@example.com"}, least).roles == {"analyst"}
+    assert user_from_claims({"sub": "n1", "email": "new@example.com"}, least).roles == {"analyst"}
     strict = settings_with(auth={"unknown_users": "refuse", "roles": {}})
     with pytest.raises(SignInRefused, match="no role in this portal"):
-        user_from_claims({"email": "new@example.com", "groups": ["nobody"]}, strict)
+        user_from_claims({"sub": "n1", "email": "new@example.com", "groups": ["nobody"]}, strict)
 
 
 def test_with_sign_in_configured_personas_and_headers_are_never_honoured():
     s = settings_with(auth={"user_header": "X-User"})
     assert resolve_user(s, {"X-User": "dana"}, "dana", oidc_configured=True) is None  # nobody signed in
     assert (
-        resolve_user(s, {"X-User": "dana"}, "dana", claims={"email": "ana@example.com"}, oidc_configured=True).name
+        resolve_user(
+            s,
+            {"X-User": "dana"},
+            "dana",
+            claims={"sub": "a1", "email": "ana@example.com", "email_verified": True},
+            oidc_configured=True,
+        ).name
         == "ana@example.com"
     )
 

@@ -91,3 +91,67 @@ def test_the_no_bypass_check_would_catch_a_bypass(tmp_path):
     bad = ast.parse("import duckdb\ncon = duckdb.connect('x')\nrows = session._cursor().execute('SELECT 1')\n")
     assert "duckdb" in imports(bad)
     assert "_cursor" in {n.attr for n in ast.walk(bad) if isinstance(n, ast.Attribute)}
+
+
+_TEXT_CALLS = {
+    "title",
+    "header",
+    "subheader",
+    "caption",
+    "markdown",
+    "write",
+    "error",
+    "warning",
+    "info",
+    "success",
+    "toast",
+}
+
+
+def _literal_or_escaped(node) -> bool:
+    """Text Streamlit will interpret as Markdown is a literal, or escaped with ui.text.plain; numbers
+    in f-strings carry a format spec (`{n:,}`); len() is a number."""
+    import ast
+
+    def called(n, name):
+        return isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) == name
+
+    if isinstance(node, ast.Constant) or called(node, "plain"):
+        return True
+    if isinstance(node, ast.JoinedStr):
+        return all(
+            not isinstance(v, ast.FormattedValue)
+            or v.format_spec is not None
+            or called(v.value, "plain")
+            or called(v.value, "len")
+            or isinstance(v.value, ast.Subscript)
+            and _literal_or_escaped(v.value)
+            for v in node.values
+        )
+    if isinstance(node, ast.BinOp):
+        return _literal_or_escaped(node.left) and _literal_or_escaped(node.right)
+    if isinstance(node, ast.IfExp):
+        return _literal_or_escaped(node.body) and _literal_or_escaped(node.orelse)
+    if isinstance(node, ast.Subscript):  # a constant table such as BADGES[status]
+        return isinstance(node.value, ast.Name) and node.value.id.isupper()
+    return False
+
+
+def test_every_streamlit_text_call_shows_user_and_data_text_as_text():
+    """Issue #21, finding 9: a dashboard title and the identity provider's name reached the browser as
+    Markdown (remote images load). Every st.title/caption/markdown/error/... call in the pages and ui
+    takes a literal or text escaped by ui.text (or goes through ui.text's helpers)."""
+    import ast
+
+    found = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _TEXT_CALLS
+                and node.args
+                and not _literal_or_escaped(node.args[0])
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:100]}")
+    assert found == []

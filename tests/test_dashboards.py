@@ -199,7 +199,7 @@ def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path):
 def test_team_page_renders_kpis_and_isolates_a_failing_tile(portal_env):
     qdir = Path(portal_env["PORTAL_QUERIES_DIR"])
     (qdir / "executive" / "weekly_active_users.sql").write_text(
-        "-- title: Weekly active users\nSELECT nope FROM analytics.users\n"
+        "-- title: Weekly active users\n-- status: curated\nSELECT nope FROM analytics.users\n"
     )
     assert (Path(portal_env["PORTAL_DASHBOARDS_DIR"]) / "executive.toml").exists()
     script = """

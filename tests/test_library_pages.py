@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import run_page, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
+
+from portal.config import load_settings
 
 
 def app(page: str, user: str = "alex", query: dict | None = None, state: dict | None = None) -> AppTest:
@@ -42,13 +45,42 @@ def test_open_run_with_url_parameters_and_saved_chart(portal_env):
 
 
 def test_analyst_cannot_curate_data_team_can(portal_env):
-    at = app("pages/library.py", query={"q": "growth/retention_by_signup_month"})
+    draft = Path(portal_env["PORTAL_QUERIES_DIR"]) / "product" / "add_to_cart_rate_by_device.sql"
+    at = app("pages/library.py", query={"q": "product/add_to_cart_rate_by_device"})
     assert not [b for b in at.button if b.key and b.key.startswith("lib_mark_")]
-    at = app("pages/library.py", user="dana", query={"q": "growth/retention_by_signup_month"})
+    at = app("pages/library.py", user="dana", query={"q": "product/add_to_cart_rate_by_device"})
     at.button(key="lib_mark_curated").click().run()
     assert not at.exception
-    text = (Path(portal_env["PORTAL_QUERIES_DIR"]) / "growth" / "retention_by_signup_month.sql").read_text()
-    assert "-- status: curated" in text
+    assert "-- status: curated" in draft.read_text()
+
+
+def test_a_dashboard_tile_shows_only_curated_queries_and_one_broken_tile_is_its_own_error(portal_env):
+    """Issue #21, finding 1: the executive dashboard's tile was a draft anyone could edit or trash."""
+    from portal.identity import make_user
+    from portal.library import QueryStore
+    from portal.library.store import PermissionDenied
+    from portal.reporting.dashboards import DashboardStore
+
+    queries, state = Path(portal_env["PORTAL_QUERIES_DIR"]), Path(portal_env["PORTAL_STATE_DIR"])
+    store = QueryStore(queries, state, in_use=DashboardStore(Path(portal_env["PORTAL_DASHBOARDS_DIR"])).uses)
+    dana, alex = make_user("dana", load_settings()), make_user("alex", load_settings())
+    q = store.get("growth/retention_by_signup_month")
+    assert q.is_curated
+    with pytest.raises(PermissionDenied, match="executive dashboard"):
+        store.delete(q.id, dana, q.version)  # in use: the data team is told what uses it
+    with pytest.raises(PermissionDenied, match="executive dashboard"):
+        store.save(replace(q, status="draft"), dana, q.version)
+    with pytest.raises(PermissionDenied):
+        store.delete(q.id, alex, q.version)  # an analyst cannot trash a curated query at all
+    path = queries / "growth" / "retention_by_signup_month.sql"
+    path.write_text(path.read_text().replace("-- status: curated", "-- status: draft"))  # demoted by hand
+    at = AppTest.from_string(
+        "from pages.team import render\nrender('executive')", default_timeout=120
+    )  # the page as a viewer opens it
+    at.run()
+    assert not at.exception, at.exception
+    assert any("dashboards and the digest show only curated queries" in shown(e) for e in at.error)
+    assert [m.label for m in at.metric] == ["Revenue", "Orders", "New customers", "CAC"]  # the rest still draws
 
 
 def test_breakage_page_lists_broken_queries_and_impact(portal_env):

@@ -12,8 +12,8 @@ from portal.library.share import share_sql
 pytestmark = pytest.mark.browser
 
 USERS = {  # sub -> claims, as the company's identity provider would send them
-    "ana@example.com": {"email": "ana@example.com", "groups": ["analysts"]},
-    "pia@example.com": {"email": "pia@example.com", "groups": ["data-team", "pii-readers"]},
+    "ana@example.com": {"email": "ana@example.com", "email_verified": True, "groups": ["analysts"]},
+    "pia@example.com": {"email": "pia@example.com", "email_verified": True, "groups": ["data-team", "pii-readers"]},
 }
 EMAILS = "SELECT count(email) AS emails_visible FROM raw.users"
 

@@ -14,6 +14,7 @@ from portal.warehouse.bootstrap import ensure_warehouse, missing_message
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.connect import open_warehouse
 from portal.warehouse.engine import Session, Warehouse
+from ui.text import error_text, plain
 
 USER_KEY = "app_user"
 
@@ -62,7 +63,7 @@ def ensure_warehouse_ready() -> None:
         problem = missing_message(s)
     if problem:
         st.title("Analytics Portal")
-        st.error(problem, icon=":material/database_off:")
+        error_text(problem, icon=":material/database_off:")
         st.stop()
 
 
@@ -83,7 +84,7 @@ def current_user() -> User:
     try:
         user = resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY), browser, claims, oidc)
     except SignInRefused as err:
-        st.error(str(err), icon=":material/block:")
+        error_text(str(err), icon=":material/block:")
         if st.button("Sign out", key="app_signout_refused"):
             st.logout()
         st.stop()
@@ -198,8 +199,10 @@ def query_store():
     """The saved-query files (cheap to create: everything is read on demand)."""
     from portal.library import QueryStore
 
+    from portal.reporting.dashboards import DashboardStore
+
     s = settings()
-    return QueryStore(s.queries_dir, s.state_dir)
+    return QueryStore(s.queries_dir, s.state_dir, in_use=DashboardStore(s.dashboards_dir).uses)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -227,7 +230,7 @@ def annotations() -> list:
         return []
     found, error = _annotations(str(path), mtime)
     if error:
-        st.toast(f"Annotations not shown: {error}", icon=":material/warning:")
+        st.toast(f"Annotations not shown: {plain(error)}", icon=":material/warning:")
     return found
 
 

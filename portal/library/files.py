@@ -14,13 +14,22 @@ from pathlib import Path
 
 _THREADS = threading.Lock()  # flock is per open file description; this serialises threads too
 STALE_TMP_SECONDS = 60
+_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old or the new file, never a mix."""
+    """Write `text` to `path` so that readers see the old or the new file, never a mix. The file keeps
+    its mode (a new one gets the usual 0644 less the umask), not mkstemp's 0600: saved queries and
+    dashboards are files colleagues and git read (issue #21, finding 11)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644 & ~_UMASK
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

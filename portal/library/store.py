@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -78,10 +79,29 @@ def diff_text(a: str, b: str, a_name: str = "theirs", b_name: str = "mine") -> s
 
 
 class QueryStore:
-    def __init__(self, root: Path, state_dir: Path):
+    def __init__(self, root: Path, state_dir: Path, in_use: Callable[[str], list[str]] | None = None):
+        """`in_use(query_id)` names what shows a query to others (dashboards): such a curated query is
+        neither trashed nor taken back to draft while anything uses it (issue #21, finding 1)."""
         self.root = Path(root)
         self.state = Path(state_dir) / "saved_queries"
         self.audit = AuditLog(state_dir)
+        self.in_use = in_use or (lambda _qid: [])
+
+    def curated(self, query_id: str) -> SavedQuery:
+        """The query, if the data team curated it: what dashboards and the digest may show everyone
+        (a draft is anyone's to edit, so it is never shown to others as the company's answer)."""
+        q = self.get(query_id)
+        if not q.is_curated:
+            raise PermissionDenied(
+                f"{q.id} is {q.status}: dashboards and the digest show only curated queries "
+                "(the data team curates it on the Saved queries page)."
+            )
+        return q
+
+    def _refuse_if_used(self, q: SavedQuery, action: str) -> None:
+        users = self.in_use(q.id) if q.is_curated else []
+        if users:
+            raise PermissionDenied(f"{q.id} is used by {', '.join(users)}: remove it there before you {action} it.")
 
     # ------------------------------------------------------------------ reading
     def path(self, query_id: str) -> Path:
@@ -156,6 +176,8 @@ class QueryStore:
                         f"{existing.title!r} is {existing.status}: only the data team can change it. "
                         "Fork it to make your own version."
                     )
+                if query.status != "curated":
+                    self._refuse_if_used(existing, f"mark {query.status}")
             if base_version is None and current is not None:
                 raise SaveConflict(qid, current, text, diff_text(current, text))
             if base_version is not None and (current is None or version_of(current) != base_version):
@@ -181,6 +203,7 @@ class QueryStore:
             q = self.get(query_id)
             if not self.can_edit(user, q):
                 raise PermissionDenied(f"{q.title!r} is {q.status}: only the data team can delete it.")
+            self._refuse_if_used(q, "trash")
             if q.version != base_version:
                 current = self.path(query_id).read_text(encoding="utf-8")
                 raise SaveConflict(q.id, current, "", diff_text(current, ""))

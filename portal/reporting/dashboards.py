@@ -131,6 +131,19 @@ class DashboardStore:
     def teams(self) -> list[str]:
         return sorted(p.stem for p in self.root.glob("*.toml")) if self.root.exists() else []
 
+    def uses(self, query_id: str) -> list[str]:
+        """The dashboards with a tile of `query_id` ("the executive dashboard"), for the query store's
+        in-use check; an unreadable dashboard file is skipped (its own page says what is wrong)."""
+        found = []
+        for team in self.teams():
+            try:
+                d = self.load(team)
+            except DashboardError:
+                continue
+            if any(t.query == query_id for t in d.tiles):
+                found.append(f"the {team} dashboard")
+        return found
+
     def icon(self, team: str) -> str:
         """The dashboard's `icon = ":material/…:"` for the navigation (a generic one when absent or unreadable)."""
         try:

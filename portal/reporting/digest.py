@@ -76,9 +76,15 @@ def build_digest(
                     scope = scope_caption(first, end, filters, metric_scope(metrics, tile.metric), "Weekly,")
                     charts.append((metric_label(tile, m), scope, _png(c.properties(width=520, height=220))))
                 continue
-            q = store.get(tile.query)
+            q = store.curated(tile.query)
             frame = with_timestamps(
-                run_saved(session, q, query_params_for(find_params(q.sql), start, end, filters), max_rows=5000).frame
+                run_saved(
+                    session,
+                    q,
+                    query_params_for(find_params(q.sql), start, end, filters),
+                    max_rows=5000,
+                    origin="digest",
+                ).frame
             )
             scope = scope_caption(start, end, filters, query_scope(q))
             if tile.type == "table":

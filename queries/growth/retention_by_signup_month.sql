@@ -1,9 +1,9 @@
--- title: Month-1 and month-3 retention by signup month (draft)
+-- title: Month-1 and month-3 retention by signup month
 -- description: Share of each signup month active one and three months later. A month not over yet is still baking: month_1 is marked still_baking while its month runs and is empty before it starts, never zero; month_3 stays empty until its month is over.
 -- owner: alex
 -- team: growth
 -- tags: retention
--- status: draft
+-- status: curated
 -- chart: line x=signup_month y=month_1
 WITH activity AS (
     SELECT DISTINCT e.user_id, CAST(date_trunc('month', e.event_date) AS DATE) AS active_month

@@ -23,7 +23,7 @@ def run_next(session, history: History, history_key: str, origin: str) -> None:
     while not job.wait(0.1):
         waiting = session.queue_position
         status.info(
-            f"Waiting for a free worker: position {waiting} in the queue… {job.elapsed:.1f} s"
+            f"Waiting for a free worker: position {waiting:d} in the queue… {job.elapsed:.1f} s"
             if waiting
             else f"Running… {job.elapsed:.1f} s (Cancel stops only your query)",
             icon=":material/hourglass_top:",

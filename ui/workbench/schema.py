@@ -6,6 +6,7 @@ import streamlit as st
 
 from portal.warehouse.catalog import Catalog
 from portal.workbench.formatting import insert_at
+from ui.text import warning_text
 
 
 def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
@@ -22,10 +23,7 @@ def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
             continue
         with exp:
             if table.is_raw:
-                st.warning(
-                    f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.",
-                    icon=":material/warning:",
-                )
+                warning_text(f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.")
             st.text(table.description)
             if st.button("Insert name", key=f"wb_ins_{table.full_name}", icon=":material/add:"):
                 return insert_at(sql, cursor, table.full_name) if sql.strip() else f"SELECT *\nFROM {table.full_name}\n"
