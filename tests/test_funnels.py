@@ -22,6 +22,7 @@ from portal.demo.build import demo_model
 from portal.product.funnels import FunnelError, FunnelSpec, Step, funnel_sql, parse_window, step_counts, user_levels
 from portal.product.funnels.spec import check_model
 from portal.product.kernels import funnel_scan
+from portal.warehouse.contract import DUCKDB
 
 T0 = datetime(2026, 1, 1)
 EVENTS = ["page_view", "product_view", "add_to_cart", "purchase"]
@@ -112,6 +113,8 @@ class ConSession:
     """The two engine-session methods `user_levels` uses, over a plain test connection."""
 
     model = MODEL  # the demo's semantic model: these logs are shaped like its analytics.events
+    capabilities = DUCKDB
+    cache_key = None  # the logs change between examples: remember nothing
 
     def __init__(self, con, index=None):
         self.con = con

@@ -117,7 +117,7 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
     """Share of each cohort active in each later period: the members (small) come from SQL, the
     activity stream is counted by `portal.product.kernels.retention_scan` (same result as cohorts/retention.sql).
     On a cluster, cohorts/retention.sql itself runs there: one grouped query, no events travel."""
-    if getattr(session, "engine", "duckdb") == "spark":
+    if session.capabilities.pushdown:
         return _finish(_on_cluster(session, spec), spec, data_through)
     segments = session.frame(_sql("segments", spec, session))["segment"].tolist()
     members = session.scan(_sql("members", spec, session), {"segments": segments})

@@ -28,6 +28,7 @@ from portal.config import Limits
 from portal.identity import User
 from portal.model import Model, schema_of
 from portal.warehouse.catalog import Catalog, read_catalog
+from portal.warehouse.contract import DUCKDB
 from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
 from portal.warehouse.event_index import open_index
 from portal.warehouse.executor import Ticket, WorkerPool
@@ -102,7 +103,10 @@ class Warehouse:
 
 
 class Session:
-    """One user's way into one warehouse: its own cancel, time limit and one statement at a time."""
+    """One user's way into one warehouse: its own cancel, time limit and one statement at a time
+    (`contract.WarehouseSession`)."""
+
+    capabilities = DUCKDB
 
     def __init__(self, warehouse: Warehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
         if not isinstance(principal, User) or audit is None or denied_schemas is None:
@@ -124,6 +128,12 @@ class Session:
     @property
     def model(self) -> Model:
         return self.warehouse.model
+
+    @property
+    def cache_key(self) -> tuple:
+        """What facts about the data are remembered by: this file as it is now, and the model."""
+        path = self.warehouse.path
+        return (str(path), path.stat().st_mtime_ns, str(self.model))
 
     # ------------------------------------------------------------------ analysts' SQL (worker processes)
     def run(

@@ -84,12 +84,11 @@ _FACTS: dict[tuple, object] = {}
 
 
 def _warehouse_fact(session, key: tuple, compute):
-    """Metadata that only changes when the warehouse file does (remembered per file version; not
-    remembered for connections without a file, such as tests' in-memory ones)."""
-    path = getattr(getattr(session, "warehouse", None), "path", None)
-    if not path:
+    """Metadata that only changes when the data does (remembered by the session's `cache_key`; not
+    remembered when it has none, such as tests' in-memory connections)."""
+    if session.cache_key is None:
         return compute()
-    full = (str(path), path.stat().st_mtime_ns, str(session.model.events.relation()), *key)
+    full = (*session.cache_key, *key)
     if full not in _FACTS:
         _FACTS[full] = compute()
     return _FACTS[full]
@@ -135,7 +134,7 @@ def user_levels(session, spec: FunnelSpec) -> pd.DataFrame:
     and covers the funnel (no step filters; breakdown by a coded column or a variant), else over the
     stream from one scan. Both give the same chains (tests/test_funnels.py)."""
     check_model(spec, session.model)
-    if getattr(session, "engine", "duckdb") == "spark":
+    if session.capabilities.pushdown:
         from portal.product.funnels.pushdown import levels_on_cluster
 
         return levels_on_cluster(session, spec)

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from functools import lru_cache
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -23,6 +22,7 @@ from portal.config import Limits
 from portal.identity import User
 from portal.model import Model
 from portal.warehouse.catalog import Catalog
+from portal.warehouse.contract import SPARK
 from portal.warehouse.downloads import write_capped
 from portal.warehouse.errors import (
     SERVER_PATH,
@@ -50,14 +50,11 @@ PUBLIC = {"raw": "public_raw", "analytics": "public_analytics"}
 class SparkWarehouse:
     """One view of the warehouse on a Spark Connect cluster; hands out sessions. Thread-safe."""
 
-    engine = "spark"
-
     def __init__(self, url: str, limits: Limits, public: bool = False, model: Model | None = None):
         self.url = url
         self.limits = limits
         self.model = model or Model()  # the same semantic model as on DuckDB (tables in raw/analytics)
         self.schemas = PUBLIC if public else FULL
-        self.path = Path(url)  # a name for caches and messages (there is no file)
         self.version = (url, public)
         self._builtins: frozenset[str] | None = None
 
@@ -94,7 +91,7 @@ class SparkWarehouse:
 class SparkSession:
     """One user's way into the cluster: one statement at a time, its own tag for Cancel."""
 
-    engine = "spark"
+    capabilities = SPARK
 
     def __init__(self, warehouse: SparkWarehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
         if not isinstance(principal, User) or audit is None or denied_schemas is None:
@@ -117,6 +114,11 @@ class SparkSession:
     @property
     def model(self) -> Model:
         return self.warehouse.model
+
+    @property
+    def cache_key(self) -> tuple:
+        """What facts about the data are remembered by: the cluster, the view and the model."""
+        return (*self.warehouse.version, str(self.model))
 
     # ------------------------------------------------------------------ analysts' SQL
     def prepare(self, sql: str) -> str:
