@@ -4,7 +4,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import USER_KEY, current_user, ensure_warehouse_ready, follow_pending_path, oidc_configured, settings
+from ui.state import (
+    USER_KEY,
+    current_user,
+    ensure_warehouse_ready,
+    follow_pending_path,
+    oidc_configured,
+    settings,
+    sign_out,
+)
 from ui.team_pages import team_navigation
 from ui.text import caption_text
 
@@ -56,7 +64,7 @@ with st.sidebar:
     if user.verified:
         caption_text(f"Signed in as {user.name} · {user.role}")  # the identity provider's name: text
         if oidc_configured() and st.button("Sign out", icon=":material/logout:", key="app_signout"):
-            st.logout()
+            sign_out(user)  # ends the sign-in on the server: a copied cookie stops working too
     else:
         people = settings().people
         st.warning(

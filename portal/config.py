@@ -100,6 +100,29 @@ def _resolve(path: str | Path, base: Path) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+AUTH_KEYS = {"roles_claim", "unknown_users", "user_header", "roles", "max_session_hours"}
+ROLE_NAMES = ("analyst", "data_team", "pii", "admin")
+
+
+def _check_access_sections(path: Path, data: dict) -> None:
+    """[auth] and [permissions] decide who sees what: a typo there must stop the portal, not widen it."""
+    auth, perms = data.get("auth", {}), data.get("permissions", {})
+    if unknown := set(auth) - AUTH_KEYS:
+        raise ConfigError(f"{path}: unknown key(s) in [auth]: {', '.join(sorted(unknown))}")
+    if auth.get("unknown_users", "analyst") not in ("analyst", "refuse"):
+        raise ConfigError(f'{path}: [auth] unknown_users must be "analyst" or "refuse"')
+    for group, roles in (auth.get("roles") or {}).items():
+        if not isinstance(roles, list) or set(roles) - set(ROLE_NAMES):
+            raise ConfigError(f"{path}: [auth.roles] {group} must list roles among {', '.join(ROLE_NAMES)}")
+    if unknown := set(perms) - {"schema_roles"}:
+        raise ConfigError(f"{path}: unknown key(s) in [permissions]: {', '.join(sorted(unknown))}")
+    for schema, roles in (perms.get("schema_roles") or {}).items():
+        if not isinstance(roles, list) or set(roles) - set(ROLE_NAMES):
+            raise ConfigError(
+                f"{path}: [permissions] schema_roles.{schema} must list roles among {', '.join(ROLE_NAMES)}"
+            )
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read settings; environment variables PORTAL_DB and PORTAL_*_DIR win over the file."""
     path = Path(path or os.environ.get("PORTAL_CONFIG") or ROOT / "portal.toml")
@@ -122,9 +145,11 @@ def load_settings(path: str | Path | None = None) -> Settings:
         limits = Limits(**{k: type(getattr(Limits(), k))(v) for k, v in lim.items()})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: bad value in [limits]: {exc}") from exc
-    people = People(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items() if k in People.__dataclass_fields__}
-    )
+    unknown = set(ppl) - set(People.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [people]: {', '.join(sorted(unknown))}")
+    people = People(**{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items()})
+    _check_access_sections(path, data)
     try:
         lint_cfg = LintConfig(
             **{k: tuple(map(str, v)) if isinstance(v, list) else int(v) for k, v in data.get("lint", {}).items()}

@@ -68,6 +68,24 @@ class User:
         return "data team" if self.is_data_team else "analyst"
 
 
+OIDC_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+def auth_secrets_problem(auth: Mapping) -> str:
+    """What makes an [auth] section of the secrets unusable ("" when nothing): the keys Streamlit's
+    st.login needs, for the default provider or for every named one."""
+    missing = [k for k in OIDC_KEYS if not str(auth.get(k) or "").strip()]
+    providers = {k: v for k, v in auth.items() if isinstance(v, Mapping)}
+    for name, block in (
+        {"[auth]": auth} if not providers else {f"[auth.{k}]": v for k, v in providers.items()}
+    ).items():
+        missing += [f"{name} {k}" for k in PROVIDER_KEYS if not str(block.get(k) or "").strip()]
+    if len(str(auth.get("cookie_secret") or "")) < 32 and "cookie_secret" not in missing:
+        missing.append("a cookie_secret of at least 32 characters")
+    return ("missing " + ", ".join(missing)) if missing else ""
+
+
 def auth_settings(settings: Settings) -> dict:
     return settings.extra.get("auth", {}) or {}
 

@@ -141,3 +141,38 @@ def test_a_tampered_cookie_gets_nothing(oidc_portal, local_page):
     wait_for_app(local_page)
     local_page.wait_for_selector("text=Sign in with your company account", timeout=30_000)
     assert "Signed in as" not in local_page.inner_text("body")
+
+
+def test_sign_out_ends_the_sign_in_for_every_copy_of_the_cookie(oidc_portal, local_page, browser):
+    """Issue #21, finding 8: a copied sign-in cookie kept working for 30 days after Sign out."""
+    sign_in(local_page, oidc_portal, "ana@example.com")
+    copied = [c for c in local_page.context.cookies() if c["name"].startswith("_streamlit_user")]
+    thief = browser.new_context(viewport={"width": 1400, "height": 900})
+    thief.route(
+        "**/*",
+        lambda route: route.continue_() if "//127.0.0.1" in route.request.url else route.abort(),
+    )
+    thief.add_cookies(copied)
+    other = thief.new_page()
+    other.goto(oidc_portal + "/")
+    wait_for_app(other)
+    other.wait_for_selector("text=Signed in as ana@example.com", timeout=30_000)  # the copy works while signed in
+    local_page.get_by_role("button", name="Sign out").click()
+    local_page.wait_for_url(lambda u: "logout" in u or "end_session" in u, timeout=30_000)  # on to the provider
+    other.goto(oidc_portal + "/workbench")
+    wait_for_app(other)
+    other.wait_for_selector("text=You signed out", timeout=30_000)
+    body = other.inner_text("body")
+    assert "Signed in as" not in body and "SQL workbench" not in body
+    thief.close()
+
+
+def test_sign_ins_expire_so_role_changes_take_effect():
+    from portal.sign_outs import why_not_valid
+
+    now = 1_000_000.0
+    assert why_not_valid({"iat": now - 60}, None, 12, now) == ""
+    assert "signed out" in why_not_valid({"iat": now - 60}, now - 30, 12, now)
+    assert why_not_valid({"iat": now - 10}, now - 30, 12, now) == ""  # signed in again after the sign-out
+    assert "12 hours" in why_not_valid({"iat": now - 13 * 3600}, None, 12, now)
+    assert "no issue time" in why_not_valid({}, None, 12, now)

@@ -14,7 +14,7 @@ from portal.warehouse.bootstrap import ensure_warehouse, missing_message
 from portal.warehouse.catalog import Catalog
 from portal.warehouse.connect import open_warehouse
 from portal.warehouse.engine import Session, Warehouse
-from ui.text import error_text, plain
+from ui.text import error_text, info_text, plain
 
 USER_KEY = "app_user"
 
@@ -68,11 +68,26 @@ def ensure_warehouse_ready() -> None:
 
 
 def oidc_configured() -> bool:
-    """Real sign-in is on when .streamlit/secrets.toml has an [auth] section."""
+    """Real sign-in is on when .streamlit/secrets.toml has an [auth] section. Fail closed: a secrets
+    file that cannot be read, or an [auth] section that cannot work, stops the portal with a message;
+    it never falls back to demo personas (issue #21)."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    from portal.identity import auth_secrets_problem
+
     try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, Exception):  # no secrets file at all
-        return False
+        if "auth" not in st.secrets:
+            return False
+        problem = auth_secrets_problem(st.secrets["auth"].to_dict())
+    except StreamlitSecretNotFoundError as err:
+        if getattr(err, "error_id", "") == "no-secrets-found":
+            return False  # no secrets file at all: the demo without sign-in
+        problem = "The secrets file (.streamlit/secrets.toml) cannot be read: it is not valid TOML."
+    if problem:
+        st.title("Analytics Portal")
+        error_text(f"Sign-in is misconfigured, so the portal is closed: {problem}", icon=":material/lock:")
+        st.stop()
+    return True
 
 
 def current_user() -> User:
@@ -81,6 +96,12 @@ def current_user() -> User:
     browser = st.session_state.setdefault("_browser_session", uuid.uuid4().hex[:16])
     oidc = oidc_configured()
     claims = st.user.to_dict() if oidc and st.user.is_logged_in else None
+    if claims is not None and (ended := _ended_sign_in(claims)):
+        st.title("Analytics Portal")
+        info_text(ended)
+        if st.button("Sign in again", type="primary", key="app_signin_again"):
+            st.logout()
+        st.stop()
     try:
         user = resolve_user(settings(), dict(st.context.headers), st.session_state.get(USER_KEY), browser, claims, oidc)
     except SignInRefused as err:
@@ -95,6 +116,30 @@ def current_user() -> User:
         st.session_state["_signed_in_as"] = user.name
         audit_log().record(user, "sign-in", "oidc" if oidc else "proxy header")
     return user
+
+
+@st.cache_resource
+def sign_outs():
+    from portal.sign_outs import SignOuts
+
+    return SignOuts(settings().state_dir)
+
+
+def _ended_sign_in(claims: dict) -> str:
+    """Why this browser's sign-in is over (signed out elsewhere, or too old for its roles), or ""."""
+    from portal.sign_outs import DEFAULT_MAX_SESSION_HOURS, why_not_valid
+
+    subject = f"{claims.get('iss', '')}|{claims.get('sub', '')}"
+    hours = float(settings().extra.get("auth", {}).get("max_session_hours", DEFAULT_MAX_SESSION_HOURS))
+    return why_not_valid(claims, sign_outs().last(subject), hours)
+
+
+def sign_out(user: User) -> None:
+    """End this person's sign-in on the server (every copy of the cookie), then in this browser."""
+    if user.subject:
+        sign_outs().record(user.subject)
+    audit_log().record(user, "sign-in", "sign out", "ended")
+    st.logout()
 
 
 def sign_in_page(oidc: bool) -> None:
@@ -198,7 +243,6 @@ _ensure_router()
 def query_store():
     """The saved-query files (cheap to create: everything is read on demand)."""
     from portal.library import QueryStore
-
     from portal.reporting.dashboards import DashboardStore
 
     s = settings()
