@@ -33,7 +33,7 @@ def wh(request, demo_db, tmp_path_factory):
 
 
 def duckdb_only(wh, why: str) -> None:
-    if getattr(wh, "engine", "duckdb") != "duckdb":
+    if not isinstance(wh, Warehouse):  # the Spark warehouse
         pytest.skip(why)
 
 
@@ -211,7 +211,9 @@ def test_error_messages_carry_no_server_paths(wh):
         with pytest.raises(QueryError) as info:
             session_for(wh).run(sql)
         text = f"{info.value.message} {info.value.detail}"
-        assert "/etc/" not in text and "/root/" not in text and "/tmp/" not in text and str(wh.path.parent) not in text
+        assert "/etc/" not in text and "/root/" not in text and "/tmp/" not in text
+        if isinstance(wh, Warehouse):  # the Spark warehouse has no file
+            assert str(wh.path.parent) not in text
 
 
 def test_a_thousand_nested_brackets_are_a_plain_finding_not_a_crash(wh):

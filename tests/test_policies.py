@@ -91,9 +91,15 @@ def test_denied_schemas_hold_for_every_operation(restricted):
         lambda: restricted.estimate(sql),
         lambda: restricted.scan(sql),
         lambda: restricted.run("WITH u AS (SELECT * FROM raw.users) SELECT count(*) FROM u"),
+        lambda: restricted.run("DESCRIBE raw.users"),  # answered at bind time: no scan in its plan
+        lambda: restricted.run("SHOW raw.users"),
+        lambda: restricted.run("SELECT * FROM (DESCRIBE raw.users)"),
+        lambda: restricted.run("SUMMARIZE raw.users"),
+        lambda: restricted.run("EXPLAIN ANALYZE SELECT * FROM raw.users"),
     ):
         with pytest.raises(QueryRefused, match="restricted"):
             call()
+    assert restricted.run("DESCRIBE analytics.orders").row_count > 3  # what the role may read, it may describe
     cat = restricted.catalog()
     assert "raw" not in cat.schemas and cat.table("raw.users") is None  # names, columns, counts: hidden
 

@@ -60,7 +60,10 @@ def _compare_engines(args, settings, session, queries) -> int:
     from portal.reporting.metrics import load_metrics, metrics_path
     from portal.warehouse.spark.engine import SparkWarehouse
 
-    spark = SparkWarehouse(args.url or settings.spark_url, settings.limits, public=True, model=settings.model).session()
+    cluster = SparkWarehouse(
+        args.url or settings.spark_url, settings.limits, public=not session.user.has_pii, model=settings.model
+    )
+    spark = cluster.session(session.user, session.audit, session.denied_schemas)  # the same person, audited
     through = date.fromisoformat(session.catalog().data_through or date.today().isoformat())
     items = curated(queries, load_metrics(metrics_path(settings)), through)
     print(f"\nDuckDB and Spark ({spark.warehouse.url}), {len(items)} curated queries and metrics:")

@@ -49,6 +49,8 @@ def check_plan(cur, sql: str, params: dict | None, denied, *, functions: bool = 
     if not denied and not functions:
         return []
     allowed = allowed_functions(denied)
+    if denied:
+        _refuse_described(cur, sql, denied)
     plans = cur.execute("EXPLAIN (FORMAT JSON)\n" + sql, params or None).fetchall()
     for node in _walk([n for _, text in plans for n in json.loads(text)]):
         info = node.get("extra_info") or {}
@@ -69,6 +71,44 @@ def check_plan(cur, sql: str, params: dict | None, denied, *, functions: bool = 
                 "Query the warehouse's tables instead."
             )
     return plans
+
+
+def _refuse_described(cur, sql: str, denied: tuple[str, ...]) -> None:
+    """DESCRIBE and SHOW of a table are answered at bind time (their plan holds no scan), so the
+    tables they name are read from DuckDB's own parse of the statement."""
+    try:
+        tree = json.loads(cur.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    except Exception:  # a statement the serializer does not cover (PIVOT, EXPLAIN): the plan decides
+        return
+    if tree.get("error") or "SHOW_REF" not in json.dumps(tree):
+        return
+    for ref in _base_tables(tree):
+        schema = (ref.get("schema_name") or "").lower() or _schema_on_path(cur, ref.get("table_name") or "")
+        if schema in denied:
+            raise QueryRefused(
+                f"Your role cannot read {schema}.{ref.get('table_name')}: the {schema} schema is restricted. "
+                "Ask the data team for access, or use the tables the schema browser lists."
+            )
+
+
+def _base_tables(node):
+    if isinstance(node, dict):
+        if node.get("type") == "BASE_TABLE":
+            yield node
+        for value in node.values():
+            yield from _base_tables(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _base_tables(value)
+
+
+def _schema_on_path(cur, table: str) -> str:
+    row = cur.execute(
+        "SELECT schema_name FROM duckdb_tables() WHERE database_name = current_database() AND lower(table_name) = lower(?) "
+        "ORDER BY list_position(current_schemas(false), schema_name) NULLS LAST LIMIT 1",
+        [table],
+    ).fetchone()
+    return row[0].lower() if row else ""
 
 
 def _walk(nodes):
