@@ -17,6 +17,7 @@ from ui.state import catalog, current_user, engine_session, settings
 from ui.text import caption_text, error_text, success_text, warning_text
 from ui.workbench.history import history_panel
 from ui.workbench.links import open_link
+from ui.workbench.lint_panel import lint_panel
 from ui.workbench.params import param_panel
 from ui.workbench.results import result_tabs
 from ui.workbench.runner import run_next
@@ -100,15 +101,10 @@ if S.get("wb_run_anyway"):
     S.wb_plan, S.wb_run_anyway = S.wb_plan.confirmed(), False
 
 with right:
-    st.subheader("Lint")
-    shown = S.get("wb_findings")
-    if shown is None:
-        st.caption("Findings appear here on every run, or press Lint.")
-    elif not shown:
-        st.success("No findings.", icon=":material/check:")
-    for f in shown or ():
-        box = {"error": error_text, "warning": warning_text, "info": caption_text}[f.severity]
-        box(f"{f.code} line {f.line}:{f.col} · {f.message}" + (f"\nFix: {f.fix}" if f.fix else ""))
+    if (fixed := lint_panel(S.get("wb_findings"), S.wb_sql)) is not None:
+        set_sql(fixed)
+        S.wb_findings = None
+        st.rerun()
 
 with editor_slot:
     sql_editor(S.wb_sql, schema_payload(cat), S.wb_editor_rev, key="wb_editor", annotations=S.get("wb_marks"))

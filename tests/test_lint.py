@@ -81,8 +81,29 @@ def test_monster_thresholds_are_configurable(ctx):
     assert any(f.code == "L012" for f in lint(sql, cat, session, LintConfig(max_lines=3)))
 
 
-def test_cli_prints_findings_and_exits_1_on_errors(demo_db):
-    bad, good = FIXTURES / "L005_bad.sql", FIXTURES / "L003_good.sql"
+def test_cli_prints_findings_and_exits_1_on_errors(demo_db, tmp_path):
+    warned, bad, good = FIXTURES / "L005_bad.sql", FIXTURES / "L002_bad.sql", FIXTURES / "L003_good.sql"
+
+    def lint_cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "portal", "lint", "--db", str(demo_db), *map(str, args)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    r = lint_cli(warned)
+    assert r.returncode == 0 and f"{warned}:3:7: L005 " in r.stdout  # a warning: it would run
+    r = lint_cli(bad)
+    assert r.returncode == 1 and "L002" in r.stdout  # an error: it would fail
+    copy = tmp_path / "fix_me.sql"
+    copy.write_text("SELECT user_id FROM analytics.users WHERE first_order_at = NULL -- keep = NULL here\nLIMIT 5\n")
+    r = lint_cli("--fix", copy)
+    assert "applied 2 fixes" in r.stderr
+    fixed = copy.read_text()
+    assert "first_order_at IS NULL -- keep = NULL here" in fixed and "ORDER BY ALL\nLIMIT 5" in fixed  # comments kept
+    assert "L005" not in r.stdout and "L007" not in r.stdout
     r = subprocess.run(
         [sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(bad)],
         cwd=ROOT,
@@ -90,8 +111,6 @@ def test_cli_prints_findings_and_exits_1_on_errors(demo_db):
         text=True,
         timeout=60,
     )
-    assert r.returncode == 1
-    assert f"{bad}:3:7: L005 " in r.stdout
     r = subprocess.run(
         [sys.executable, "-m", "portal", "lint", "--db", str(demo_db), str(good)],
         cwd=ROOT,

@@ -95,6 +95,18 @@ def split_statements(sql: str) -> list[str]:
         return [sql]
 
 
+def tokens(sql: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each token DuckDB's tokenizer sees, comments left out: for edits that
+    must never touch strings or comments (the lint's one-click fixes)."""
+    toks = duckdb.tokenize(sql)
+    out = []
+    for (pos, kind), nxt in zip(toks, [*toks[1:], (len(sql), None)], strict=True):
+        if kind != duckdb.token_type.comment:  # a token ends where the next one (comments too) begins
+            text = sql[pos : nxt[0]].rstrip()
+            out.append((pos, pos + len(text), text))
+    return out
+
+
 def check_statement(sql: str, max_chars: int = 200_000) -> Statement:
     """Return the single read-only statement in `sql`, or raise QueryRefused/QueryError."""
     if sql is None or not sql.strip():

@@ -144,7 +144,43 @@ def bind_check(sql: str, session, catalog=None) -> list[Finding]:
             )
         elif "Did you mean" in text:
             fix = text[text.index("Did you mean") :].splitlines()[0].replace("Did you mean", "did you mean")
+            typed = re.search(r'(?:with name|named|column) "?([\w.]+)"?', text)
+            if typed and typed.group(1).lower() in fix.lower().split('"'):
+                fix = ""  # "did you mean X?" where X is what was typed helps nobody
         first = text.splitlines()[0]
+        if "Ambiguous reference" in text:  # DuckDB refuses an unqualified name two tables have
+            return [
+                Finding(
+                    "L008",
+                    "error",
+                    err.line or 1,
+                    err.col or 1,
+                    first.split(": ", 1)[-1],
+                    "Qualify it with its table's alias.",
+                )
+            ]
+        if "syntax error" in text.lower():  # DuckDB's parser is stricter than sqlglot's in places
+            return [
+                Finding(
+                    "L001",
+                    "error",
+                    err.line or 1,
+                    err.col or 1,
+                    first,
+                    "Check commas, brackets and keywords around this spot.",
+                )
+            ]
+        if "No function matches" in text:  # a type error, not an unknown name
+            return [
+                Finding(
+                    "L013",
+                    "error",
+                    err.line or 1,
+                    err.col or 1,
+                    "Type error: " + first.split(": ", 1)[-1],
+                    "Cast the argument to the type the function takes, e.g. CAST(x AS VARCHAR).",
+                )
+            ]
         return [Finding("L002", "error", err.line or 1, err.col or 1, first, fix)]
     return []
 

@@ -54,8 +54,91 @@ def _sources(select: exp.Select) -> list[exp.Expression]:
     return out
 
 
+def _cte_map(ctx: Context) -> dict[str, exp.Expression]:
+    """CTE name -> its query, walked once per statement (a 200-line CTE chain asks per SELECT)."""
+    if "_ctes" not in ctx.__dict__:
+        ctx.__dict__["_ctes"] = {c.alias_or_name.lower(): c.this for c in ctx.tree.find_all(exp.CTE)}
+    return ctx.__dict__["_ctes"]
+
+
 def _cte_names(ctx: Context) -> set[str]:
-    return {c.alias_or_name.lower() for c in ctx.tree.find_all(exp.CTE)}
+    return set(_cte_map(ctx))
+
+
+def _output_names(query: exp.Expression) -> set[str] | None:
+    """Column names a subquery or CTE returns, or None when it cannot be told (SELECT *)."""
+    select = query if isinstance(query, exp.Select) else query.find(exp.Select)
+    if select is None:
+        return None
+    names = set()
+    for e in select.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            return None
+        names.add(e.alias_or_name.lower())
+    return names
+
+
+def source_columns(ctx: Context, select: exp.Select) -> dict[str, set[str] | None]:
+    """Alias (or name) of each source of `select` -> the columns it offers (None: unknown), from the
+    catalog for tables, from the SELECT list for CTEs and subqueries."""
+    ctes = _cte_map(ctx)
+    out: dict[str, set[str] | None] = {}
+    for src in _sources(select):
+        alias = (src.alias_or_name or "").lower()
+        cols: set[str] | None = None
+        if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
+            if not src.db and src.name.lower() in ctes:
+                cols = _output_names(ctes[src.name.lower()])
+            elif ctx.catalog is not None:
+                t = ctx.catalog.table(f"{src.db}.{src.name}" if src.db else src.name)
+                cols = {c.name.lower() for c in t.columns} if t is not None else None
+        elif isinstance(src, exp.Subquery):
+            cols = _output_names(src.this)
+        out[alias] = cols
+    return out
+
+
+def _owners(column: exp.Column, sources: dict[str, set[str] | None]) -> set[str] | None:
+    """Which sources a column can come from: its qualifier, else every source that has the name
+    (None when some source's columns are unknown and none is known to have it)."""
+    if column.table:
+        return {column.table.lower()}
+    name = column.name.lower()
+    found = {alias for alias, cols in sources.items() if cols is not None and name in cols}
+    if not found and any(cols is None for cols in sources.values()):
+        return None
+    return found
+
+
+def _in_exists(select: exp.Select) -> bool:
+    parent = select.parent
+    return isinstance(parent, exp.Exists) or (
+        isinstance(parent, exp.Subquery) and isinstance(parent.parent, exp.Exists)
+    )
+
+
+def _one_row(query: exp.Expression) -> bool:
+    """A global aggregate (aggregates, no GROUP BY): exactly one row."""
+    select = query if isinstance(query, exp.Select) else query.find(exp.Select)
+    if select is None or select.args.get("group"):
+        return False
+    return bool(select.expressions) and all(e.find(exp.AggFunc) is not None for e in select.expressions)
+
+
+def _linked(select: exp.Select, right: str, left: set[str], sources) -> bool:
+    """Whether an equality anywhere in WHERE or ON links source `right` to one of `left`."""
+    conditions = [select.args.get("where")] + [j.args.get("on") for j in select.args.get("joins") or []]
+    for cond in filter(None, conditions):
+        for eq in cond.find_all(exp.EQ):
+            a, b = eq.this, eq.expression
+            if not (isinstance(a, exp.Column) and isinstance(b, exp.Column)):
+                continue
+            oa, ob = _owners(a, sources), _owners(b, sources)
+            if oa is None or ob is None:
+                return True  # cannot tell: do not cry wolf
+            if (right in oa and ob & left) or (right in ob and oa & left):
+                return True
+    return False
 
 
 @rule("L002")
@@ -93,12 +176,14 @@ def unknown_table(ctx: Context) -> Iterator[Finding]:
 def select_star(ctx: Context) -> Iterator[Finding]:
     """SELECT *: breaks silently when columns change and reads every column (slow on wide tables)."""
     for select in _selects(ctx):
+        if _in_exists(select):
+            continue  # EXISTS (SELECT * ...) reads no column: the idiom, not a smell
         for e in select.expressions:
             if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
                 line, col = position(e)
                 yield Finding(
                     "L003",
-                    "warning",
+                    "info",
                     line,
                     col,
                     "SELECT * returns every column; it breaks silently when a table changes.",
@@ -108,32 +193,45 @@ def select_star(ctx: Context) -> Iterator[Finding]:
 
 @rule("L004")
 def cartesian_join(ctx: Context) -> Iterator[Finding]:
-    """A join without a condition (comma join or JOIN without ON/USING) multiplies the rows."""
+    """A real cartesian product: a join whose two sides no equality links anywhere (ON, USING,
+    NATURAL, or the WHERE of an ANSI-89 comma join). A one-row aggregate on one side is harmless, and
+    an explicit CROSS JOIN is said deliberately (info)."""
     for select in _selects(ctx):
+        sources = source_columns(ctx, select)
+        seen = {(s.alias_or_name or "").lower() for s in _sources(select)[:1]}
         for j in select.args.get("joins") or []:
-            if j.args.get("on") or j.args.get("using") or isinstance(j.this, exp.Unnest | exp.Lateral):
+            right = (j.this.alias_or_name or "").lower()
+            left, seen = set(seen), seen | {right}
+            on = j.args.get("on")
+            if isinstance(on, exp.Boolean) and on.this:
+                on = None  # ON true is no condition
+            if on or j.args.get("using") or isinstance(j.this, exp.Unnest | exp.Lateral):
+                continue
+            if (j.args.get("method") or "").upper() in ("NATURAL", "ASOF", "POSITIONAL"):
                 continue
             if isinstance(j.this, exp.Table) and not isinstance(j.this.this, exp.Identifier):
                 continue  # joining a table function (e.g. range) is usually deliberate
+            if isinstance(j.this, exp.Subquery) and _one_row(j.this.this):
+                continue  # one row: pairing it with every row is how a total is put beside details
             kind = (j.args.get("kind") or "").upper()
             line, col = position(j.this)
             if kind == "CROSS":
                 yield Finding(
                     "L004",
-                    "warning",
+                    "info",
                     line,
                     col,
                     "CROSS JOIN pairs every row with every row.",
-                    "Make sure one side is small, or join ON a key.",
+                    "Fine when one side is small; else join ON a key.",
                 )
-            else:
+            elif not _linked(select, right, left, sources):
                 yield Finding(
                     "L004",
                     "warning",
                     line,
                     col,
-                    f"Join with {j.this.sql(dialect='duckdb')} has no condition: a cartesian product.",
-                    "Use JOIN ... ON a.key = b.key instead of a comma.",
+                    f"Nothing links {j.this.sql(dialect='duckdb')} to the tables before it: a cartesian product.",
+                    "Add the join condition (JOIN ... ON a.key = b.key, or a.key = b.key in WHERE).",
                 )
 
 
@@ -146,7 +244,7 @@ def compare_null(ctx: Context) -> Iterator[Finding]:
             line, col = position(node)
             yield Finding(
                 "L005",
-                "error",
+                "warning",
                 line,
                 col,
                 f"{node.sql(dialect='duckdb')} is never true (NULL is not a value).",
@@ -176,7 +274,7 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
     """LIMIT without ORDER BY returns an arbitrary subset that can change between runs."""
     for select in _selects(ctx):
         limit = select.args.get("limit")
-        if limit is not None and not select.args.get("order"):
+        if limit is not None and not select.args.get("order") and not _one_row(select):
             line, col = position(limit)
             yield Finding(
                 "L007",
@@ -184,41 +282,75 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
                 line,
                 col,
                 "LIMIT without ORDER BY returns arbitrary rows.",
-                "Add ORDER BY if the choice of rows matters.",
+                "Add ORDER BY (lint --fix adds ORDER BY ALL) if the choice of rows matters.",
             )
 
 
 @rule("L008")
 def unqualified_column(ctx: Context) -> Iterator[Finding]:
-    """In a query over several tables, an unqualified column is ambiguous to the reader (and breaks
-    when a same-named column appears in another table)."""
+    """An unqualified column that two of the query's tables have: DuckDB refuses it as ambiguous
+    (an error), and the fix is to say which table. A name only one table has is left alone."""
     for select in _selects(ctx):
-        if len(_sources(select)) < 2:
+        joins = select.args.get("joins") or []
+        if len(_sources(select)) < 2 or any((j.args.get("method") or "").upper() == "NATURAL" for j in joins):
             continue
+        sources = source_columns(ctx, select)
+        using = {
+            i.name.lower()
+            for j in select.args.get("joins") or []
+            for i in j.args.get("using") or []
+            if hasattr(i, "name")
+        }
         aliases = {e.alias.lower() for e in select.expressions if e.alias}
         seen = set()
         for col in select.find_all(exp.Column):
             if col.find_ancestor(exp.Select) is not select or col.table or isinstance(col.this, exp.Star):
                 continue
-            if col.name.lower() in aliases or col.name.lower() in seen:
+            name = col.name.lower()
+            if name in aliases or name in seen or name in using:
                 continue
-            seen.add(col.name.lower())
+            owners = _owners(col, sources)
+            if not owners or len(owners) < 2:
+                continue
+            seen.add(name)
             line, col_no = position(col)
             yield Finding(
                 "L008",
-                "warning",
+                "error",
                 line,
                 col_no,
-                f"Column {col.name} is not qualified in a query over several tables.",
-                f"Write alias.{col.name}.",
+                f"Column {col.name} is ambiguous: {' and '.join(sorted(owners))} both have it.",
+                "Write " + " or ".join(f"{o}.{col.name}" for o in sorted(owners)) + ".",
             )
+
+
+def _fans_out(select: exp.Select, join: exp.Join, ctes: dict) -> bool:
+    """Whether a LEFT JOIN can repeat left rows: not when it is an anti-join (the right side tested
+    IS NULL in WHERE), an ASOF join (one match at most), or joins an aggregated CTE or subquery (one row
+    per group)."""
+    if (join.args.get("method") or "").upper() == "ASOF":
+        return False
+    right = (join.this.alias_or_name or "").lower()
+    where = select.args.get("where")
+    if where is not None and any(
+        isinstance(n.this, exp.Column) and (n.this.table or "").lower() == right for n in where.find_all(exp.Is)
+    ):
+        return False
+    target = join.this
+    if isinstance(target, exp.Table) and not target.db and target.name.lower() in ctes:
+        target = ctes[target.name.lower()]
+    query = target.this if isinstance(target, exp.Subquery) else target
+    inner = query if isinstance(query, exp.Select) else None
+    return not (inner is not None and (inner.args.get("group") or _one_row(inner)))
 
 
 @rule("L009")
 def count_star_after_left_join(ctx: Context) -> Iterator[Finding]:
     """COUNT(*) after a LEFT JOIN counts joined rows, not entities: fan-out inflates it."""
+    ctes = _cte_map(ctx)
     for select in _selects(ctx):
-        if not any((j.args.get("side") or "").upper() == "LEFT" for j in select.args.get("joins") or []):
+        lefts = [j for j in select.args.get("joins") or [] if (j.args.get("side") or "").upper() == "LEFT"]
+        if not any(_fans_out(select, j, ctes) for j in lefts):
             continue
         for count in select.find_all(exp.Count):
             if isinstance(count.this, exp.Star) and count.find_ancestor(exp.Select) is select:
