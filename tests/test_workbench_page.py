@@ -209,3 +209,21 @@ def test_a_hostile_error_message_is_shown_as_text_and_sends_nothing(app_server, 
     page.wait_for_function("() => document.body.innerText.includes('![img](http')", timeout=30_000)
     assert page.locator("img[src*='203.0.113.9']").count() == 0
     assert page.external_requests == []
+
+
+def test_mechanical_lint_fixes_are_one_click_and_duplicate_columns_do_not_crash(portal_env):
+    """Issue #22 (one-click fixes) and #25 (a SELECT * over a join crashed the grid)."""
+    at = workbench("SELECT user_id, signup_at FROM analytics.users WHERE first_order_at = NULL\nLIMIT 5")
+    at.button(key="wb_run").click().run()
+    assert any("L005" in shown(w) for w in at.warning)  # a warning: the query still runs
+    at.button(key="wb_apply_fixes").click().run()
+    assert not at.exception, at.exception
+    assert (
+        at.session_state["wb_sql"]
+        == "SELECT user_id, signup_at FROM analytics.users WHERE first_order_at IS NULL\nORDER BY ALL\nLIMIT 5"
+    )
+    joined = workbench("SELECT * FROM analytics.orders o JOIN analytics.users u USING (user_id) LIMIT 100")
+    joined.button(key="wb_run").click().run()
+    assert not joined.exception, joined.exception
+    (grid,) = [d.value for d in joined.dataframe if "order_id" in d.value.columns]
+    assert len(grid) == 100 and "platform_1" in grid.columns and grid.columns.is_unique
