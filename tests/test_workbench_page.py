@@ -163,8 +163,8 @@ def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
     page.wait_for_selector("text=L005", timeout=30_000)
     wait_for_app(page)
     frame = page.frame_locator('iframe[title*="sql_editor"]')
-    frame.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=30_000)
-    assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == "3"
+    frame.locator(".ace_gutter-cell.ace_warning").first.wait_for(timeout=30_000)
+    assert frame.locator(".ace_gutter-cell.ace_warning").first.inner_text().strip() == "3"
 
 
 EXFILTRATE = (
