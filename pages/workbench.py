@@ -101,7 +101,7 @@ if S.get("wb_run_anyway"):
     S.wb_plan, S.wb_run_anyway = S.wb_plan.confirmed(), False
 
 with right:
-    if (fixed := lint_panel(S.get("wb_findings"), S.wb_sql)) is not None:
+    if (fixed := lint_panel(S.get("wb_findings"), S.wb_sql, cat)) is not None:
         set_sql(fixed)
         S.wb_findings = None
         st.rerun()

@@ -164,3 +164,16 @@ def test_raw_schemas_read_from_portal_toml(tmp_path):
     cfg.write_text('[lint]\nraw_schemas = ["raw", "staging"]\nmax_lines = 99\n')
     lint_cfg = load_settings(cfg).lint
     assert lint_cfg.raw_schemas == ("raw", "staging") and lint_cfg.max_lines == 99
+
+
+def test_an_ambiguous_join_key_is_qualified_by_the_one_click_fix(ctx):
+    from portal.workbench.lint.fixes import apply_fixes
+
+    cat, _ = ctx
+    sql = "SELECT a.variant, count(DISTINCT user_id) AS buyers\nFROM analytics.experiment_assignments a\nJOIN analytics.orders o ON o.user_id = a.user_id\nGROUP BY 1"
+    (f,) = [f for f in lint(sql, cat) if f.code == "L008"]
+    assert f.severity == "error" and "a.user_id" in f.fix
+    fixed, n = apply_fixes(sql, {"L008"}, cat)
+    assert n == 1 and "count(DISTINCT a.user_id)" in fixed and not [g for g in lint(fixed, cat) if g.code == "L008"]
+    other = "SELECT platform FROM analytics.orders o JOIN analytics.users u ON u.user_id = o.user_id"
+    assert apply_fixes(other, {"L008"}, cat) == (other, 0)  # not a join key: which table is the analyst's call

@@ -43,7 +43,7 @@ def run(args) -> int:
             failed = True
             continue
         if args.fix:
-            fixed, n = apply_fixes(sql, {f.code for f in lint(sql, catalog, session, settings.lint)})
+            fixed, n = apply_fixes(sql, {f.code for f in lint(sql, catalog, session, settings.lint)}, catalog)
             if n:
                 atomic_write(path, fixed)
                 print(f"{name}: applied {n} fix{'es' if n > 1 else ''}", file=sys.stderr)

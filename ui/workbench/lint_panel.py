@@ -9,7 +9,7 @@ from portal.workbench.lint.fixes import FIXABLE, apply_fixes
 from ui.text import caption_text, error_text, warning_text
 
 
-def lint_panel(findings, sql: str) -> str | None:
+def lint_panel(findings, sql: str, catalog) -> str | None:
     """Draw the findings; returns the fixed SQL when "Apply fixes" was pressed."""
     st.subheader("Lint")
     if findings is None:
@@ -27,7 +27,7 @@ def lint_panel(findings, sql: str) -> str | None:
             for f in notes:
                 caption_text(f"{f.code} line {f.line}:{f.col} · {f.message} {f.fix}")
     codes = {f.code for f in findings} & set(FIXABLE)
-    fixed, n = apply_fixes(sql, codes) if codes else (sql, 0)
+    fixed, n = apply_fixes(sql, codes, catalog) if codes else (sql, 0)
     if n and st.button(f"Apply {n} fix{'es' if n > 1 else ''}", icon=":material/auto_fix_high:", key="wb_apply_fixes"):
         return fixed
     return None

@@ -21,6 +21,7 @@ class Finding:
     col: int
     message: str
     fix: str = ""
+    edit: tuple[int, int, str] | None = None  # a mechanical fix: replace sql[start:end] with this text
 
     def format(self, path: str = "<sql>") -> str:
         return f"{path}:{self.line}:{self.col}: {self.code} {self.message}"

@@ -3,7 +3,9 @@
 so strings and comments are never touched.
 
 - L005 `x = NULL` / `x != NULL` / `x <> NULL` -> `x IS NULL` / `x IS NOT NULL`;
-- L007 a top-level `LIMIT` without `ORDER BY` -> `ORDER BY ALL LIMIT …` (a stable order).
+- L007 a top-level `LIMIT` without `ORDER BY` -> `ORDER BY ALL LIMIT …` (a stable order);
+- L008 an ambiguous join key (`user_id` where `ON o.user_id = u.user_id`) -> qualified with the first
+  table in FROM order (the join makes the two equal).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlglot import exp
 
 from portal.warehouse.statements import tokens as _tokens
 
-FIXABLE = ("L005", "L007")
+FIXABLE = ("L005", "L007", "L008")
 
 
 def fix_null_comparisons(sql: str) -> tuple[str, int]:
@@ -45,9 +47,23 @@ def fix_limit_without_order(sql: str) -> tuple[str, int]:
     return sql[:at] + "ORDER BY ALL\n" + sql[at:], 1
 
 
-def apply_fixes(sql: str, codes: set[str] | None = None) -> tuple[str, int]:
-    """`sql` with the mechanical fixes applied (only those of `codes` when given); how many."""
+def fix_ambiguous_keys(sql: str, catalog) -> tuple[str, int]:
+    """Qualify ambiguous join keys, from the L008 findings' own edits (rules only, one statement)."""
+    from portal.workbench.lint.core import lint
+
+    edits = sorted({f.edit for f in lint(sql, catalog) if f.code == "L008" and f.edit}, reverse=True)
+    for start, end, text in edits:
+        sql = sql[:start] + text + sql[end:]
+    return sql, len(edits)
+
+
+def apply_fixes(sql: str, codes: set[str] | None = None, catalog=None) -> tuple[str, int]:
+    """`sql` with the mechanical fixes applied (only those of `codes` when given); how many. The
+    L008 fix needs the `catalog` (which tables have which columns)."""
     total = 0
+    if catalog is not None and (codes is None or "L008" in codes):
+        sql, n = fix_ambiguous_keys(sql, catalog)
+        total += n
     if codes is None or "L005" in codes:
         sql, n = fix_null_comparisons(sql)
         total += n

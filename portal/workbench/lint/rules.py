@@ -110,6 +110,19 @@ def _owners(column: exp.Column, sources: dict[str, set[str] | None]) -> set[str]
     return found
 
 
+def _join_key_side(select: exp.Select, name: str, owners: set[str]) -> str | None:
+    """For a name the join equates (`ON o.user_id = u.user_id`), the first source in FROM order of
+    those owners: qualifying with it changes nothing but the ambiguity (the mechanical fix)."""
+    for j in select.args.get("joins") or []:
+        on = j.args.get("on")
+        for eq in on.find_all(exp.EQ) if on is not None else ():
+            a, b = eq.this, eq.expression
+            if isinstance(a, exp.Column) and isinstance(b, exp.Column) and a.name.lower() == b.name.lower() == name:
+                order = [(s.alias_or_name or "").lower() for s in _sources(select)]
+                return next((o for o in order if o in owners), None)
+    return None
+
+
 def _in_exists(select: exp.Select) -> bool:
     parent = select.parent
     return isinstance(parent, exp.Exists) or (
@@ -314,13 +327,17 @@ def unqualified_column(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add(name)
             line, col_no = position(col)
+            key = _join_key_side(select, name, owners)
+            meta = col.this.meta if isinstance(col.this, exp.Identifier) else {}
             yield Finding(
                 "L008",
                 "error",
                 line,
                 col_no,
                 f"Column {col.name} is ambiguous: {' and '.join(sorted(owners))} both have it.",
-                "Write " + " or ".join(f"{o}.{col.name}" for o in sorted(owners)) + ".",
+                (f"Write {key}.{col.name}: the join makes them equal." if key else "Write ")
+                + ("" if key else " or ".join(f"{o}.{col.name}" for o in sorted(owners)) + "."),
+                (int(meta["start"]), int(meta["end"]) + 1, f"{key}.{col.name}") if key and "start" in meta else None,
             )
 
 
