@@ -309,6 +309,7 @@ def test_a_browser_walk_of_the_company_warehouse(company, page, tmp_path):
         for path, expect in (
             ("/funnels", "session_start"),
             ("/cohorts", "Cohorts"),
+            ("/experiments", "sample-ratio mismatch"),
             ("/impact", "Before/after"),
             ("/workbench", "SQL workbench"),
         ):
