@@ -25,17 +25,26 @@ except ExperimentError as err:
 if exps.empty:
     st.info("No experiments in the warehouse.")
     st.stop()
-names = exps["experiment"].tolist()
+events, by_name = event_names(), exps.set_index("experiment")
+
+
+def judge_on_its_own_event() -> None:
+    """Each experiment is judged on its own target event: the picker is set to it, so it always
+    shows what the readout uses (issue #25; popping the value left the browser's old one shown)."""
+    target = by_name.loc[st.session_state["ex_experiment"]].target_event
+    st.session_state["ex_event"] = events[default_index(events, target)] if events else None
+
+
 name = st.selectbox(
     "Experiment",
-    names,
+    exps["experiment"].tolist(),
     key="ex_experiment",
     bind="query-params",
-    on_change=lambda: st.session_state.pop("ex_event", None),  # each experiment is judged on its own event
+    on_change=judge_on_its_own_event,
 )
-row = exps.set_index("experiment").loc[name]
+row = by_name.loc[name]
 caption_text(f"{row.description}\nRan {row.started_at:%Y-%m-%d} to {row.ended_at:%Y-%m-%d}.".strip())
-names = event_names()
+names = events
 event = st.selectbox(
     "Conversion event", names, index=default_index(names, row.target_event), key="ex_event", bind="query-params"
 )

@@ -40,12 +40,18 @@ if span is None:
     st.stop()
 data_from, data_through = span
 c1, c2, c3 = st.columns([3, 3, 1])
+options = [*rate_metrics(metrics), FUNNEL_STEP]  # no metrics configured: funnel steps only
+
+
+def open_on_its_own_metric() -> None:
+    """Each change opens on its own metric: the Rate picker is set to it, so it shows what the verdict
+    measures (issue #25; popping the value left the browser's old one shown)."""
+    picked = changes.get(st.session_state["im_change"])
+    st.session_state["im_metric"] = picked.metric if picked and picked.metric in options else options[0]
+
+
 chosen = c1.selectbox(
-    "Change",
-    [*reversed(changes), CUSTOM],
-    key="im_change",
-    bind="query-params",
-    on_change=lambda: st.session_state.pop("im_metric", None),  # each change opens on its own metric
+    "Change", [*reversed(changes), CUSTOM], key="im_change", bind="query-params", on_change=open_on_its_own_metric
 )
 change = changes.get(chosen)
 if change is None:
@@ -55,7 +61,6 @@ if change is None:
 else:
     started, ended = change.start, change.end
     caption_text(f"{change.label()}: {change.description}")
-options = [*rate_metrics(metrics), FUNNEL_STEP]  # no metrics configured: funnel steps only
 default = change.metric if change and change.metric in options else options[0]
 what = c2.selectbox(
     "Rate",

@@ -266,3 +266,52 @@ def test_funnels_page_draws_only_the_open_tab_and_its_details_match(portal_env):
     assert times["users"].iloc[0] > 0 and times["median_minutes"].notna().all()
     at = page("pages/funnels.py")  # Table open: the time-to-convert table is not drawn
     assert not [d for d in at.dataframe if "median_minutes" in d.value.columns]
+
+
+def test_dependent_pickers_follow_the_choice_they_depend_on(portal_env):
+    """Issue #25, defect 2: switching experiment (or recorded change) left the conversion event (or
+    rate) on the previous one's value while the readout used another."""
+    from conftest import run_page
+
+    at = run_page("pages/experiments.py", {"ex_experiment": "onboarding_address_step"})
+    assert at.selectbox(key="ex_event").value == "onboarding_complete"
+    at.selectbox(key="ex_experiment").set_value("checkout_button_color").run()
+    assert not at.exception
+    assert at.selectbox(key="ex_event").value == "purchase"  # the new experiment's own target event
+    assert at.query_params.get("ex_event") in (None, "purchase")
+    im = run_page("pages/impact.py", {"im_change": "Start page redesign"})
+    first = im.selectbox(key="im_metric").value
+    im.selectbox(key="im_change").set_value("Checkout back-button bug").run()
+    assert not im.exception
+    assert im.selectbox(key="im_metric").value == "checkout_conversion" != first
+
+
+@pytest.mark.browser
+def test_dependent_pickers_follow_in_a_real_browser(app_server, page):
+    """Issue #25, defect 2, as the browser shows it (AppTest never kept the stale value): after a new
+    experiment or change is picked, the dependent picker shows what the readout uses."""
+    from conftest import wait_for_app
+
+    def value(label: str) -> str:
+        return page.evaluate(f"() => document.querySelector('input[aria-label=\"{label}\"]').value")
+
+    def choose(label: str, option: str) -> None:
+        page.locator(f'input[aria-label="{label}"]').click()
+        page.get_by_role("option", name=option).click()
+        wait_for_app(page, 60_000)
+
+    page.goto(app_server + "/experiments?ex_experiment=onboarding_address_step")
+    wait_for_app(page, 60_000)
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"Conversion event\"]')", timeout=60_000)
+    assert value("Conversion event") == "onboarding_complete"
+    choose("Experiment", "checkout_button_color")
+    page.wait_for_function(
+        "() => document.querySelector('input[aria-label=\"Conversion event\"]').value === 'purchase'", timeout=30_000
+    )
+    page.goto(app_server + "/impact")
+    wait_for_app(page, 60_000)
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"Rate\"]')", timeout=60_000)
+    choose("Change", "Checkout back-button bug")
+    page.wait_for_function(
+        "() => document.querySelector('input[aria-label=\"Rate\"]').value === 'checkout_conversion'", timeout=30_000
+    )
