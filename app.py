@@ -34,7 +34,11 @@ SECTIONS = {
         ("pages/experiments.py", "Experiments", ":material/science:"),
         ("pages/impact.py", "Before/after", ":material/compare_arrows:"),
     ],
-    "Metrics": [("pages/metrics.py", "Metric definitions", ":material/functions:")],
+    "Metrics": [
+        ("pages/metrics.py", "Metric definitions", ":material/functions:"),
+        ("pages/alerts.py", "Alerts", ":material/notifications:"),
+        ("pages/api_tokens.py", "API tokens", ":material/key:"),
+    ],
     "Data team": [("pages/audit.py", "Audit trail", ":material/policy:")],
 }
 

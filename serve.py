@@ -1,4 +1,4 @@
-"""Start the portal: `python serve.py [streamlit options]` is `streamlit run app.py [options]` with
+"""Start the portal: `python serve.py [streamlit options]` is `streamlit run asgi.py [options]` (the app and its API) with
 Streamlit's legacy `pages/` lookup switched off before the first visitor arrives.
 
 Why: the router (`st.navigation` in app.py) owns every page, but Streamlit decides on the first
@@ -14,5 +14,5 @@ from streamlit.web import cli
 
 if __name__ == "__main__":
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", "asgi.py", *sys.argv[1:]]
     sys.exit(cli.main())

@@ -31,6 +31,8 @@ KINDS = (
     "refused",
     "command",
     "export",
+    "api",
+    "alert",
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 COLUMNS = (

@@ -54,6 +54,14 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """[api]: the read-only CSV/JSON API (portal/api)."""
+
+    requests_per_minute: int = 60  # per token, across every server sharing the state folder
+    max_rows: int = 50_000  # rows one answer carries at most (more sets truncated)
+
+
+@dataclass(frozen=True)
 class Settings:
     warehouse_path: Path = ROOT / "data" / "warehouse.duckdb"
     demo: bool = False  # True only in the shipped demo configuration: the portal may build (and rebuild) this file
@@ -74,6 +82,9 @@ class Settings:
     people: People = field(default_factory=People)
     lint: LintConfig = field(default_factory=LintConfig)
     guard: Guard = field(default_factory=Guard)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    alerts_path: Path | None = None  # [paths] alerts: alert definitions (none configured: no alerts)
+    site_url: str = ""  # [site] url: the address people open the portal at, for links that leave it
     extra: dict = field(default_factory=dict)
 
     @property
@@ -133,7 +144,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     base = path.parent
-    known_sections = {"warehouse", "limits", "people", "paths", "lint", "guard", "model", "pii", "auth", "permissions"}
+    known_sections = {
+        "warehouse",
+        "limits",
+        "people",
+        "paths",
+        "lint",
+        "guard",
+        "model",
+        "pii",
+        "auth",
+        "permissions",
+        "api",
+        "site",
+    }
     wh = data.get("warehouse", {})
     lim = data.get("limits", {})
     ppl = data.get("people", {})
@@ -173,10 +197,24 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if set(pii) - {"columns"} or not all(isinstance(c, str) and c.count(".") in (1, 2) for c in pii.get("columns", [])):
         raise ConfigError(f'{path}: [pii] takes columns = ["schema.table.column", ...] only.')
     paths = data.get("paths", {})
-    unknown_paths = set(paths) - {"state_dir", "queries_dir", "dashboards_dir", "metrics", "annotations"}
+    unknown_paths = set(paths) - {"state_dir", "queries_dir", "dashboards_dir", "metrics", "annotations", "alerts"}
     if unknown_paths:
         raise ConfigError(f"{path}: unknown key(s) in [paths]: {', '.join(sorted(unknown_paths))}")
     model = replace(model, raw_schemas=lint_cfg.raw_schemas)
+    api_cfg, site = data.get("api", {}), data.get("site", {})
+    if unknown := set(api_cfg) - set(ApiSettings.__dataclass_fields__):
+        raise ConfigError(f"{path}: unknown key(s) in [api]: {', '.join(sorted(unknown))}")
+    if unknown := set(site) - {"url"}:
+        raise ConfigError(f"{path}: unknown key(s) in [site]: {', '.join(sorted(unknown))}")
+    site_url = str(site.get("url", "")).rstrip("/")
+    if site_url and not site_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{path}: [site] url must start with http:// or https://, not {site_url!r}")
+    try:
+        api = ApiSettings(**{k: int(v) for k, v in api_cfg.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad value in [api]: {exc}") from exc
+    if api.requests_per_minute < 1 or api.max_rows < 1:
+        raise ConfigError(f"{path}: [api] requests_per_minute and max_rows must be at least 1")
     limits = replace(limits, ceiling_rows=guard.ceiling_rows)  # one setting: [guard] ceiling_rows
     settings = Settings(
         warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
@@ -184,6 +222,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         demo_path=base / "data" / "warehouse.duckdb",
         metrics_path=_resolve(paths["metrics"], base) if paths.get("metrics") else None,
         annotations_path=_resolve(paths["annotations"], base) if paths.get("annotations") else None,
+        alerts_path=_resolve(paths["alerts"], base) if paths.get("alerts") else None,
+        api=api,
+        site_url=site_url,
         model=model,
         pii_columns=tuple(pii.get("columns", ())),
         engine=engine,
@@ -210,6 +251,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         ("PORTAL_DASHBOARDS_DIR", "dashboards_dir"),
         ("PORTAL_METRICS", "metrics_path"),
         ("PORTAL_ANNOTATIONS", "annotations_path"),
+        ("PORTAL_ALERTS", "alerts_path"),
     ):
         if os.environ.get(env):
             settings = replace(settings, **{attr: Path(os.environ[env]).resolve()})

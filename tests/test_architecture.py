@@ -28,6 +28,8 @@ KEY_PREFIXES = (
     "sv_",
     "fn_sv",
     "app_",
+    "tk_",
+    "al_",
 )
 
 

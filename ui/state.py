@@ -338,3 +338,17 @@ def _experiment_names(pii: bool, denied: tuple[str, ...]) -> list[str]:
 def experiment_names() -> list[str]:
     """Experiments in the data this user sees, newest first (variant breakdowns)."""
     return _experiment_names(*role_key())
+
+
+@st.cache_resource
+def token_store():
+    from portal.api.tokens import TokenStore
+
+    return TokenStore(settings().state_dir)
+
+
+def site_base() -> str:
+    """This portal's address as its users reach it ([site] url, else what this browser used)."""
+    from portal.library.share import site_base as base
+
+    return base(settings().site_url, st.context.url)

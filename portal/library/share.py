@@ -46,3 +46,19 @@ def decode_sql(packed: str) -> str:
 
 def params_from_url(query_params: dict) -> dict[str, str]:
     return {k[2:]: v for k, v in query_params.items() if k.startswith("p_")}
+
+
+def site_base(configured: str, browser_url: str | None) -> str:
+    """The portal's address for links that leave the page: `[site] url` when set (what a proxy's
+    users type), else the scheme, host and port the browser used."""
+    if configured:
+        return configured.rstrip("/")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(browser_url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def absolute(base: str, path: str) -> str:
+    """`path` (with its query string) under `base`: a link someone can paste anywhere."""
+    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -31,7 +31,7 @@ from portal.reporting.tiles import (
 from portal.workbench.params import find_params
 
 
-def _png(chart: alt.Chart) -> str:
+def png(chart: alt.Chart) -> str:
     data = vlc.vegalite_to_png(chart.to_dict(), scale=1.5)
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
@@ -74,7 +74,7 @@ def build_digest(
                     k = kpi(session, metrics, tile.metric, first, end, filters)
                     c = metric_chart(tile, m, k, annotations, through)
                     scope = scope_caption(first, end, filters, metric_scope(metrics, tile.metric), "Weekly,")
-                    charts.append((metric_label(tile, m), scope, _png(c.properties(width=520, height=220))))
+                    charts.append((metric_label(tile, m), scope, png(c.properties(width=520, height=220))))
                 continue
             q = store.curated(tile.query)
             frame = with_timestamps(
@@ -91,7 +91,7 @@ def build_digest(
                 charts.append((tile.title or q.title, scope, None, frame.head(15).to_html(index=False, border=0)))
                 continue
             c = query_chart(tile, q, frame, annotations).properties(width=520, height=220)
-            charts.append((tile.title or q.title, scope, _png(c)))
+            charts.append((tile.title or q.title, scope, png(c)))
         except Exception as err:  # a broken tile is reported in the mail, the rest still goes out
             errors.append(f"{tile.title or tile.metric or tile.query}: {getattr(err, 'message', str(err))}")
     parts = [
@@ -119,13 +119,15 @@ def smtp_settings(secrets_path: Path, extra: dict) -> dict | None:
     return data or extra.get("smtp") or None
 
 
-def send_digest(html_body: str, subject: str, cfg: dict) -> None:
+def send_digest(html_body: str, subject: str, cfg: dict, to=None, text: str = "") -> None:
+    """Send one HTML mail through [smtp]: to `to` (an alert's recipients), else [smtp] to."""
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = cfg["from"]
-    to = cfg["to"] if isinstance(cfg["to"], list) else [cfg["to"]]
+    to = to or cfg["to"]
+    to = list(to) if isinstance(to, list | tuple) else [to]
     msg["To"] = ", ".join(to)
-    msg.set_content("This digest is HTML; open it in a mail client that shows HTML.")
+    msg.set_content(text or "This digest is HTML; open it in a mail client that shows HTML.")
     msg.add_alternative(html_body, subtype="html")
     with smtplib.SMTP(cfg.get("host", "localhost"), int(cfg.get("port", 25)), timeout=30) as s:
         if cfg.get("starttls"):

@@ -1,0 +1,78 @@
+"""The HTTP face of `service.Api`: Starlette routes mounted on the Streamlit server (`asgi.py`).
+
+    GET /api/queries/<team>/<name>.csv|.json?<param>=<value>&_shape=objects&_size=100
+    GET /api/metrics/<name>.csv|.json?from=2026-01-01&to=2026-01-31&grain=week&<filter>=<value>
+
+Blocking work (SQLite, the warehouse seam) runs in Starlette's thread pool, never on the event
+loop that also serves the app's websockets.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from portal.api.service import Api, ApiError
+
+FORMATS = ("csv", "json")
+log = logging.getLogger(__name__)
+_API: list[Api] = []
+
+
+def api() -> Api:
+    """The process's Api over the settings the server started with (PORTAL_CONFIG and friends)."""
+    if not _API:
+        from portal.config import load_settings
+
+        _API.append(Api(load_settings()))
+    return _API[0]
+
+
+def _split(path: str) -> tuple[str, str]:
+    stem, dot, fmt = path.rpartition(".")
+    if not dot or fmt not in FORMATS:
+        raise ApiError(404, "Not found. Ask for .csv or .json.")
+    return stem, fmt
+
+
+def _error(err: ApiError) -> Response:
+    return JSONResponse({"error": err.message, "status": err.status}, err.status, headers=err.headers)
+
+
+async def _answer(request: Request, kind: str) -> Response:
+    service = api()
+    args = {k: v for k, v in request.query_params.items()}
+    try:
+        what, fmt = _split(request.path_params["path"])
+        token, user = await run_in_threadpool(
+            service.authenticate, request.headers.get("authorization"), args.get("token"), f"api {request.url.path}"
+        )
+        answer = await run_in_threadpool(getattr(service, kind), token, user, what, fmt, args)
+    except ApiError as err:
+        return _error(err)
+    except Exception:  # a bug, never a traceback to the caller: the server's log has it
+        log.exception("API request %s failed", request.url.path)
+        return _error(ApiError(500, "The API could not answer this request; the server's log says why."))
+    headers = {"Cache-Control": "private, no-store", "X-Truncated": "true" if answer.truncated else "false"}
+    if fmt == "csv":
+        headers["Content-Disposition"] = f'inline; filename="{what.rsplit("/", 1)[-1]}.csv"'
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+async def queries(request: Request) -> Response:
+    return await _answer(request, "query")
+
+
+async def metrics(request: Request) -> Response:
+    return await _answer(request, "metric")
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/queries/{path:path}", queries, methods=["GET"]),
+        Route("/api/metrics/{path:path}", metrics, methods=["GET"]),
+    ]

@@ -1,0 +1,164 @@
+"""Personal API tokens: shown once, stored only as a hash, optionally expiring, revocable by
+their owner, and rate-limited per token.
+
+A token is `pat_<id>_<secret>`: the id names it in lists and the audit trail (it is not a
+secret), the whole string is hashed with SHA-256 (a token carries 256 random bits, so a slow
+password hash adds nothing). Requests are counted per token in the same store, so the limit
+holds for every app server that shares the state folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from portal.identity import User
+
+PREFIX = "pat_"
+MAX_LABEL = 80
+MAX_DAYS = 3650
+
+
+class TokenError(ValueError):
+    """A token request that cannot be honoured; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Token:
+    id: str
+    owner: str  # the person's name, as shown
+    owner_key: str  # who owns it: the OIDC issuer|subject, else the [people] name
+    roles: frozenset[str]  # the owner's roles when it was created (OIDC roles cannot be asked again)
+    label: str
+    created: float
+    expires: float | None
+    revoked: float | None
+    last_used: float | None
+
+    def state(self, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        if self.revoked:
+            return "revoked"
+        if self.expires is not None and now >= self.expires:
+            return "expired"
+        return "active"
+
+
+def owner_key(user: User) -> str:
+    return user.subject or user.name
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+_COLUMNS = "id, owner, owner_key, roles, label, created, expires, revoked, last_used"
+
+
+def _token(row) -> Token:
+    return Token(row[0], row[1], row[2], frozenset(filter(None, row[3].split(","))), *row[4:])
+
+
+class TokenStore:
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / "api_tokens.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS tokens (
+                    id TEXT PRIMARY KEY, owner TEXT NOT NULL, owner_key TEXT NOT NULL, roles TEXT NOT NULL,
+                    label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created REAL NOT NULL, expires REAL,
+                    revoked REAL, last_used REAL);
+                CREATE INDEX IF NOT EXISTS tokens_owner ON tokens (owner_key);
+                CREATE TABLE IF NOT EXISTS calls (token_id TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX IF NOT EXISTS calls_token ON calls (token_id, at);
+                """
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=10)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def create(self, user: User, label: str = "", expires_days: float | None = None) -> tuple[Token, str]:
+        """A new token for `user`; returns it and its secret, which is never stored or shown again."""
+        if user.kind != "person" or not user.name:
+            raise TokenError("Only a person can own an API token.")
+        label = " ".join(str(label or "").split())
+        if len(label) > MAX_LABEL:
+            raise TokenError(f"A token's label is at most {MAX_LABEL} characters.")
+        if expires_days is not None and not (0 < float(expires_days) <= MAX_DAYS):
+            raise TokenError(f"A token expires after 1 to {MAX_DAYS} days (or never).")
+        token_id = secrets.token_hex(4)
+        secret = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+        now = time.time()
+        expires = now + float(expires_days) * 86400 if expires_days is not None else None
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO tokens (id, owner, owner_key, roles, label, hash, created, expires) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token_id,
+                    user.name,
+                    owner_key(user),
+                    ",".join(sorted(user.roles)),
+                    label,
+                    _digest(secret),
+                    now,
+                    expires,
+                ),
+            )
+        return self.get(token_id), secret
+
+    def get(self, token_id: str) -> Token | None:
+        with self._connect() as con:
+            row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        return _token(row) if row else None
+
+    def owned_by(self, key: str) -> list[Token]:
+        with self._connect() as con:
+            rows = con.execute(
+                f"SELECT {_COLUMNS} FROM tokens WHERE owner_key = ? ORDER BY created DESC", (key,)
+            ).fetchall()
+        return [_token(r) for r in rows]
+
+    def revoke(self, token_id: str, key: str | None = None) -> Token:
+        """Revoke a token (only its owner's, when `key` is given: the command line's operator may
+        revoke any). Revoking twice is harmless; an unknown id is a TokenError."""
+        token = self.get(token_id)
+        if token is None or (key is not None and token.owner_key != key):
+            raise TokenError(f"No token {token_id!r} of yours.")
+        with self._connect() as con:
+            con.execute("UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?", (time.time(), token_id))
+        return self.get(token_id)
+
+    def authenticate(self, secret: str, now: float | None = None) -> Token | None:
+        """The active token with this secret, or None (unknown, revoked and expired look the same)."""
+        now = time.time() if now is None else now
+        if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
+            return None
+        with self._connect() as con:
+            row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (_digest(secret),)).fetchone()
+            token = _token(row) if row else None
+            if token is None or token.state(now) != "active":
+                return None
+            con.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (now, token.id))
+        return token
+
+    def admit(self, token_id: str, per_minute: int, now: float | None = None) -> float:
+        """Count one request; 0 when it may go ahead, else the seconds until it may (a sliding
+        minute per token, counted in the shared store so every server sees the same count)."""
+        now = time.time() if now is None else now
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("DELETE FROM calls WHERE at < ?", (now - 60,))
+            rows = con.execute("SELECT at FROM calls WHERE token_id = ? ORDER BY at", (token_id,)).fetchall()
+            if len(rows) >= per_minute:
+                return max(rows[len(rows) - per_minute][0] + 60 - now, 0.001)
+            con.execute("INSERT INTO calls (token_id, at) VALUES (?, ?)", (token_id, now))
+        return 0.0

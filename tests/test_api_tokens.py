@@ -1,0 +1,117 @@
+"""Personal API tokens (issue #24): the store's rules as unit tests, and the API tokens and Alerts
+pages in AppTest."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import run_page, shown
+
+from portal.api.service import frame_rows, principal, shaped, to_csv
+from portal.api.tokens import TokenError, TokenStore, owner_key
+from portal.config import load_settings
+from portal.identity import User, system_principal
+
+ALEX = User("alex", frozenset({"analyst"}), verified=True)
+OIDC = User("ana@corp.test", frozenset({"analyst", "pii"}), verified=True, subject="https://idp|123")
+
+
+def test_a_token_is_shown_once_stored_hashed_and_works_until_revoked(tmp_path):
+    store = TokenStore(tmp_path)
+    token, secret = store.create(ALEX, "sheet")
+    assert secret.startswith(f"pat_{token.id}_") and len(secret) > 40
+    assert secret.encode() not in store.path.read_bytes()
+    assert store.authenticate(secret).id == token.id and store.get(token.id).last_used
+    assert store.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+    with pytest.raises(TokenError, match="No token"):
+        store.revoke(token.id, owner_key(OIDC))  # not hers
+    store.revoke(token.id, owner_key(ALEX))
+    assert store.authenticate(secret) is None and store.get(token.id).state() == "revoked"
+    assert [t.id for t in store.owned_by("alex")] == [token.id]
+
+
+def test_expiry_labels_and_owners(tmp_path):
+    store = TokenStore(tmp_path)
+    token, secret = store.create(ALEX, expires_days=1)
+    assert store.authenticate(secret, now=time.time() + 86399) is not None
+    assert store.authenticate(secret, now=time.time() + 86401) is None
+    for bad in ({"label": "x" * 81}, {"expires_days": 0}, {"expires_days": 5000}):
+        with pytest.raises(TokenError):
+            store.create(ALEX, **bad)
+    with pytest.raises(TokenError, match="Only a person"):
+        store.create(system_principal("digest", False))
+    t, _ = store.create(OIDC)
+    assert t.owner_key == "https://idp|123" and t.roles == frozenset({"analyst", "pii"})
+
+
+def test_a_token_runs_as_its_owner_with_the_roles_they_have(tmp_path):
+    settings = load_settings()
+    store = TokenStore(tmp_path)
+    dana, _ = store.create(User("dana", frozenset({"analyst"}), verified=True))  # roles come from [people] now
+    assert principal(settings, dana).has_pii and principal(settings, dana).is_data_team
+    ana, _ = store.create(OIDC)
+    who = principal(settings, ana)
+    assert who.subject == "https://idp|123" and who.has_pii and not who.is_data_team
+
+
+def test_the_rate_limit_counts_a_sliding_minute_per_token(tmp_path):
+    store = TokenStore(tmp_path)
+    now = 1_000_000.0
+    assert [store.admit("a", 3, now + i) for i in range(3)] == [0.0] * 3
+    assert store.admit("a", 3, now + 3) == pytest.approx(57.0)
+    assert store.admit("b", 3, now + 3) == 0.0
+    assert store.admit("a", 3, now + 60.5) == 0.0  # the first call left the minute
+
+
+def test_answers_are_shaped_like_datasettes():
+    import pandas as pd
+
+    frame = pd.DataFrame({"d": [pd.Timestamp("2026-01-02"), pd.NaT], "x": [1.5, float("nan")], "s": ["a", None]})
+    rows = frame_rows(frame)
+    assert rows == [["2026-01-02T00:00:00", 1.5, "a"], [None, None, None]]
+    assert to_csv(["d", "x", "s"], rows).decode() == "d,x,s\n2026-01-02T00:00:00,1.5,a\n,,\n"
+    import json
+
+    assert json.loads(shaped(["d", "x", "s"], rows, "array", {}))[0] == {"d": "2026-01-02T00:00:00", "x": 1.5, "s": "a"}
+    assert json.loads(shaped(["d"], [[1]], "arrays", {"query": "q"})) == {"query": "q", "columns": ["d"], "rows": [[1]]}
+
+
+def test_the_tokens_page_creates_shows_once_lists_and_revokes(portal_env):
+    at = run_page("pages/api_tokens.py", user="alex")
+    assert any("None yet" in c.value for c in at.caption)
+    at.text_input(key="tk_label").set_value("supply **sheet**")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    secret = next(c.value for c in at.code if c.value.startswith("pat_"))
+    assert any(secret in c.value and "Authorization: Bearer" in c.value for c in at.code)
+    assert any("IMPORTDATA" in c.value for c in at.code)
+    listed = at.dataframe[0].value
+    assert list(listed["For"]) == ["supply **sheet**"] and list(listed["State"]) == ["active"]
+    assert "/api/queries/supply/late_deliveries_by_vendor.csv" in " ".join(at.dataframe[1].value["CSV"])
+    at.run()
+    assert not any(c.value.startswith("pat_") for c in at.code), "shown once"
+    at.button(key="tk_revoke").click().run()
+    assert list(at.dataframe[0].value["State"]) == ["revoked"]
+    other = run_page("pages/api_tokens.py", user="priya")
+    assert any("None yet" in c.value for c in other.caption), "each person sees only their own tokens"
+
+
+def test_the_alerts_page_lists_alerts_and_their_history(portal_env, monkeypatch):
+    from datetime import date
+
+    from portal.config import ROOT
+    from portal.reporting.alert_log import AlertLog
+    from portal.reporting.alerts import Evaluation
+
+    monkeypatch.setenv("PORTAL_ALERTS", str(ROOT / "alerts.toml"))
+    ev = Evaluation("revenue_moves", date(2026, 11, 9), date(2026, 11, 15), 1234.5, 1000.0, 0.00001, True, "it *moved*")
+    AlertLog(portal_env["PORTAL_STATE_DIR"]).record(ev, "fire", "leadership@example.com")
+    at = run_page("pages/alerts.py", user="dana")
+    names = [shown(m) for m in at.markdown if m.value.startswith("**")]
+    assert len(names) == 3 and "revenue_moves" in names[0] and "beyond noise" in names[0]
+    assert ":red-badge[firing]" in [m.value for m in at.markdown] and not at.error
+    assert "it *moved*" in [t.value for t in at.text]
+    history = at.dataframe[0].value
+    assert list(history["Value"]) == ["$1,234"] and list(history["p-value"]) == ["p < 0.0001"]
+    assert list(history["Action"]) == ["fire"]
