@@ -7,6 +7,7 @@ import streamlit as st
 from portal.product.cohorts import (
     ANCHORS,
     GRAINS,
+    PAYBACK,
     CohortSpec,
     average_curve,
     cac_by_channel,
@@ -16,7 +17,8 @@ from portal.product.cohorts import (
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
-from ui.state import catalog, current_user, event_names, filter_options, model, shared_session
+from ui.state import baking_windows, catalog, current_user, event_names, filter_options, model, shared_session
+from ui.tables import table
 from ui.text import caption_text, error_text, info_text
 
 st.title("Cohorts")
@@ -58,10 +60,11 @@ def revenue_for(spec: CohortSpec, through: str, pii: bool):
 
 
 @st.cache_data(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
-def payback(campaign: str | None, through: str, pii: bool):
+def payback(campaign: str | None, through: str, pii: bool, bakes_days: int):
     from datetime import date
 
-    return cac_payback(shared_session(pii), date.fromisoformat(through[:10]), campaign)
+    s = shared_session(pii)
+    return cac_payback(s, date.fromisoformat(through[:10]), campaign, bakes_days=bakes_days)
 
 
 pii = current_user().has_pii
@@ -101,50 +104,40 @@ if tab_rev.open:
         avg = average_curve(rev, "cumulative_revenue_per_user", cumulative=True)
         lines = cac.rename(columns={"channel": "segment"}) if split == model().people.channel else None
         st.altair_chart(curves(avg, "cumulative_revenue_per_user", lines, fmt="$.0f"), width="stretch")
-        if lines is None:
-            caption_text(
-                f"Split by {model().people.channel or 'channel'} to draw each channel's acquisition cost per customer (dashed) and "
-                "see where revenue per user pays it back."
-            )
-        st.dataframe(
-            cac,
-            hide_index=True,
-            key="co_cac",
-            column_config={"cac": st.column_config.NumberColumn("CAC", format="dollar")},
+        caption_text(
+            f"{PAYBACK} Here: revenue per signup against acquisition cost per signup (dashed, when split by "
+            f"{model().people.channel or 'channel'}); the CAC payback tab divides both by paying customers."
         )
+        table(cac, key="co_cac")
 if tab_cac.open:
     with tab_cac:
         campaign = st.selectbox(
             "Campaign", ["all paid campaigns", *filter_options("campaign")], key="co_campaign", bind="query-params"
         )
         try:
-            pay = payback(None if campaign == "all paid campaigns" else campaign, through, pii)
+            pay = payback(
+                None if campaign == "all paid campaigns" else campaign,
+                through,
+                pii,
+                baking_windows()["conversion"].days,
+            )
         except Exception as err:
             error_text(getattr(err, "message", None) or err)
             st.stop()
         caption_text(
             f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
-            "(spend over the customers those signups became); payback is the first month whose cumulative revenue "
-            "per customer covers it (revenue, not margin). Ringed cohorts are still baking."
+            f"(spend over the customers those signups became). {PAYBACK} Ringed cohorts are still baking: "
+            f"{baking_windows()['conversion'].words()}"
         )
         st.altair_chart(chart(pay, "line", "cohort", "cac"), width="stretch")
-        st.dataframe(
+        table(
             pay.drop(columns=["still_baking"]),
-            hide_index=True,
             key="co_payback",
-            column_config={
-                "cohort": st.column_config.DateColumn("Signup month", format="YYYY-MM"),
-                "signups": st.column_config.NumberColumn("Signups", format="localized"),
-                "customers": st.column_config.NumberColumn("Paying customers", format="localized"),
-                "payback_month": st.column_config.NumberColumn("Payback month"),
-                "status": st.column_config.TextColumn("Status", width="large"),
-                "spend": st.column_config.NumberColumn("Spend", format="dollar"),
-                "cac": st.column_config.NumberColumn("CAC", format="dollar"),
-                **{
-                    f"revenue_per_customer_m{m}": st.column_config.NumberColumn(
-                        f"Revenue per customer, month {m}", format="dollar"
-                    )
-                    for m in (1, 3, 6, 12)
-                },
+            labels={
+                "cohort": "Signup month",
+                "customers": "Paying customers",
+                "cac": "CAC",
+                **{f"revenue_per_customer_m{m}": f"Revenue per customer, month {m}" for m in (1, 3, 6, 12)},
             },
+            kinds={"payback_month": "count"},
         )

@@ -12,8 +12,8 @@ from portal.product.experiments import (
     with_intervals,
 )
 from portal.product.vocabulary import default_index
-from ui.columns import percent_columns
 from ui.state import engine_session, event_names
+from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 st.title("Experiments")
@@ -61,11 +61,11 @@ for r in readouts:
     box = success_text if r.significant and r.lift > 0 else error_text if r.significant else info_text
     box(r.sentence(event))
     (warning_text if r.srm else caption_text)(r.split_sentence())
-st.dataframe(
+table(
     counts,
-    hide_index=True,
     key="ex_counts",
-    column_config=percent_columns(conversion=None, ci_low="95% CI low", ci_high="95% CI high"),
+    kinds={"ci_low": "percent", "ci_high": "percent"},
+    labels={"ci_low": "95% CI low", "ci_high": "95% CI high"},
 )
 st.divider()
 st.page_link(

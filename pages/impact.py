@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from portal.product.impact import PRE_WEEKS, ImpactError, weekly, windows
+from portal.product.impact import PRE_WEEKS, ImpactError, fix_choices, weekly, windows
 from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rate_metrics
 from portal.product.stats import p_text
 from portal.product.vocabulary import default_index
@@ -25,13 +25,15 @@ st.caption(
     "the same dates a year earlier, and optionally a segment the change did not touch."
 )
 metrics = load_metrics(metrics_path(settings()))
-changes = {a.title: a for a in annotations()}  # titles in the URL: bound widgets store what they show
+recorded = annotations()
+changes = fix_choices(recorded)  # titles in the URL: bound widgets store what they show
 
 
 # Shared between users of one role, computed on a session that belongs to nobody.
 @st.cache_data(ttl=600, show_spinner="Comparing…", max_entries=64)
 def _compare(m: Measure, before, after, data_from, platform, control, role: tuple):
-    return measure_impact(shared_session(*role), metrics, m, before, after, data_from, platform, control)
+    s = shared_session(*role)
+    return measure_impact(s, metrics, m, before, after, data_from, platform, control, recorded)
 
 
 span = data_range()
@@ -46,21 +48,26 @@ options = [*rate_metrics(metrics), FUNNEL_STEP]  # no metrics configured: funnel
 def open_on_its_own_metric() -> None:
     """Each change opens on its own metric: the Rate picker is set to it, so it shows what the verdict
     measures (issue #25; popping the value left the browser's old one shown)."""
-    picked = changes.get(st.session_state["im_change"])
+    picked = changes.get(st.session_state["im_change"], (None,))[0]
     st.session_state["im_metric"] = picked.metric if picked and picked.metric in options else options[0]
 
 
 chosen = c1.selectbox(
-    "Change", [*reversed(changes), CUSTOM], key="im_change", bind="query-params", on_change=open_on_its_own_metric
+    "Change", [*changes, CUSTOM], key="im_change", bind="query-params", on_change=open_on_its_own_metric
 )
-change = changes.get(chosen)
+change, fix = changes.get(chosen, (None, False))
 if change is None:
     d1, d2 = st.columns(2)
     started = d1.date_input("Change started", data_through.replace(day=1), key="im_start", bind="query-params")
     ended = d2.date_input("Ended (empty if still in place)", None, key="im_end", bind="query-params")
 else:
     started, ended = change.start, change.end
-    caption_text(f"{change.label()}: {change.description}")
+    caption_text(
+        f"The fix of {change.title} on {change.end + timedelta(days=1)}: the days after it, against the days "
+        f"before the problem began (not against the problem itself). {change.description}"
+        if fix
+        else f"{change.label()}: {change.description}"
+    )
 default = change.metric if change and change.metric in options else options[0]
 what = c2.selectbox(
     "Rate",
@@ -100,7 +107,7 @@ control = s2.selectbox(
 )
 
 try:
-    before, after = windows(started, ended, int(days), data_from, data_through)
+    before, after = windows(started, ended, int(days), data_from, data_through, fix)
     impact, frame = _compare(measure, before, after, data_from, platform, control, role_key())
 except ImpactError as err:
     info_text(err)
@@ -137,7 +144,7 @@ caption_text(
 for note in impact.notes():
     (warning_text if note.startswith("Careful") else caption_text)(note)
 recent = frame[frame["day"] >= before.start - timedelta(weeks=PRE_WEEKS)]  # the checks read further back than the chart
-st.altair_chart(impact_chart(weekly(recent), before, after, list(changes.values())), width="stretch")
+st.altair_chart(impact_chart(weekly(recent), before, after, recorded), width="stretch")
 if what != FUNNEL_STEP:
     st.page_link(
         "pages/metrics.py", label=f"Definition of {what}", icon=":material/functions:", query_params={"m_search": what}

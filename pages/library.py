@@ -13,6 +13,7 @@ from portal.workbench.params import ParamError, bind
 from ui.library_panels import history_tab, manage_tab, trash_panel
 from ui.params_widgets import param_input, widget_key, widget_value
 from ui.state import current_user, engine_session, query_store
+from ui.tables import table
 from ui.text import caption_text, error_text, info_text, plain, warning_text
 
 S = st.session_state
@@ -103,7 +104,7 @@ with tabs[0]:
                     )
                 except ValueError as err:
                     info_text(f"Saved chart cannot be drawn: {err}")
-            st.dataframe(res.frame, hide_index=True, key="lib_grid")
+            table(res.frame, key="lib_grid")
             st.code(share_query(q.id, bind(q.sql, list(q.params), values)), language=None)
             st.caption("Share link (append to this page's address)")
         except (ParamError, QueryError) as err:

@@ -11,11 +11,12 @@ import streamlit as st
 from portal.library import run_saved
 from portal.reporting import tiles as view  # what each tile shows, decided outside the page
 from portal.reporting.dashboards import DashboardStore, Tile, default_range
-from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path
+from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path, settle
 from ui.dashboard_editor import dashboard_editor
 from ui.state import (
     annotations,
     audit_log,
+    baking_windows,
     catalog,
     current_user,
     filter_options,
@@ -24,6 +25,7 @@ from ui.state import (
     settings,
     shared_session,
 )
+from ui.tables import table
 from ui.text import caption_text, error_text, heading_text, plain
 
 TTL = 600
@@ -31,14 +33,15 @@ REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 
 def metric_set() -> MetricSet:
-    return load_metrics(metrics_path(settings()))
+    """The metrics with this role's measured baking windows."""
+    return settle(load_metrics(metrics_path(settings())), baking_windows())
 
 
 # Shared between users of the same role: computed on a fresh session of the warehouse that role
 # sees, never on the caller's own session (issue #12, finding 1).
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def _kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
-    return kpi(shared_session(*role), metric_set(), name, start, end, dict(filters))
+    return kpi(shared_session(*role), load_metrics(metrics_path(settings())), name, start, end, dict(filters))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
@@ -100,7 +103,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         heading_text(t.title or q.title)
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
         if t.type == "table":
-            st.dataframe(frame, hide_index=True, height=260)
+            table(frame, height=260)
         else:
             st.altair_chart(view.query_chart(t, q, frame, annotations()), width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down

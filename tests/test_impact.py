@@ -357,3 +357,38 @@ def test_every_dashboard_tile_states_its_scope(portal_env, team):
     assert all("Scope" in h and ("noise" in h or "not final yet" in h) for h in helps), helps
     if team == "support":  # its charts do not take dates: they say so
         assert sum(s.startswith("All time") for s in scopes) >= 2
+
+
+def test_a_fix_is_measured_against_the_days_before_the_bug_and_the_bug_is_not_a_trend():
+    """Issue #25, defect 6: a bug from 2025-09-08 to 2025-10-12 dropped the rate from 0.50 to 0.30;
+    its fix brought it back. Measured as "after the fix against just before it" the bug window was the
+    baseline, and the trend fit read the bug's drop as a trend already under way."""
+    bug = Annotation("bug", "Checkout bug", date(2025, 9, 8), date(2025, 10, 12))
+    first = date(2025, 6, 1)
+    frame = days_frame(first, 200, lambda i: 0.30 if bug.start <= first + timedelta(days=i) <= bug.end else 0.50)
+    before, after = windows(bug.start, bug.end, 28, first, date(2025, 12, 17), fix=True)
+    assert before == Window(date(2025, 8, 11), date(2025, 9, 7)) and after == Window(
+        date(2025, 10, 13), date(2025, 11, 9)
+    )
+    imp = compare(frame, before, after, changes=[bug])
+    assert imp.before.rate == imp.after.rate == 0.5 and imp.verdict == "within noise"  # back to how it was
+    # the same fix with dates of one's own (after the fix against the 28 days before it, the bug's end)
+    naive_before, naive_after = windows(date(2025, 10, 13), None, 28, first, date(2025, 12, 17))
+    naive = compare(frame, naive_before, naive_after)
+    assert any(n.startswith("Careful: the rate was already moving") for n in naive.notes()), "the old mistake"
+    told = compare(frame, naive_before, naive_after, changes=[bug])
+    assert told.left_out == ("Checkout bug",)
+    assert not any(n.startswith("Careful") for n in told.notes())
+    assert any("leaves out the days of the recorded Checkout bug" in n for n in told.notes())
+    with pytest.raises(ImpactError, match="Only a change with an end"):
+        windows(date(2026, 6, 2), None, 28, first, date(2026, 11, 15), fix=True)
+
+
+def test_the_change_picker_offers_each_bugs_fix():
+    from portal.product.impact import fix_choices
+
+    bug = Annotation("bug", "Checkout bug", date(2025, 9, 8), date(2025, 10, 12))
+    redesign = Annotation("r", "Redesign", date(2026, 6, 2))
+    choices = fix_choices([bug, redesign])
+    assert list(choices) == ["Redesign", "Checkout bug", "Fix of Checkout bug (2025-10-13)"]
+    assert choices["Fix of Checkout bug (2025-10-13)"] == (bug, True) and choices["Checkout bug"] == (bug, False)

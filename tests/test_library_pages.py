@@ -101,7 +101,7 @@ def test_breakage_page_lists_broken_queries_and_impact(portal_env):
 
 def test_save_from_the_workbench_then_conflict(portal_env):
     sql = "SELECT platform, count(*) AS n FROM analytics.users GROUP BY platform ORDER BY n DESC"
-    at = app("pages/workbench.py", state={"wb_sql": sql})
+    at = app("pages/workbench.py", state={"wb_sql": sql, "wb_save_box": True})
     at.radio(key="sv_mode").set_value("Save as new").run()
     at.text_input(key="sv_title_Save as new").set_value("Users by platform").run()
     at.text_input(key="sv_team_Save as new").set_value("analysts").run()
@@ -127,7 +127,7 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
     wait_for_app(page)
     page.wait_for_selector("text=Conversion after a support ticket", timeout=30_000)
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('input[aria-label=\"$window_days\"]')).some(i => parseFloat(i.value) === 3)",
+        "() => Array.from(document.querySelectorAll('input[aria-label=\"Window days\"]')).some(i => parseFloat(i.value) === 3)",
         timeout=30_000,
     )
     wait_for_app(page)

@@ -245,7 +245,14 @@ def test_rates_are_never_stacked_and_categories_keep_the_query_order():
     )
     enc = chart(frame, "bar", "cart_bucket", "conversion", "resolution").to_dict()["encoding"]
     assert enc["y"]["stack"] is None and enc["xOffset"]["field"] == "resolution"
-    assert enc["x"]["sort"] is None  # "$200-299" stays before "$1000-1099"
+    assert enc["x"]["sort"] == ["$200-299", "$1000-1099"]  # the query's order, not alphabetical
+    # the order is written into the spec, so a redraw on new data (another date range) follows it
+    # (with sort=None the Marketing dashboard kept its old bar order: issue #25, defect 7)
+    flipped = frame.iloc[::-1].reset_index(drop=True)
+    assert chart(flipped, "bar", "cart_bucket", "conversion").to_dict()["encoding"]["x"]["sort"] == [
+        "$1000-1099",
+        "$200-299",
+    ]
     counts = frame.assign(customers=[10, 20, 30, 40])
     enc = chart(counts, "bar", "cart_bucket", "customers", "resolution").to_dict()["encoding"]
     assert "stack" not in enc["y"] and "xOffset" not in enc  # counts do add up: stacked as before
@@ -315,3 +322,26 @@ def test_dependent_pickers_follow_in_a_real_browser(app_server, page):
     page.wait_for_function(
         "() => document.querySelector('input[aria-label=\"Rate\"]').value === 'checkout_conversion'", timeout=30_000
     )
+
+
+def test_change_labels_stay_inside_the_chart():
+    """A change near the right edge is labelled leftwards and every label is cut at a width, so it is
+    neither clipped by the chart's edge nor drawn into the legend (issue #25, defect 7)."""
+    import pandas as pd
+
+    from portal.reporting.annotations import Annotation
+    from portal.reporting.charts import LABEL_PX, chart
+
+    frame = pd.DataFrame({"week": pd.date_range("2026-01-05", periods=20, freq="W-MON"), "n": range(20)})
+    changes = [
+        Annotation("a", "Early change with a long, long title", pd.Timestamp("2026-01-20").date()),
+        Annotation("b", "Late change with a long, long title", pd.Timestamp("2026-05-10").date()),
+    ]
+    spec = chart(frame, "line", "week", "n", annotations=changes).to_dict()
+    texts = [
+        layer["mark"]
+        for layer in spec["layer"]
+        if isinstance(layer.get("mark"), dict) and layer["mark"]["type"] == "text"
+    ]
+    assert sorted(t["align"] for t in texts) == ["left", "right"]
+    assert all(t["limit"] == LABEL_PX for t in texts)

@@ -11,9 +11,9 @@ from portal.product.funnels import FunnelSpec, saved_query_sql
 from portal.product.stats import compare_segments, p_text
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
-from ui.columns import formatted_columns, percent_columns
 from ui.save_dialog import save_form
 from ui.state import annotations, model
+from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text
 
 
@@ -27,21 +27,13 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv, details) -
     )
     if tab_table.open:
         with tab_table:
-            st.dataframe(
-                counts,
-                hide_index=True,
-                key="fn_counts",
-                column_config=percent_columns(pct_of_first="% of first", pct_of_previous="% of previous"),
-            )
+            table(counts, key="fn_counts", labels={"pct_of_first": "% of first", "pct_of_previous": "% of previous"})
     if tab_time.open:
         with tab_time:
-            st.dataframe(
+            table(
                 details()["time"],
-                hide_index=True,
                 key="fn_time",
-                column_config=formatted_columns(
-                    "%.1f", median_minutes="Median (minutes)", p90_minutes="90th percentile (minutes)"
-                ),
+                labels={"median_minutes": "Median (minutes)", "p90_minutes": "90th percentile (minutes)"},
             )
     if tab_week.open:
         with tab_week:
@@ -83,14 +75,11 @@ def segments_tab(spec: FunnelSpec, segments) -> None:
         "Each segment against all the others (two-proportion test, Wilson 95% intervals, Holm correction "
         "for the number of segments). Segments with fewer than 30 users are not judged."
     )
-    st.dataframe(
+    table(
         compare_segments(segments),
-        hide_index=True,
         key="fn_segments",
-        column_config={
-            **percent_columns(conversion=None, ci_low=None, ci_high=None, rest_conversion=None),
-            **formatted_columns("%.2e", p_value="p-value", p_adjusted="p (Holm)"),
-        },
+        kinds={"ci_low": "percent", "ci_high": "percent"},
+        labels={"ci_low": "95% CI low", "ci_high": "95% CI high", "p_adjusted": "p (Holm)"},
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from portal.reporting.charts import title
 from portal.workbench.params import Param, ParamError, coerce
 
 
@@ -28,7 +29,7 @@ def widget_value(param: Param, value: object) -> object:
 
 def param_input(container, name: str, typ: str, param: Param | None = None, prefix: str = "wb_pval"):
     key = widget_key(name, typ, prefix)
-    label = f"${name}"
+    label = param.label if param is not None and param.label else title(name)  # "Min shipments", not $min_shipments
     if param is not None and param.choices and typ in ("text", "list"):
         options = list(param.choices)
         if typ == "list":

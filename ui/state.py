@@ -352,3 +352,18 @@ def site_base() -> str:
     from portal.library.share import site_base as base
 
     return base(settings().site_url, st.context.url)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=8)
+def _baking_windows(pii: bool, denied: tuple[str, ...], through: str) -> dict:
+    from datetime import date
+
+    from portal.product.baking import baking_windows
+
+    return baking_windows(shared_session(pii, denied), date.fromisoformat(through[:10]))
+
+
+def baking_windows() -> dict:
+    """How long numbers keep changing, measured on this role's data (one window for every page)."""
+    through = catalog().data_through
+    return _baking_windows(*role_key(), through) if through else {}

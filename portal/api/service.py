@@ -295,6 +295,11 @@ class Api:
             if (end - start).days > 3660:
                 raise ApiError(400, "At most ten years of days at once.")
             frame = daily(session, metrics, name, start, end, {f: values.get(f) for f in allowed})
+            if m.bakes and through:
+                from portal.product.baking import baking_windows
+                from portal.reporting.metrics import settle
+
+                m = settle(metrics, baking_windows(session, through))[name]
         except QueryError as err:
             if err.kind == "refused" and "is restricted" in err.message:
                 raise ApiError(404, NOT_FOUND) from None

@@ -72,6 +72,10 @@ def run(args) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     through = date.fromisoformat(through_text[:10]) if through_text else date.today()
+    from portal.product.baking import baking_windows
+    from portal.reporting.metrics import settle
+
+    metrics = settle(metrics, baking_windows(session, through))  # judged on settled days only
 
     def send(body, subject, to, text):
         if args.dry_run:

@@ -42,7 +42,11 @@ def run(args) -> int:
     except (DashboardError, MetricError, AnnotationError, FileNotFoundError, QueryError, SignInRefused) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from portal.product.baking import baking_windows
+    from portal.reporting.metrics import settle
+
     through = date.fromisoformat((session.catalog().data_through or date.today().isoformat())[:10])
+    metrics = settle(metrics, baking_windows(session, through))  # the dashboards' own baking windows
     start, end = default_range(through, args.days)
     body = build_digest(session, d, metrics, store, start, end, annotations=changes, data_through=through)
     wh.close()

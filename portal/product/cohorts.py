@@ -201,10 +201,13 @@ def revenue(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
 
 
 def cac_by_channel(session) -> pd.DataFrame:
-    """Ad spend over paying customers per channel; empty when the model has no spend or channels."""
+    """Ad spend per channel over its signups and over its paying customers; empty when the model has
+    no spend or channels. Cumulative revenue per user is compared with `cost_per_signup` (`PAYBACK`)."""
     m = session.model
     if m.spend is None or m.people is None or not (m.spend.channel and m.people.channel):
-        return pd.DataFrame({"channel": [], "spend": [], "customers": [], "cac": []})
+        return pd.DataFrame(
+            {"channel": [], "spend": [], "signups": [], "customers": [], "cost_per_signup": [], "cac": []}
+        )
     return session.frame(render("cohorts/cac", **_slots(session, "cac")))
 
 
@@ -227,14 +230,24 @@ def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> 
     return out
 
 
-CAC_BAKES_DAYS = 30  # as the metric cac: a signup's first purchase can take weeks
+PAYBACK = (
+    "Payback is the first month in which a cohort's cumulative revenue covers what was spent to acquire it "
+    "(revenue, not margin). Per signup or per paying customer, it is the same month: both sides are divided "
+    "by the same count."
+)
 
 
-def cac_payback(session, data_through: date, campaign: str | None = None, months: int = 12) -> pd.DataFrame:
+def cac_payback(
+    session, data_through: date, campaign: str | None = None, months: int = 12, bakes_days: int | None = None
+) -> pd.DataFrame:
     """Per signup month: CAC (the metric cac over that month), cumulative revenue per paying customer
-    by months since signup, and the payback month, the first month whose cumulative revenue per
-    customer covers the CAC (revenue, not margin). A cohort is still baking while its customers are
-    still arriving (CAC not final) or it has not paid back yet but is too young to say it will not."""
+    by months since signup, and the payback month (`PAYBACK`). A cohort is still baking while its
+    customers are still arriving (within the measured signup-to-purchase window, `bakes_days`, by
+    default `baking.conversion_window`) or it has not paid back yet but is too young to say it will not."""
+    if bakes_days is None:
+        from portal.product.baking import conversion_window
+
+        bakes_days = conversion_window(session, data_through).days
     raw = session.frame(render("cohorts/cac_payback", **_slots(session, "cac_payback")), {"campaign": campaign})
     if raw.empty:
         return pd.DataFrame(
@@ -251,7 +264,7 @@ def cac_payback(session, data_through: date, campaign: str | None = None, months
         age = (through.year - cohort.year) * 12 + through.month - cohort.month  # months since the cohort began
         cumulative = by_month.reindex(range(age + 1), fill_value=0.0).cumsum() / customers if customers else None
         payback = next((int(m) for m, v in cumulative.items() if v >= cac), None) if cumulative is not None else None
-        cac_final = (cohort + pd.offsets.MonthEnd(0) + pd.Timedelta(days=CAC_BAKES_DAYS)) <= through
+        cac_final = (cohort + pd.offsets.MonthEnd(0) + pd.Timedelta(days=bakes_days)) <= through
         row = {
             "cohort": cohort,
             "signups": int(first["signups"]),

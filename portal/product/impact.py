@@ -43,14 +43,58 @@ class Window:
         return f"{self.start} to {self.end}"
 
 
-def windows(start: date, end: date | None, days: int, data_from: date, data_through: date) -> tuple[Window, Window]:
+def windows(
+    start: date, end: date | None, days: int, data_from: date, data_through: date, fix: bool = False
+) -> tuple[Window, Window]:
     """Before: the `days` days up to the change. After: the change's own dates when it ended (a bug
-    while it lasted), else `days` days from its start. Both are cut to the data there is."""
+    while it lasted), else `days` days from its start. With `fix`, the fix of a change that ended (a
+    bug's fix): `days` days after its end against the `days` days before it began, so the fix is
+    measured against how things were, not against the bug. Both are cut to the data there is."""
+    if fix:
+        if end is None:
+            raise ImpactError("Only a change with an end (a bug that was fixed) has a fix to measure.")
+        if end >= data_through:
+            raise ImpactError(f"The fix after {end} is not in the data yet (it ends {data_through}).")
+        before, _ = windows(start, end, days, data_from, data_through)
+        return before, Window(end + timedelta(days=1), min(end + timedelta(days=days), data_through))
     if start <= data_from or start > data_through:
         raise ImpactError(f"The change on {start} is outside the data ({data_from} to {data_through}).")
     after_end = min(end or start + timedelta(days=days - 1), data_through)
     before_start = max(start - timedelta(days=days), data_from)
     return Window(before_start, start - timedelta(days=1)), Window(start, after_end)
+
+
+def fix_choices(changes) -> dict:
+    """What the Change picker offers, by label: each recorded change (while it lasted, or since), and
+    for each that ended (a bug), its fix as a choice of its own: label -> (change, is_fix)."""
+    out = {}
+    for c in reversed(list(changes)):
+        out[c.title] = (c, False)
+        if c.end is not None:
+            out[f"Fix of {c.title} ({c.end + timedelta(days=1)})"] = (c, True)
+    return out
+
+
+def trend_range(before: Window) -> Window:
+    """The weeks the pre-trend is fitted on: PRE_WEEKS (or the whole before window) up to its end."""
+    weeks = max(PRE_WEEKS, before.days // 7)
+    return Window(before.end - timedelta(days=7 * weeks - 1), before.end)
+
+
+def excluded_spans(changes, before: Window) -> list[tuple[str, Window]]:
+    """Recorded changes inside the trend's weeks, as spans to leave out of the fit: a change that
+    ended (a bug) while it lasted; one still in place, everything before it (the fit reads only the
+    level since). A bug's drop is then never taken for a trend (issue #25, defect 6)."""
+    rng = trend_range(before)
+    out = []
+    for c in changes:
+        if c.start > rng.end or (c.end or c.start) < rng.start:
+            continue
+        if c.end is not None:
+            out.append((c.title, Window(max(c.start, rng.start), min(c.end, rng.end))))
+        elif c.start > rng.start:
+            out.append((c.title, Window(rng.start, c.start - timedelta(days=1))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -86,12 +130,14 @@ class Trend:
         return self.p_value < ALPHA and abs(self.projected) >= 0.25 * abs(change)
 
 
-def pre_trend(daily: pd.DataFrame, before: Window, after: Window) -> Trend | None:
+def pre_trend(daily: pd.DataFrame, before: Window, after: Window, excluded=()) -> Trend | None:
     """Weekly rates over the last PRE_WEEKS weeks (or the whole before window if longer), counted
-    back from the day before the change; None when there are fewer than four full weeks."""
-    weeks = max(PRE_WEEKS, before.days // 7)
-    first = before.end - timedelta(days=7 * weeks - 1)
+    back from the day before the change, without the days of `excluded` windows (recorded changes);
+    None when fewer than four weeks are left."""
+    first = trend_range(before).start
     part = daily[(daily["day"] >= first) & (daily["day"] <= before.end)]
+    for w in excluded:
+        part = part[(part["day"] < w.start) | (part["day"] > w.end)]
     if part.empty:
         return None
     idx = part["day"].map(lambda d: (d - first).days // 7)
@@ -146,6 +192,7 @@ class Impact:
     trend: Trend | None = None
     year_earlier: tuple[Side, Side] | None = None
     control: Contrast | None = None
+    left_out: tuple[str, ...] = ()  # recorded changes whose days the trend fit left out
 
     @property
     def change(self) -> float:
@@ -189,6 +236,10 @@ class Impact:
     def notes(self) -> list[str]:
         """The checks that can undermine the headline, in words."""
         out = []
+        if self.left_out:
+            out.append(
+                f"Trend check leaves out the days of the recorded {', '.join(self.left_out)}: a change, not a trend."
+            )
         if self.trend is None:
             out.append(
                 "Trend check: fewer than four full weeks before the change, so a trend already under way cannot be ruled out."
@@ -234,9 +285,11 @@ def compare(
     control_label: str = "",
     sides: tuple[Side, Side] | None = None,
     control_sides: tuple[Side, Side] | None = None,
+    changes=(),
 ) -> Impact:
     """`daily` (day, num, den) must cover PRE_WEEKS before `before` and, for the seasonality check,
-    the same windows a year earlier; days it does not cover are simply left out. `sides` replace the
+    the same windows a year earlier; days it does not cover are simply left out. `changes` are the
+    recorded changes (annotations), left out of the trend fit. `sides` replace the
     sums of days when each side must be counted on its own (a funnel counts a person once per run)."""
     b, a = sides or (side(daily, before), side(daily, after))
     if b.n == 0 or a.n == 0:
@@ -252,7 +305,9 @@ def compare(
     c = None
     if control is not None:
         c = contrast(control_label, (b, a), control_sides or (side(control, before), side(control, after)))
-    return Impact(b, a, p, pre_trend(daily, before, after), year, c)
+    spans = excluded_spans(changes, before)
+    trend = pre_trend(daily, before, after, [w for _, w in spans])
+    return Impact(b, a, p, trend, year, c, tuple(dict.fromkeys(t for t, _ in spans)))
 
 
 def daily_from_levels(levels: pd.DataFrame, step: int = 1) -> pd.DataFrame:

@@ -90,6 +90,7 @@ def measure_impact(
     data_from: date,
     platform: str | None = None,
     control: str | None = None,
+    changes=(),
 ) -> tuple[Impact, pd.DataFrame]:
     """The comparison and the daily frame it was made from (for the chart)."""
     if control and control == platform:
@@ -107,4 +108,6 @@ def measure_impact(
             if sides:
                 sides = tuple(Side(s.window, s.x - c.x, s.n - c.n) for s, c in zip(sides, control_sides, strict=True))
     label = f"{control} alone" if control else ""
-    return compare(frame, before, after, other, label, sides, control_sides), frame
+    # a change undone (a bug) is left out of every trend fit; one still in place only of its own metric's
+    relevant = [c for c in changes if c.end is not None or not c.metric or c.metric == measure.metric]
+    return compare(frame, before, after, other, label, sides, control_sides, relevant), frame

@@ -67,6 +67,9 @@ def default_chart(frame: pd.DataFrame) -> dict:
     return {"kind": kind, "x": x, "y": y, "color": None}
 
 
+LABEL_PX = 170  # the widest a change's label is drawn
+
+
 def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | alt.LayerChart:
     """Dated product changes (portal.reporting.annotations) on a time chart: a dashed rule where each
     starts, a shaded span while a change with an end lasted, its title on hover and beside the rule.
@@ -102,11 +105,17 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
     if not starts.empty:
         rule = alt.Chart(starts).encode(x=alt.X(f"{x}:T"), tooltip=tips)
         layers.append(rule.mark_rule(color="#e8590c", strokeDash=[4, 3], strokeWidth=1.5))
-        layers.append(
-            rule.mark_text(align="left", baseline="top", dx=4, color="#e8590c", fontSize=11).encode(
-                y=alt.Y("label_y:Q", scale=None, axis=None), text="change:N"
+        # A label reads away from the nearer edge and is cut with an ellipsis past LABEL_PX, so it stays
+        # inside the plot instead of running off the right edge into the legend (issue #25, defect 7).
+        right = starts[x] > lo + (hi - lo) * 0.6
+        for part, align, dx in ((starts[~right], "left", 4), (starts[right], "right", -4)):
+            if part.empty:
+                continue
+            layers.append(
+                alt.Chart(part)
+                .mark_text(align=align, baseline="top", dx=dx, color="#e8590c", fontSize=11, limit=LABEL_PX)
+                .encode(x=alt.X(f"{x}:T"), y=alt.Y("label_y:Q", scale=None, axis=None), text="change:N", tooltip=tips)
             )
-        )
     return alt.layer(*layers)
 
 
@@ -128,10 +137,9 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
         "area": base.mark_area(opacity=0.7),
         "scatter": base.mark_circle(size=50),
     }[kind]
-    categorical = not (pd.api.types.is_numeric_dtype(frame[x]) or pd.api.types.is_datetime64_any_dtype(frame[x]))
     # categories keep the query's ORDER BY ("$200-299" before "$1000-1099"), not alphabetical order
     enc = {
-        "x": alt.X(x, title=title(x), sort=None if categorical else alt.Undefined),
+        "x": alt.X(x, title=title(x), sort=x_order(frame, x)),
         "y": alt.Y(y, title=title(y)),
         "tooltip": _tooltip(frame, (x, y, color)),
     }
@@ -144,15 +152,23 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
     return annotate(mark_baking(base, frame, x, y), frame, x, annotations).properties(height=320)
 
 
+def x_order(frame: pd.DataFrame, x: str):
+    """Categories in the result's row order, written into the spec: with `sort=None` a chart redrawn
+    on new data (another date range) kept its old bar order (issue #25, defect 7)."""
+    if pd.api.types.is_numeric_dtype(frame[x]) or pd.api.types.is_datetime64_any_dtype(frame[x]):
+        return alt.Undefined
+    values = list(dict.fromkeys(frame[x].head(5000).dropna().tolist()))
+    return values if all(isinstance(v, str) for v in values) else None
+
+
 def with_intervals(base, frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None):
     """Bars whose result carries `<y>_low` and `<y>_high` columns get them as error bars, so a
     segment comparison shows its uncertainty: bars whose intervals overlap may not differ at all."""
     low, high = f"{y}_low", f"{y}_high"
     if kind != "bar" or low not in frame.columns or high not in frame.columns:
         return base
-    categorical = not (pd.api.types.is_numeric_dtype(frame[x]) or pd.api.types.is_datetime64_any_dtype(frame[x]))
     enc = {
-        "x": alt.X(x, sort=None if categorical else alt.Undefined),
+        "x": alt.X(x, sort=x_order(frame, x)),
         "y": alt.Y(low, title=title(y)),
         "y2": high,
         "tooltip": _tooltip(frame, (x, color, y, low, high)),
@@ -297,26 +313,28 @@ def heatmap(frame: pd.DataFrame, value: str, fmt: str = ".0%") -> alt.Chart:
     return (cells + text).properties(height=max(240, 14 * data["cohort"].nunique()))
 
 
-def curves(avg: pd.DataFrame, value: str, cac: pd.DataFrame | None = None, fmt: str = ".0%") -> alt.Chart:
+def curves(avg: pd.DataFrame, value: str, cost: pd.DataFrame | None = None, fmt: str = ".0%") -> alt.Chart:
+    """Average curves per segment; with `cost` (segment, cost_per_signup), each segment's acquisition
+    cost per signup as a dashed line: where a per-user curve crosses it, the cohort has paid back."""
     line = (
         alt.Chart(avg)
         .mark_line(point=True)
         .encode(
             x=alt.X("period:Q", title="Periods since cohort start"),
-            y=alt.Y(f"{value}:Q", axis=alt.Axis(format=fmt)),
+            y=alt.Y(f"{value}:Q", axis=alt.Axis(format=fmt), title=title(value)),
             color=alt.Color("segment:N", title="Segment"),
-            tooltip=["segment", "period", alt.Tooltip(f"{value}:Q", format=fmt)],
+            tooltip=["segment", "period", alt.Tooltip(f"{value}:Q", format=fmt, title=title(value))],
         )
     )
-    if cac is None or cac.empty:
+    if cost is None or cost.empty:
         return line.properties(height=300)
     rules = (
-        alt.Chart(cac)
+        alt.Chart(cost)
         .mark_rule(strokeDash=[6, 4])
         .encode(
-            y="cac:Q",
+            y="cost_per_signup:Q",
             color=alt.Color("segment:N"),
-            tooltip=["segment", alt.Tooltip("cac:Q", format="$.2f", title="CAC")],
+            tooltip=["segment", alt.Tooltip("cost_per_signup:Q", format="$.2f", title="Acquisition cost per signup")],
         )
     )
     return (line + rules).properties(height=300)

@@ -18,6 +18,7 @@ from portal.library import QueryStore, run_saved
 from portal.reporting.charts import with_timestamps
 from portal.reporting.dashboards import Dashboard, query_params_for
 from portal.reporting.metrics import MetricSet, kpi
+from portal.reporting.table_format import as_text
 from portal.reporting.tiles import (
     kpi_view,
     metric_chart,
@@ -88,7 +89,9 @@ def build_digest(
             )
             scope = scope_caption(start, end, filters, query_scope(q))
             if tile.type == "table":
-                charts.append((tile.title or q.title, scope, None, frame.head(15).to_html(index=False, border=0)))
+                charts.append(
+                    (tile.title or q.title, scope, None, as_text(frame.head(15)).to_html(index=False, border=0))
+                )
                 continue
             c = query_chart(tile, q, frame, annotations).properties(width=520, height=220)
             charts.append((tile.title or q.title, scope, png(c)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pandas as pd
 FILTER_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # a filter is a $parameter of the metric's SQL; its values
 # come from the column portal.toml's [model.filters] declares for it
 UNITS = ("usd", "count", "ratio")
+BAKES = ("", "conversion")  # none, or signup to first purchase
 
 
 class MetricError(ValueError):
@@ -36,6 +37,8 @@ class Metric:
     numerator: str = ""
     denominator: str = ""
     bakes_days: int = 0  # recent days still changing (signups that have not bought yet): their change is not news
+    bakes: str = ""  # "conversion": bakes_days measured from the data (portal.product.baking), set by `settle`
+    bakes_why: str = ""  # where the window comes from, in words
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,16 @@ class MetricSet:
         if m.type == "ratio":
             return tuple(sorted(set(self.filters_of(m.numerator)) & set(self.filters_of(m.denominator))))
         return m.filters
+
+
+def settle(metrics: MetricSet, windows: dict) -> MetricSet:
+    """The metrics with their measured baking windows (`bakes = "conversion"` gets the window's days
+    and its explanation): one window for every page, the digest, alerts and the API."""
+    out = {}
+    for name, m in metrics.metrics.items():
+        w = windows.get(m.bakes) if m.bakes else None
+        out[name] = replace(m, bakes_days=w.days, bakes_why=w.words()) if w else m
+    return MetricSet(out)
 
 
 def metrics_path(settings) -> Path | None:
@@ -86,6 +99,7 @@ def load_metrics(path: Path | None) -> MetricSet:
             "numerator",
             "denominator",
             "bakes_days",
+            "bakes",
         }
         if unknown:
             raise MetricError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -101,6 +115,8 @@ def load_metrics(path: Path | None) -> MetricSet:
         bad = {f for f in d.get("filters", []) if not FILTER_NAME.fullmatch(str(f))}
         if bad:
             raise MetricError(f"{ctx}: unknown filter(s) {', '.join(sorted(bad))}")
+        if d.get("bakes", "") not in BAKES:
+            raise MetricError(f'{ctx}: bakes must be "conversion" (a window measured from the data) or absent')
         if not isinstance(d.get("up_is_good", True), bool):
             raise MetricError(f"{ctx}: up_is_good must be true or false")
         out[name] = Metric(
@@ -115,6 +131,7 @@ def load_metrics(path: Path | None) -> MetricSet:
             d.get("numerator", ""),
             d.get("denominator", ""),
             int(d.get("bakes_days", 0)),
+            str(d.get("bakes", "")),
         )
     for m in out.values():
         for ref in (m.numerator, m.denominator):

@@ -52,7 +52,9 @@ def kpi_view(tile: Tile, metric: Metric, k: Kpi, baking: bool = False) -> KpiVie
     helps = [metric.description]
     if delta and baking:
         described = "still baking"
-        helps.append(f"The last {metric.bakes_days} days are not final yet, so the change is not news.")
+        helps.append(
+            f"The last {metric.bakes_days} days are not final yet, so the change is not news. {metric.bakes_why}".strip()
+        )
     elif delta and k.noise:
         described = f"{'beyond' if k.noise.beyond else 'within'} noise"
         helps.append(f"Change vs the previous period of the same length: {k.noise.words()}.")

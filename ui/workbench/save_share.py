@@ -17,7 +17,11 @@ def save_and_share(
     S = st.session_state
     if opened:
         caption_text(f"Opened saved query {opened.title} ({opened.id}, {opened.status})")
-    with st.expander("Save", icon=":material/save:", expanded=bool(S.get("sv_conflict"))):
+    if S.get("sv_conflict"):
+        S["wb_save_box"] = True  # a conflict is answered inside the form: keep it open
+    # Keyed and tracked, the expander keeps its open state when a Run changes the page above it
+    # (untracked, the first edit after a Run re-created it collapsed: issue #25, defect 3).
+    with st.expander("Save", icon=":material/save:", key="wb_save_box", on_change="rerun"):
         saved = save_form(sql, names, opened)
     resolved = conflict_panel()
     if resolved is not None:  # "take theirs" or "merge by hand": load that text into the editor
