@@ -26,7 +26,7 @@ from ui.state import (
     shared_session,
 )
 from ui.tables import table
-from ui.text import caption_text, error_text, heading_text, plain
+from ui.text import caption_text, error_text, heading_text, plain, warning_text
 
 TTL = 600
 REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
@@ -102,6 +102,8 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         frame = _rows(t.query, q.version, start, end, filters, role)
         heading_text(t.title or q.title)
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
+        if baking := view.query_baking(q, end, through, baking_windows()):
+            warning_text(baking, icon=":material/hourglass_top:")
         if t.type == "table":
             table(frame, height=260)
         else:

@@ -13,7 +13,8 @@ from portal.workbench.params import TYPES, Param, ParamError
 
 STATUSES = ("draft", "curated", "deprecated")
 CHART_KINDS = ("bar", "line", "area", "scatter")
-KEYS = ("title", "description", "owner", "team", "tags", "status", "param", "chart")
+KEYS = ("title", "description", "owner", "team", "tags", "status", "param", "chart", "bakes")
+BAKES = ("conversion",)  # a result about recent signups is not final until they have had time to buy
 _LINE = re.compile(r"^--\s*([A-Za-z_]+)\s*:\s*(.*)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -47,6 +48,7 @@ class SavedQuery:
     params: tuple[Param, ...] = ()
     chart: Chart | None = None
     version: str = ""  # content hash of the file when it was read (optimistic concurrency)
+    bakes: str = ""  # "conversion": about signups, so not final within the measured baking window
     extra: dict = field(default_factory=dict)
 
     @property
@@ -132,6 +134,10 @@ def parse_query(text: str, query_id: str, version: str = "") -> SavedQuery:
             meta["chart"] = _chart(value, path, i)
         elif key == "tags":
             meta["tags"] = tuple(t.strip() for t in value.split(",") if t.strip())
+        elif key == "bakes":
+            if value not in BAKES:
+                raise HeaderError(path, i, f"bakes must be one of {', '.join(BAKES)}, not {value!r}")
+            meta["bakes"] = value
         elif key == "status":
             if value not in STATUSES:
                 raise HeaderError(path, i, f"status must be one of {', '.join(STATUSES)}, not {value!r}")
@@ -158,6 +164,7 @@ def parse_query(text: str, query_id: str, version: str = "") -> SavedQuery:
         params=tuple(meta["params"]),
         chart=meta.get("chart"),
         version=version,
+        bakes=str(meta.get("bakes", "")),
     )
 
 
@@ -181,6 +188,8 @@ def render_query(q: SavedQuery) -> str:
         if p.choices:
             line += f" choices={'|'.join(map(str, p.choices))}"
         out.append(line)
+    if q.bakes:
+        out.append(f"-- bakes: {q.bakes}")
     if q.chart:
         c = q.chart
         out.append(f"-- chart: {c.kind} x={c.x} y={c.y}" + (f" color={c.color}" if c.color else ""))

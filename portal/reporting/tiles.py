@@ -44,6 +44,19 @@ def still_baking(metric: Metric, end: date, data_through: date) -> bool:
     return metric.bakes_days > 0 and (data_through - end).days < metric.bakes_days
 
 
+def query_baking(query: SavedQuery, end: date, data_through: date, windows: dict) -> str:
+    """Why a saved query's answer for a range ending `end` is not final yet ("" when it is): its
+    header says it is about signups (`-- bakes: conversion`) and the range reaches into the window."""
+    w = windows.get(query.bakes) if query.bakes else None
+    if w is None or (data_through - end).days >= w.days:
+        return ""
+    since = data_through - timedelta(days=w.days)
+    return (
+        f"Still baking: people who signed up after {since} have not all bought yet, so these numbers will still "
+        f"change (CAC falls as their purchases arrive). {w.words()}"
+    )
+
+
 def kpi_view(tile: Tile, metric: Metric, k: Kpi, baking: bool = False) -> KpiView:
     """A change is coloured only when it is news: a baking metric's change (young data is not a
     collapse) and a change within the metric's noise are grey, and the tile says which."""

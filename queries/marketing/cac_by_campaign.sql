@@ -6,6 +6,7 @@
 -- status: curated
 -- param: start date default=2025-01-06
 -- param: end date default=2026-11-15
+-- bakes: conversion
 -- chart: bar x=utm_campaign y=cac
 WITH spend AS (
     SELECT utm_campaign, sum(spend) AS spend, sum(clicks) AS clicks
