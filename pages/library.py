@@ -6,13 +6,13 @@ import streamlit as st
 
 from portal.library import run_saved, share_query
 from portal.library.search import LibraryFilter, facets, search
-from portal.library.share import params_from_url
+from portal.library.share import absolute, params_from_url
 from portal.reporting.charts import chart as make_chart
 from portal.warehouse.errors import QueryError
 from portal.workbench.params import ParamError, bind
 from ui.library_panels import history_tab, manage_tab, trash_panel
 from ui.params_widgets import param_input, widget_key, widget_value
-from ui.state import current_user, engine_session, query_store
+from ui.state import current_user, engine_session, query_store, site_base
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, plain, warning_text
 
@@ -105,8 +105,11 @@ with tabs[0]:
                 except ValueError as err:
                     info_text(f"Saved chart cannot be drawn: {err}")
             table(res.frame, key="lib_grid")
-            st.code(share_query(q.id, bind(q.sql, list(q.params), values)), language=None)
-            st.caption("Share link (append to this page's address)")
+            st.caption("Share link: this query with these values, run as whoever opens it")
+            st.code(
+                absolute(site_base(), "/library" + share_query(q.id, bind(q.sql, list(q.params), values))),
+                language=None,
+            )
         except (ParamError, QueryError) as err:
             error_text(getattr(err, "message", None) or err)
     else:

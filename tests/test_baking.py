@@ -78,7 +78,7 @@ def test_the_marketing_dashboard_says_which_cac_is_still_baking(portal_env, ware
     notes = [shown(x) for x in at.warning if "Still baking" in shown(x)]
     assert len(notes) == 3, notes  # CAC by campaign (chart and table) and click-to-purchase
     since = THROUGH - timedelta(days=w.days)
-    assert all(f"signed up after {since}" in n for n in notes)
+    assert all(f"signups after {since}" in n and f"90% buy within {w.days} days" in n for n in notes)
     old = AppTest.from_string(script, default_timeout=120)
     old.query_params["dash_from"] = "2025-01-06"
     old.query_params["dash_to"] = "2025-06-30"

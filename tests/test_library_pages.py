@@ -136,6 +136,15 @@ def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
         timeout=30_000
     )
     assert page.locator('[data-testid="stException"]').count() == 0
+    # the link shown is a full address (issue #25): copied as it is, it opens the same query and values
+    link = page.locator('[data-testid="stCode"] code', has_text="/library?q=").first.inner_text().strip()
+    assert link == app_server + "/library?q=support%2Fconversion_by_resolution_speed&p_window_days=3", link
+    page.goto(link)
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('input[aria-label=\"Window days\"]')).some(i => parseFloat(i.value) === 3)",
+        timeout=30_000,
+    )
     # An unsaved query travels compressed in the link and lands in the editor, not run.
     from portal.library import share_sql
 

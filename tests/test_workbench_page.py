@@ -227,3 +227,31 @@ def test_mechanical_lint_fixes_are_one_click_and_duplicate_columns_do_not_crash(
     assert not joined.exception, joined.exception
     (grid,) = [d.value for d in joined.dataframe if "order_id" in d.value.columns]
     assert len(grid) == 100 and "platform_1" in grid.columns and grid.columns.is_unique
+
+
+@pytest.mark.browser
+def test_the_save_form_stays_open_while_it_is_filled_in_after_a_run(app_server, page):
+    """Issue #25, defect 3: after a Run, the first edit in the Save form closed it."""
+    page.goto(app_server + "/workbench")
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title*="sql_editor"]')
+    editor = frame.locator(".ace_editor")
+    editor.wait_for(timeout=30_000)
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT platform, count(*) AS n FROM analytics.users GROUP BY 1")
+    page.locator('[data-testid="stExpander"] summary', has_text="Save").first.click()
+    title = page.get_by_label("Title")
+    title.wait_for(timeout=15_000)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector("text=Result 1", timeout=30_000)
+    wait_for_app(page)
+    title.fill("Users by platform")
+    title.press("Tab")  # the first edit: the form reruns the page
+    wait_for_app(page)
+    page.get_by_label("Description").fill("People per platform.")
+    page.get_by_label("Description").press("Tab")
+    wait_for_app(page)
+    assert title.is_visible() and title.input_value() == "Users by platform"
+    assert page.get_by_label("Description").input_value() == "People per platform."
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -51,10 +51,8 @@ def query_baking(query: SavedQuery, end: date, data_through: date, windows: dict
     if w is None or (data_through - end).days >= w.days:
         return ""
     since = data_through - timedelta(days=w.days)
-    return (
-        f"Still baking: people who signed up after {since} have not all bought yet, so these numbers will still "
-        f"change (CAC falls as their purchases arrive). {w.words()}"
-    )
+    share = f"{w.share:.0%} buy within {w.days} days" if w.measured else f"assumed {w.days} days"
+    return f"Still baking: signups after {since} have not all bought yet ({share}), so these numbers will change."
 
 
 def kpi_view(tile: Tile, metric: Metric, k: Kpi, baking: bool = False) -> KpiView:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.library import SavedQuery, share_query, share_sql
+from portal.library.share import absolute
 from portal.workbench.params import Param, ParamError, bind
 from ui.save_dialog import conflict_panel, save_form
+from ui.state import site_base
 from ui.text import caption_text
 
 
@@ -27,6 +29,7 @@ def save_and_share(
     if resolved is not None:  # "take theirs" or "merge by hand": load that text into the editor
         S.wb_sql_pending, S.wb_opened_query = resolved
         st.rerun()
+    opened = saved or opened  # just saved: the link points at the saved query, not at this SQL
     with st.expander("Share", icon=":material/share:"):
         unchanged = opened is not None and opened.sql.strip() == sql.strip()
         try:
@@ -34,5 +37,5 @@ def save_and_share(
         except ParamError:
             suffix = share_query(opened.id, {}) if unchanged else share_sql(sql)
         st.caption("Saved query with its parameter values" if unchanged else "This SQL, compressed into the link")
-        st.code("/workbench" + suffix, language=None)
+        st.code(absolute(site_base(), "/workbench" + suffix), language=None)
     return saved
