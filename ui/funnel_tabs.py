@@ -22,12 +22,19 @@ def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv, details) -
     weekly trend (computed only when one of those tabs is open); `dropped_csv(step)` builds a
     drop-off download on click. Only the open tab is drawn."""
     counts = result["counts"]
-    tab_table, tab_time, tab_week, tab_seg, tab_drop = st.tabs(
-        ["Table", "Time to convert", "Over time", "Segments", "Drop-offs"], key="fn_tab", bind="query-params"
+    tab_table, tab_corr, tab_time, tab_week, tab_seg, tab_drop = st.tabs(
+        ["Table", "Correlation", "Time to convert", "Over time", "Segments", "Drop-offs"],
+        key="fn_tab",
+        bind="query-params",
     )
     if tab_table.open:
         with tab_table:
             table(counts, key="fn_counts", labels={"pct_of_first": "% of first", "pct_of_previous": "% of previous"})
+    if tab_corr.open:
+        with tab_corr:
+            from ui.funnel_correlation import correlation_tab
+
+            correlation_tab(spec)
     if tab_time.open:
         with tab_time:
             table(
