@@ -267,6 +267,9 @@ def test_product_pages_show_the_company_data(company_env):
     experiments = run_page("pages/experiments.py", user="alex")
     assert experiments.selectbox(key="ex_experiment").value == "checkout_copy"
     assert not experiments.error, [shown(e) for e in experiments.error]
+    corr = run_page("pages/funnels.py", {"fn_tab": "Correlation"}, user="alex")  # text ids, GA4 properties
+    grid = corr.dataframe[0].value
+    assert set(grid["properties"]) <= {"device_category", "country", "device_category × country"} and len(grid) >= 3
 
 
 def test_retention_with_text_ids_equals_its_sql_reference(company):
