@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.library import check_all, impact, lineage
-from portal.library.build_lineage import build_lineage, what_if
+from portal.library.build_lineage import CHANGES, build_lineage, find_sources, what_if
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import dashboard_lineage, load_dashboards, metric_sqls
@@ -49,10 +49,14 @@ table = a.selectbox("Table", tables, index=tables.index(revenue.full_name) if re
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
 dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))
-used = dashboard_lineage(dashboards, load_metrics(metrics_path(s)), {r.id: r.lineage for r in results}, cat)
-users = impact(results, table, column, extra_users=used)
-caption_text(f"{len(users)} saved queries and dashboards use {table}{'.' + column if column else ''}:")
+metric_set = load_metrics(metrics_path(s))
+used = dashboard_lineage(dashboards, metric_set, {r.id: r.lineage for r in results}, cat)
+metric_users = {f"metric:{n}": lineage("\n;\n".join(metric_sqls(metric_set, n)), cat) for n in metric_set.metrics}
+users_of = {**{r.id: r.lineage for r in results}, **used}
+users = impact(results, table, column, extra_users={**used, **metric_users})
+caption_text(f"{len(users)} saved queries, metrics and dashboards use {table}{'.' + column if column else ''}:")
 titles = {r.id: (r.title, "broken" if not r.ok else "ok") for r in results}
+titles.update({u: (metric_set[u[7:]].description, "metric") for u in metric_users})
 st.dataframe(
     [
         {
@@ -65,30 +69,37 @@ st.dataframe(
     hide_index=True,
     key="chk_users",
 )
-st.subheader("What if a raw column were renamed or dropped?")
+st.subheader("What if a source table or column changed?")
 caption_text(
     "Follows the warehouse build (portal/sql/analytics, parsed with sqlglot): the analytics tables whose build "
     "would fail, the analytics columns computed from it, and the saved queries, metrics and dashboards downstream. "
     "Nothing is changed."
 )
-raw_tables = [t.full_name for t in cat.tables if t.schema == "raw"]
-w1, w2 = st.columns(2)
-raw_table = w1.selectbox("Raw table", raw_tables, key="chk_raw_table", bind="query-params")
-rt = cat.table(raw_table) if raw_table else None
-raw_column = w2.selectbox(
-    "Raw column", [c.name for c in rt.columns] if rt else [], key="chk_raw_column", bind="query-params"
-)
-if raw_table and raw_column:
-    metric_set = load_metrics(metrics_path(s))
-    users = {
-        **{r.id: r.lineage for r in results},
-        **used,
-        **{f"metric:{n}": lineage("\n;\n".join(metric_sqls(metric_set, n)), cat) for n in metric_set.metrics},
-    }
-    wi = what_if(build_lineage(cat), raw_table, raw_column, users)
+build = build_lineage(cat)
+sources = set(s.lint.raw_schemas) | {src.split(".")[0] for srcs in build.sources.values() for src in srcs}
+found = find_sources(cat, st.text_input("Find a source table or column", key="chk_find", bind="query-params"), sources)
+if found:  # one search, then the first match is picked: the what-if shows at once
+    pick = st.selectbox(
+        "Matches", found, key="chk_pick", format_func=lambda tc: tc[0] + (f".{tc[1]}" if tc[1] else " (table)")
+    )
+    raw_table, raw_column = pick
+else:
+    raw_tables = [t.full_name for t in cat.tables if t.schema in sources]
+    w1, w2 = st.columns(2)
+    raw_table = w1.selectbox("Source table", raw_tables, key="chk_raw_table", bind="query-params")
+    rt = cat.table(raw_table) if raw_table else None
+    raw_column = w2.selectbox(
+        "Source column", [c.name for c in rt.columns] if rt else [], key="chk_raw_column", bind="query-params"
+    )
+kinds = {v: k for k, v in CHANGES.items()}  # the URL keeps what the radio shows
+change = kinds.get(st.radio("If it…", list(kinds), horizontal=True, key="chk_change", bind="query-params"))
+if raw_table:
+    wi = what_if(build, raw_table, raw_column, {**users_of, **metric_users}, change or "rename")
+    what = f"{raw_table}{'.' + raw_column if raw_column else ''}"
     caption_text(
-        f"Builds that would fail: {', '.join(wi.broken_builds) or 'none'} · analytics columns computed from "
-        f"{raw_table}.{raw_column}: {', '.join(wi.changed_columns) or 'none'}"
+        f"Builds that {'may' if change == 'type' else 'would'} fail: {', '.join(wi.broken_builds) or 'none'} · "
+        "analytics columns computed from "
+        f"{what}: {', '.join(wi.changed_columns) or 'none'}"
     )
     st.dataframe([{"affected": uid, "how": why} for uid, why in wi.affected], hide_index=True, key="chk_what_if")
 

@@ -5,7 +5,7 @@ metrics and dashboards without changing any file."""
 from __future__ import annotations
 
 import pytest
-from conftest import session_for
+from conftest import session_for, shown
 
 from portal.library.build_lineage import build_lineage, what_if
 from portal.library.lineage import Lineage
@@ -73,3 +73,45 @@ def test_the_breakage_check_page_answers_what_if(portal_env):
     assert affected["metric:revenue"].startswith("breaks")
     assert affected["dashboard:executive"].startswith("breaks")
     assert "executive/revenue_by_week" in affected
+
+
+def test_type_and_unit_changes_are_what_ifs_too(build):
+    """Issue #25: cents to dollars breaks no build and makes every value computed from it wrong, which
+    nobody would be told; integer to text may break the builds that add or compare it."""
+    users = {
+        "executive/revenue_by_week": Lineage(frozenset({"analytics.orders"}), frozenset({"analytics.orders.revenue"})),
+        "metric:tickets": Lineage(frozenset({"analytics.support_tickets"}), frozenset()),
+    }
+    unit = what_if(build, "raw.orders", "total_cents", users, "unit")
+    assert unit.broken_builds == [] and "analytics.orders.revenue" in unit.changed_columns
+    assert dict(unit.affected)["executive/revenue_by_week"].startswith("silently wrong: reads analytics.orders.revenue")
+    assert "metric:tickets" not in dict(unit.affected)
+    typed = what_if(build, "raw.orders", "total_cents", users, "type")
+    assert "analytics.orders" in typed.broken_builds
+    assert dict(typed.affected)["executive/revenue_by_week"].startswith("may break")
+    with pytest.raises(ValueError, match="Unknown change"):
+        what_if(build, "raw.orders", "total_cents", users, "teleport")
+
+
+def test_a_source_column_is_found_by_part_of_its_name(warehouse):
+    from portal.library.build_lineage import find_sources
+
+    cat = session_for(warehouse).catalog()
+    assert ("raw.orders", "total_cents") in find_sources(cat, "CENTS", {"raw"})
+    assert ("raw.orders", None) in find_sources(cat, "raw.orders", {"raw"})
+    assert find_sources(cat, "total_cents", {"analytics"}) == [] and find_sources(cat, " ", {"raw"}) == []
+
+
+def test_the_what_if_takes_a_search_and_a_unit_change_and_lists_metrics(portal_env):
+    """From the page: type part of a name, pick the unit change: two interactions."""
+    from conftest import run_page
+
+    at = run_page("pages/query_check.py", {"chk_find": "total_cents", "chk_change": "changes unit (cents to dollars)"})
+    (table,) = [d.value for d in at.dataframe if "how" in d.value.columns]
+    how = dict(zip(table["affected"], table["how"], strict=True))
+    assert how["metric:revenue"].startswith("silently wrong") and how["dashboard:executive"].startswith(
+        "silently wrong"
+    )
+    assert any("Builds that would fail: none" in shown(c) for c in at.caption)
+    users = [d.value for d in at.dataframe if "status" in d.value.columns][0]
+    assert "metric" in set(users["status"]) and any(u.startswith("metric:") for u in users["query"])

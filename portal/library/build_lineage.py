@@ -151,19 +151,63 @@ class WhatIf:
     affected: list[tuple[str, str]]  # (user id, why) for saved queries, metrics, dashboards
 
 
-def what_if(build: BuildLineage, table: str, column: str | None, users: dict[str, Lineage]) -> WhatIf:
-    """`users` maps a saved query id, `metric:<name>` or `dashboard:<team>` to what it reads."""
-    broken = build.broken_builds(table, column)
+CHANGES = {
+    "rename": "is renamed or dropped",
+    "type": "changes type (integer to text)",
+    "unit": "changes unit (cents to dollars)",
+}
+
+
+def what_if(
+    build: BuildLineage, table: str, column: str | None, users: dict[str, Lineage], change: str = "rename"
+) -> WhatIf:
+    """`users` maps a saved query id, `metric:<name>` or `dashboard:<team>` to what it reads.
+    `change`: "rename" (renamed or dropped: the builds reading it fail), "type" (integer to text: the
+    builds reading it may fail where they add, sum or compare it, and what is computed from it may
+    change), or "unit" (cents to dollars: every build still runs, and every value computed from it is
+    off by the factor, which nothing would report)."""
+    if change not in CHANGES:
+        raise ValueError(f"Unknown change {change!r}; use one of {', '.join(CHANGES)}.")
+    broken = build.broken_builds(table, column) if change != "unit" else []
     changed = build.built_from(table, column)
     direct = f"{table.lower()}.{column.lower()}" if column else None
+    what = direct or table
     affected = []
     for uid, lin in sorted(users.items()):
         gone = sorted(t for t in lin.tables if t in broken)
         moved = sorted(c for c in lin.columns if c in changed)
-        if gone:
+        reads_directly = (direct and direct in lin.columns) or (not direct and table.lower() in lin.tables)
+        if change == "rename" and gone:
             affected.append((uid, f"breaks: reads {', '.join(gone)}, which the build could no longer make"))
-        elif (direct and direct in lin.columns) or (not direct and table.lower() in lin.tables):
-            affected.append((uid, f"breaks: reads {direct or table} directly"))
-        elif moved:
+        elif change == "rename" and reads_directly:
+            affected.append((uid, f"breaks: reads {what} directly"))
+        elif change == "rename" and moved:
             affected.append((uid, f"values change: reads {', '.join(moved)}"))
+        elif change == "type" and (gone or reads_directly):
+            affected.append((uid, f"may break: reads {', '.join(gone) or what}, whose build adds or compares {what}"))
+        elif change == "type" and moved:
+            affected.append((uid, f"may change: reads {', '.join(moved)}, computed from {what}"))
+        elif change == "unit" and (moved or reads_directly):
+            affected.append(
+                (
+                    uid,
+                    f"silently wrong: reads {', '.join(moved) or what}, whose values would be off by the unit's factor",
+                )
+            )
     return WhatIf(broken, changed, affected)
+
+
+def find_sources(catalog, text: str, schemas) -> list[tuple[str, str | None]]:
+    """Tables and columns of `schemas` whose name contains `text` (case-insensitive), as (table,
+    column) with column None for a table: the search box of the breakage what-if."""
+    needle = (text or "").strip().lower()
+    if not needle:
+        return []
+    out = []
+    for t in catalog.tables:
+        if t.schema not in schemas:
+            continue
+        if needle in t.full_name.lower():
+            out.append((t.full_name, None))
+        out += [(t.full_name, c.name) for c in t.columns if needle in f"{t.full_name}.{c.name}".lower()]
+    return out
