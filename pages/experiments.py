@@ -6,12 +6,15 @@ import streamlit as st
 
 from portal.product.experiments import (
     ExperimentError,
+    cumulative_lift,
     experiment_readouts,
     list_experiments,
+    settling_sentence,
     variant_counts,
     with_intervals,
 )
 from portal.product.vocabulary import default_index
+from portal.reporting.charts import lift_chart
 from ui.state import engine_session, event_names
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
@@ -67,6 +70,13 @@ table(
     kinds={"ci_low": "percent", "ci_high": "percent"},
     labels={"ci_low": "95% CI low", "ci_high": "95% CI high"},
 )
+st.subheader("The effect over time")
+lift = cumulative_lift(engine_session(), name, event, row.control_variant)
+if lift.empty:
+    caption_text("Not enough conversions in the control yet to draw the lift by day.")
+else:
+    st.altair_chart(lift_chart(lift), width="stretch")
+    caption_text(settling_sentence(lift))
 st.divider()
 st.page_link(
     "pages/impact.py",

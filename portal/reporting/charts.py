@@ -338,3 +338,26 @@ def curves(avg: pd.DataFrame, value: str, cost: pd.DataFrame | None = None, fmt:
         )
     )
     return (line + rules).properties(height=300)
+
+
+def lift_chart(lift: pd.DataFrame) -> alt.Chart:
+    """Cumulative lift by day with its 95% band per variant, and the zero line: a band that still
+    moves, or still straddles zero, has not settled."""
+    frame = with_timestamps(lift).assign(
+        lift_low=lambda f: f["lift_low"].clip(lower=-1.0), lift_high=lambda f: f["lift_high"].clip(upper=5.0)
+    )
+    base = alt.Chart(frame).encode(x=alt.X("day:T", title="Day"), color=alt.Color("variant:N", title="Variant"))
+    band = base.mark_area(opacity=0.18).encode(y=alt.Y("lift_low:Q", title="Cumulative lift"), y2="lift_high:Q")
+    line = base.mark_line().encode(
+        y=alt.Y("lift:Q", axis=alt.Axis(format="+.0%")),
+        tooltip=[
+            alt.Tooltip("day:T", title="Day"),
+            "variant",
+            alt.Tooltip("lift:Q", format="+.1%", title="Lift so far"),
+            alt.Tooltip("lift_low:Q", format="+.1%", title="95% CI low"),
+            alt.Tooltip("lift_high:Q", format="+.1%", title="95% CI high"),
+            alt.Tooltip("users:Q", format=",", title="Users so far"),
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#868e96", strokeDash=[4, 3]).encode(y="y:Q")
+    return alt.layer(band, line, zero).properties(height=260)
