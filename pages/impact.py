@@ -32,8 +32,7 @@ changes = fix_choices(recorded)  # titles in the URL: bound widgets store what t
 # Shared between users of one role, computed on a session that belongs to nobody.
 @st.cache_data(ttl=600, show_spinner="Comparing…", max_entries=64)
 def _compare(m: Measure, before, after, data_from, platform, control, role: tuple):
-    s = shared_session(*role)
-    return measure_impact(s, metrics, m, before, after, data_from, platform, control, recorded)
+    return measure_impact(shared_session(*role), metrics, m, before, after, data_from, platform, control, recorded)
 
 
 span = data_range()

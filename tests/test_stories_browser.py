@@ -202,3 +202,65 @@ def test_story_7_young_data_is_still_baking(app_server, page, warehouse):
     assert format_value(k.current, "usd") in cac and "still baking" in cac
     open_page(page, "Cohorts")
     page.get_by_text("still baking").first.wait_for(timeout=60_000)
+
+
+SHOTS = None  # set PORTAL_SCREENSHOTS to a folder to keep the walk's screenshots (docs/screenshots)
+
+
+def shot(page, name: str, at=None) -> None:
+    """The viewport with `at` scrolled to its top (Streamlit scrolls inside the page, not the page)."""
+    import os
+
+    if os.environ.get("PORTAL_SCREENSHOTS"):
+        if at is not None:
+            at.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(500)
+        page.screenshot(path=f"{os.environ['PORTAL_SCREENSHOTS']}/{name}.png")
+
+
+def test_the_worst_converting_segment_is_two_interactions_from_home(app_server, page, warehouse, db):
+    """Issue #25: the junior PM needed five interactions and had to know which properties to cross."""
+    home(page, app_server)
+    interactions = 0
+    open_page(page, "Funnels")
+    interactions += 1
+    page.get_by_role("tab", name="Correlation").click()
+    wait_for_app(page, 60_000)
+    interactions += 1
+    text = alerts(page, "complete (")
+    assert interactions <= 2 and "adjusted" in text
+    cells = grid_text(page, "iOS × Safari")
+    first = page.locator('[data-testid="stDateInput"] input').nth(0).input_value()
+    last = page.locator('[data-testid="stDateInput"] input').nth(1).input_value()
+    people = db.execute(
+        "SELECT count(*) FROM (SELECT user_id, arg_min(platform, event_at) p, arg_min(browser, event_at) b "
+        "FROM analytics.events WHERE event_name = 'product_view' AND event_date BETWEEN ? AND ? GROUP BY 1) "
+        "WHERE p = 'iOS' AND b = 'Safari'",
+        [first, last],
+    ).fetchone()[0]
+    row = re.search(r"platform × browser \| iOS × Safari \| (\d+) \|", cells)
+    assert row, cells
+    assert int(row.group(1)) == people  # the grid's accessible text holds raw values of the columns in view
+    shot(page, "funnel-correlation", page.get_by_role("tab", name="Correlation"))
+
+
+def test_the_breakage_what_if_is_three_interactions_from_home(app_server, page):
+    """Issue #25: search the column, pick the change: cents to dollars reaches the revenue metric."""
+    home(page, app_server)
+    open_page(page, "Breakage check")
+    box = page.get_by_label("Find a source table or column")
+    box.fill("total_cents")
+    box.press("Enter")
+    wait_for_app(page, 60_000)
+    page.get_by_text("changes unit (cents to dollars)", exact=True).click()
+    wait_for_app(page, 60_000)
+    interactions = 3  # the sidebar click, the search, the change
+    page.get_by_text("Builds that would fail: none").first.wait_for(timeout=60_000)
+    page.wait_for_function(  # the what-if grid redraws after the caption
+        "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] table td'))"
+        ".some(td => td.innerText.startsWith('silently wrong'))",
+        timeout=60_000,
+    )
+    cells = grid_text(page, "metric:revenue")
+    assert "silently wrong: reads analytics.orders.revenue" in cells and interactions <= 3
+    shot(page, "breakage-unit-change", page.get_by_text("What if a source table or column changed?"))

@@ -57,17 +57,27 @@ def column_format(name: str, values: pd.Series, kind: str | None = None, label: 
         return ColumnFormat(str(name), "p-value" if not label else label, "p_value")
     if pd.api.types.is_datetime64_any_dtype(values):
         return ColumnFormat(str(name), shown, "date")
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    numeric = (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)) or _decimals(values)
     if not numeric:
         return ColumnFormat(str(name), shown, "text")
     v = pd.to_numeric(values, errors="coerce").dropna()
-    if tokens & RATE_WORDS and len(v) and ((v >= -1) & (v <= 1)).all():
+    if tokens & RATE_WORDS and not tokens & {"odds", "days", "count", "n"} and len(v) and ((v >= -1) & (v <= 1)).all():
         return ColumnFormat(str(name), shown, "percent")
     if tokens & MONEY_WORDS and not tokens & {"count", "n", "days"}:
         return ColumnFormat(str(name), shown, "money", currency)
     if pd.api.types.is_integer_dtype(values) or (len(v) and (v == v.round()).all()):
         return ColumnFormat(str(name), shown, "count")
     return ColumnFormat(str(name), shown, "number")
+
+
+def _decimals(values: pd.Series) -> bool:
+    """DuckDB's DECIMAL and HUGEINT (a sum of integers) arrive as Python Decimals in an object column."""
+    from decimal import Decimal
+
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(x, Decimal | int | float) and not isinstance(x, bool) for x in present)
 
 
 def column_formats(
@@ -84,6 +94,8 @@ def for_display(frame: pd.DataFrame, formats: list[ColumnFormat]) -> pd.DataFram
     for f in formats:
         if f.kind == "p_value":
             out[f.name] = [p_text(p) for p in frame[f.name]]
+        elif f.kind in ("percent", "money", "count", "number") and frame[f.name].dtype == object:
+            out[f.name] = pd.to_numeric(frame[f.name], errors="coerce")  # Decimals, so the grid formats them
     return out
 
 
