@@ -140,4 +140,5 @@ if tab_cac.open:
                 **{f"revenue_per_customer_m{m}": f"Revenue per customer, month {m}" for m in (1, 3, 6, 12)},
             },
             kinds={"payback_month": "count"},
+            overrides={"cohort": st.column_config.DateColumn("Signup month", format="YYYY-MM")},
         )

@@ -35,6 +35,7 @@ def test_kinds_and_labels_come_from_names_and_values():
     assert k["conversion_low"] == ("percent", "Conversion low") and k["late_share"][0] == "percent"
     assert k["p_value"] == ("p_value", "p-value") and k["rate_of_growth"][0] == "number"
     assert k["day"][0] == "date"
+    assert kinds(pd.DataFrame({"at": pd.to_datetime(["2026-01-01 10:30"])}))["at"][0] == "datetime"
     text = as_text(frame)
     assert list(text.iloc[0]) == [
         "a", "$1,234", "4,099", "$0.35", "10.0%", "66.0%", "p < 0.0001", "€5.00", "3.50", "2026-01-01",

@@ -19,7 +19,9 @@ def column_config(formats) -> dict:
         elif f.kind == "money":
             out[f.name] = st.column_config.NumberColumn(f.label, format="euro" if f.currency == "eur" else "dollar")
         elif f.kind == "date":
-            out[f.name] = st.column_config.DatetimeColumn(f.label)
+            out[f.name] = st.column_config.DateColumn(f.label, format="YYYY-MM-DD")
+        elif f.kind == "datetime":
+            out[f.name] = st.column_config.DatetimeColumn(f.label, format="YYYY-MM-DD HH:mm")
         else:
             out[f.name] = st.column_config.TextColumn(f.label)
     return out

@@ -22,7 +22,7 @@ RATE_WORDS = {"rate", "share", "conversion", "retention", "ratio", "pct", "perce
 MONEY_WORDS = {"revenue", "spend", "cost", "cac", "price", "amount", "aov", "usd", "eur", "ltv", "arpu", "payment"}
 P_NAMES = {"p", "p_value", "pvalue", "p_val", "p_adjusted", "q_value"}
 BOUNDS = ("_low", "_high", "_lo", "_hi")
-KINDS = ("percent", "money", "count", "number", "p_value", "text", "date")
+KINDS = ("percent", "money", "count", "number", "p_value", "text", "date", "datetime")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def column_format(name: str, values: pd.Series, kind: str | None = None, label: 
     if str(name).lower() in P_NAMES:
         return ColumnFormat(str(name), "p-value" if not label else label, "p_value")
     if pd.api.types.is_datetime64_any_dtype(values):
-        return ColumnFormat(str(name), shown, "date")
+        present = values.dropna()
+        whole_days = len(present) == 0 or bool((present == present.dt.normalize()).all())
+        return ColumnFormat(str(name), shown, "date" if whole_days else "datetime")
     numeric = (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)) or _decimals(values)
     if not numeric:
         return ColumnFormat(str(name), shown, "text")
@@ -119,7 +121,7 @@ def cell_text(value, f: ColumnFormat) -> str:
         return f"{float(value):,.2f}"
     if f.kind == "p_value":
         return p_text(value)
-    if f.kind == "date":
+    if f.kind in ("date", "datetime"):
         ts = pd.Timestamp(value)
         return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(sep=" ", timespec="minutes")
     return str(value)
