@@ -30,7 +30,7 @@ except (AlertError, MetricError) as err:
 if not alerts:
     st.info("No alerts are configured: add [paths] alerts to portal.toml.", icon=":material/notifications_off:")
     st.stop()
-log = AlertLog(s.state_dir)
+log = AlertLog(s.state)
 
 
 def when(t: float | None) -> str:

@@ -30,7 +30,7 @@ S.setdefault(
 )
 S.setdefault("wb_editor_rev", 0)
 cfg, user, cat = settings(), current_user(), catalog()
-history = History(cfg.state_dir)
+history = History(cfg.state)
 
 
 def set_sql(text: str) -> None:

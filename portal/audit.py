@@ -1,6 +1,7 @@
 """The audit trail: who ran what, downloaded what, saved or curated what, and who signed in.
 
-An append-only SQLite table in the app-state folder (never the read-only warehouse). The warehouse
+An append-only table of the app state (`portal.state`: SQLite in the state folder, or the
+deployment's PostgreSQL; never the read-only warehouse). The warehouse
 seam records every statement and download; the stores record saves and curation; the app records
 sign-ins. The data team reads it on the Audit page and with `python -m portal audit`.
 """
@@ -11,13 +12,9 @@ import csv
 import io
 import json
 import re
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-
-from portal.sqlfiles import load_sql
 
 KINDS = (
     "statement",
@@ -63,6 +60,9 @@ class AuditFilter:
     limit: int = 1000
 
 
+_QUOTED = tuple('"user"' if c == "user" else c for c in COLUMNS)
+
+
 def _json_default(value):
     if isinstance(value, date | datetime):
         return value.isoformat()
@@ -70,16 +70,11 @@ def _json_default(value):
 
 
 class AuditLog:
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "audit.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.executescript(load_sql("audit/schema"))
+    def __init__(self, state):
+        """`state`: the state folder (SQLite) or a PostgreSQL URL (`portal.state`)."""
+        from portal.state import open_state
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        self.db = open_state(state, "audit")
 
     def record(
         self,
@@ -102,9 +97,9 @@ class AuditLog:
         detail = redact(detail)
         if kind not in KINDS:
             raise ValueError(f"Unknown audit kind {kind!r}.")
-        with self._connect() as con:
+        with self.db.connect() as con:
             con.execute(
-                "INSERT INTO audit (at, user, roles, kind, origin, object, sql, params, seconds, rows, bytes, status, "
+                'INSERT INTO audit (at, "user", roles, kind, origin, object, sql, params, seconds, rows, bytes, status, '
                 "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
@@ -128,7 +123,7 @@ class AuditLog:
         f = f or AuditFilter()
         where, args = ["1 = 1"], []
         if f.user:
-            where.append("user = ?")
+            where.append('"user" = ?')
             args.append(f.user)
         if f.table:
             where.append("lower(coalesce(sql, '')) LIKE ?")
@@ -142,9 +137,9 @@ class AuditLog:
         if f.until is not None:
             where.append("at < ?")
             args.append(f.until)
-        with self._connect() as con:
+        with self.db.connect() as con:
             rows = con.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM audit WHERE {' AND '.join(where)} ORDER BY at DESC, id DESC LIMIT ?",
+                f"SELECT {', '.join(_QUOTED)} FROM audit WHERE {' AND '.join(where)} ORDER BY at DESC, id DESC LIMIT ?",
                 (*args, int(f.limit)),
             ).fetchall()
         return [dict(zip(COLUMNS, r, strict=True)) for r in rows]

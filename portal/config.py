@@ -85,6 +85,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     alerts_path: Path | None = None  # [paths] alerts: alert definitions (none configured: no alerts)
     site_url: str = ""  # [site] url: the address people open the portal at, for links that leave it
+    state_url: str = ""  # [state] url: PostgreSQL for app state shared by several servers (else state_dir)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,6 +93,11 @@ class Settings:
         """Whether the portal may build the warehouse file itself: only the demo configuration, and only
         at the demo's own path. Any other file is the company's, and is never created or replaced."""
         return self.demo and self.warehouse_path.resolve() == self.demo_path.resolve()
+
+    @property
+    def state(self) -> str | Path:
+        """Where app state lives (`portal.state`): the PostgreSQL URL, else the state folder."""
+        return self.state_url or self.state_dir
 
     @property
     def public_warehouse_path(self) -> Path:
@@ -207,6 +213,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if unknown := set(site) - {"url"}:
         raise ConfigError(f"{path}: unknown key(s) in [site]: {', '.join(sorted(unknown))}")
     site_url = str(site.get("url", "")).rstrip("/")
+    state_cfg = data.get("state", {})
+    if unknown := set(state_cfg) - {"url"}:
+        raise ConfigError(f"{path}: unknown key(s) in [state]: {', '.join(sorted(unknown))}")
+    state_url = str(os.environ.get("PORTAL_STATE_URL") or state_cfg.get("url", ""))
+    if state_url and not state_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{path}: [state] url must be a PostgreSQL URL (postgresql://…), not {state_url!r}")
     if site_url and not site_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: [site] url must start with http:// or https://, not {site_url!r}")
     try:
@@ -225,6 +237,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         alerts_path=_resolve(paths["alerts"], base) if paths.get("alerts") else None,
         api=api,
         site_url=site_url,
+        state_url=state_url,
         model=model,
         pii_columns=tuple(pii.get("columns", ())),
         engine=engine,

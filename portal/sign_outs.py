@@ -10,34 +10,27 @@ identity provider takes effect by then (the next sign-in brings the new groups).
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from pathlib import Path
 
 DEFAULT_MAX_SESSION_HOURS = 12.0
 
 
 class SignOuts:
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "sign_outs.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("CREATE TABLE IF NOT EXISTS sign_outs (subject TEXT PRIMARY KEY, at REAL NOT NULL)")
+    def __init__(self, state):
+        """`state`: the state folder (SQLite) or a PostgreSQL URL (`portal.state`)."""
+        from portal.state import open_state
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        self.db = open_state(state, "sign_outs")
 
     def record(self, subject: str, at: float | None = None) -> None:
-        with self._connect() as con:
+        with self.db.connect() as con:
             con.execute(
                 "INSERT INTO sign_outs (subject, at) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET at = excluded.at",
                 (subject, time.time() if at is None else at),
             )
 
     def last(self, subject: str) -> float | None:
-        with self._connect() as con:
+        with self.db.connect() as con:
             row = con.execute("SELECT at FROM sign_outs WHERE subject = ?", (subject,)).fetchone()
         return row[0] if row else None
 

@@ -340,3 +340,82 @@ def run_page(path: str, query: dict | None = None, user: str | None = None, stat
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+class PostgresServer:
+    """A PostgreSQL server from Debian's package, on a Unix socket in a temporary folder (no TCP)."""
+
+    def __init__(self, folder: Path):
+        import glob
+
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed: ./test.sh installs Debian's postgresql package.")
+        self.bin = Path(bins[-1]).parent
+        self.folder = folder
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(folder, "postgres")
+        subprocess.run(
+            [*self.as_user, str(self.bin / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "portal"],
+            check=True,
+            capture_output=True,
+        )
+        opts = f"-k {folder} -c listen_addresses='' -F -c max_connections=200"
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(folder / "data"),
+                "-o",
+                opts,
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://portal@/{database}?host={self.folder}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database: one per test, so tests never see each other's rows."""
+        import uuid
+
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.url(), autocommit=True) as con:
+            con.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    import tempfile
+
+    folder = Path(
+        tempfile.mkdtemp(prefix="portal-pg-")
+    )  # not under pytest's root-only folder: the server's user reads it
+    server = PostgresServer(folder)
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state(request, tmp_path):
+    """App state on each backend: a state folder (SQLite) or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "state"
+    return request.getfixturevalue("postgres").new_database()

@@ -164,7 +164,7 @@ def test_refused_statements_downloads_and_link_runs_are_all_recorded(wh, tmp_pat
 def test_the_audit_trail_is_append_only(tmp_path):
     audit = AuditLog(tmp_path)
     audit.record(ANA, "sign-in", "oidc")
-    con = sqlite3.connect(audit.path)
+    con = sqlite3.connect(audit.db.path)
     for sql in ("UPDATE audit SET user = 'someone else'", "DELETE FROM audit"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute(sql)

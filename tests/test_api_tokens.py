@@ -21,7 +21,7 @@ def test_a_token_is_shown_once_stored_hashed_and_works_until_revoked(tmp_path):
     store = TokenStore(tmp_path)
     token, secret = store.create(ALEX, "sheet")
     assert secret.startswith(f"pat_{token.id}_") and len(secret) > 40
-    assert secret.encode() not in store.path.read_bytes()
+    assert secret.encode() not in store.db.path.read_bytes()
     assert store.authenticate(secret).id == token.id and store.get(token.id).last_used
     assert store.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
     with pytest.raises(TokenError, match="No token"):

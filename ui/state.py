@@ -122,7 +122,7 @@ def current_user() -> User:
 def sign_outs():
     from portal.sign_outs import SignOuts
 
-    return SignOuts(settings().state_dir)
+    return SignOuts(settings().state)
 
 
 def _ended_sign_in(claims: dict) -> str:
@@ -159,7 +159,7 @@ def sign_in_page(oidc: bool) -> None:
 
 @st.cache_resource
 def audit_log() -> AuditLog:
-    return AuditLog(settings().state_dir)
+    return AuditLog(settings().state)
 
 
 def engine_session() -> Session:
@@ -246,7 +246,7 @@ def query_store():
     from portal.reporting.dashboards import DashboardStore
 
     s = settings()
-    return QueryStore(s.queries_dir, s.state_dir, in_use=DashboardStore(s.dashboards_dir).uses)
+    return QueryStore(s.queries_dir, s.state_dir, in_use=DashboardStore(s.dashboards_dir).uses, audit=audit_log())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -344,7 +344,7 @@ def experiment_names() -> list[str]:
 def token_store():
     from portal.api.tokens import TokenStore
 
-    return TokenStore(settings().state_dir)
+    return TokenStore(settings().state)
 
 
 def site_base() -> str:

@@ -113,8 +113,8 @@ class Api:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.tokens = TokenStore(settings.state_dir)
-        self.audit = AuditLog(settings.state_dir)
+        self.tokens = TokenStore(settings.state)
+        self.audit = AuditLog(settings.state)
         self._warehouses: dict[bool, object] = {}
         self._through: dict[tuple, date | None] = {}
         self._lock = threading.Lock()
@@ -202,7 +202,7 @@ class Api:
     def _query(self, user, query_id, fmt, values, args, origin) -> Answer:
         from portal.warehouse.errors import QueryError
 
-        store = QueryStore(self.settings.queries_dir, self.settings.state_dir)
+        store = QueryStore(self.settings.queries_dir, self.settings.state_dir, audit=self.audit)
         try:
             q = store.curated(validate_id(query_id))
         except (KeyError, ValueError, PermissionDenied, OSError):

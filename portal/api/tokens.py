@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from portal.identity import User
 
@@ -64,26 +62,11 @@ def _token(row) -> Token:
 
 
 class TokenStore:
-    def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "api_tokens.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS tokens (
-                    id TEXT PRIMARY KEY, owner TEXT NOT NULL, owner_key TEXT NOT NULL, roles TEXT NOT NULL,
-                    label TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created REAL NOT NULL, expires REAL,
-                    revoked REAL, last_used REAL);
-                CREATE INDEX IF NOT EXISTS tokens_owner ON tokens (owner_key);
-                CREATE TABLE IF NOT EXISTS calls (token_id TEXT NOT NULL, at REAL NOT NULL);
-                CREATE INDEX IF NOT EXISTS calls_token ON calls (token_id, at);
-                """
-            )
+    def __init__(self, state):
+        """`state`: the state folder (SQLite) or a PostgreSQL URL (`portal.state`)."""
+        from portal.state import open_state
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        self.db = open_state(state, "api_tokens")
 
     def create(self, user: User, label: str = "", expires_days: float | None = None) -> tuple[Token, str]:
         """A new token for `user`; returns it and its secret, which is never stored or shown again."""
@@ -98,7 +81,7 @@ class TokenStore:
         secret = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
         now = time.time()
         expires = now + float(expires_days) * 86400 if expires_days is not None else None
-        with self._connect() as con:
+        with self.db.connect() as con:
             con.execute(
                 "INSERT INTO tokens (id, owner, owner_key, roles, label, hash, created, expires) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -116,12 +99,12 @@ class TokenStore:
         return self.get(token_id), secret
 
     def get(self, token_id: str) -> Token | None:
-        with self._connect() as con:
+        with self.db.connect() as con:
             row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE id = ?", (token_id,)).fetchone()
         return _token(row) if row else None
 
     def owned_by(self, key: str) -> list[Token]:
-        with self._connect() as con:
+        with self.db.connect() as con:
             rows = con.execute(
                 f"SELECT {_COLUMNS} FROM tokens WHERE owner_key = ? ORDER BY created DESC", (key,)
             ).fetchall()
@@ -133,7 +116,7 @@ class TokenStore:
         token = self.get(token_id)
         if token is None or (key is not None and token.owner_key != key):
             raise TokenError(f"No token {token_id!r} of yours.")
-        with self._connect() as con:
+        with self.db.connect() as con:
             con.execute("UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?", (time.time(), token_id))
         return self.get(token_id)
 
@@ -142,7 +125,7 @@ class TokenStore:
         now = time.time() if now is None else now
         if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
             return None
-        with self._connect() as con:
+        with self.db.connect() as con:
             row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (_digest(secret),)).fetchone()
             token = _token(row) if row else None
             if token is None or token.state(now) != "active":
@@ -154,8 +137,7 @@ class TokenStore:
         """Count one request; 0 when it may go ahead, else the seconds until it may (a sliding
         minute per token, counted in the shared store so every server sees the same count)."""
         now = time.time() if now is None else now
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
+        with self.db.connect(exclusive=f"calls:{token_id}") as con:
             con.execute("DELETE FROM calls WHERE at < ?", (now - 60,))
             rows = con.execute("SELECT at FROM calls WHERE token_id = ? ORDER BY at", (token_id,)).fetchall()
             if len(rows) >= per_minute:

@@ -48,7 +48,7 @@ def run(args) -> int:
     except (AlertError, MetricError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    log = AlertLog(settings.state_dir)
+    log = AlertLog(settings.state)
     if args.action == "list":
         for a in alerts.values():
             firing, last = log.state(a.name)
@@ -63,7 +63,7 @@ def run(args) -> int:
         return 2
     try:
         person = command_line_person(settings)
-        audit = AuditLog(settings.state_dir)
+        audit = AuditLog(settings.state)
         audit.record(person, "command", "command line", "ok", object="alerts run", detail=" ".join(sys.argv[1:]))
         # alerts go to anyone, so they are computed as the portal for analysts: the PII-free twin
         session = open_warehouse(settings, pii=False).session(system_principal("alerts", False), audit, ())

@@ -28,7 +28,7 @@ def run(args) -> int:
     except ValueError:
         print(f"error: --since must be a date like 2026-11-01, not {args.since!r}", file=sys.stderr)
         return 2
-    rows = AuditLog(load_settings().state_dir).query(
+    rows = AuditLog(load_settings().state).query(
         AuditFilter(args.user.lower(), args.table, args.kind, since, None, max(1, args.limit))
     )
     sys.stdout.write(to_csv(rows))

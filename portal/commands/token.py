@@ -34,7 +34,7 @@ def _when(t: float | None) -> str:
 
 def run(args) -> int:
     settings = load_settings()
-    store, audit = TokenStore(settings.state_dir), AuditLog(settings.state_dir)
+    store, audit = TokenStore(settings.state), AuditLog(settings.state)
     try:
         person = command_line_person(settings, getattr(args, "as_person", None))
         if args.action == "create":

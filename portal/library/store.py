@@ -79,12 +79,21 @@ def diff_text(a: str, b: str, a_name: str = "theirs", b_name: str = "mine") -> s
 
 
 class QueryStore:
-    def __init__(self, root: Path, state_dir: Path, in_use: Callable[[str], list[str]] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        state_dir: Path,
+        in_use: Callable[[str], list[str]] | None = None,
+        audit: AuditLog | None = None,
+    ):
         """`in_use(query_id)` names what shows a query to others (dashboards): such a curated query is
-        neither trashed nor taken back to draft while anything uses it (issue #21, finding 1)."""
+        neither trashed nor taken back to draft while anything uses it (issue #21, finding 1).
+        Revisions and the trash are files beside the queries' state (`state_dir`), so replicas share
+        them on the same volume as the queries; `audit` is the app state's trail (default: SQLite
+        in `state_dir`)."""
         self.root = Path(root)
         self.state = Path(state_dir) / "saved_queries"
-        self.audit = AuditLog(state_dir)
+        self.audit = audit or AuditLog(state_dir)
         self.in_use = in_use or (lambda _qid: [])
 
     def curated(self, query_id: str) -> SavedQuery:

@@ -8,7 +8,19 @@ from portal.config import Settings
 
 
 def open_warehouse(settings: Settings, pii: bool):
-    """The full warehouse (`pii`) or its PII-free twin, on the configured engine."""
+    """The full warehouse (`pii`) or its PII-free twin, on the configured engine. With app state in
+    PostgreSQL (several servers), each person's running statements are counted there too."""
+    wh = _open(settings, pii)
+    if settings.state_url and getattr(wh, "pool", None) is not None and wh.pool.shared is None:
+        from portal.state.admission import SharedAdmission
+
+        wh.pool.share_admission(
+            SharedAdmission(settings.state_url, stale_after=4 * settings.limits.timeout_seconds + 60)
+        )
+    return wh
+
+
+def _open(settings: Settings, pii: bool):
     if settings.engine == "spark":
         from portal.warehouse.spark.engine import SparkWarehouse
 
@@ -48,7 +60,7 @@ def command_session(settings: Settings, args, command: str):
     from portal.identity import command_line_person, denied_schemas
 
     person = command_line_person(settings, getattr(args, "as_person", None))
-    audit = AuditLog(settings.state_dir)
+    audit = AuditLog(settings.state)
     audit.record(person, "command", "command line", "ok", object=command, detail=" ".join(sys.argv[1:])[:4000])
     wh = analysts_warehouse(settings, getattr(args, "db", None), person)
     return wh, wh.session(person, audit, denied_schemas(settings, person))

@@ -68,6 +68,7 @@ class Ticket:
     cancelled: threading.Event = field(default_factory=threading.Event)
     worker_pid: int | None = None
     position: int = 0
+    shared_slot: str | None = None  # its row in the shared admission table (several app servers)
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -103,6 +104,11 @@ class WorkerPool:
         self._running: dict[str, int] = {}  # statements running per owner
         self._slow = 0  # statements moved to the slow lane (lower priority, outside the pool's size)
         self._closed = False
+        self.shared = None  # portal.state.admission.SharedAdmission when several servers share app state
+
+    def share_admission(self, shared) -> None:
+        """Count each person's running statements in the shared app state too (`[state] url`)."""
+        self.shared = shared
 
     # ------------------------------------------------------------------ workers
     def _spawn(self) -> _Worker:
@@ -138,6 +144,17 @@ class WorkerPool:
             while True:
                 if ticket.cancelled.is_set():
                     raise QueryCancelled("The query was cancelled while it waited for a free worker.")
+                if self.shared is not None and ticket.owner is not None and ticket.shared_slot is None:
+                    ticket.shared_slot = self.shared.enter(ticket.owner, self.per_user)
+                    if ticket.shared_slot is None:  # their limit is reached on another server
+                        ticket.position = max(ticket.position, 1)
+                        if deadline - time.monotonic() <= 0:
+                            raise QueryTimeout(
+                                f"You already have {self.per_user} statements running (on this or another "
+                                "server); nothing ran. Try again when one has finished."
+                            )
+                        time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+                        continue
                 with self._lock:
                     eligible = [t for t in self._queue if self._may_run(t)]
                     ticket.position = eligible.index(ticket) + 1 if ticket in eligible else len(self._queue)
@@ -155,10 +172,20 @@ class WorkerPool:
                         "nothing ran. Try again in a moment."
                     )
                 time.sleep(min(0.02, left))
+        except BaseException:
+            self._leave_shared(ticket)
+            raise
         finally:
             with self._lock:
                 if ticket in self._queue:
                     self._queue.remove(ticket)
+
+    def _leave_shared(self, ticket: Ticket) -> None:
+        if ticket.shared_slot is not None and self.shared is not None:
+            try:
+                self.shared.leave(ticket.shared_slot)
+            finally:
+                ticket.shared_slot = None
 
     def _take(self) -> _Worker | None:
         """An idle live worker, a new one while the pool is below its size, else None (lock held)."""
@@ -246,6 +273,7 @@ class WorkerPool:
                 worker.kill()
                 keep = None
             self._release(keep, ticket.owner, slow)
+            self._leave_shared(ticket)
         if status == "ok":
             return payload
         kind = payload.pop("kind", "failed")

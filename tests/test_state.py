@@ -1,0 +1,117 @@
+"""App state behind one interface (issue #23): every store's behaviour on both backends, SQLite in
+the state folder and a real PostgreSQL server, plus what several servers sharing it need: no lost
+rows from concurrent writers, one rate count and one per-person limit."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+from datetime import date
+
+import pytest
+
+from portal.api.tokens import TokenStore
+from portal.audit import AuditFilter, AuditLog
+from portal.identity import User
+from portal.reporting.alert_log import AlertLog
+from portal.reporting.alerts import Evaluation
+from portal.sign_outs import SignOuts
+from portal.state.admission import SharedAdmission
+from portal.workbench.history import History
+
+ANA = User("ana", frozenset({"analyst"}), verified=True)
+
+
+def test_the_audit_trail_records_filters_and_refuses_edits(state):
+    log = AuditLog(state)
+    log.record(ANA, "statement", "workbench", sql="SELECT * FROM raw.users", rows=3, params={"d": date(2026, 1, 2)})
+    log.record(User("bo"), "download", "workbench", sql="SELECT 1")
+    assert [r["user"] for r in log.query()] == ["bo", "ana"]
+    (row,) = log.query(AuditFilter(table="raw.users"))
+    assert row["rows"] == 3 and row["params"] == '{"d": "2026-01-02"}' and row["roles"] == "analyst"
+    assert [r["kind"] for r in log.query(AuditFilter(user="bo"))] == ["download"]
+    with pytest.raises(Exception, match="append-only"):
+        with log.db.connect() as con:
+            con.execute("UPDATE audit SET status = 'ok'")
+    with pytest.raises(Exception, match="append-only"):
+        with log.db.connect() as con:
+            con.execute("DELETE FROM audit")
+    assert len(AuditLog(state).query()) == 2, "a refused edit changes nothing"
+
+
+def test_history_keeps_each_persons_newest(state):
+    h = History(state, keep_per_user=2)
+    for i in range(3):
+        h.record("ana", f"SELECT {i}", 0.1, 1, "ok")
+    h.record("bo", "SELECT 'bo'", None, None, "error", "bad")
+    assert [e.sql for e in h.recent("ana")] == ["SELECT 2", "SELECT 1"]
+    assert [e.error for e in History(state).recent("bo", search="bad")] == ["bad"]
+
+
+def test_sign_outs_keep_the_last_one(state):
+    s = SignOuts(state)
+    assert s.last("iss|1") is None
+    s.record("iss|1", at=10.0)
+    s.record("iss|1", at=20.0)
+    assert SignOuts(state).last("iss|1") == 20.0
+
+
+def test_tokens_and_their_rate_are_shared_by_every_server(state):
+    one, two = TokenStore(state), TokenStore(state)  # two app servers on the same state
+    token, secret = one.create(ANA, "sheet", expires_days=30)
+    assert two.authenticate(secret).id == token.id
+    now = 1_000_000.0
+    assert [one.admit(token.id, 4, now), two.admit(token.id, 4, now + 1), one.admit(token.id, 4, now + 2)] == [0.0] * 3
+    assert two.admit(token.id, 4, now + 3) == 0.0 and one.admit(token.id, 4, now + 4) > 0, "one count for both"
+    two.revoke(token.id, "ana")
+    assert one.authenticate(secret) is None
+
+
+def test_the_alert_log_fires_once_and_resolves(state):
+    log = AlertLog(state)
+    ev = Evaluation("a", date(2026, 1, 1), date(2026, 1, 7), 10.0, 5.0, 0.001, True, "moved")
+    log.record(ev, "fire", "x@y.z", at=1.0)
+    assert log.state("a") == (True, 1.0)
+    log.record(ev, "stay", at=2.0)
+    assert AlertLog(state).state("a") == (True, 2.0)
+    log.record(Evaluation("a", date(2026, 1, 2), date(2026, 1, 8), 5.0, 5.0, 0.5, False, "back"), "resolve", at=3.0)
+    assert log.state("a") == (False, 3.0) and [h["action"] for h in log.history("a")] == ["resolve", "stay", "fire"]
+
+
+def test_the_per_person_limit_holds_across_servers(state):
+    one, two = SharedAdmission(state), SharedAdmission(state)
+    a = one.enter("ana", 2)
+    b = two.enter("ana", 2)
+    assert a and b and one.enter("ana", 2) is None and two.enter("ana", 2) is None
+    assert two.enter("bo", 2) is not None, "another person has their own limit"
+    one.leave(a)
+    assert two.enter("ana", 2) is not None
+    stale = SharedAdmission(state, stale_after=10)
+    assert stale.enter("ana", 2, now=time.time() + 11) is not None, "a dead server's rows expire"
+
+
+def _write_rows(state, who: str, n: int) -> None:
+    log = AuditLog(state)
+    for i in range(n):
+        log.record(User(who), "statement", "load", sql=f"SELECT {i}")
+
+
+def test_two_processes_writing_at_once_lose_nothing(state):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_rows, args=(state, f"p{k}", 150)) for k in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    rows = AuditLog(state).query(AuditFilter(limit=10_000))
+    assert sorted({r["user"] for r in rows}) == ["p0", "p1"] and len(rows) == 300
+
+
+def test_a_sqlite_state_folder_keeps_one_file_per_store(tmp_path):
+    AuditLog(tmp_path)
+    History(tmp_path)
+    assert {p.name for p in tmp_path.glob("*.sqlite")} == {"audit.sqlite", "history.sqlite"}
+    con = sqlite3.connect(tmp_path / "audit.sqlite")
+    assert con.execute("SELECT store, version FROM schema_migrations").fetchall() == [("audit", 1)]
