@@ -6,6 +6,8 @@ PY=${PYTHON:-python3}
 NEED=""
 [ -x /usr/bin/chromium ] || NEED="chromium fonts-dejavu-core"
 command -v java >/dev/null || NEED="$NEED openjdk-17-jre-headless"  # the Spark cluster's JVMs
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || NEED="$NEED postgresql"  # the app-state store's second backend
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || NEED="$NEED nginx-light"  # the replica pair's proxy
 if [ -n "$NEED" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
