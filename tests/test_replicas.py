@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, free_port, wait_for_app
