@@ -304,7 +304,7 @@ def test_dependent_pickers_follow_in_a_real_browser(app_server, page):
 
     def choose(label: str, option: str) -> None:
         page.locator(f'input[aria-label="{label}"]').click()
-        page.get_by_role("option", name=option).click()
+        page.get_by_role("option", name=option, exact=True).click()
         wait_for_app(page, 60_000)
 
     page.goto(app_server + "/experiments?ex_experiment=onboarding_address_step")
