@@ -90,6 +90,8 @@ class Analyst(User):
         query = share_sql(QUERIES[self.n % len(QUERIES)])[1:]
         timed(self, "workbench", "workbench", query)
         timed(self, "workbench run", "workbench", query, press="wb_run")
+        timed(self, "funnels", "funnels", ("", "fn_breakdown=platform", "fn_tab=Correlation")[self.n % 3])
+        timed(self, "cohorts", "cohorts", ("", "co_tab=CAC+payback", "co_grain=week")[self.n % 3])
         self.n += 1
 
 
@@ -135,43 +137,155 @@ def row(stats, label: str) -> str:
     )
 
 
+def profile(pids: list[int], seconds: float, out: Path) -> list:
+    """py-spy on each server process for `seconds` (collapsed stacks), in the background."""
+    import subprocess
+
+    spy = Path(sys.executable).with_name("py-spy")
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "-p",
+                str(pid),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "50",
+                "-f",
+                "raw",
+                "-o",
+                str(out.with_suffix(f".{pid}.txt")),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for pid in pids
+    ]
+
+
+def top_costs(files: list[Path], n: int = 12) -> list[tuple[str, float]]:
+    """Share of the server's sampled time under each of the portal's and Streamlit's big steps
+    (inclusive: a frame counts for every sample it is on the stack of)."""
+    buckets = {
+        "script run (all pages)": "exec_func_with_error_handling",
+        "page: team dashboards": "pages/team.py",
+        "page: funnels": "pages/funnels.py",
+        "page: cohorts": "pages/cohorts.py",
+        "page: workbench": "pages/workbench.py",
+        "Altair spec build + to_dict": "altair/vegalite/v",
+        "chart serialisation (st.altair_chart / vega_lite)": "streamlit/elements/vega_charts.py",
+        "dataframe serialisation (st.dataframe / arrow)": "streamlit/elements/arrow.py",
+        "cache lookups (st.cache_data hashing)": "streamlit/runtime/caching",
+        "warehouse seam: worker round trip": "portal/warehouse/executor.py",
+        "warehouse seam: in-process scans": "portal/warehouse/engine.py:scan",
+        "catalog": "portal/warehouse/catalog.py",
+        "app state (SQLite / PostgreSQL)": "portal/state/db.py",
+        "funnel/retention passes": "portal/product",
+        "forward messages to the browser (protobuf)": "streamlit/runtime/forward_msg",
+        "websocket / server loop": "starlette",
+    }
+    total = 0
+    counts = dict.fromkeys(buckets, 0)
+    for f in files:
+        for line in f.read_text().splitlines():
+            stack, _, k = line.rpartition(" ")
+            if not k.isdigit():
+                continue
+            total += int(k)
+            for name, needle in buckets.items():
+                if needle in stack:
+                    counts[name] += int(k)
+    return sorted(((k, v / total) for k, v in counts.items() if total), key=lambda kv: -kv[1])[:n]
+
+
+def start_pair(folder: Path):
+    """Two servers behind nginx (deploy/pair.py), app state in a fresh PostgreSQL database."""
+    import os
+
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from conftest import PostgresServer, free_port
+    from pair import start_nginx, start_server
+
+    pg = PostgresServer(Path(tempfile.mkdtemp(prefix="bench-pg-")))
+    env = {**os.environ, "PORTAL_DB": str(load_settings().warehouse_path), "PORTAL_STATE_URL": pg.new_database(),
+           "PORTAL_STATE_DIR": str(folder / "state")}  # fmt: skip
+    ports = [free_port(), free_port()]
+    servers = [start_server(p, env, folder / f"server{i}.log") for i, p in enumerate(ports)]
+    listen = free_port()
+    (folder / "nginx").mkdir()
+    proxy = start_nginx(folder / "nginx", listen, ports)
+    return f"http://127.0.0.1:{listen}", [s.pid for s in servers], [proxy, *servers], pg
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--users", type=int, default=28)
+    ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=90)
+    ap.add_argument("--pair", action="store_true", help="two servers behind nginx, app state in PostgreSQL")
+    ap.add_argument("--no-runaways", action="store_true", help="only the well-behaved users' phase")
+    ap.add_argument("--profile", help="py-spy the server(s) during the first phase; collapsed stacks here")
     args = ap.parse_args()
-    with streamlit_server(load_settings().warehouse_path, Path(tempfile.mkdtemp(prefix="many-users-"))) as base:
-        cold = tree_rss_mb(base.pid)
-        warm_up = StreamlitSession(base)
-        for team in ("executive", "marketing", "checkout"):
-            warm_up.run(f"team-{team}")
-        warm_up.run("workbench", share_sql(QUERIES[0])[1:])
-        warm_up.close()
-        warm = tree_rss_mb(base.pid)
-        alone, mem_a = phase(base, [Analyst], args.users, args.seconds, base.pid)
-        loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, base.pid)
-        time.sleep(60)
-        after = tree_rss_mb(base.pid)
-    a95 = alone.total.get_response_time_percentile(0.95)
-    b95 = loaded.total.get_response_time_percentile(0.95)
-    print(f"{args.users} analysts (+2 runaway users in phase 2), {args.seconds:g} s per phase, one 2-core machine")
+    folder = Path(tempfile.mkdtemp(prefix="many-users-"))
+    if args.pair:
+        base, pids, procs, pg = start_pair(folder)
+        ctx = None
+    else:
+        ctx = streamlit_server(load_settings().warehouse_path, folder)
+        base = ctx.__enter__()
+        pids, procs, pg = [base.pid], [], None
+    try:
+        cold = sum(tree_rss_mb(p) for p in pids)
+        for _ in range(2 if args.pair else 1):  # a pair: warm each server (the proxy picks at random)
+            for _ in range(2):
+                warm_up = StreamlitSession(base)
+                for team in ("executive", "marketing", "checkout"):
+                    warm_up.run(f"team-{team}")
+                warm_up.run("workbench", share_sql(QUERIES[0])[1:])
+                warm_up.run("funnels")
+                warm_up.run("cohorts")
+                warm_up.close()
+        warm = sum(tree_rss_mb(p) for p in pids)
+        spies = profile(pids, args.seconds, Path(args.profile)) if args.profile else []
+        alone, mem_a = phase(base, [Analyst], args.users, args.seconds, pids[0])
+        for s in spies:
+            s.wait(30)
+        loaded = None
+        if not args.no_runaways:
+            loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, pids[0])
+    finally:
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+        for p in procs:
+            p.terminate()
+        if pg is not None:
+            pg.stop()
+    where = "two servers behind nginx (app state in PostgreSQL)" if args.pair else "one server"
+    print(
+        f"{args.users} analysts on {where}, {args.seconds:g} s per phase, one 2-core machine (load generator included)"
+    )
     print(row(alone, "alone        "))
-    print(row(loaded, "with runaways") + f"  (p95 ratio {b95 / a95:.2f}x, target <= 2x)")
-    for name in ("dashboard", "dashboard refresh", "workbench", "workbench run"):
-        a, b = alone.get(name, "rerun"), loaded.get(name, "rerun")
+    names = ("dashboard", "dashboard refresh", "workbench", "workbench run", "funnels", "cohorts")
+    for name in names:
+        a = alone.get(name, "rerun")
         print(
-            f"  {name:18s} p50 {a.get_response_time_percentile(0.5):6.0f} ms -> {b.get_response_time_percentile(0.5):6.0f} ms"
-            f", p95 {a.get_response_time_percentile(0.95):6.0f} ms -> {b.get_response_time_percentile(0.95):6.0f} ms"
+            f"  {name:18s} p50 {a.get_response_time_percentile(0.5):6.0f} ms, p95 {a.get_response_time_percentile(0.95):6.0f} ms, n {a.num_requests}"
         )
-    stopped = sum(1 for _, s in RUNAWAYS if s)
+    if loaded is not None:
+        a95, b95 = alone.total.get_response_time_percentile(0.95), loaded.total.get_response_time_percentile(0.95)
+        print(row(loaded, "with runaways") + f"  (p95 ratio {b95 / a95:.2f}x, target <= 2x)")
+        stopped = sum(1 for _, s in RUNAWAYS if s)
+        print(f"runaways: {len(RUNAWAYS)} ended, {stopped} stopped by the time limit")
     print(
-        f"runaways: {len(RUNAWAYS)} ended, {stopped} stopped by the time limit, "
-        f"longest {max((t for t, _ in RUNAWAYS), default=float('nan')):.1f} s"
+        f"server memory (app + workers, first server): cold {cold:.0f} MB, after warm-up {warm:.0f} MB, peak {max(mem_a):.0f} MB"
     )
-    print(
-        f"server memory (app + workers): cold {cold:.0f} MB, after warm-up {warm:.0f} MB, peak alone "
-        f"{max(mem_a):.0f} MB, peak with runaways {max(mem_b):.0f} MB, a minute after {after:.0f} MB"
-    )
+    if args.profile:
+        files = sorted(Path(args.profile).parent.glob(Path(args.profile).name.rsplit(".", 1)[0] + ".*.txt"))
+        print("where the server's time went (share of samples, inclusive):")
+        for name, share in top_costs(files):
+            print(f"  {share:6.1%}  {name}")
 
 
 if __name__ == "__main__":
