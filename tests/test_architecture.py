@@ -13,6 +13,7 @@ PORTAL = sorted((ROOT / "portal").rglob("*.py"))
 # The only modules that may hold a DuckDB connection: the seam itself, and the demo build that writes
 # the warehouse file (the data team's build step, never reached by analysts' SQL).
 SEAM = (ROOT / "portal" / "warehouse", ROOT / "portal" / "demo")
+STATE = ROOT / "portal" / "state"  # the only modules that open app state (SQLite files or PostgreSQL)
 KEY_PREFIXES = (
     "au_",
     "wb_",
@@ -51,8 +52,18 @@ def imports(tree: ast.AST) -> set[str]:
 def test_only_the_warehouse_package_touches_duckdb(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     assert "duckdb" not in imports(tree), f"{rel(path)} imports duckdb: go through portal.warehouse.Session"
+    if STATE in path.parents:
+        return  # the one way into app state holds its own (SQLite / PostgreSQL) connections
     private = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)} & {"_cursor", "_con", "cursor", "con"}
     assert not private, f"{rel(path)} reaches for a connection or cursor ({', '.join(sorted(private))})"
+
+
+@pytest.mark.parametrize("path", [p for p in PORTAL + APP_CODE if STATE not in p.parents], ids=rel)
+def test_only_the_state_package_opens_app_state(path):
+    """History, audit, tokens, sign-outs and alert checks go through portal.state, so every store
+    works on both backends (issue #23)."""
+    found = imports(ast.parse(path.read_text(encoding="utf-8"))) & {"sqlite3", "psycopg"}
+    assert not found, f"{rel(path)} imports {', '.join(sorted(found))}: go through portal.state.open_state"
 
 
 @pytest.mark.parametrize("path", PORTAL, ids=rel)

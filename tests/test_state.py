@@ -4,8 +4,9 @@ rows from concurrent writers, one rate count and one per-person limit."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -91,20 +92,27 @@ def test_the_per_person_limit_holds_across_servers(state):
     assert stale.enter("ana", 2, now=time.time() + 11) is not None, "a dead server's rows expire"
 
 
-def _write_rows(state, who: str, n: int) -> None:
-    log = AuditLog(state)
-    for i in range(n):
-        log.record(User(who), "statement", "load", sql=f"SELECT {i}")
+WRITER = """
+import sys
+from portal.audit import AuditLog
+from portal.identity import User
+log = AuditLog(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    log.record(User(sys.argv[2]), "statement", "load", sql=f"SELECT {i}")
+"""
 
 
 def test_two_processes_writing_at_once_lose_nothing(state):
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_write_rows, args=(state, f"p{k}", 150)) for k in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0]
+    """Two servers' worth of writers on one state, at the same time: every row arrives."""
+    from conftest import ROOT
+
+    AuditLog(state)  # created (and migrated) once, as the first server would
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(state), f"p{k}", "150"], cwd=ROOT, stderr=subprocess.PIPE)
+        for k in range(2)
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
     rows = AuditLog(state).query(AuditFilter(limit=10_000))
     assert sorted({r["user"] for r in rows}) == ["p0", "p1"] and len(rows) == 300
 
