@@ -3,15 +3,13 @@ tiles isolated (a failing tile shows its own error), shared results cached per r
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import streamlit as st
 
-from portal.library import run_saved
 from portal.reporting import tiles as view  # what each tile shows, decided outside the page
 from portal.reporting.dashboards import DashboardStore, Tile, default_range
-from portal.reporting.metrics import MetricSet, kpi, load_metrics, metrics_path, settle
+from portal.reporting.metrics import MetricSet, load_metrics, metrics_path, settle
 from ui.dashboard_editor import dashboard_editor
 from ui.state import (
     annotations,
@@ -23,13 +21,10 @@ from ui.state import (
     query_store,
     role_key,
     settings,
-    shared_session,
 )
 from ui.tables import table
 from ui.text import caption_text, error_text, heading_text, plain, warning_text
-
-TTL = 600
-REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
+from ui.tile_data import metric_spec, query_spec, refresh_shared_results, shared_kpi, shared_rows
 
 
 def metric_set() -> MetricSet:
@@ -37,45 +32,12 @@ def metric_set() -> MetricSet:
     return settle(load_metrics(metrics_path(settings())), baking_windows())
 
 
-# Shared between users of the same role: computed on a fresh session of the warehouse that role
-# sees, never on the caller's own session (issue #12, finding 1).
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def _kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
-    return kpi(shared_session(*role), load_metrics(metrics_path(settings())), name, start, end, dict(filters))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def _rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
-    q = query_store().curated(query_id)
-    return run_saved(
-        shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
-    ).frame
-
-
-@st.cache_resource
-def _last_refresh() -> dict:
-    return {"at": 0.0}
-
-
-def refresh_shared_results() -> None:
-    """Recompute the tiles for everyone, at most once a minute: the cache is shared, so thirty people
-    pressing Refresh must not make every page view recompute every tile."""
-    last = _last_refresh()
-    age = time.time() - last["at"]
-    if age < REFRESH_EVERY:
-        st.toast(f"Refreshed {age:.0f} s ago; the numbers are that fresh.", icon=":material/refresh:")
-        return
-    last["at"] = time.time()
-    _kpi.clear()
-    _rows.clear()
-
-
 def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date) -> None:
     """Every tile says what it covers (scope_caption), charts carry the recorded changes."""
     try:
         if t.metric:
             m = metrics[t.metric]
-            k = _kpi(t.metric, start, end, filters, role)
+            k = shared_kpi(t.metric, start, end, filters, role)
             scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
                 v = view.kpi_view(t, m, k, view.still_baking(m, end, through))
@@ -96,10 +58,11 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
             else:
                 heading_text(view.metric_label(t, m))
                 caption_text(scope)
-                st.altair_chart(view.metric_chart(t, m, k, annotations(), through), width="stretch")
+                spec = metric_spec(t, m, (start, end, filters, role), tuple(annotations()), through)
+                st.vega_lite_chart(spec=spec, width="stretch")
             return
         q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
-        frame = _rows(t.query, q.version, start, end, filters, role)
+        frame = shared_rows(t.query, q.version, start, end, filters, role)
         heading_text(t.title or q.title)
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
         if baking := view.query_baking(q, end, through, baking_windows()):
@@ -107,7 +70,8 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         if t.type == "table":
             table(frame, height=260)
         else:
-            st.altair_chart(view.query_chart(t, q, frame, annotations()), width="stretch")
+            spec = query_spec(t, q.id, q.version, (start, end, filters, role), tuple(annotations()))
+            st.vega_lite_chart(spec=spec, width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
 

@@ -67,22 +67,52 @@ def ensure_warehouse_ready() -> None:
         st.stop()
 
 
-def oidc_configured() -> bool:
-    """Real sign-in is on when .streamlit/secrets.toml has an [auth] section. Fail closed: a secrets
-    file that cannot be read, or an [auth] section that cannot work, stops the portal with a message;
-    it never falls back to demo personas (issue #21)."""
+def _secrets_signature() -> tuple:
+    """The secrets files as they are now (path, modification time): what the sign-in setup depends on."""
+    import os
+
+    out = []
+    for path in st.config.get_option("secrets.files") or []:
+        try:
+            out.append((path, os.stat(path).st_mtime_ns))
+        except OSError:
+            out.append((path, None))
+    return tuple(out)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _auth_state(signature: tuple) -> tuple[bool, str]:
+    """`_read_auth` once per version of the secrets files instead of on every call (looking for a
+    missing file again and again was 5% of the server's time under load)."""
+    return _read_auth()
+
+
+def _read_auth() -> tuple[bool, str]:
+    """(sign-in configured, what is wrong with it)."""
     from streamlit.errors import StreamlitSecretNotFoundError
 
     from portal.identity import auth_secrets_problem
 
     try:
         if "auth" not in st.secrets:
-            return False
-        problem = auth_secrets_problem(st.secrets["auth"].to_dict())
+            return False, ""
+        return True, auth_secrets_problem(st.secrets["auth"].to_dict())
     except StreamlitSecretNotFoundError as err:
         if getattr(err, "error_id", "") == "no-secrets-found":
-            return False  # no secrets file at all: the demo without sign-in
-        problem = "The secrets file (.streamlit/secrets.toml) cannot be read: it is not valid TOML."
+            return False, ""  # no secrets file at all: the demo without sign-in
+        return True, "The secrets file (.streamlit/secrets.toml) cannot be read: it is not valid TOML."
+
+
+def oidc_configured() -> bool:
+    """Real sign-in is on when .streamlit/secrets.toml has an [auth] section. Fail closed: a secrets
+    file that cannot be read, or an [auth] section that cannot work, stops the portal with a message;
+    it never falls back to demo personas (issue #21)."""
+    if getattr(st.secrets, "_secrets", None) is not None:  # parsed (or given by a test): cheap to read
+        configured, problem = _read_auth()
+    else:  # no file found yet: Streamlit looks again on every access, so remember per file version
+        configured, problem = _auth_state(_secrets_signature())
+    if not configured:
+        return False
     if problem:
         st.title("Analytics Portal")
         error_text(f"Sign-in is misconfigured, so the portal is closed: {problem}", icon=":material/lock:")

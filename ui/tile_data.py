@@ -1,0 +1,66 @@
+"""What the team dashboards compute, cached and shared between users of one role: each tile's data
+(computed on a session of the system principal for that role, never on a caller's own session;
+issue #12, finding 1) and each chart's Vega-Lite spec, built once per data version instead of on
+every rerun (Altair's build and conversion were a third of the server's time under load)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import streamlit as st
+
+from portal.library import run_saved
+from portal.reporting import tiles as view
+from portal.reporting.dashboards import Tile
+from portal.reporting.metrics import Metric, kpi, load_metrics, metrics_path
+from ui.state import query_store, settings, shared_session
+
+TTL = 600
+REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def shared_kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
+    return kpi(shared_session(*role), load_metrics(metrics_path(settings())), name, start, end, dict(filters))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def shared_rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
+    q = query_store().curated(query_id)
+    return run_saved(
+        shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
+    ).frame
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
+    """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
+    q = query_store().curated(query_id)
+    frame = shared_rows(query_id, version, *scope)
+    return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
+    """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`)."""
+    k = shared_kpi(m.name, *scope)
+    return view.metric_chart(t, m, k, list(annotations), through).to_dict(validate=False)
+
+
+@st.cache_resource
+def _last_refresh() -> dict:
+    return {"at": 0.0}
+
+
+def refresh_shared_results() -> None:
+    """Recompute the tiles for everyone, at most once a minute: the cache is shared, so thirty people
+    pressing Refresh must not make every page view recompute every tile."""
+    last = _last_refresh()
+    age = time.time() - last["at"]
+    if age < REFRESH_EVERY:
+        st.toast(f"Refreshed {age:.0f} s ago; the numbers are that fresh.", icon=":material/refresh:")
+        return
+    last["at"] = time.time()
+    for cached in (shared_kpi, shared_rows, query_spec, metric_spec):
+        cached.clear()
