@@ -13,6 +13,8 @@ from ui.state import role_key, shared_session
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text
 
+SHOWN = 100  # rows of the ranked table sent to the browser (the full table is hundreds of rows)
+
 
 @st.cache_data(ttl=600, show_spinner="Comparing every property value and pair of values…", max_entries=8)
 def _correlation(spec: FunnelSpec, role: tuple):
@@ -50,8 +52,11 @@ def correlation_tab(spec: FunnelSpec) -> None:
             f"Best: {r.properties} = {r.values}: {r.conversion:.1%} complete ({r.people:,} people) vs "
             f"{r.rest_conversion:.1%} of everyone else ({p_text(r.p_adjusted)}, adjusted)."
         )
+    shown = found.head(SHOWN)
+    if len(found) > SHOWN:
+        caption_text(f"The {SHOWN} strongest of {len(found):,} comparisons; the adjustment counts all of them.")
     table(
-        found,
+        shown,
         key="fn_correlation",
         kinds={"ci_low": "percent", "ci_high": "percent", "odds_ratio": "number"},
         labels={

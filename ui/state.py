@@ -67,17 +67,25 @@ def ensure_warehouse_ready() -> None:
         st.stop()
 
 
-def _secrets_signature() -> tuple:
-    """The secrets files as they are now (path, modification time): what the sign-in setup depends on."""
-    import os
+_SIGNATURE: dict = {"at": -1e9, "value": ()}
 
+
+def _secrets_signature() -> tuple:
+    """The secrets files as they are now (path, modification time): what the sign-in setup depends
+    on. Looked at again at most every 2 s (a page asks many times per run)."""
+    import os
+    import time
+
+    if time.monotonic() - _SIGNATURE["at"] < 2.0:
+        return _SIGNATURE["value"]
     out = []
     for path in st.config.get_option("secrets.files") or []:
         try:
             out.append((path, os.stat(path).st_mtime_ns))
         except OSError:
             out.append((path, None))
-    return tuple(out)
+    _SIGNATURE.update(at=time.monotonic(), value=tuple(out))
+    return _SIGNATURE["value"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
