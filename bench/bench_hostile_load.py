@@ -47,7 +47,10 @@ def tree_rss_mb(pid: int) -> float:
     total = 0
     pids = [pid]
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
-        pids += [int(p) for p in child.read_text().split()]
+        try:
+            pids += [int(p) for p in child.read_text().split()]
+        except FileNotFoundError:  # a thread that ended while we looked
+            continue
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():

@@ -210,14 +210,15 @@ def start_pair(folder: Path):
     from pair import start_nginx, start_server
 
     pg = PostgresServer(Path(tempfile.mkdtemp(prefix="bench-pg-")))
-    env = {**os.environ, "PORTAL_DB": str(load_settings().warehouse_path), "PORTAL_STATE_URL": pg.new_database(),
+    state_url = pg.new_database()
+    env = {**os.environ, "PORTAL_DB": str(load_settings().warehouse_path), "PORTAL_STATE_URL": state_url,
            "PORTAL_STATE_DIR": str(folder / "state")}  # fmt: skip
     ports = [free_port(), free_port()]
     servers = [start_server(p, env, folder / f"server{i}.log") for i, p in enumerate(ports)]
     listen = free_port()
     (folder / "nginx").mkdir()
     proxy = start_nginx(folder / "nginx", listen, ports)
-    return f"http://127.0.0.1:{listen}", [s.pid for s in servers], [proxy, *servers], pg
+    return f"http://127.0.0.1:{listen}", [s.pid for s in servers], [proxy, *servers], pg, state_url
 
 
 def main() -> None:
@@ -230,7 +231,7 @@ def main() -> None:
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="many-users-"))
     if args.pair:
-        base, pids, procs, pg = start_pair(folder)
+        base, pids, procs, pg, state_url = start_pair(folder)
         ctx = None
     else:
         ctx = streamlit_server(load_settings().warehouse_path, folder)
@@ -255,6 +256,17 @@ def main() -> None:
         loaded = None
         if not args.no_runaways:
             loaded, mem_b = phase(base, [Analyst, Runaway], args.users + 2, args.seconds, pids[0])
+        lost = None
+        if pg is not None:  # every Run on either server left its history and audit row in PostgreSQL
+            import psycopg
+
+            from portal.audit import AuditFilter, AuditLog
+
+            done = alone.get("workbench run", "rerun")
+            rows = AuditLog(state_url).query(AuditFilter(kind="statement", limit=1_000_000))
+            with psycopg.connect(state_url) as con:
+                history = con.execute("SELECT count(*) FROM history").fetchone()[0]
+            lost = (done.num_requests - done.num_failures, sum(1 for r in rows if r["origin"].startswith("workbench")), history)
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)
@@ -278,6 +290,11 @@ def main() -> None:
         print(row(loaded, "with runaways") + f"  (p95 ratio {b95 / a95:.2f}x, target <= 2x)")
         stopped = sum(1 for _, s in RUNAWAYS if s)
         print(f"runaways: {len(RUNAWAYS)} ended, {stopped} stopped by the time limit")
+    if lost is not None:
+        runs, ran, history = lost
+        print(
+            f"workbench Runs answered: {runs}; audit rows: {ran}; history rows: {history}; lost: {runs - min(ran, history)}"
+        )
     print(
         f"server memory (app + workers, first server): cold {cold:.0f} MB, after warm-up {warm:.0f} MB, peak {max(mem_a):.0f} MB"
     )
