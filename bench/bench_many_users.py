@@ -266,7 +266,11 @@ def main() -> None:
             rows = AuditLog(state_url).query(AuditFilter(kind="statement", limit=1_000_000))
             with psycopg.connect(state_url) as con:
                 history = con.execute("SELECT count(*) FROM history").fetchone()[0]
-            lost = (done.num_requests - done.num_failures, sum(1 for r in rows if r["origin"].startswith("workbench")), history)
+            lost = (
+                done.num_requests - done.num_failures,
+                sum(1 for r in rows if r["origin"].startswith("workbench")),
+                history,
+            )
     finally:
         if ctx is not None:
             ctx.__exit__(None, None, None)

@@ -28,7 +28,8 @@ class SharedAdmission:
                 return None
             ticket = uuid.uuid4().hex
             con.execute(
-                "INSERT INTO running (ticket, owner, server, started) VALUES (?, ?, ?, ?)", (ticket, owner, self.server, now)
+                "INSERT INTO running (ticket, owner, server, started) VALUES (?, ?, ?, ?)",
+                (ticket, owner, self.server, now),
             )
         return ticket
 
