@@ -15,6 +15,6 @@ if [ -n "$NEED" ]; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/ruff check portal ui pages app.py serve.py tests bench
-.venv/bin/ruff format --check portal ui pages app.py serve.py tests bench
+.venv/bin/ruff check portal ui pages app.py serve.py asgi.py deploy tests bench
+.venv/bin/ruff format --check portal ui pages app.py serve.py asgi.py deploy tests bench
 exec .venv/bin/python -m pytest "$@"
