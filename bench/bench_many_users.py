@@ -221,6 +221,32 @@ def start_pair(folder: Path):
     return f"http://127.0.0.1:{listen}", [s.pid for s in servers], [proxy, *servers], pg, state_url
 
 
+def warm_server(base: str, visits: int) -> None:
+    """Imports, compiled passes and the first results, before anything is timed."""
+    for _ in range(visits):
+        warm_up = StreamlitSession(base)
+        for team in ("executive", "marketing", "checkout"):
+            warm_up.run(f"team-{team}")
+        warm_up.run("workbench", share_sql(QUERIES[0])[1:])
+        warm_up.run("funnels")
+        warm_up.run("cohorts")
+        warm_up.close()
+
+
+def before_phase(code: Path, users: int, seconds: float):
+    """The same phase against another checkout (`git worktree add /tmp/before <rev>`), in this run."""
+    from bench_pages_browser import serve
+
+    proc, url, _ = serve(code, str(load_settings().warehouse_path))
+    try:
+        warm_server(url, 2)
+        stats, _ = phase(url, [Analyst], users, seconds, proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return stats
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=30)
@@ -228,7 +254,9 @@ def main() -> None:
     ap.add_argument("--pair", action="store_true", help="two servers behind nginx, app state in PostgreSQL")
     ap.add_argument("--no-runaways", action="store_true", help="only the well-behaved users' phase")
     ap.add_argument("--profile", help="py-spy the server(s) during the first phase; collapsed stacks here")
+    ap.add_argument("--before", help="also run the first phase against this checkout first, and compare")
     args = ap.parse_args()
+    before = before_phase(Path(args.before), args.users, args.seconds) if args.before else None
     folder = Path(tempfile.mkdtemp(prefix="many-users-"))
     if args.pair:
         base, pids, procs, pg, state_url = start_pair(folder)
@@ -239,15 +267,7 @@ def main() -> None:
         pids, procs, pg = [base.pid], [], None
     try:
         cold = sum(tree_rss_mb(p) for p in pids)
-        for _ in range(2 if args.pair else 1):  # a pair: warm each server (the proxy picks at random)
-            for _ in range(2):
-                warm_up = StreamlitSession(base)
-                for team in ("executive", "marketing", "checkout"):
-                    warm_up.run(f"team-{team}")
-                warm_up.run("workbench", share_sql(QUERIES[0])[1:])
-                warm_up.run("funnels")
-                warm_up.run("cohorts")
-                warm_up.close()
+        warm_server(base, 4 if args.pair else 2)  # a pair: each server warmed (the proxy picks at random)
         warm = sum(tree_rss_mb(p) for p in pids)
         spies = profile(pids, args.seconds, Path(args.profile)) if args.profile else []
         alone, mem_a = phase(base, [Analyst], args.users, args.seconds, pids[0])
@@ -282,7 +302,16 @@ def main() -> None:
     print(
         f"{args.users} analysts on {where}, {args.seconds:g} s per phase, one 2-core machine (load generator included)"
     )
+    if before is not None:
+        print(row(before, f"before ({Path(args.before).name})"))
     print(row(alone, "alone        "))
+    if before is not None:
+        b, a = before.total, alone.total
+        print(
+            f"after / before: p50 {a.get_response_time_percentile(0.5) / b.get_response_time_percentile(0.5):.2f}x, "
+            f"p95 {a.get_response_time_percentile(0.95) / b.get_response_time_percentile(0.95):.2f}x, "
+            f"reruns served {a.num_requests / max(b.num_requests, 1):.1f}x"
+        )
     names = ("dashboard", "dashboard refresh", "workbench", "workbench run", "funnels", "cohorts")
     for name in names:
         a = alone.get(name, "rerun")
