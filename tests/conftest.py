@@ -316,6 +316,19 @@ def wait_for_app(pg, timeout_ms: int = 30_000) -> None:
     pg.wait_for_timeout(300)
 
 
+def open_editor(pg, base: str, timeout_ms: int = 30_000):
+    """The workbench at `base`, its editor focused with everything selected (typing replaces it);
+    returns the editor's frame."""
+    pg.goto(base + "/workbench")
+    wait_for_app(pg, timeout_ms)
+    frame = pg.frame_locator('iframe[title*="sql_editor"]')
+    editor = frame.locator(".ace_editor")
+    editor.wait_for(timeout=30_000)
+    editor.click()
+    pg.keyboard.press("Control+a")
+    return frame
+
+
 def shown(element) -> str:
     """What a person reads in an alert or caption: the Markdown source minus the escapes that
     ui.text adds so user and database text is never interpreted."""
@@ -419,3 +432,22 @@ def state(request, tmp_path):
     if request.param == "sqlite":
         return tmp_path / "state"
     return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP server (aiosmtpd) on a free loopback port: (port, the envelopes it received)."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    port = free_port()
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield port, received
+    ctl.stop()

@@ -108,24 +108,6 @@ def portal(config: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    port = free_port()
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield port, received
-    ctl.stop()
-
-
 def secrets_for(folder: Path, port: int) -> Path:
     path = folder / "secrets.toml"
     path.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@shop.test"\nto = ["x@shop.test"]\n')

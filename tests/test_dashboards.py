@@ -134,54 +134,38 @@ def test_digest_is_self_contained(warehouse):
     assert "Could not compute" not in html
 
 
-def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path):
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    from conftest import free_port
-
-    port = free_port()
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        secrets = tmp_path / "secrets.toml"
-        secrets.write_text(
-            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@example.test"\nto = ["exec@example.test"]\n'
-        )
-        out = tmp_path / "digest.html"
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "portal",
-                "digest",
-                "--team",
-                "executive",
-                "--db",
-                str(demo_db),
-                "--out",
-                str(out),
-                "--send",
-                "--secrets",
-                str(secrets),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert r.returncode == 0, r.stderr
-        deadline = time.time() + 10
-        while not received and time.time() < deadline:
-            time.sleep(0.1)
-    finally:
-        ctl.stop()
+def test_digest_command_sends_to_a_local_smtp_server(demo_db, tmp_path, smtp):
+    port, received = smtp
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@example.test"\nto = ["exec@example.test"]\n'
+    )
+    out = tmp_path / "digest.html"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "digest",
+            "--team",
+            "executive",
+            "--db",
+            str(demo_db),
+            "--out",
+            str(out),
+            "--send",
+            "--secrets",
+            str(secrets),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert r.returncode == 0, r.stderr
+    deadline = time.time() + 10
+    while not received and time.time() < deadline:
+        time.sleep(0.1)
     assert received and received[0].rcpt_tos == ["exec@example.test"]
     body = received[0].content.decode("utf-8", "replace")
     assert "weekly digest" in body and "text/html" in body

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 
 import pytest
-from conftest import ROOT, free_port, wait_for_app
+from conftest import ROOT, free_port, open_editor, wait_for_app
 
 sys.path.insert(0, str(ROOT / "deploy"))
 from pair import start_nginx, start_server  # noqa: E402
@@ -99,12 +99,7 @@ def test_history_audit_and_saved_queries_follow_the_person_across_servers(pair, 
     base, ports, url, folder = pair
     node = nodes_for_each_server(base, ports)
     one, page = browser_on(browser, base, node[ports[0]])
-    page.goto(base + "/workbench")
-    wait_for_app(page, 60_000)
-    frame = page.frame_locator('iframe[title*="sql_editor"]')
-    frame.locator(".ace_editor").wait_for(timeout=30_000)
-    frame.locator(".ace_editor").click()
-    page.keyboard.press("Control+a")
+    open_editor(page, base, 60_000)
     page.keyboard.type(SQL)
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=Result 1", timeout=60_000)

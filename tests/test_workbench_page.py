@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, shown, wait_for_app
+from conftest import ROOT, open_editor, shown, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 
@@ -145,13 +145,7 @@ def test_editor_completes_runs_with_ctrl_enter_and_charts(app_server, page):
 
 @pytest.mark.browser
 def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
-    page.goto(app_server + "/workbench")
-    wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="sql_editor"]')
-    editor = frame.locator(".ace_editor")
-    editor.wait_for(timeout=30_000)
-    editor.click()
-    page.keyboard.press("Control+a")
+    frame = open_editor(page, app_server)
     page.keyboard.press("Delete")
     for i, line in enumerate(["SELECT user_id", "FROM analytics.users", "WHERE country = NULL"]):
         if i:
@@ -232,13 +226,7 @@ def test_mechanical_lint_fixes_are_one_click_and_duplicate_columns_do_not_crash(
 @pytest.mark.browser
 def test_the_save_form_stays_open_while_it_is_filled_in_after_a_run(app_server, page):
     """Issue #25, defect 3: after a Run, the first edit in the Save form closed it."""
-    page.goto(app_server + "/workbench")
-    wait_for_app(page)
-    frame = page.frame_locator('iframe[title*="sql_editor"]')
-    editor = frame.locator(".ace_editor")
-    editor.wait_for(timeout=30_000)
-    editor.click()
-    page.keyboard.press("Control+a")
+    open_editor(page, app_server)
     page.keyboard.type("SELECT platform, count(*) AS n FROM analytics.users GROUP BY 1")
     page.locator('[data-testid="stExpander"] summary', has_text="Save").first.click()
     title = page.get_by_label("Title")

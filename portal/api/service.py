@@ -170,34 +170,39 @@ class Api:
     def query(self, token: Token, user: User, query_id: str, fmt: str, args: dict[str, str]) -> Answer:
         """A curated saved query's answer as `fmt` (csv or json), its parameters typed and bound
         exactly as in share links; bounded by the workbench's time, row and memory limits."""
+        return self._audited(token, user, query_id, args, lambda v, o: self._query(user, query_id, fmt, v, args, o))
+
+    def metric(self, token: Token, user: User, name: str, fmt: str, args: dict[str, str]) -> Answer:
+        """A canonical metric by day, week or month over [from, to] with its filters: the numbers the
+        dashboards show, and which periods are still baking."""
+        return self._audited(
+            token, user, f"metric {name}", args, lambda v, o: self._metric(user, name, fmt, v, args, o)
+        )
+
+    def _audited(self, token: Token, user: User, what: str, args: dict, answer) -> Answer:
+        """`answer(values, origin)` with one `api` audit row, whether it answered or was refused."""
         origin = f"api token {token.id}"
         values = {k: v for k, v in args.items() if k not in RESERVED}
         started = time.perf_counter()
         try:
-            answer = self._query(user, query_id, fmt, values, args, origin)
+            out = answer(values, origin)
         except ApiError as err:
-            self._record(
-                user,
-                token,
-                origin,
-                "refused" if err.status < 500 else "failed",
-                what=query_id,
-                params=values,
-                detail=err.message,
-            )
+            status = "refused" if err.status < 500 else "failed"
+            self._record(user, token, origin, status, what=what, params=values, detail=err.message)
             raise
+        kind = "csv" if out.media_type.startswith("text/csv") else "json"
         self._record(
             user,
             token,
             origin,
             "ok",
-            what=query_id,
+            what=what,
             params=values,
-            rows=answer.rows,
-            size=len(answer.body),
-            detail=f"{fmt}, {time.perf_counter() - started:.2f} s",
+            rows=out.rows,
+            size=len(out.body),
+            detail=f"{kind}, {time.perf_counter() - started:.2f} s",
         )
-        return answer
+        return out
 
     def _query(self, user, query_id, fmt, values, args, origin) -> Answer:
         from portal.warehouse.errors import QueryError
@@ -223,46 +228,12 @@ class Api:
         try:
             result = self._session(user).run(q.sql, bound, max_rows=size, origin=origin)
         except QueryError as err:
-            if err.kind == "refused" and "is restricted" in err.message:
-                raise ApiError(404, NOT_FOUND) from None
-            status = {"timeout": 504, "unavailable": 503, "refused": 403}.get(err.kind, 500)
-            raise ApiError(status, err.message) from None
+            raise _http_error(err) from None
         rows = frame_rows(result.frame)
         if fmt == "csv":
             return Answer(to_csv(list(result.columns), rows), "text/csv; charset=utf-8", len(rows), result.truncated)
         extra = {"query": q.id, "title": q.title, "truncated": result.truncated, "params": _plain(bound)}
         return Answer(shaped(list(result.columns), rows, shape, extra), "application/json", len(rows), result.truncated)
-
-    def metric(self, token: Token, user: User, name: str, fmt: str, args: dict[str, str]) -> Answer:
-        """A canonical metric by day, week or month over [from, to] with its filters: the numbers the
-        dashboards show, and which periods are still baking."""
-        origin = f"api token {token.id}"
-        values = {k: v for k, v in args.items() if k not in RESERVED}
-        try:
-            answer = self._metric(user, name, fmt, values, args, origin)
-        except ApiError as err:
-            self._record(
-                user,
-                token,
-                origin,
-                "refused" if err.status < 500 else "failed",
-                what=f"metric {name}",
-                params=values,
-                detail=err.message,
-            )
-            raise
-        self._record(
-            user,
-            token,
-            origin,
-            "ok",
-            what=f"metric {name}",
-            params=values,
-            rows=answer.rows,
-            size=len(answer.body),
-            detail=fmt,
-        )
-        return answer
 
     def _metric(self, user, name, fmt, values, args, origin) -> Answer:
         from portal.reporting.metrics import MetricError, daily, load_metrics, metrics_path
@@ -301,11 +272,7 @@ class Api:
 
                 m = settle(metrics, baking_windows(session, through))[name]
         except QueryError as err:
-            if err.kind == "refused" and "is restricted" in err.message:
-                raise ApiError(404, NOT_FOUND) from None
-            raise ApiError(
-                {"timeout": 504, "unavailable": 503, "refused": 403}.get(err.kind, 500), err.message
-            ) from None
+            raise _http_error(err) from None
         periods = pd.to_datetime(frame["day"])
         if grain != "day":
             periods = periods.dt.to_period("W-SUN" if grain == "week" else "M").dt.start_time
@@ -346,6 +313,14 @@ class Api:
             text = session.catalog().data_through
             self._through = {key: date.fromisoformat(text[:10]) if text else None}
         return self._through[key]
+
+
+def _http_error(err) -> ApiError:
+    """A refused or failed statement as an HTTP answer: a restricted schema is the same 404 as a
+    query that does not exist (nothing said about what exists)."""
+    if err.kind == "refused" and "is restricted" in err.message:
+        return ApiError(404, NOT_FOUND)
+    return ApiError({"timeout": 504, "unavailable": 503, "refused": 403}.get(err.kind, 500), err.message)
 
 
 def _names(sql: str) -> list[str]:

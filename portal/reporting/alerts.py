@@ -9,12 +9,11 @@ fires once per change: when its condition starts to hold, not again while it sti
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from portal.reporting.metrics import Kpi, MetricError, MetricSet, kpi
+from portal.reporting.metrics import Kpi, MetricError, MetricSet, kpi, read_definitions
 
 CONDITIONS = ("beyond_noise", "above", "below")
 DIRECTIONS = ("any", "up", "down", "bad")
@@ -58,12 +57,7 @@ def load_alerts(path: Path | None, metrics: MetricSet, teams: set[str] | None = 
     if path is None:
         return {}
     where = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AlertError(f"{where}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AlertError(f"{where}: not valid TOML ({exc})") from None
+    data = read_definitions(path, AlertError)
     if set(data) - {"alerts"}:
         raise AlertError(f"{where}: only [alerts.<name>] sections belong here")
     out = {}

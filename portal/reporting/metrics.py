@@ -73,18 +73,24 @@ def metrics_path(settings) -> Path | None:
     return settings.metrics_path
 
 
+def read_definitions(path: Path, error: type[Exception]) -> dict:
+    """A definitions file (metrics.toml, alerts.toml) as TOML; `error` names the file when it is
+    missing or not valid TOML."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML ({exc})") from None
+
+
 def load_metrics(path: Path | None) -> MetricSet:
     """The metrics of `path` (None: no metrics configured, an empty set); a named file that is
     missing or malformed raises MetricError."""
     if path is None:
         return MetricSet()
     where = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MetricError(f"{where}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MetricError(f"{where}: not valid TOML ({exc})") from None
+    data = read_definitions(path, MetricError)
     out: dict[str, Metric] = {}
     for name, d in (data.get("metrics") or {}).items():
         ctx = f"{where}, metric {name!r}"

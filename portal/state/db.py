@@ -18,6 +18,7 @@ import re
 import sqlite3
 import threading
 import zlib
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,13 +42,14 @@ def migrations(store: str, dialect: str) -> list[tuple[int, str]]:
     return found
 
 
-class StateDB:
+class StateDB(ABC):
+    """A store's database: `connect()` is one transaction with `?` placeholders on either backend."""
+
     dialect = ""
 
-    @contextmanager
-    def connect(self, exclusive: str | None = None):  # pragma: no cover - interface
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def connect(self, exclusive: str | None = None):
+        """A context manager yielding a connection with `execute(sql, params)` and `script(sql)`."""
 
     def _migrate(self, store: str) -> None:
         with self.connect(exclusive=f"migrate:{store}") as con:
