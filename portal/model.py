@@ -12,8 +12,9 @@ to configure, which the pages show instead of raising.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
+from portal.model_expr import ExprError, Source, load_joins, parse
 from portal.sqlfiles import Fragment
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -37,15 +38,8 @@ def ident(name: str, where: str) -> str:
     return ".".join('"' + p + '"' for p in parts)
 
 
-def select(cols: list[str], properties: tuple[str, ...], table: str, where: str, tail: str = "") -> Fragment:
-    """`(SELECT <cols>, <properties as themselves> FROM <table><tail>)`: a part's canonical relation."""
-    props = [f"{ident(p, where)} AS {ident(p, where)}" for p in properties]
-    return Fragment(f"(SELECT {', '.join(cols + props)} FROM {ident(table, where)}{tail})")
-
-
-def time_sql(column: str, unit: str | None, where: str) -> str:
-    """A TIMESTAMP from a TIMESTAMP/DATE column, or from an integer epoch in seconds, ms or µs."""
-    col = ident(column, where)
+def time_sql(col: str, unit: str | None, where: str) -> str:
+    """A TIMESTAMP from a TIMESTAMP/DATE column (SQL), or from an integer epoch in seconds, ms or µs."""
     if unit is None:
         return col
     if unit not in TIME_UNITS:
@@ -54,28 +48,114 @@ def time_sql(column: str, unit: str | None, where: str) -> str:
     return f"make_timestamp(CAST({col} AS BIGINT){scale})"
 
 
+def _src(part) -> Source:
+    return Source(part.table, part.joins)
+
+
+def _field(part, value: str, where: str) -> str:
+    """A field of `part` (column name or expression over its table and joins) as SQL."""
+    try:
+        return _src(part).expr(value, where)
+    except ExprError as exc:
+        raise ModelError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a person's ids link: rows of `table` that pair an anonymous (device) id with the user id
+    it became (Segment's `identifies`), and events that carry both. Each person resolves to one
+    canonical id: the user id when one is known (the first link wins when an anonymous id links to
+    several users), else the anonymous id, as PostHog merges persons."""
+
+    table: str | None = None
+    anonymous_id: str = "anonymous_id"
+    user_id: str = "user_id"
+    time: str | None = None
+    time_unit: str | None = None
+    joins: tuple = ()
+    event_links: tuple = ()  # (events table, person, user, time, time_unit): events carrying both ids
+
+    def map_sql(self) -> str:
+        """(anonymous_id, user_id) with one row per anonymous id, both as text."""
+        w = "[model.identity]"
+        timed = self.time is not None or not self.table
+        parts = []
+        if self.table:
+            a, u = _field(self, self.anonymous_id, w), _field(self, self.user_id, w)
+            t = time_sql(_field(self, self.time, w), self.time_unit, w) if self.time else "CAST(NULL AS TIMESTAMP)"
+            parts.append(
+                f"SELECT CAST({a} AS VARCHAR) AS anonymous_id, CAST({u} AS VARCHAR) AS user_id, {t} AS linked_at "
+                f"FROM {_src(self).from_sql(w)} WHERE {a} IS NOT NULL AND {u} IS NOT NULL"
+            )
+        for table, person, user, time, unit in self.event_links:
+            src, we = Source(table), "[model.events]"
+            a, u = src.expr(person, we), src.expr(user, we)
+            t = time_sql(src.expr(time, we), unit, we) if timed else "CAST(NULL AS TIMESTAMP)"
+            parts.append(
+                f"SELECT CAST({a} AS VARCHAR), CAST({u} AS VARCHAR), {t} FROM {src.from_sql(we)} "
+                f"WHERE {a} IS NOT NULL AND {u} IS NOT NULL"
+            )
+        pick = "arg_min(user_id, linked_at)" if timed else "min(user_id)"
+        return f"(SELECT anonymous_id, {pick} AS user_id FROM ({' UNION ALL '.join(parts)}) GROUP BY anonymous_id)"
+
+    def resolve(self, key: str) -> tuple[str, str]:
+        """(a LEFT JOIN to add after FROM, the resolved person) for a person key `key` (SQL)."""
+        join = f' LEFT JOIN {self.map_sql()} AS "__identity" ON "__identity".anonymous_id = CAST({key} AS VARCHAR)'
+        return join, f'coalesce("__identity".user_id, CAST({key} AS VARCHAR))'
+
+    def tables(self) -> list[str]:
+        return ([*_src(self).tables()] if self.table else []) + [link[0] for link in self.event_links]
+
+
+def _person(part, key: str, where: str, user: str | None = None) -> tuple[str, str]:
+    """(extra join, person SQL): the part's person key, resolved through identity when declared."""
+    sql = _field(part, key, where)
+    if part.identity is None:
+        return "", sql
+    join, resolved = part.identity.resolve(sql)
+    if user:  # the user id on the row wins over any link
+        resolved = f"coalesce(CAST({_field(part, user, where)} AS VARCHAR), {resolved})"
+    return join, resolved
+
+
+def _props(part, where: str) -> list[str]:
+    alias = _src(part).alias
+    return [f'"{alias}".{ident(p, where)} AS {ident(p, where)}' for p in part.properties]
+
+
 @dataclass(frozen=True)
 class Events:
-    """One row per event: who, when, what, and the properties pages may break down and filter by."""
+    """One row per event: who, when, what, and the properties pages may break down and filter by.
+    `person` is the id on every event (an anonymous id in a Segment log); `user`, when set, is the
+    known user id an event may also carry, which wins (with [model.identity], all a person's ids
+    resolve to one)."""
 
     table: str
     person: str
     time: str
     name: str
     time_unit: str | None = None
+    user: str | None = None
     properties: tuple[str, ...] = ()
     default_steps: tuple[str, ...] = ()  # the Funnels page's first funnel (event names; else the most frequent)
+    joins: tuple = ()
+    identity: Identity | None = None
 
     def relation(self) -> Fragment:
         w = "[model.events]"
-        t = time_sql(self.time, self.time_unit, w)
+        t = time_sql(_field(self, self.time, w), self.time_unit, w)
+        join, person = _person(self, self.person, w, self.user)
         cols = [
-            f"{ident(self.person, w)} AS user_id",
+            f"{person} AS user_id",
             f"{t} AS event_at",
             f"CAST({t} AS DATE) AS event_date",
-            f"{ident(self.name, w)} AS event_name",
+            f"{_field(self, self.name, w)} AS event_name",
+            *_props(self, w),
         ]
-        return select(cols, self.properties, self.table, w)
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {_src(self).from_sql(w)}{join})")
+
+    def tables(self) -> list[str]:
+        return _src(self).tables() + (self.identity.tables() if self.identity else [])
 
 
 @dataclass(frozen=True)
@@ -92,38 +172,61 @@ class People:
     first_purchase: str | None = None
     is_customer: str | None = None
     properties: tuple[str, ...] = ()
+    joins: tuple = ()
+    identity: Identity | None = None
 
     def relation(self, revenue: Revenue | None) -> Fragment:
         w = "[model.people]"
-        t = time_sql(self.signup_time, self.time_unit, w)
-        opt = lambda c: ident(c, w) if c else "NULL"  # noqa: E731
-        join = ""
+        f = lambda c: _field(self, c, w) if c else "NULL"  # noqa: E731
+        t = time_sql(_field(self, self.signup_time, w), self.time_unit, w)
+        join, person = _person(self, self.person, w)
+        first_col = f"{time_sql(f(self.first_purchase), None, w)}" if self.first_purchase else "CAST(NULL AS TIMESTAMP)"
+        inner = [
+            f"{person} AS user_id",
+            f"{t} AS signup_at",
+            f"CAST({f(self.channel)} AS VARCHAR) AS channel",
+            f"CAST({f(self.campaign)} AS VARCHAR) AS campaign",
+            f"{first_col} AS __first",
+            f"{f(self.is_customer) if self.is_customer else 'NULL'} AS __customer",
+            *_props(self, w),
+        ]
+        # one row per resolved person: the earliest signup when several ids of a person have rows
+        rows = f"(SELECT {', '.join(inner)} FROM {_src(self).from_sql(w)}{join})"
+        if self.identity:
+            rows = f"(SELECT * FROM {rows} QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY signup_at) = 1)"
+        tail = ""
         if self.first_purchase:
-            first = ident(self.first_purchase, w)
+            first = "p.__first"
         elif revenue is not None:
             first = "r.first_order_at"
-            join = (
+            tail = (
                 f" LEFT JOIN (SELECT user_id, min(ordered_at) AS first_order_at FROM {revenue.relation()} "
-                f"WHERE counted GROUP BY 1) AS r ON r.user_id = p.{ident(self.person, w)}"
+                f"WHERE counted GROUP BY 1) AS r ON r.user_id = p.user_id"
             )
         else:
             first = "CAST(NULL AS TIMESTAMP)"
-        customer = ident(self.is_customer, w) if self.is_customer else f"({first} IS NOT NULL)"
+        customer = "p.__customer" if self.is_customer else f"({first} IS NOT NULL)"
         cols = [
-            f"p.{ident(self.person, w)} AS user_id",
-            f"{t} AS signup_at",
-            f"CAST(date_trunc('month', {t}) AS DATE) AS signup_month",
-            f"CAST({opt(self.channel)} AS VARCHAR) AS channel",
-            f"CAST({opt(self.campaign)} AS VARCHAR) AS campaign",
+            "p.user_id",
+            "p.signup_at",
+            "CAST(date_trunc('month', p.signup_at) AS DATE) AS signup_month",
+            "p.channel",
+            "p.campaign",
             f"{first} AS first_order_at",
             f"{customer} AS is_customer",
+            *(f"p.{ident(c, w)} AS {ident(c, w)}" for c in self.properties),
         ]
-        return select(cols, self.properties, self.table, w, f" AS p{join}")
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {rows} AS p{tail})")
+
+    def tables(self) -> list[str]:
+        return _src(self).tables() + (self.identity.tables() if self.identity else [])
 
 
 @dataclass(frozen=True)
 class Revenue:
-    """Orders: who, when, how much; `status` and `counted` say which orders count (all when unset)."""
+    """Orders: who, when, how much; `status` and `counted` say which orders count (all when unset).
+    `amount` may be an expression (`amount / 100` for Stripe's cents), `person` a joined table's
+    column (`customers.metadata_user_id` through `joins`)."""
 
     table: str
     person: str
@@ -132,24 +235,30 @@ class Revenue:
     time_unit: str | None = None
     status: str | None = None
     counted: tuple[str, ...] = ()
+    joins: tuple = ()
+    identity: Identity | None = None
 
     def relation(self) -> Fragment:
         w = "[model.revenue]"
-        t = time_sql(self.time, self.time_unit, w)
+        t = time_sql(_field(self, self.time, w), self.time_unit, w)
         counted = "true"
         if self.status:
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in self.counted)
             if not values:
                 raise ModelError(f"{w}: with status set, list the statuses that count in counted = [...].")
-            counted = f"{ident(self.status, w)} IN ({values})"
+            counted = f"CAST({_field(self, self.status, w)} AS VARCHAR) IN ({values})"
+        join, person = _person(self, self.person, w)
         cols = [
-            f"{ident(self.person, w)} AS user_id",
+            f"{person} AS user_id",
             f"{t} AS ordered_at",
             f"CAST({t} AS DATE) AS order_date",
-            f"CAST({ident(self.amount, w)} AS DOUBLE) AS revenue",
+            f"CAST({_field(self, self.amount, w)} AS DOUBLE) AS revenue",
             f"coalesce({counted}, false) AS counted",
         ]
-        return select(cols, (), self.table, w)
+        return Fragment(f"(SELECT {', '.join(cols)} FROM {_src(self).from_sql(w)}{join})")
+
+    def tables(self) -> list[str]:
+        return _src(self).tables() + (self.identity.tables() if self.identity else [])
 
 
 @dataclass(frozen=True)
@@ -169,13 +278,22 @@ class Experiments:
     target_event: str | None = None
     control_column: str | None = None
     key: str | None = None  # the details table's experiment-name column (default: same as `experiment`)
+    joins: tuple = ()
+    identity: Identity | None = None
 
     def relation(self) -> Fragment:
         w = "[model.experiments]"
-        t = time_sql(self.time, self.time_unit, w)
+        t = time_sql(_field(self, self.time, w), self.time_unit, w)
+        join, person = _person(self, self.person, w)
         return Fragment(
-            f"(SELECT CAST({ident(self.experiment, w)} AS VARCHAR) AS experiment, {ident(self.person, w)} AS user_id, "
-            f"CAST({ident(self.variant, w)} AS VARCHAR) AS variant, {t} AS assigned_at FROM {ident(self.table, w)})"
+            f"(SELECT CAST({_field(self, self.experiment, w)} AS VARCHAR) AS experiment, {person} AS user_id, "
+            f"CAST({_field(self, self.variant, w)} AS VARCHAR) AS variant, {t} AS assigned_at "
+            f"FROM {_src(self).from_sql(w)}{join})"
+        )
+
+    def tables(self) -> list[str]:
+        return _src(self).tables() + ([self.details] if self.details else []) + (
+            self.identity.tables() if self.identity else []
         )
 
     def listing(self) -> Fragment:
@@ -214,15 +332,19 @@ class Spend:
     cost: str
     clicks: str | None = None
     channel: str | None = None
+    joins: tuple = ()
 
     def relation(self) -> Fragment:
         w = "[model.spend]"
-        opt = lambda c: ident(c, w) if c else "NULL"  # noqa: E731
+        f = lambda c: _field(self, c, w) if c else "NULL"  # noqa: E731
         return Fragment(
-            f"(SELECT CAST({ident(self.campaign, w)} AS VARCHAR) AS campaign, CAST({ident(self.day, w)} AS DATE) AS date, "
-            f"CAST({ident(self.cost, w)} AS DOUBLE) AS spend, {opt(self.clicks)} AS clicks, "
-            f"CAST({opt(self.channel)} AS VARCHAR) AS channel FROM {ident(self.table, w)})"
+            f"(SELECT CAST({f(self.campaign)} AS VARCHAR) AS campaign, CAST({f(self.day)} AS DATE) AS date, "
+            f"CAST({f(self.cost)} AS DOUBLE) AS spend, {f(self.clicks)} AS clicks, "
+            f"CAST({f(self.channel)} AS VARCHAR) AS channel FROM {_src(self).from_sql(w)})"
         )
+
+    def tables(self) -> list[str]:
+        return _src(self).tables()
 
 
 PARTS = {"events": Events, "people": People, "revenue": Revenue, "experiments": Experiments, "spend": Spend}
@@ -244,6 +366,7 @@ class Model:
     revenue: Revenue | None = None
     experiments: Experiments | None = None
     spend: Spend | None = None
+    identity: Identity | None = None  # how a person's anonymous and user ids link (resolved on every part)
     search_path: tuple[str, ...] = ("main",)  # as DuckDB's search_path: where a bare table name is looked up
     raw_schemas: tuple[str, ...] = ()  # [lint] raw_schemas: production dumps (the catalog marks their tables)
     freshness: str | None = None  # schema.table.column whose max is "data through"; else the events' last day
@@ -271,6 +394,10 @@ class Model:
             else:
                 out[p] = getattr(self, p).relation()
         return out
+
+    def tables(self) -> list[str]:
+        """Every table the model reads, for schema permissions."""
+        return sorted({t for p in PARTS if getattr(self, p) is not None for t in getattr(self, p).tables()})
 
     @property
     def event_properties(self) -> tuple[str, ...]:
@@ -311,46 +438,87 @@ class Model:
         return Fragment(f"SELECT min(event_date), max(event_date) FROM {self.events.relation()}")
 
 
-def _part(name: str, data: dict, where: str):
-    cls = PARTS[name]
-    known = {f.name for f in fields(cls)}
+_TABLES = ("table", "details")  # fields that name a table
+_VALUES = ("control", "counted", "default_steps", "time_unit")  # fields that hold values, not SQL
+_NAMES = ("properties",)  # fields that list plain column names
+
+
+def did_you_mean(word: str, known) -> str:
+    """' (did you mean X?)' for the nearest known name, or ''."""
+    import difflib
+
+    near = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {near[0]}?)" if near else ""
+
+
+def _part(name: str, data: dict, where: str, cls=None):
+    cls = cls or PARTS[name]
+    known = {f.name for f in fields(cls)} - {"identity", "event_links"}
     unknown = set(data) - known
     if unknown:
+        bad = sorted(unknown)
         raise ModelError(
-            f"{where} [model.{name}]: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}."
+            f"{where} [model.{name}]: unknown key {bad[0]}{did_you_mean(bad[0], known)}; known: {', '.join(sorted(known))}."
         )
+    data = dict(data)
+    try:
+        joins = load_joins(data.pop("joins", None), f"{where} [model.{name}]")
+    except ExprError as exc:
+        raise ModelError(str(exc)) from None
     try:
         values = {
             k: tuple(map(str, v)) if isinstance(v, list) else (str(v) if v is not None else None)
             for k, v in data.items()
         }
-        part = cls(**values)
+        part = cls(**values, joins=joins)
     except TypeError as exc:
         missing = re.findall(r"'(\w+)'", str(exc))
         raise ModelError(f"{where} [model.{name}]: missing key(s) {', '.join(missing) or str(exc)}.") from None
-    # check every name now, so a typo is reported at start, not on the first page view
+    # check every field now, so a typo is reported at start, not on the first page view
     for f in fields(cls):
         value = getattr(part, f.name)
-        if f.name in ("time_unit",):
-            if value is not None and value not in TIME_UNITS:
-                raise ModelError(f"{where} [model.{name}]: time_unit must be one of {', '.join(TIME_UNITS)}.")
-        elif f.name in ("control", "counted", "default_steps"):
+        w = f"{where} [model.{name}] {f.name}"
+        if value is None or f.name in ("joins", "identity", "event_links"):
             continue
-        elif isinstance(value, tuple):
+        if f.name == "time_unit":
+            if value not in TIME_UNITS:
+                raise ModelError(f"{w} must be one of {', '.join(TIME_UNITS)}.")
+        elif f.name in _VALUES:
+            continue
+        elif f.name in _TABLES:
+            ident(value, w)
+        elif f.name in _NAMES:
             for v in value:
-                ident(v, f"{where} [model.{name}] {f.name}")
-        elif value is not None:
-            ident(value, f"{where} [model.{name}] {f.name}")
+                ident(v, w)
+        else:
+            try:
+                parse(value, w).sql(Source(part.table).alias, frozenset(j.alias for j in joins))
+            except ExprError as exc:
+                raise ModelError(str(exc)) from None
     clash = set(getattr(part, "properties", ())) & set(_CANONICAL.get(name, ()))
     if clash:
         raise ModelError(f"{where} [model.{name}]: properties may not be named {', '.join(sorted(clash))}.")
     return part
 
 
+SECTIONS = ("search_path", "freshness", "filters", "identity", *PARTS)
+
+
 def load_model(data: dict, where: str) -> Model:
     """`[model]` of a settings file as a Model; raises ModelError naming the file and key."""
     data = dict(data or {})
     parts = {name: _part(name, data.pop(name), where) for name in list(data) if name in PARTS}
+    identity = _part("identity", data.pop("identity"), where, Identity) if "identity" in data else None
+    events = parts.get("events")
+    if events is not None and events.user:  # events carrying both ids link them too
+        link = (events.table, events.person, events.user, events.time, events.time_unit)
+        identity = replace(identity or Identity(), event_links=(link,))
+    if identity is not None:
+        if identity.table is None and not identity.event_links:
+            raise ModelError(
+                f"{where} [model.identity]: name the table linking anonymous and user ids, or set user in [model.events]."
+            )
+        parts = {k: replace(v, identity=identity) if k != "spend" else v for k, v in parts.items()}
     search_path = data.pop("search_path", ["main"])
     if isinstance(search_path, str):
         search_path = [s.strip() for s in search_path.split(",")]
@@ -368,8 +536,11 @@ def load_model(data: dict, where: str) -> Model:
             )
         ident(col, f"{where} [model.filters] {fname}")
     if data:
-        raise ModelError(f"{where} [model]: unknown key(s) {', '.join(sorted(data))}.")
-    return Model(**parts, search_path=tuple(map(str, search_path)), freshness=freshness, filters=dict(filters))
+        bad = sorted(data)[0]
+        raise ModelError(f"{where} [model]: unknown key {bad}{did_you_mean(bad, SECTIONS)}.")
+    return Model(
+        **parts, identity=identity, search_path=tuple(map(str, search_path)), freshness=freshness, filters=dict(filters)
+    )
 
 
 def schema_of(table: str, model: Model) -> str:

@@ -16,7 +16,7 @@ WITH paid AS (
     FROM paid
     GROUP BY 1
 ), revenue AS (
-    SELECT p.signup_month AS cohort, date_diff('month', p.signup_month, o.order_date) AS month, sum(o.revenue) AS revenue
+    SELECT p.signup_month AS cohort, date_diff('month', p.signup_month, o.order_date) AS month, sum(o.revenue) FILTER (WHERE o.counted) AS revenue
     FROM paid AS p
     JOIN {{revenue}} AS o USING (user_id)
     WHERE o.counted

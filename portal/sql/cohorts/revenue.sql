@@ -8,7 +8,7 @@ WITH cohort AS (
     SELECT cohort, segment, count(*) AS cohort_size FROM cohort GROUP BY ALL
 ), orders AS (
     SELECT c.cohort, c.segment, date_diff('{{grain}}', c.cohort, CAST(date_trunc('{{grain}}', o.ordered_at) AS DATE)) AS period,
-           count(*) FILTER (WHERE o.counted) AS orders, sum(o.revenue) AS revenue
+           count(*) FILTER (WHERE o.counted) AS orders, sum(o.revenue) FILTER (WHERE o.counted) AS revenue
     FROM cohort AS c
     JOIN {{revenue}} AS o USING (user_id)
     WHERE o.ordered_at >= c.cohort

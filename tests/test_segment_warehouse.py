@@ -1,0 +1,218 @@
+"""A Segment + Stripe + Google Ads warehouse (tests/segment), configured without a single view
+(issue #29): anonymous visitors who sign up later, 30% switching devices after sign-up, Stripe amounts
+in cents joined to people through stripe.customers, ad costs in micros, experiments keyed by user_id.
+Every number is checked against plain Python or plain SQL over *resolved* persons, and the same
+warehouse configured the naive way (person = anonymous_id, no identity) is caught by `model check`."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT, run_page, session_for, shown
+from test_foreign_warehouse import cli, md5, read, reference_counts
+
+SEGMENT = ROOT / "tests" / "segment"
+STEPS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
+PAGES = [
+    "pages/home.py",
+    "pages/workbench.py",
+    "pages/funnels.py",
+    "pages/cohorts.py",
+    "pages/experiments.py",
+    "pages/impact.py",
+    "pages/metrics.py",
+]
+
+
+def build_segment(folder: Path, config_text: str | None = None) -> Path:
+    """The company's warehouse, made from text by its own pipeline, and its configuration."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "portal.toml").write_text(config_text or (SEGMENT / "portal.toml").read_text(), encoding="utf-8")
+    shutil.copy(SEGMENT / "metrics.toml", folder / "metrics.toml")
+    for name in ("queries", "dashboards"):
+        (folder / name).mkdir(exist_ok=True)
+    con = duckdb.connect(str(folder / "company.duckdb"))
+    con.execute((SEGMENT / "schema.sql").read_text(encoding="utf-8"))
+    con.close()
+    return folder / "portal.toml"
+
+
+def naive_config() -> str:
+    """ADOPTING.md's old Segment example taken literally: events by anonymous_id, no identity."""
+    text = (SEGMENT / "portal.toml").read_text()
+    start, end = text.index("[model.identity]"), text.index("[model.events]")
+    return text[:start] + text[end:].replace('user = "user_id"', "")
+
+
+@pytest.fixture(scope="module")
+def segment(tmp_path_factory):
+    config = build_segment(tmp_path_factory.mktemp("segment"))
+    db = config.parent / "company.duckdb"
+    before = md5(db)
+    done = cli(config, "twin")
+    assert done.returncode == 0, done.stderr
+    return config, db, before
+
+
+def resolved_events(db: Path) -> list[dict]:
+    """Plain Python identity resolution, independent of the portal: the user id on the event, else
+    the user the anonymous id was first linked to (identifies, or an event carrying both), else the
+    anonymous id."""
+    links = read(
+        db,
+        "SELECT anonymous_id, user_id, \"timestamp\" FROM segment.identifies "
+        "UNION ALL SELECT anonymous_id, user_id, \"timestamp\" FROM segment.tracks WHERE user_id IS NOT NULL",
+    )
+    first: dict[str, tuple] = {}
+    for anon, user, t in links:
+        if anon not in first or t < first[anon][1]:
+            first[anon] = (user, t)
+    rows = read(db, 'SELECT anonymous_id, user_id, "timestamp", event, context_os_name FROM segment.tracks')
+    return [
+        {"user": user or (first[anon][0] if anon in first else anon), "t": t, "name": name, "os": os}
+        for anon, user, t, name, os in rows
+    ]
+
+
+def test_the_funnel_counts_resolved_people_and_equals_the_reference(segment):
+    config, db, before = segment
+    done = cli(config, "funnel", "--steps", ",".join(STEPS), "--from", "2026-03-01", "--to", "2026-05-31")
+    assert done.returncode == 0, done.stderr
+    got = {int(r.split(",")[1]): int(r.split(",")[2]) for r in done.stdout.splitlines()[1:]}
+    want = reference_counts(resolved_events(db), STEPS, timedelta(days=14))
+    assert got == want
+    # the naive reading (anonymous ids as people) loses everyone who ordered on a second device
+    naive = {}
+    for r in read(db, 'SELECT anonymous_id, "timestamp", event FROM segment.tracks'):
+        naive.setdefault(r[0], []).append(r)
+    naive_rows = [{"user": a, "t": t, "name": n} for a, t, n in read(db, 'SELECT anonymous_id, "timestamp", event FROM segment.tracks')]
+    assert reference_counts(naive_rows, STEPS, timedelta(days=14))[4] < want[4]
+    assert md5(db) == before
+
+
+def test_a_breakdown_and_the_in_process_funnel_agree_with_the_reference(segment):
+    from portal.config import load_settings
+    from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
+    from portal.warehouse.connect import open_warehouse
+
+    wh = open_warehouse(load_settings(segment[0]), pii=False)
+    spec = FunnelSpec(tuple(Step(s) for s in STEPS), date(2026, 3, 1), date(2026, 5, 31), 14, breakdown="context_os_name")
+    levels = user_levels(session_for(wh), spec)
+    assert levels["user_id"].str.startswith(("usr_", "anon_")).all()  # the company's own ids
+    counts = step_counts(levels, spec)
+    rows = resolved_events(segment[1])
+    # the segment is the first step's property: the OS of the device the person first viewed a product on
+    for os in ("Android", "iOS", "Mac OS X"):
+        people = {r["user"] for r in rows if r["name"] == STEPS[0] and r["os"] == os}
+        want = reference_counts([r for r in rows if r["user"] in people], STEPS, timedelta(days=14))
+        got = counts[counts.segment == os].set_index("step")["users"].to_dict()
+        assert got == want, os
+
+
+def test_experiments_cohort_revenue_and_cac_equal_plain_sql(segment):
+    from portal.config import load_settings
+    from portal.product.cohorts import CohortSpec, cac_by_channel, revenue
+    from portal.product.experiments import variant_counts
+    from portal.warehouse.connect import open_warehouse
+
+    config, db, _ = segment
+    # plain SQL: an assignee converted when any event of theirs (on any device) is an order after assignment
+    want = dict(
+        read(
+            db,
+            """
+            WITH links AS (
+                SELECT anonymous_id, arg_min(user_id, t) AS user_id FROM (
+                    SELECT anonymous_id, user_id, "timestamp" AS t FROM segment.identifies
+                    UNION ALL SELECT anonymous_id, user_id, "timestamp" FROM segment.tracks WHERE user_id IS NOT NULL)
+                GROUP BY 1),
+            orders AS (
+                SELECT coalesce(t.user_id, l.user_id, t.anonymous_id) AS person, t."timestamp" AS at
+                FROM segment.tracks AS t LEFT JOIN links AS l USING (anonymous_id) WHERE event = 'Order Completed')
+            SELECT variant, count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM orders AS o WHERE o.person = a.user_id AND o.at >= a.assigned_at))
+            FROM experiments.assignments AS a GROUP BY 1""",
+        )
+    )
+    assigned = dict(read(db, "SELECT variant, count(*) FROM experiments.assignments GROUP BY 1"))
+    (total,) = read(
+        db,
+        "SELECT sum(c.amount) / 100 FROM stripe.charges c JOIN stripe.customers k ON c.customer = k.id "
+        "JOIN segment.users u ON u.id = k.metadata_user_id WHERE c.status = 'succeeded'",
+    )[0]
+    (spend,) = read(db, "SELECT sum(cost_micros) / 1e6 FROM ads.google_ads_daily WHERE ad_network_type = 'SEARCH'")[0]
+    session = session_for(open_warehouse(load_settings(config), pii=True))
+    counts = variant_counts(session, "checkout_button", "Order Completed").set_index("variant")
+    assert {v: int(counts.loc[v, "converted"]) for v in want} == want
+    assert all(want.values()), "conversions are found across devices"
+    assert {v: int(counts.loc[v, "users"]) for v in assigned} == assigned
+
+    money = revenue(session, CohortSpec("month", "signup", "none", None, 3), date(2026, 5, 31))
+    last = money[money.period == 3]
+    got = (last["cumulative_revenue_per_user"] * last["cohort_size"]).sum()
+    assert got == pytest.approx(float(total)) and got > 0  # dollars, not cents; succeeded charges only
+
+    cac = cac_by_channel(session).set_index("channel")
+    assert cac.loc["cpc", "spend"] == pytest.approx(spend)  # dollars, not micros
+
+
+def test_model_check_passes_on_the_declared_identity(segment):
+    done = cli(segment[0], "model", "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "experiments" in done.stdout and "100.0%" in done.stdout
+
+
+def test_model_check_names_a_mismatched_key_space(tmp_path):
+    config = build_segment(tmp_path / "naive", naive_config())
+    done = cli(config, "model", "check")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "0 of " in out and "experiment assignees appear among event persons" in out
+    assert "Declare identity" in out
+
+
+def test_model_check_names_a_typo_with_the_nearest_column(tmp_path):
+    text = (SEGMENT / "portal.toml").read_text().replace('amount = "amount / 100"', 'amount = "amout / 100"')
+    config = build_segment(tmp_path / "typo", text)
+    done = cli(config, "model", "check")
+    assert done.returncode == 1
+    assert "amout" in done.stdout and "did you mean amount?" in done.stdout
+    assert "portal.toml" in done.stdout and "line " in done.stdout
+
+
+@pytest.fixture
+def segment_env(segment, monkeypatch):
+    import os
+
+    import streamlit as st
+
+    for k in [k for k in os.environ if k.startswith("PORTAL_") and k != "PORTAL_TEST_SLEEP"]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("PORTAL_CONFIG", str(segment[0]))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield segment
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_opens_on_the_segment_warehouse(segment_env, path):
+    at = run_page(path, user="dana")
+    assert not at.exception
+    assert not at.error, [shown(e) for e in at.error]
+    assert md5(segment_env[1]) == segment_env[2]
+
+
+def test_product_pages_read_resolved_people(segment_env):
+    funnels = run_page("pages/funnels.py", user="alex")
+    assert funnels.multiselect(key="fn_steps").value == STEPS  # default_steps, Title-Case names
+    assert "variant:checkout_button" in funnels.selectbox(key="fn_breakdown").options
+    experiments = run_page("pages/experiments.py", user="alex")
+    assert experiments.selectbox(key="ex_experiment").value == "checkout_button"
+    text = " ".join(shown(m) for m in experiments.markdown) + " ".join(shown(c) for c in experiments.caption)
+    assert "inf%" not in text
