@@ -292,8 +292,10 @@ class Experiments:
         )
 
     def tables(self) -> list[str]:
-        return _src(self).tables() + ([self.details] if self.details else []) + (
-            self.identity.tables() if self.identity else []
+        return (
+            _src(self).tables()
+            + ([self.details] if self.details else [])
+            + (self.identity.tables() if self.identity else [])
         )
 
     def listing(self) -> Fragment:

@@ -74,7 +74,9 @@ def parse(text: str, where: str) -> Expr:
         raise ExprError(f"{where}: {text!r}: leave out the alias (AS …); the model names the field.")
     for sub in node.walk():
         if isinstance(sub, _REFUSED):
-            raise ExprError(f"{where}: {text!r}: only expressions over the row (no subqueries, *, tables or $parameters).")
+            raise ExprError(
+                f"{where}: {text!r}: only expressions over the row (no subqueries, *, tables or $parameters)."
+            )
         if isinstance(sub, exp.Func):
             name = (sub.name if isinstance(sub, exp.Anonymous) else sub.sql_name()).lower()
             if name in _REFUSED_FUNCTIONS:
@@ -117,7 +119,9 @@ def load_joins(raw, where: str) -> tuple[Join, ...]:
     for j in raw:
         unknown = set(j) - {"table", "alias", "on", "relationship"}
         if unknown:
-            raise ExprError(f"{where} joins: unknown key(s) {', '.join(sorted(unknown))} (table, alias, on, relationship).")
+            raise ExprError(
+                f"{where} joins: unknown key(s) {', '.join(sorted(unknown))} (table, alias, on, relationship)."
+            )
         if "table" not in j or "on" not in j:
             raise ExprError(f"{where} joins: each join needs table and on.")
         check_name(j["table"], f"{where} joins")

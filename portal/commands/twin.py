@@ -14,6 +14,26 @@ from portal.warehouse.event_index import IndexUnsupported, rebuild, share_index
 from portal.warehouse.twin import write_twin
 
 
+def model_findings(settings, path: Path) -> list:
+    """What `model check` finds wrong with the model on this file (errors and warnings only)."""
+    from portal.audit import AuditLog
+    from portal.identity import system_principal
+    from portal.model_check import check
+    from portal.warehouse.connect import analysts_warehouse
+
+    try:
+        wh = analysts_warehouse(settings, db=path)
+        try:
+            session = wh.session(system_principal("model check", pii=False), AuditLog(settings.state), ())
+            return [f for f in check(session, settings.model) if f.level != "ok"]
+        finally:
+            wh.close()
+    except Exception as exc:  # the check is advice: a failure to run it is reported, not fatal
+        from portal.model_check import Finding
+
+        return [Finding("warning", f"model check did not run: {exc}")]
+
+
 def register(sub) -> None:
     p = sub.add_parser("twin", help="build the PII-free twin of the warehouse ([pii] columns blanked)")
     p.add_argument("--db", help="warehouse file (default: [warehouse] path in portal.toml)")
@@ -35,8 +55,8 @@ def run(args) -> int:
     print(f"built {report.path} in {time.perf_counter() - t0:.1f} s: {report.tables} tables, {report.views} views")
     for col in report.blanked:
         print(f"  blanked {col}")
-    for view in report.skipped_views:
-        print(f"  left out view {view} (it reads files or another database)", file=sys.stderr)
+    for view in report.skipped_views:  # analysts would get "does not exist": say so, and fail
+        print(f"error: view {view} could not be recreated in the twin; analysts cannot read it", file=sys.stderr)
     missing = {c.lower() for c in settings.pii_columns} - {c.lower() for c in report.blanked}
     missing = {c for c in missing if f"main.{c}" not in {b.lower() for b in report.blanked}}
     for col in sorted(missing):
@@ -50,4 +70,6 @@ def run(args) -> int:
             print(f"no event index: {why}", file=sys.stderr)
         except Exception as exc:
             print(f"no event index: {exc}", file=sys.stderr)
-    return 0
+    for finding in model_findings(settings, report.path):
+        print(finding.line(), file=sys.stderr)
+    return 1 if report.skipped_views else 0

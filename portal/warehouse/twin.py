@@ -140,7 +140,12 @@ def _copy(con: duckdb.DuckDBPyConnection, declared: Iterable[str]) -> tuple:
     ).fetchall():
         columns.setdefault((s, t), []).append((c, typ, comment))
     blanked = []
-    for schema in sorted({s for s, _, _ in tables}):
+    schemas = con.execute(  # every schema, also those holding only views (or nothing yet)
+        "SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'src' AND NOT internal "
+        "AND schema_name NOT IN (?, ?)",
+        list(_SKIP_SCHEMAS),
+    ).fetchall()
+    for schema in sorted({s for (s,) in schemas} | {s for s, _, _ in tables}):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}")
     for schema, table, comment in tables:
         cols = columns.get((schema, table), [])
@@ -171,7 +176,7 @@ def _copy_views(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
         "AND NOT internal AND NOT temporary AND schema_name NOT IN (?, ?)",
         list(_SKIP_SCHEMAS),
     ).fetchall()
-    done, skipped, pending = 0, [], list(views)
+    done, pending, why = 0, list(views), {}
     for _ in range(len(views) + 1):  # views over views: retry until nothing more can be made
         left = []
         for schema, name, sql, comment in pending:
@@ -181,11 +186,12 @@ def _copy_views(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
                 if comment:
                     con.execute(f"COMMENT ON VIEW {_q(schema)}.{_q(name)} IS {_quote(comment)}")
                 done += 1
-            except duckdb.Error:
+            except duckdb.Error as exc:
+                why[(schema, name)] = str(exc).splitlines()[0]
                 left.append((schema, name, sql, comment))
         if len(left) == len(pending):
             break
         pending = left
     con.execute("RESET search_path")
-    skipped = [f"{s}.{n}" for s, n, _, _ in pending]
+    skipped = [f"{s}.{n} ({why.get((s, n), 'not recreated')})" for s, n, _, _ in pending]
     return done, skipped
