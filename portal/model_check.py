@@ -91,7 +91,7 @@ def bind_findings(session, model: Model, config: Path | None) -> list[Finding]:
         src = Source(part.table, part.joins)
         tables = {src.alias: part.table, **{j.alias: j.table for j in part.joins}}
         missing_table = False
-        for alias, table in tables.items():
+        for table in tables.values():
             if _full_name(table, model, columns) not in columns:
                 near = did_you_mean(table, columns)
                 out.append(Finding("error", f"{_where(config, name, table)}: no table {table}{near}."))
