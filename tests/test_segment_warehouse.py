@@ -15,6 +15,8 @@ import pytest
 from conftest import ROOT, run_page, session_for, shown
 from test_foreign_warehouse import cli, md5, read, reference_counts
 
+from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
+
 SEGMENT = ROOT / "tests" / "segment"
 STEPS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
 PAGES = [
@@ -99,7 +101,6 @@ def test_the_funnel_counts_resolved_people_and_equals_the_reference(segment):
 
 def test_a_breakdown_and_the_in_process_funnel_agree_with_the_reference(segment):
     from portal.config import load_settings
-    from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
     from portal.warehouse.connect import open_warehouse
 
     wh = open_warehouse(load_settings(segment[0]), pii=False)
@@ -224,3 +225,42 @@ def test_product_pages_read_resolved_people(segment_env):
     assert experiments.selectbox(key="ex_experiment").value == "checkout_button"
     text = " ".join(shown(m) for m in experiments.markdown) + " ".join(shown(c) for c in experiments.caption)
     assert "inf%" not in text
+
+
+@pytest.mark.parametrize("which", ["segment", "ga4"])
+def test_the_text_id_event_index_equals_the_query_path(which, segment, tmp_path):
+    """The index of a text-id warehouse is dictionary-coded: the same chains and retention as the
+    query, with the company's own (resolved) ids, on the Segment and the GA4-shaped warehouses."""
+    from test_foreign_warehouse import build_company
+
+    from portal.config import load_settings
+    from portal.product.cohorts import CohortSpec, retention
+    from portal.warehouse.connect import open_warehouse
+
+    if which == "segment":
+        config, steps, split = segment[0], STEPS, "context_os_name"
+    else:
+        config = build_company(tmp_path / "ga4")
+        assert cli(config, "twin").returncode == 0
+        steps, split = ["session_start", "view_item", "begin_checkout", "purchase"], "device_category"
+    session = session_for(open_warehouse(load_settings(config), pii=False))
+    idx = session.event_index()
+    assert idx is not None and idx.ids is not None  # built by twin, coded
+    assert (
+        len(idx.ids)
+        == session.frame(f"SELECT count(DISTINCT user_id) FROM {session.model.events.relation()}").iloc[0, 0]
+    )
+    for breakdown in (None, split):
+        spec = FunnelSpec(tuple(Step(s) for s in steps), date(2026, 3, 1), date(2026, 5, 31), 14, breakdown=breakdown)
+        with_index = user_levels(session, spec)
+        query_session = session_for(open_warehouse(load_settings(config), pii=False))
+        query_session.event_index = lambda: None
+        by_query = user_levels(query_session, spec)
+        assert step_counts(with_index, spec).equals(step_counts(by_query, spec))
+        a = with_index.sort_values("user_id").reset_index(drop=True)
+        b = by_query.sort_values("user_id").reset_index(drop=True)
+        assert a["user_id"].astype(str).equals(b["user_id"].astype(str)) and a["level"].equals(b["level"])
+    spec = CohortSpec("week", "signup", "none", None, 4)
+    through = date(2026, 5, 31)
+    fast = retention(session, spec, through)
+    assert fast.equals(retention(query_session, spec, through)) and fast["active_users"].sum() > 0

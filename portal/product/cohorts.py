@@ -100,17 +100,18 @@ def _complete(frame: pd.DataFrame, spec: CohortSpec, data_through: date) -> pd.D
     return frame
 
 
-def _activity(session, spec: CohortSpec) -> tuple[np.ndarray, np.ndarray]:
-    """(person, day) of every qualifying event in person-then-time order: from the warehouse's
-    memory-mapped event index when it is current (no query, no sort), else from one scan."""
+def _activity(session, spec: CohortSpec):
+    """(person, day, person codes) of every qualifying event in person-then-time order: from the
+    warehouse's memory-mapped event index when it is current (no query, no sort; persons as the
+    index's codes), else from one scan (persons as ids, codes None)."""
     idx = session.event_index()
     if idx is not None:
         if not spec.event:
-            return idx.user, idx.day
+            return idx.user, idx.day, idx.persons
         keep = idx.ev == (idx.names.index(spec.event) + 1 if spec.event in idx.names else -1)
-        return idx.user[keep], idx.day[keep]
+        return idx.user[keep], idx.day[keep], idx.persons
     stream = session.scan(_sql("activity", spec, session), {"event": spec.event} if spec.event else None)
-    return stream.column("user_id"), stream.column("event_date").cast("int32").to_numpy()
+    return stream.column("user_id"), stream.column("event_date").cast("int32").to_numpy(), None
 
 
 def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
@@ -121,16 +122,23 @@ def retention(session, spec: CohortSpec, data_through: date) -> pd.DataFrame:
         return _finish(_on_cluster(session, spec), spec, data_through)
     segments = session.frame(_sql("segments", spec, session))["segment"].tolist()
     members = session.scan(_sql("members", spec, session), {"segments": segments})
-    user, day = _activity(session, spec)
+    user, day, coded = _activity(session, spec)
     member_ids = members.column("user_id")
-    persons = PersonCodes.of(member_ids)  # text person ids: members coded in their (sorted) order
-    if persons.ids is not None or not isinstance(user, np.ndarray):
-        if persons.ids is None:
-            user = user.to_numpy()
-        else:
-            user = persons.code_of(user)
-            day = day[user >= 0]
-            user = user[user >= 0]
+    if coded is not None and coded.ids is not None:
+        # a dictionary-coded index: members take the index's codes; members with no event get
+        # distinct negative codes (they are counted in their cohort, never active)
+        persons = PersonCodes(coded.code_of(member_ids), coded.ids)
+        absent = persons.codes < 0
+        persons.codes[absent] = -1 - np.arange(int(absent.sum()))
+    else:
+        persons = PersonCodes.of(member_ids)  # text person ids: members coded in their (sorted) order
+        if persons.ids is not None or not isinstance(user, np.ndarray):
+            if persons.ids is None:
+                user = user.to_numpy()
+            else:
+                user = persons.code_of(user)
+                day = day[user >= 0]
+                user = user[user >= 0]
     m_period = members.column("cohort_period").to_numpy()
     m_segment = members.column("segment").to_numpy()
     m_user = persons.codes

@@ -318,7 +318,8 @@ class Session:
         """The warehouse's compact event index (`event_index.py`) when it is built and current, and
         this session may read the events table's schema; else None, and callers query instead."""
         events = self.model.events
-        if events is None or schema_of(events.table, self.model) in {d.lower() for d in self.denied_schemas}:
+        denied = {d.lower() for d in self.denied_schemas}
+        if events is None or any(schema_of(t, self.model) in denied for t in events.tables()):
             return None
         return open_index(self.warehouse.path, events)
 

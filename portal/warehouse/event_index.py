@@ -20,9 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from portal.product.persons import PersonCodes
 
 MAX_CODED = 8  # properties kept as one-byte codes (those with fewer than 255 values)
-VERSION = 2
+VERSION = 3
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 _OPEN: dict[tuple, EventIndex] = {}
 _LOCK = threading.Lock()
 
@@ -35,10 +40,16 @@ class EventIndex:
     day: np.ndarray  # event_date as days since 1970, int32 (the retention pass counts days)
     ev: np.ndarray  # uint8
     codes: dict[str, tuple[tuple[str, ...], np.ndarray]]  # column → (values, uint8: 1 + position, 0 NULL)
+    ids: pa.Array | None = None  # text person ids: `user` holds positions in this sorted array
 
     @property
     def rows(self) -> int:
         return int(self.user.size)
+
+    @property
+    def persons(self) -> PersonCodes:
+        """The pass's person codes and how to turn them back into the company's ids."""
+        return PersonCodes(self.user, self.ids)
 
 
 def index_dir(warehouse_path: Path) -> Path:
@@ -74,11 +85,7 @@ def write_arrays(con, folder: Path, events, batch_rows: int = 4_000_000) -> dict
     seal() records."""
     rel = events.relation()
     ((person_type,),) = con.execute(f"SELECT typeof(user_id) FROM {rel} LIMIT 1").fetchall() or [("BIGINT",)]
-    if person_type not in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
-        raise IndexUnsupported(
-            f"The event index needs integer person ids ({events.person} is {person_type}); "
-            "funnels and cohorts query the events table instead (same answers, slower on large tables)."
-        )
+    text_ids = person_type not in _INTEGER
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     names = [
@@ -102,8 +109,32 @@ def write_arrays(con, folder: Path, events, batch_rows: int = 4_000_000) -> dict
         if len(values) < 255:
             codes[col] = values
     kept = "WHERE event_name IS NOT NULL AND user_id IS NOT NULL AND event_at IS NOT NULL"
-    ((rows, low, high),) = con.execute(f"SELECT count(*), min(user_id), max(user_id) FROM {rel} {kept}").fetchall()
-    user_dtype = np.int32 if rows == 0 or (-(2**31) < low and high < 2**31) else np.int64
+    source = f"(SELECT * FROM {rel} {kept})"
+    if text_ids:
+        # resolve once into a temporary table (identity joins run once), then code ids by their sorted
+        # position: the sort is over integers, not text
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __index_events AS SELECT * FROM {rel} {kept}")
+        persons = (
+            con.sql("SELECT DISTINCT CAST(user_id AS VARCHAR) AS id FROM __index_events ORDER BY 1").arrow().read_all()
+        )
+        ids = persons.column("id").combine_chunks()
+        with pa.OSFile(str(folder / "persons.arrow"), "wb") as sink, ipc.new_file(sink, persons.schema) as writer:
+            writer.write_table(persons)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE __index_persons AS "
+            "SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS INTEGER) AS code "
+            "FROM (SELECT DISTINCT CAST(user_id AS VARCHAR) AS id FROM __index_events)"
+        )
+        source = (
+            "(SELECT p.code AS user_id, e.* EXCLUDE (user_id) FROM __index_events AS e "
+            "JOIN __index_persons AS p ON p.id = CAST(e.user_id AS VARCHAR))"
+        )
+        ((rows,),), user_dtype = con.execute("SELECT count(*) FROM __index_events").fetchall(), np.int32
+        if len(ids) >= 2**31:
+            raise IndexUnsupported("more than 2^31 distinct persons")
+    else:
+        ((rows, low, high),) = con.execute(f"SELECT count(*), min(user_id), max(user_id) FROM {source}").fetchall()
+        user_dtype = np.int32 if rows == 0 or (-(2**31) < low and high < 2**31) else np.int64
     arrays = {
         "user": np.lib.format.open_memmap(folder / "user.npy", "w+", user_dtype, (rows,)),
         "t": np.lib.format.open_memmap(folder / "t.npy", "w+", np.int64, (rows,)),
@@ -116,12 +147,12 @@ def write_arrays(con, folder: Path, events, batch_rows: int = 4_000_000) -> dict
         f'CAST(coalesce(list_position(${slot[c]}, CAST("{c}" AS VARCHAR)), 0) AS UTINYINT) AS "{c}"' for c in codes
     )
     reader = (
-        con.cursor()
+        (con if text_ids else con.cursor())  # temporary tables belong to this connection
         .sql(
             "SELECT user_id AS user, epoch_us(event_at) AS t, CAST(date_diff('day', DATE '1970-01-01', event_date) AS INTEGER) AS day, "
             "CAST(list_position($names, event_name) AS UTINYINT) AS ev"
             + (f", {coded}" if coded else "")
-            + f" FROM {rel} {kept} ORDER BY user_id, event_at",
+            + f" FROM {source} ORDER BY user_id, event_at",
             params={"names": names, **{slot[c]: v for c, v in codes.items()}},
         )
         .to_arrow_reader(batch_rows)
@@ -134,7 +165,11 @@ def write_arrays(con, folder: Path, events, batch_rows: int = 4_000_000) -> dict
         at += n
     for arr in arrays.values():
         arr.flush()
-    return {"rows": rows, "names": names, "codes": codes, "model": str(rel)}
+    reader.close()
+    if text_ids:
+        con.execute("DROP TABLE IF EXISTS __index_events")
+        con.execute("DROP TABLE IF EXISTS __index_persons")
+    return {"rows": rows, "names": names, "codes": codes, "model": str(rel), "text_ids": text_ids}
 
 
 def seal(folder: Path, warehouse_path: Path, info: dict) -> dict:
@@ -155,12 +190,12 @@ def share_index(source: Path, twin: Path) -> dict:
     folder = building_dir(twin)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for f in src.glob("*.npy"):
+    for f in [*src.glob("*.npy"), *src.glob("*.arrow")]:
         try:
             os.link(f, folder / f.name)
         except OSError:
             shutil.copy2(f, folder / f.name)
-    return seal(folder, twin, {k: meta[k] for k in ("rows", "names", "codes", "model")})
+    return seal(folder, twin, {k: meta[k] for k in ("rows", "names", "codes", "model", "text_ids")})
 
 
 def rebuild(warehouse_path: Path, events) -> dict:
@@ -172,6 +207,12 @@ def rebuild(warehouse_path: Path, events) -> dict:
         return build_index(con, Path(warehouse_path), events)
     finally:
         con.close()
+
+
+def _persons(folder: Path) -> pa.Array:
+    """The sorted text ids of a dictionary-coded index, memory-mapped."""
+    source = pa.memory_map(str(folder / "persons.arrow"), "r")
+    return ipc.open_file(source).read_all().column("id").combine_chunks()
 
 
 def open_index(warehouse_path: Path, events) -> EventIndex | None:
@@ -198,6 +239,7 @@ def open_index(warehouse_path: Path, events) -> EventIndex | None:
                     load("day"),
                     load("ev"),
                     {c: (tuple(v), load(c)) for c, v in meta["codes"].items()},
+                    _persons(folder) if meta.get("text_ids") else None,
                 )
             except (OSError, ValueError):
                 return None

@@ -209,7 +209,7 @@ def _levels_from_index(session, idx, spec: FunnelSpec) -> pd.DataFrame:
             picked = np.where((picked > 0) & (second > 0), (picked - 1) * len(values2) + second, 0)
             names = [f"{a} / {b}" for a in values for b in values2]
         out["segment"] = pd.Categorical.from_codes(picked, ["(none)", *names])
-    return _frame(session, spec, chains, out)
+    return _frame(session, spec, chains, out, idx.persons)
 
 
 def _frame(session, spec: FunnelSpec, chains, out: dict, persons: PersonCodes | None = None) -> pd.DataFrame:
