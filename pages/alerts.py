@@ -22,7 +22,7 @@ st.caption(
 )
 s = settings()
 try:
-    metrics = load_metrics(metrics_path(s))
+    metrics = load_metrics(metrics_path(s), s.model)
     alerts = load_alerts(s.alerts_path, metrics, set(DashboardStore(s.dashboards_dir).teams()))
 except (AlertError, MetricError) as err:
     error_text(err)

@@ -24,7 +24,7 @@ st.caption(
     "interval and p-value (two-proportion test), a check for a trend already under way before the change, "
     "the same dates a year earlier, and optionally a segment the change did not touch."
 )
-metrics = load_metrics(metrics_path(settings()))
+metrics = load_metrics(metrics_path(settings()), settings().model)
 recorded = annotations()
 changes = fix_choices(recorded)  # titles in the URL: bound widgets store what they show
 

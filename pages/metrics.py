@@ -16,7 +16,7 @@ st.caption(
     "never report two different numbers for the same thing."
 )
 s = settings()
-metrics = load_metrics(metrics_path(s))
+metrics = load_metrics(metrics_path(s), s.model)
 dashboards, errors = load_dashboards(DashboardStore(s.dashboards_dir))
 for err in errors:
     error_text(err)

@@ -49,7 +49,7 @@ table = a.selectbox("Table", tables, index=tables.index(revenue.full_name) if re
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
 dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))
-metric_set = load_metrics(metrics_path(s))
+metric_set = load_metrics(metrics_path(s), s.model)
 used = dashboard_lineage(dashboards, metric_set, {r.id: r.lineage for r in results}, cat)
 metric_users = {f"metric:{n}": lineage("\n;\n".join(metric_sqls(metric_set, n)), cat) for n in metric_set.metrics}
 users_of = {**{r.id: r.lineage for r in results}, **used}

@@ -29,7 +29,7 @@ from ui.tile_data import metric_spec, query_spec, refresh_shared_results, shared
 
 def metric_set() -> MetricSet:
     """The metrics with this role's measured baking windows."""
-    return settle(load_metrics(metrics_path(settings())), baking_windows())
+    return settle(load_metrics(metrics_path(settings()), settings().model), baking_windows())
 
 
 def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date) -> None:
@@ -40,7 +40,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
             k = shared_kpi(t.metric, start, end, filters, role)
             scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
-                v = view.kpi_view(t, m, k, view.still_baking(m, end, through))
+                v = view.kpi_view(t, m, k, m.still_baking(end, through))
                 st.metric(
                     plain(v.label),
                     v.value,

@@ -78,6 +78,7 @@ class Settings:
     annotations_path: Path | None = None  # [paths] annotations: dated product changes (none: no annotations)
     model: Model = field(default_factory=Model)
     pii_columns: tuple[str, ...] = ()  # [pii] columns: schema.table.column blanked in the PII-free twin
+    pii_not_personal: tuple[str, ...] = ()  # [pii] not_personal: columns pii-scan must not flag
     limits: Limits = field(default_factory=Limits)
     people: People = field(default_factory=People)
     lint: LintConfig = field(default_factory=LintConfig)
@@ -117,140 +118,60 @@ def _resolve(path: str | Path, base: Path) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
-AUTH_KEYS = {"roles_claim", "unknown_users", "user_header", "roles", "max_session_hours"}
-ROLE_NAMES = ("analyst", "data_team", "pii", "admin")
-
-
-def _check_access_sections(path: Path, data: dict) -> None:
-    """[auth] and [permissions] decide who sees what: a typo there must stop the portal, not widen it."""
-    auth, perms = data.get("auth", {}), data.get("permissions", {})
-    if unknown := set(auth) - AUTH_KEYS:
-        raise ConfigError(f"{path}: unknown key(s) in [auth]: {', '.join(sorted(unknown))}")
-    if auth.get("unknown_users", "analyst") not in ("analyst", "refuse"):
-        raise ConfigError(f'{path}: [auth] unknown_users must be "analyst" or "refuse"')
-    for group, roles in (auth.get("roles") or {}).items():
-        if not isinstance(roles, list) or set(roles) - set(ROLE_NAMES):
-            raise ConfigError(f"{path}: [auth.roles] {group} must list roles among {', '.join(ROLE_NAMES)}")
-    if unknown := set(perms) - {"schema_roles"}:
-        raise ConfigError(f"{path}: unknown key(s) in [permissions]: {', '.join(sorted(unknown))}")
-    for schema, roles in (perms.get("schema_roles") or {}).items():
-        if not isinstance(roles, list) or set(roles) - set(ROLE_NAMES):
-            raise ConfigError(
-                f"{path}: [permissions] schema_roles.{schema} must list roles among {', '.join(ROLE_NAMES)}"
-            )
-
-
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read settings; environment variables PORTAL_DB and PORTAL_*_DIR win over the file."""
+    """Read settings; environment variables PORTAL_DB and PORTAL_*_DIR win over the file. The file is
+    validated against `portal.config_schema.PortalFile` first: an unknown section or key, or a value
+    of the wrong type, is refused with the file, the line and the nearest known name."""
+    from portal.config_schema import PortalFile, validate
+
     path = Path(path or os.environ.get("PORTAL_CONFIG") or ROOT / "portal.toml")
     data: dict = {}
+    text = ""
     if path.exists():
+        text = path.read_text(encoding="utf-8")
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    f = validate(PortalFile, data, path, text, ConfigError)
     base = path.parent
-    known_sections = {
-        "warehouse",
-        "limits",
-        "people",
-        "paths",
-        "lint",
-        "guard",
-        "model",
-        "pii",
-        "auth",
-        "permissions",
-        "api",
-        "site",
-    }
-    wh = data.get("warehouse", {})
-    lim = data.get("limits", {})
-    ppl = data.get("people", {})
-    known_limits = set(Limits.__dataclass_fields__) - {"ceiling_rows"}  # that one is [guard]'s
-    unknown = set(lim) - known_limits
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) in [limits]: {', '.join(sorted(unknown))}")
-    try:
-        limits = Limits(**{k: type(getattr(Limits(), k))(v) for k, v in lim.items()})
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: bad value in [limits]: {exc}") from exc
-    unknown = set(ppl) - set(People.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) in [people]: {', '.join(sorted(unknown))}")
-    people = People(**{k: tuple(v) if isinstance(v, list) else v for k, v in ppl.items()})
-    _check_access_sections(path, data)
-    try:
-        lint_cfg = LintConfig(
-            **{k: tuple(map(str, v)) if isinstance(v, list) else int(v) for k, v in data.get("lint", {}).items()}
-        )
-        guard = Guard(**{k: int(v) for k, v in data.get("guard", {}).items()})
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: bad [lint] or [guard] setting: {exc}") from exc
-    engine = str(wh.get("engine", "duckdb"))
-    if engine not in ENGINES:
-        raise ConfigError(f"{path}: [warehouse] engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    spark_url = str(wh.get("url", Settings.spark_url))
-    if not spark_url.startswith("sc://"):
-        raise ConfigError(
-            f"{path}: [warehouse] url must be a Spark Connect address (sc://host:port), not {spark_url!r}"
-        )
     try:
         model = load_model(data.get("model", {}), str(path))
     except ModelError as exc:
         raise ConfigError(str(exc)) from None
-    pii = data.get("pii", {})
-    if set(pii) - {"columns"} or not all(isinstance(c, str) and c.count(".") in (1, 2) for c in pii.get("columns", [])):
-        raise ConfigError(f'{path}: [pii] takes columns = ["schema.table.column", ...] only.')
-    paths = data.get("paths", {})
-    unknown_paths = set(paths) - {"state_dir", "queries_dir", "dashboards_dir", "metrics", "annotations", "alerts"}
-    if unknown_paths:
-        raise ConfigError(f"{path}: unknown key(s) in [paths]: {', '.join(sorted(unknown_paths))}")
+    lint_cfg = LintConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in f.lint.model_dump().items()})
+    guard = Guard(**f.guard.model_dump())
+    limits = Limits(**f.limits.model_dump(), ceiling_rows=guard.ceiling_rows)  # one setting: [guard] ceiling_rows
+    people = People(**{k: tuple(v) if isinstance(v, list) else v for k, v in f.people.model_dump().items()})
     model = replace(model, raw_schemas=lint_cfg.raw_schemas)
-    api_cfg, site = data.get("api", {}), data.get("site", {})
-    if unknown := set(api_cfg) - set(ApiSettings.__dataclass_fields__):
-        raise ConfigError(f"{path}: unknown key(s) in [api]: {', '.join(sorted(unknown))}")
-    if unknown := set(site) - {"url"}:
-        raise ConfigError(f"{path}: unknown key(s) in [site]: {', '.join(sorted(unknown))}")
-    site_url = str(site.get("url", "")).rstrip("/")
-    state_cfg = data.get("state", {})
-    if unknown := set(state_cfg) - {"url"}:
-        raise ConfigError(f"{path}: unknown key(s) in [state]: {', '.join(sorted(unknown))}")
-    state_url = str(os.environ.get("PORTAL_STATE_URL") or state_cfg.get("url", ""))
+    state_url = str(os.environ.get("PORTAL_STATE_URL") or f.state.url)
     if state_url and not state_url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"{path}: [state] url must be a PostgreSQL URL (postgresql://…), not {state_url!r}")
-    if site_url and not site_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{path}: [site] url must start with http:// or https://, not {site_url!r}")
-    try:
-        api = ApiSettings(**{k: int(v) for k, v in api_cfg.items()})
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: bad value in [api]: {exc}") from exc
-    if api.requests_per_minute < 1 or api.max_rows < 1:
-        raise ConfigError(f"{path}: [api] requests_per_minute and max_rows must be at least 1")
-    limits = replace(limits, ceiling_rows=guard.ceiling_rows)  # one setting: [guard] ceiling_rows
+    paths = f.paths
     settings = Settings(
-        warehouse_path=_resolve(wh.get("path", "data/warehouse.duckdb"), base),
-        demo=bool(wh.get("demo", False)),
+        warehouse_path=_resolve(f.warehouse.path, base),
+        demo=f.warehouse.demo,
         demo_path=base / "data" / "warehouse.duckdb",
-        metrics_path=_resolve(paths["metrics"], base) if paths.get("metrics") else None,
-        annotations_path=_resolve(paths["annotations"], base) if paths.get("annotations") else None,
-        alerts_path=_resolve(paths["alerts"], base) if paths.get("alerts") else None,
-        api=api,
-        site_url=site_url,
+        metrics_path=_resolve(paths.metrics, base) if paths.metrics else None,
+        annotations_path=_resolve(paths.annotations, base) if paths.annotations else None,
+        alerts_path=_resolve(paths.alerts, base) if paths.alerts else None,
+        api=ApiSettings(**f.api.model_dump()),
+        site_url=f.site.url.rstrip("/"),
         state_url=state_url,
         model=model,
-        pii_columns=tuple(pii.get("columns", ())),
-        engine=engine,
-        spark_url=spark_url,
-        demo_scale=float(wh.get("demo_scale", 1.0)),
-        state_dir=_resolve(data.get("paths", {}).get("state_dir", "state"), base),
-        queries_dir=_resolve(data.get("paths", {}).get("queries_dir", "queries"), base),
-        dashboards_dir=_resolve(data.get("paths", {}).get("dashboards_dir", "dashboards"), base),
+        pii_columns=tuple(f.pii.columns),
+        pii_not_personal=tuple(f.pii.not_personal),
+        engine=f.warehouse.engine,
+        spark_url=f.warehouse.url,
+        demo_scale=f.warehouse.demo_scale,
+        state_dir=_resolve(paths.state_dir, base),
+        queries_dir=_resolve(paths.queries_dir, base),
+        dashboards_dir=_resolve(paths.dashboards_dir, base),
         limits=limits,
         people=people,
         lint=lint_cfg,
         guard=guard,
-        extra={k: v for k, v in data.items() if k not in known_sections - {"auth", "permissions"}},
+        extra={k: v for k, v in data.items() if k in ("auth", "permissions", "smtp")},
     )
     if os.environ.get("PORTAL_ENGINE"):
         settings = replace(settings, engine=os.environ["PORTAL_ENGINE"])

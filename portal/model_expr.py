@@ -73,6 +73,8 @@ def parse(text: str, where: str) -> Expr:
     if isinstance(node, exp.Alias):
         raise ExprError(f"{where}: {text!r}: leave out the alias (AS …); the model names the field.")
     for sub in node.walk():
+        if isinstance(sub, exp.Star) and isinstance(sub.parent, exp.Count):
+            continue  # count(*) in a metric's measure
         if isinstance(sub, _REFUSED):
             raise ExprError(
                 f"{where}: {text!r}: only expressions over the row (no subqueries, *, tables or $parameters)."

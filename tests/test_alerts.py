@@ -216,11 +216,11 @@ def test_bad_alert_definitions_are_refused_in_plain_words(tmp_path):
     metrics = load_metrics(metrics_file)
     cases = {
         '[alerts.a]\nmetric = "nope"\nto = ["a@b.c"]\n': "Unknown metric 'nope'",
-        '[alerts.a]\nmetric = "sales"\n': "to must list",
+        '[alerts.a]\nmetric = "sales"\n': "[alerts.a] to is required",
         '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\ncondition = "above"\n': "needs a number as threshold",
-        '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\nevery = "minutely"\n': "every must be one of",
+        '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\nevery = "minutely"\n': "line 4: [alerts.a] every: Input should be 'hourly', 'daily' or 'weekly'",
         '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\nfilters = { platform = "ios" }\n': "filters must be among",
-        '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\nthreshhold = 3\n': "unknown field(s) threshhold",
+        '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\nthreshhold = 3\n': "line 4: [alerts.a] unknown key threshhold (did you mean threshold?)",
         '[alerts.a]\nmetric = "sales"\nto = ["a@b.c"]\ndashboard = "nobody"\n': "no dashboard 'nobody'",
         "[alerts.a\n": "not valid TOML",
     }

@@ -79,12 +79,15 @@ def test_kpi_direction_colour():
 def test_malformed_metric_and_dashboard_files_name_file_and_field(tmp_path):
     bad = tmp_path / "metrics.toml"
     bad.write_text('[metrics.x]\nunit = "euros"\nsql = "SELECT 1"\n')
-    with pytest.raises(MetricError, match=r"metrics.toml, metric 'x': unit must be"):
+    with pytest.raises(MetricError, match=r"metrics.toml, line 2: \[metrics.x\] unit: Input should be 'usd', 'count'"):
         load_metrics(bad)
     bad.write_text('[metrics.r]\ntype = "ratio"\nnumerator = "a"\ndenominator = "b"\n')
     with pytest.raises(MetricError, match="'a' is not a sum metric"):
         load_metrics(bad)
-    with pytest.raises(DashboardError, match=r"dashboards/t.toml: rows\[1\].tiles\[2\]: field 'type'"):
+    with pytest.raises(
+        DashboardError,
+        match=r"dashboards/t.toml, line 3: \[rows\[1\].tiles\[2\]\] type: Input should be 'kpi', 'chart' or 'table'",
+    ):
         parse_dashboard(
             'title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenue"}, {type="pie", metric="revenue"}]\n',
             "t",
@@ -92,7 +95,7 @@ def test_malformed_metric_and_dashboard_files_name_file_and_field(tmp_path):
         )
     with pytest.raises(DashboardError, match="field 'metric': unknown metric 'revenu'"):
         parse_dashboard('title = "T"\n[[rows]]\ntiles = [{type="kpi", metric="revenu"}]\n', "t", METRICS)
-    with pytest.raises(DashboardError, match="missing field 'rows'"):
+    with pytest.raises(DashboardError, match="dashboards/t.toml: rows is required"):
         parse_dashboard('title = "T"\n', "t")
     with pytest.raises(DashboardError, match="not valid TOML"):
         parse_dashboard("title = \n", "t")
@@ -273,14 +276,42 @@ def test_a_baking_metric_says_so_instead_of_showing_a_collapse(warehouse):
     from portal.product.baking import BakingWindow
     from portal.reporting.dashboards import Tile
     from portal.reporting.metrics import settle
-    from portal.reporting.tiles import kpi_view, still_baking
+    from portal.reporting.tiles import kpi_view
 
     cac = settle(METRICS, {"conversion": BakingWindow(30, customers=1000)})["cac"]  # a window of 30 days here
     through = date(2026, 11, 15)
     k = kpi(session_for(warehouse), METRICS, "cac", date(2026, 10, 19), through)
-    assert still_baking(cac, through, through) and not still_baking(cac, date(2026, 9, 28), through)
+    assert cac.still_baking(through, through) and not cac.still_baking(date(2026, 9, 28), through)
     baking = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=True)
     assert baking.delta_color == "off" and baking.delta_description == "still baking"
     settled = kpi_view(Tile("kpi", metric="cac"), cac, k, baking=False)
     assert settled.delta_color == "inverse" and settled.delta_description == "beyond noise"  # +127%, p < 1e-6
-    assert not still_baking(METRICS["revenue"], through, through)  # metrics without a window never bake
+    assert not METRICS["revenue"].still_baking(through, through)  # metrics without a window never bake
+
+
+def test_a_measure_metric_equals_its_sql_form_at_every_grain(warehouse):
+    """The demo's revenue is a measure of [model.revenue] now; at each grain and by platform it equals
+    the SQL it replaced, and still-baking periods are decided by the metric once."""
+    from datetime import date
+
+    from conftest import session_for
+
+    from portal.config import load_settings
+    from portal.reporting.metrics import load_metrics, series
+
+    settings = load_settings(ROOT / "portal.toml")
+    metrics = load_metrics(ROOT / "metrics.toml", settings.model)
+    assert metrics["revenue"].model == "revenue" and set(metrics.dimensions_of("revenue")) == {"platform", "channel"}
+    session = session_for(warehouse)
+    start, end = date(2026, 1, 1), date(2026, 3, 31)
+    for grain, trunc in (("week", "week"), ("month", "month"), ("quarter", "quarter")):
+        frame = series(session, metrics, "revenue", start, end, grain, ("platform",))
+        want = session.frame(
+            f"SELECT CAST(date_trunc('{trunc}', order_date) AS DATE) AS p, platform, sum(revenue) AS v "
+            "FROM analytics.orders WHERE order_date BETWEEN $s AND $e GROUP BY ALL",
+            {"s": start, "e": end},
+        )
+        got = {(r.period, r.platform): round(r.value, 6) for r in frame.itertuples() if r.value}
+        assert got == {(r.p, r.platform): round(r.v, 6) for r in want.itertuples() if r.v}, grain
+    baking = series(session, metrics, "cac", start, end, "week", through=end)
+    assert not baking["still_baking"].any()  # bakes_days is 0 until settled with a measured window

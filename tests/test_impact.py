@@ -172,7 +172,7 @@ def test_the_annotations_file_loads_and_names_its_mistakes(tmp_path):
     cases = {
         '[[annotations]]\nid = "a"\ntitle = "A"\nstart = "2026-01-01"\n': "must be dates",
         '[[annotations]]\nid = "a"\ntitle = "A"\nstart = 2026-01-02\nend = 2026-01-01\n': "ends before it starts",
-        '[[annotations]]\nid = "a"\ntitle = "A"\nstart = 2026-01-01\ncolour = "red"\n': "unknown field",
+        '[[annotations]]\nid = "a"\ntitle = "A"\nstart = 2026-01-01\ncolour = "red"\n': r"line 5: \[annotations\[1\]\] unknown key colour",
         '[[annotations]]\nid = "a"\ntitle = "A"\nstart = 2026-01-01\n[[annotations]]\nid = "a"\ntitle = "B"\nstart = 2026-01-02\n': "used twice",
         '[[annotations]]\nid = "a"\ntitle = "A"\nstart = 2026-01-01\nmetric = "nope"\n': "unknown metric",
         "[[annotations]\n": "not valid TOML",

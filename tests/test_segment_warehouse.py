@@ -264,3 +264,41 @@ def test_the_text_id_event_index_equals_the_query_path(which, segment, tmp_path)
     through = date(2026, 5, 31)
     fast = retention(session, spec, through)
     assert fast.equals(retention(query_session, spec, through)) and fast["active_users"].sum() > 0
+
+
+def test_metric_series_by_grain_and_dimension_equal_plain_sql(segment):
+    """Measures of the model, grouped by a joined model's dimension at a monthly grain, equal plain SQL
+    over the company's tables (cents to dollars, the Stripe-to-user join, resolved people)."""
+    from portal.config import load_settings
+    from portal.reporting.metrics import MetricError, load_metrics, series
+    from portal.warehouse.connect import open_warehouse
+
+    config, db, _ = segment
+    want = {
+        (str(m)[:7], plan): round(float(v), 2)
+        for m, plan, v in read(
+            db,
+            "SELECT date_trunc('month', c.created), u.plan, sum(c.amount) / 100 FROM stripe.charges c "
+            "JOIN stripe.customers k ON c.customer = k.id JOIN segment.users u ON u.id = k.metadata_user_id "
+            "WHERE c.status = 'succeeded' GROUP BY ALL",
+        )
+    }
+    orders = dict(
+        read(db, "SELECT context_os_name, count(*) FROM segment.tracks WHERE event = 'Order Completed' GROUP BY 1")
+    )
+    (n,) = read(db, "SELECT count(*) FROM stripe.charges WHERE status = 'succeeded'")[0]
+    settings = load_settings(config)
+    metrics = load_metrics(settings.metrics_path, settings.model)
+    session = session_for(open_warehouse(settings, pii=True))
+    frame = series(session, metrics, "revenue", date(2026, 3, 1), date(2026, 5, 31), "month", ("plan",))
+    got = {(str(r.period)[:7], r.plan): round(r.value, 2) for r in frame.itertuples() if r.value}
+    assert got == want
+    free = series(session, metrics, "revenue", date(2026, 3, 1), date(2026, 5, 31), "quarter", filters={"plan": "free"})
+    assert round(free["value"].sum(), 2) == round(sum(v for (_, p), v in want.items() if p == "free"), 2)
+    ratio = series(session, metrics, "revenue_per_charge", date(2026, 3, 1), date(2026, 5, 31), "year")
+    assert ratio["value"].iloc[0] == pytest.approx(sum(want.values()) / n)
+    by_os = series(session, metrics, "orders", date(2026, 3, 1), date(2026, 5, 31), "year", ("context_os_name",))
+    # one order per person here, so distinct people ordering equals orders
+    assert {r.context_os_name: int(r.value) for r in by_os.itertuples()} == orders
+    with pytest.raises(MetricError, match="can be grouped by channel, plan"):
+        series(session, metrics, "revenue", date(2026, 3, 1), date(2026, 5, 31), "month", ("country",))

@@ -7,9 +7,11 @@ from dataclasses import replace
 
 import streamlit as st
 
+from portal.config_schema import TILE_CHARTS as CHART_KINDS
+from portal.config_schema import TILE_TYPES
 from portal.identity import User
 from portal.library import SaveConflict
-from portal.reporting.dashboards import CHART_KINDS, TILE_TYPES, Dashboard, DashboardStore, Tile
+from portal.reporting.dashboards import Dashboard, DashboardStore, Tile
 from portal.reporting.metrics import MetricSet
 from ui.state import query_store
 from ui.text import error_text

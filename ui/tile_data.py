@@ -22,7 +22,9 @@ REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def shared_kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
-    return kpi(shared_session(*role), load_metrics(metrics_path(settings())), name, start, end, dict(filters))
+    return kpi(
+        shared_session(*role), load_metrics(metrics_path(settings()), settings().model), name, start, end, dict(filters)
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)

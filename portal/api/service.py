@@ -31,7 +31,7 @@ from portal.workbench.params import ParamError, bind
 
 RESERVED = ("_shape", "_size", "token")  # everything else in the query string is a parameter
 SHAPES = ("arrays", "objects", "array")
-GRAINS = ("day", "week", "month")
+GRAINS = ("day", "week", "month", "quarter", "year")
 NOT_FOUND = "Not found."  # one answer for unknown, draft and not-yours
 NO_TOKEN = "A valid API token is required: send it as 'Authorization: Bearer <token>' (or ?token=)."
 
@@ -236,26 +236,29 @@ class Api:
         return Answer(shaped(list(result.columns), rows, shape, extra), "application/json", len(rows), result.truncated)
 
     def _metric(self, user, name, fmt, values, args, origin) -> Answer:
-        from portal.reporting.metrics import MetricError, daily, load_metrics, metrics_path
-        from portal.reporting.tiles import still_baking
+        from portal.reporting.metrics import MetricError, load_metrics, metrics_path, series
         from portal.warehouse.errors import QueryError
 
         try:
-            metrics = load_metrics(metrics_path(self.settings))
+            metrics = load_metrics(metrics_path(self.settings), self.settings.model)
             m = metrics[name]
         except MetricError:
             raise ApiError(404, NOT_FOUND) from None
         allowed = set(metrics.filters_of(name))
-        unknown = sorted(set(values) - allowed - {"from", "to", "grain"})
+        unknown = sorted(set(values) - allowed - {"from", "to", "grain", "by"})
         if unknown:
             raise ApiError(
                 400,
                 f"Unknown parameter(s): {', '.join(unknown)}. Filters of {name}: "
-                f"{', '.join(sorted(allowed)) or 'none'}; also from, to, grain.",
+                f"{', '.join(sorted(allowed)) or 'none'}; also from, to, grain, by.",
             )
         grain = values.get("grain") or "day"
         if grain not in GRAINS:
             raise ApiError(400, f"grain must be one of {', '.join(GRAINS)}; got {grain!r}.")
+        by = tuple(b for b in (values.get("by") or "").split(",") if b)
+        if set(by) - set(metrics.dimensions_of(name)):
+            dims = ", ".join(metrics.dimensions_of(name)) or "nothing"
+            raise ApiError(400, f"{name} can be grouped by {dims}; got by={','.join(by)}.")
         session = self._session(user)
         try:
             through = self._data_through(session)
@@ -265,32 +268,28 @@ class Api:
                 raise ApiError(400, "from must not be after to.")
             if (end - start).days > 3660:
                 raise ApiError(400, "At most ten years of days at once.")
-            frame = daily(session, metrics, name, start, end, {f: values.get(f) for f in allowed})
             if m.bakes and through:
                 from portal.product.baking import baking_windows
                 from portal.reporting.metrics import settle
 
-                m = settle(metrics, baking_windows(session, through))[name]
+                metrics = settle(metrics, baking_windows(session, through))
+                m = metrics[name]
+            frame = series(session, metrics, name, start, end, grain, by, {f: values.get(f) for f in allowed}, through)
         except QueryError as err:
             raise _http_error(err) from None
-        periods = pd.to_datetime(frame["day"])
-        if grain != "day":
-            periods = periods.dt.to_period("W-SUN" if grain == "week" else "M").dt.start_time
-        grouped = frame.assign(period=periods.dt.date).groupby("period", sort=True)
-        rows = []
-        for period, part in grouped:
-            num, den = float(part["num"].sum()), float(part["den"].sum())
-            v = (num / den if den else None) if m.type == "ratio" else num
-            last = max(part["day"])
-            rows.append(
-                [
-                    period.isoformat(),
-                    None if v is None else round(v, 6),
-                    len(part),
-                    bool(through and still_baking(m, last, through)),
-                ]
-            )
-        columns = ["period", "value", "days", "still_baking"]  # days: of the period inside [from, to]
+        except MetricError as err:
+            raise ApiError(400, str(err)) from None
+        rows = [
+            [
+                r["period"].isoformat(),
+                *(None if pd.isna(r[b]) else str(r[b]) for b in by),
+                None if pd.isna(r["value"]) else round(float(r["value"]), 6),
+                int(r["days"]),
+                bool(r["still_baking"]),
+            ]
+            for _, r in frame.iterrows()
+        ]
+        columns = ["period", *by, "value", "days", "still_baking"]  # days: of the period inside [from, to]
         if fmt == "csv":
             return Answer(to_csv(columns, rows), "text/csv; charset=utf-8", len(rows))
         extra = {
@@ -302,6 +301,7 @@ class Api:
             "to": end.isoformat(),
             "grain": grain,
             "filters": {f: values.get(f) for f in allowed},
+            "by": list(by),
             "data_through": through.isoformat() if through else None,
         }
         shape, _ = _shape_and_size(args, 10**6)

@@ -27,7 +27,7 @@ def _load(settings):
     from portal.reporting.dashboards import DashboardStore
     from portal.reporting.metrics import load_metrics, metrics_path
 
-    metrics = load_metrics(metrics_path(settings))
+    metrics = load_metrics(metrics_path(settings), settings.model)
     return metrics, load_alerts(settings.alerts_path, metrics, set(DashboardStore(settings.dashboards_dir).teams()))
 
 

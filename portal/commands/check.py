@@ -65,7 +65,7 @@ def _compare_engines(args, settings, session, queries) -> int:
     )
     spark = cluster.session(session.user, session.audit, session.denied_schemas)  # the same person, audited
     through = date.fromisoformat(session.catalog().data_through or date.today().isoformat())
-    items = curated(queries, load_metrics(metrics_path(settings)), through)
+    items = curated(queries, load_metrics(metrics_path(settings), settings.model), through)
     print(f"\nDuckDB and Spark ({spark.warehouse.url}), {len(items)} curated queries and metrics:")
     bad = 0
     for item in items:

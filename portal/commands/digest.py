@@ -34,7 +34,7 @@ def run(args) -> int:
 
     settings = load_settings()
     try:
-        metrics = load_metrics(metrics_path(settings))
+        metrics = load_metrics(metrics_path(settings), settings.model)
         store = QueryStore(settings.queries_dir, settings.state_dir)
         d = DashboardStore(settings.dashboards_dir).load(args.team, metrics, {q.id for q in store.load_all()[0]})
         changes = load_annotations(annotations_path(settings), set(metrics.metrics))

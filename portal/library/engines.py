@@ -52,7 +52,7 @@ def curated(queries, metrics, data_through: date) -> list[Curated]:
     start = data_through - timedelta(days=27)
     for m in metrics.metrics.values():
         if m.type == "sum":
-            params = {"start": start, "end": data_through, **{f: None for f in m.filters}}
+            params = {"start": start, "end": data_through, **{f: None for f in metrics.filters_of(m.name)}}
             out.append(Curated(f"metric {m.name}", m.sql, params))
     return out
 

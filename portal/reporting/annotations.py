@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-FIELDS = {"id", "title", "start", "end", "description", "metric"}
-
 
 class AnnotationError(ValueError):
     """A bad annotations file; names the file and the entry."""
@@ -43,19 +41,19 @@ def load_annotations(path: Path | None, metric_names: set[str] | None = None) ->
     if path is None:
         return []
     where = str(path)
+    from portal.config_schema import AnnotationsFile, validate
+
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return []
     except tomllib.TOMLDecodeError as exc:
         raise AnnotationError(f"{where}: not valid TOML ({exc})") from None
+    validate(AnnotationsFile, data, where, text, AnnotationError)  # unknown or mistyped fields, with the line
     out, seen = [], set()
     for i, d in enumerate(data.get("annotations") or [], 1):
         ctx = f"{where}, annotation {d.get('id') or i!r}"
-        if not isinstance(d, dict):
-            raise AnnotationError(f"{ctx}: expected a table of fields")
-        if unknown := set(d) - FIELDS:
-            raise AnnotationError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
         if not str(d.get("id", "")).strip() or not str(d.get("title", "")).strip():
             raise AnnotationError(f"{ctx}: needs an id and a title")
         if d["id"] in seen:

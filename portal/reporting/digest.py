@@ -27,7 +27,6 @@ from portal.reporting.tiles import (
     query_chart,
     query_scope,
     scope_caption,
-    still_baking,
 )
 from portal.workbench.params import find_params
 
@@ -60,7 +59,7 @@ def build_digest(
                 m = metrics[tile.metric]
                 if tile.type == "kpi":
                     v = kpi_view(
-                        tile, m, kpi(session, metrics, tile.metric, start, end, filters), still_baking(m, end, through)
+                        tile, m, kpi(session, metrics, tile.metric, start, end, filters), m.still_baking(end, through)
                     )
                     good = v.delta_color != "off" and (v.delta or "").startswith("+") == (v.delta_color == "normal")
                     colour = "#555" if v.delta_color == "off" else ("#1b7f3b" if good else "#b42318")

@@ -1,7 +1,11 @@
 """Canonical metrics from metrics.toml: one definition per number, so every tile agrees.
 
-A sum metric returns (day, value) rows; a ratio metric divides two sum metrics over the same days
-and filters. Values, series and period-over-period change all come from `daily()`.
+A sum metric is a *measure* of a model part (`model = "revenue"`, `measure = "sum(revenue)"`, an
+optional `where`, the `dimensions` it may be grouped and filtered by), compiled here into SQL over
+the semantic model, or, where no measure can say it, an SQL text returning (day, value) rows. A ratio
+metric divides two sum metrics over the same days, dimensions and filters. Every series, at any grain
+(day, week, month, quarter, year) and by any declared dimensions, comes from `series()`; whether a
+period is still baking is decided by `Metric.still_baking`, once.
 """
 
 from __future__ import annotations
@@ -14,6 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
+GRAINS = ("day", "week", "month", "quarter", "year")
+_PANDAS_PERIOD = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+# the date a part's series is by, unless the metric names another column of the part
+_PART_TIME = {
+    "events": "event_date",
+    "people": "signup_at",
+    "revenue": "order_date",
+    "spend": "date",
+    "experiments": "assigned_at",
+}
+_PART_COLUMNS = {
+    "events": ("user_id", "event_at", "event_date", "event_name"),
+    "people": ("user_id", "signup_at", "signup_month", "channel", "campaign", "first_order_at", "is_customer"),
+    "revenue": ("user_id", "ordered_at", "order_date", "revenue", "counted"),
+    "spend": ("campaign", "date", "spend", "clicks", "channel"),
+    "experiments": ("experiment", "user_id", "variant", "assigned_at"),
+}
 FILTER_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # a filter is a $parameter of the metric's SQL; its values
 # come from the column portal.toml's [model.filters] declares for it
 UNITS = ("usd", "count", "ratio")
@@ -39,6 +60,16 @@ class Metric:
     bakes_days: int = 0  # recent days still changing (signups that have not bought yet): their change is not news
     bakes: str = ""  # "conversion": bakes_days measured from the data (portal.product.baking), set by `settle`
     bakes_why: str = ""  # where the window comes from, in words
+    model: str = ""  # a measure metric: the model part it aggregates
+    measure: str = ""  # …an aggregate over the part's columns
+    where: str = ""  # …rows that count
+    time: str = ""  # …the part's date column the series is by ("": the part's own time)
+    dimensions: tuple[str, ...] = ()  # …what it may be grouped and filtered by
+
+    def still_baking(self, end: date, through: date | None) -> bool:
+        """Whether a period ending `end` reaches into the baking window (its last days are not final):
+        the one rule for tiles, charts, the digest, alerts and the API."""
+        return bool(through) and self.bakes_days > 0 and (through - end).days < self.bakes_days
 
 
 @dataclass(frozen=True)
@@ -51,10 +82,18 @@ class MetricSet:
         return self.metrics[name]
 
     def filters_of(self, name: str) -> tuple[str, ...]:
+        """The dashboard filters a metric honours: a measure's dimensions, an SQL metric's $filters."""
         m = self[name]
         if m.type == "ratio":
             return tuple(sorted(set(self.filters_of(m.numerator)) & set(self.filters_of(m.denominator))))
-        return m.filters
+        return tuple(dimension_name(d) for d in m.dimensions) if m.model else m.filters
+
+    def dimensions_of(self, name: str) -> tuple[str, ...]:
+        """What a metric may be grouped by (SQL metrics: nothing; ratios: what both sides allow)."""
+        m = self[name]
+        if m.type == "ratio":
+            return tuple(sorted(set(self.dimensions_of(m.numerator)) & set(self.dimensions_of(m.denominator))))
+        return tuple(dimension_name(d) for d in m.dimensions) if m.model else ()
 
 
 def settle(metrics: MetricSet, windows: dict) -> MetricSet:
@@ -73,58 +112,56 @@ def metrics_path(settings) -> Path | None:
     return settings.metrics_path
 
 
-def read_definitions(path: Path, error: type[Exception]) -> dict:
-    """A definitions file (metrics.toml, alerts.toml) as TOML; `error` names the file when it is
-    missing or not valid TOML."""
+def read_definitions(path: Path, error: type[Exception], schema=None) -> dict:
+    """A definitions file (metrics.toml, alerts.toml) as TOML, validated against its schema in
+    `portal.config_schema` when given; `error` names the file (and line) when it is missing, not valid
+    TOML, or has an unknown or mistyped key."""
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML ({exc})") from None
+    if schema is not None:
+        from portal.config_schema import validate
+
+        validate(schema, data, path, text, error)
+    return data
 
 
-def load_metrics(path: Path | None) -> MetricSet:
+def load_metrics(path: Path | None, model=None) -> MetricSet:
     """The metrics of `path` (None: no metrics configured, an empty set); a named file that is
-    missing or malformed raises MetricError."""
+    missing or malformed raises MetricError. With the semantic `model`, each measure metric's SQL
+    is compiled (what lineage, the engines check and the Metrics page show)."""
+    from portal.config_schema import MetricsFile
+
     if path is None:
         return MetricSet()
     where = str(path)
-    data = read_definitions(path, MetricError)
+    data = read_definitions(path, MetricError, MetricsFile)
     out: dict[str, Metric] = {}
     for name, d in (data.get("metrics") or {}).items():
         ctx = f"{where}, metric {name!r}"
-        unknown = set(d) - {
-            "description",
-            "unit",
-            "owner",
-            "up_is_good",
-            "type",
-            "sql",
-            "filters",
-            "numerator",
-            "denominator",
-            "bakes_days",
-            "bakes",
-        }
-        if unknown:
-            raise MetricError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}")
         mtype = d.get("type", "sum")
-        if mtype not in ("sum", "ratio"):
-            raise MetricError(f"{ctx}: type must be sum or ratio")
-        if d.get("unit", "count") not in UNITS:
-            raise MetricError(f"{ctx}: unit must be one of {', '.join(UNITS)}")
-        if mtype == "sum" and not str(d.get("sql", "")).strip():
-            raise MetricError(f"{ctx}: a sum metric needs sql")
+        has_measure = bool(d.get("model") or d.get("measure"))
+        if mtype == "sum" and has_measure and not (d.get("model") and d.get("measure")):
+            raise MetricError(f"{ctx}: a measure metric names both model and measure")
+        if mtype == "sum" and has_measure and str(d.get("sql", "")).strip():
+            raise MetricError(f"{ctx}: give either a measure or sql, not both")
+        if mtype == "sum" and not has_measure and not str(d.get("sql", "")).strip():
+            raise MetricError(f"{ctx}: a sum metric needs a measure (model and measure) or sql")
         if mtype == "ratio" and not (d.get("numerator") and d.get("denominator")):
             raise MetricError(f"{ctx}: a ratio metric needs numerator and denominator")
-        bad = {f for f in d.get("filters", []) if not FILTER_NAME.fullmatch(str(f))}
+        bad = {
+            f
+            for f in [*d.get("filters", []), *map(dimension_name, d.get("dimensions", []))]
+            if not FILTER_NAME.fullmatch(str(f))
+        }
         if bad:
-            raise MetricError(f"{ctx}: unknown filter(s) {', '.join(sorted(bad))}")
-        if d.get("bakes", "") not in BAKES:
-            raise MetricError(f'{ctx}: bakes must be "conversion" (a window measured from the data) or absent')
-        if not isinstance(d.get("up_is_good", True), bool):
-            raise MetricError(f"{ctx}: up_is_good must be true or false")
+            raise MetricError(f"{ctx}: {', '.join(sorted(bad))} is not a filter or dimension name")
+        if has_measure:
+            _check_measure(ctx, d)
         out[name] = Metric(
             name,
             d.get("description", ""),
@@ -138,34 +175,169 @@ def load_metrics(path: Path | None) -> MetricSet:
             d.get("denominator", ""),
             int(d.get("bakes_days", 0)),
             str(d.get("bakes", "")),
+            model=str(d.get("model") or ""),
+            measure=str(d.get("measure") or ""),
+            where=str(d.get("where") or ""),
+            time=str(d.get("time") or ""),
+            dimensions=tuple(d.get("dimensions", [])),
         )
     for m in out.values():
         for ref in (m.numerator, m.denominator):
             if ref and (ref not in out or out[ref].type != "sum"):
                 raise MetricError(f"{where}, metric {m.name!r}: {ref!r} is not a sum metric defined in the file")
+    if model is not None:
+        out = {n: replace(m, sql=measure_sql(m, model)) if m.model else m for n, m in out.items()}
     return MetricSet(out)
 
 
+def dimension_name(dimension: str) -> str:
+    """A dimension's name as a column and a filter: `people.platform` is `platform`."""
+    return str(dimension).split(".")[-1]
+
+
+def _check_measure(ctx: str, d: dict) -> None:
+    """The measure is one aggregate expression, `where` one condition, over the row only."""
+    from sqlglot import exp
+
+    from portal.model_expr import ExprError, parse
+
+    try:
+        measure = parse(d["measure"], f"{ctx}: measure")
+        if not any(isinstance(n, exp.AggFunc) for n in measure.tree.walk()):
+            raise MetricError(
+                f"{ctx}: measure {d['measure']!r} must aggregate: sum(…), count(*), count(DISTINCT …), avg(…)"
+            )
+        if d.get("where"):
+            parse(d["where"], f"{ctx}: where")
+    except ExprError as exc:
+        raise MetricError(str(exc)) from None
+
+
+def measure_sql(metric: Metric, model, by: tuple[str, ...] = ()) -> str:
+    """A measure metric as SQL over the semantic model: (day, <by…>, value) rows for days between
+    $start and $end, each dimension a $filter (NULL: all). The part's rows are joined to their
+    person's people row, so `people.<column>` dimensions work on events, revenue and experiments."""
+    from portal.model import ModelError
+    from portal.model_expr import parse
+
+    part = metric.model
+    try:
+        slots = model.slots(part)
+    except ModelError as exc:
+        raise MetricError(f"metric {metric.name!r}: {exc}") from None
+    rel = next(iter(slots.values()))
+    own = set(_PART_COLUMNS[part]) | set(getattr(getattr(model, part), "properties", ()) or ())
+    people = set(_PART_COLUMNS["people"]) | set(model.people.properties if model.people else ())
+    joins_people = part != "people" and model.people is not None and "user_id" in _PART_COLUMNS[part]
+
+    def column(dim: str) -> str:
+        table, _, col = dim.rpartition(".")
+        if table in ("", "r") and col in own:
+            return f'r."{col}"'
+        if table in ("", "people") and joins_people and col in people:
+            return f'people."{col}"'
+        known = sorted(own | ({f"people.{c}" for c in people} if joins_people else set()))
+        raise MetricError(f"metric {metric.name!r}: no dimension {dim!r} on [model.{part}]; known: {', '.join(known)}")
+
+    unknown = set(by) - {dimension_name(d) for d in metric.dimensions}
+    if unknown:
+        allowed = ", ".join(dimension_name(d) for d in metric.dimensions) or "none"
+        raise MetricError(
+            f"metric {metric.name!r} cannot be grouped by {', '.join(sorted(unknown))}; its dimensions: {allowed}"
+        )
+    aliases = frozenset({"people"} if joins_people else set())
+    time = column(metric.time or _PART_TIME[part])
+    dims = {dimension_name(d): column(d) for d in metric.dimensions}
+    cols = [f"CAST({time} AS DATE) AS day", *(f'{dims[b]} AS "{b}"' for b in by)]
+    cols.append(f"{parse(metric.measure, metric.name).sql('r', aliases)} AS value")
+    where = [f"CAST({time} AS DATE) BETWEEN $start AND $end"]
+    if metric.where:
+        where.append(f"({parse(metric.where, metric.name).sql('r', aliases)})")
+    where += [f"(${name} IS NULL OR CAST({sql} AS VARCHAR) = ${name})" for name, sql in dims.items()]
+    join = (
+        f" LEFT JOIN {model.people.relation(model.revenue)} AS people ON people.user_id = r.user_id"
+        if joins_people
+        else ""
+    )
+    return f"SELECT {', '.join(cols)}\nFROM {rel} AS r{join}\nWHERE {' AND '.join(where)}\nGROUP BY ALL"
+
+
+def metric_sql(metric: Metric, model) -> str:
+    """The SQL a sum metric runs: its measure compiled over the model, or its own text."""
+    return measure_sql(metric, model) if metric.model else metric.sql
+
+
 def _params(metric: Metric, start: date, end: date, filters: dict) -> dict:
-    return {"start": start, "end": end, **{f: filters.get(f) or None for f in metric.filters}}
+    names = [dimension_name(d) for d in metric.dimensions] if metric.model else metric.filters
+    return {"start": start, "end": end, **{f: filters.get(f) or None for f in names}}
 
 
-def daily(session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None) -> pd.DataFrame:
-    """Columns day, num, den (den = 1 for sum metrics); every day of the range present."""
+def daily(
+    session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None, by=()
+) -> pd.DataFrame:
+    """Columns day, <by…>, num, den (den = 1 for sum metrics); without `by`, every day of the range
+    is present (0 where nothing happened)."""
     m = metrics[name]
-    filters = filters or {}
-    days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
+    filters, by = filters or {}, tuple(by)
+    unknown = set(by) - set(metrics.dimensions_of(name))
+    if unknown:
+        allowed = ", ".join(metrics.dimensions_of(name)) or "nothing (an SQL metric)"
+        raise MetricError(f"{name} cannot be grouped by {', '.join(sorted(unknown))}; it can be grouped by {allowed}.")
 
-    def run(metric: Metric) -> pd.Series:
+    def run(metric: Metric, column: str) -> pd.DataFrame:
+        sql = measure_sql(metric, session.model, by) if metric.model else metric.sql
         frame = session.run(
-            metric.sql, _params(metric, start, end, filters), max_rows=100_000, origin=f"metric {metric.name}"
+            sql, _params(metric, start, end, filters), max_rows=100_000, origin=f"metric {metric.name}"
         ).frame
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
-        return days.merge(frame, on="day", how="left")["value"].fillna(0).astype(float)
+        return frame.rename(columns={"value": column})
 
     if m.type == "ratio":
-        return days.assign(num=run(metrics[m.numerator]).values, den=run(metrics[m.denominator]).values)
-    return days.assign(num=run(m).values, den=1.0)
+        frame = run(metrics[m.numerator], "num").merge(run(metrics[m.denominator], "den"), on=["day", *by], how="outer")
+    else:
+        frame = run(m, "num").assign(den=1.0)
+    if not by:
+        days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
+        frame = days.merge(frame, on="day", how="left")
+        if m.type != "ratio":
+            frame["den"] = 1.0
+    frame[["num", "den"]] = frame[["num", "den"]].astype(float).fillna(0.0)
+    return frame.sort_values(["day", *by]).reset_index(drop=True)[["day", *by, "num", "den"]]
+
+
+def to_periods(frame: pd.DataFrame, metric: Metric, grain: str, by=(), through: date | None = None) -> pd.DataFrame:
+    """Daily rows summed into periods (a week starts on Monday): period, <by…>, num, den, value,
+    days (of the period inside the range), still_baking (the period's last day is not final)."""
+    if grain not in GRAINS:
+        raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
+    day = pd.to_datetime(frame["day"])
+    period = day if grain == "day" else day.dt.to_period(_PANDAS_PERIOD[grain]).dt.start_time
+    grouped = frame.assign(period=period.dt.date).groupby(["period", *by], sort=True, dropna=False)
+    out = grouped.agg(num=("num", "sum"), den=("den", "sum"), days=("day", "size"), last=("day", "max")).reset_index()
+    if metric.type == "ratio":
+        out["value"] = out["num"] / out["den"].where(out["den"] != 0)
+    else:
+        out["value"] = out["num"]
+    out["still_baking"] = [metric.still_baking(d, through) for d in out["last"]]
+    return out.drop(columns="last")
+
+
+def series(
+    session,
+    metrics: MetricSet,
+    name: str,
+    start: date,
+    end: date,
+    grain: str = "day",
+    by=(),
+    filters: dict | None = None,
+    through: date | None = None,
+) -> pd.DataFrame:
+    """The one metric series: any metric, any grain, grouped by any of its dimensions, with each
+    period's still-baking flag (against `through`, the data's last day)."""
+    if grain not in GRAINS:
+        raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
+    return to_periods(daily(session, metrics, name, start, end, filters, by), metrics[name], grain, tuple(by), through)
 
 
 def value(frame: pd.DataFrame, metric: Metric) -> float | None:
@@ -260,17 +432,8 @@ def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters:
     frame = daily(session, metrics, name, history_start, end, filters)
     cur = frame[frame["day"] >= start]
     prev = frame[(frame["day"] >= prev_start) & (frame["day"] <= prev_end)]
-    weeks = (
-        cur.assign(week=pd.to_datetime(cur["day"]).dt.to_period("W-SUN").dt.start_time)
-        .groupby("week")[["num", "den"]]
-        .sum()
-    )
-    series = (
-        (weeks["num"] / weeks["den"].where(weeks["den"] != 0)).rename("value").reset_index()
-        if m.type == "ratio"
-        else weeks["num"].rename("value").reset_index()
-    )
-    return Kpi(m, value(cur, m), value(prev, m), series, noise(frame, m, start, end, prev_start))
+    weeks = to_periods(cur, m, "week")[["period", "value"]].rename(columns={"period": "week"})
+    return Kpi(m, value(cur, m), value(prev, m), weeks, noise(frame, m, start, end, prev_start))
 
 
 def format_value(v: float | None, unit: str) -> str:

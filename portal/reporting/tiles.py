@@ -39,11 +39,6 @@ class KpiView:
     delta_description: str | None = None
 
 
-def still_baking(metric: Metric, end: date, data_through: date) -> bool:
-    """Whether the period ends inside the metric's baking window (its last days are not final yet)."""
-    return metric.bakes_days > 0 and (data_through - end).days < metric.bakes_days
-
-
 def query_baking(query: SavedQuery, end: date, data_through: date, windows: dict) -> str:
     """Why a saved query's answer for a range ending `end` is not final yet ("" when it is): its
     header says it is about signups (`-- bakes: conversion`) and the range reaches into the window."""
@@ -136,8 +131,8 @@ def metric_chart(tile: Tile, metric: Metric, k: Kpi, annotations=(), data_throug
     """A metric's weekly series; weeks inside its baking window are flagged (the chart rings them)."""
     frame = k.series.rename(columns={"value": metric.name})
     if metric.bakes_days and data_through is not None:
-        week_end = pd.to_datetime(frame["week"]) + pd.Timedelta(days=6)
-        frame = frame.assign(still_baking=week_end > pd.Timestamp(data_through - timedelta(days=metric.bakes_days)))
+        ends = (pd.to_datetime(frame["week"]) + pd.Timedelta(days=6)).dt.date
+        frame = frame.assign(still_baking=[metric.still_baking(e, data_through) for e in ends])
     return tile_chart(frame, tile.chart or "line", "week", metric.name, None, annotations)
 
 

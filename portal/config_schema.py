@@ -1,0 +1,479 @@
+"""One schema for every file the data team writes: portal.toml, metrics.toml, alerts.toml,
+annotations.toml and dashboards/<team>.toml, as pydantic models.
+
+The loaders validate each file here first: an unknown section or key is refused with the file, the
+line and the nearest known name ("did you mean limits?"), a wrong type with the line and what was
+expected. `docs/REFERENCE.md` is generated from the same models (`python -m portal config reference`),
+so the documentation cannot drift from what the loaders accept. Field meaning that needs the data
+(does an expression bind, is a metric defined) stays with the loaders and `model check`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Role = Literal["analyst", "data_team", "pii", "admin"]
+
+
+class Section(BaseModel):
+    """A table of a definitions file: unknown keys are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- portal.toml ---------------------------------------------------------------------------------
+
+
+class WarehouseSection(Section):
+    """Which warehouse the portal reads."""
+
+    path: str = Field("data/warehouse.duckdb", description="The DuckDB file (relative to portal.toml).")
+    demo: bool = Field(
+        False, description="Only the shipped demo: the portal may build this file. Never set it for yours."
+    )
+    demo_scale: float = Field(1.0, description="Size of the demo warehouse built on first start.")
+    engine: Literal["duckdb", "spark"] = Field("duckdb", description="The engine answering queries.")
+    url: str = Field("sc://127.0.0.1:15002", pattern=r"^sc://", description="Spark Connect address (engine = spark).")
+
+
+class PathsSection(Section):
+    """Where the company's own definitions live (relative to portal.toml). Nothing falls back to the demo's."""
+
+    queries_dir: str = Field("queries", description="Saved queries (`.sql` files with a header).")
+    dashboards_dir: str = Field("dashboards", description="Team dashboards (`<team>.toml`).")
+    metrics: str | None = Field(None, description="Metric definitions (metrics.toml); none: no metrics.")
+    annotations: str | None = Field(None, description="Dated product changes (annotations.toml).")
+    alerts: str | None = Field(None, description="Metric alerts (alerts.toml).")
+    state_dir: str = Field("state", description="App state (SQLite files) when [state] has no url.")
+
+
+class PiiSection(Section):
+    """Personal data, blanked in the PII-free twin that analysts without the pii role read."""
+
+    columns: list[typing.Annotated[str, Field(pattern=r"^[^.\s]+(\.[^.\s]+){1,2}$")]] = Field(
+        default_factory=list,
+        description='"schema.table.column" (or "table.column" in main). `[pii]` in a column comment counts too.',
+    )
+    not_personal: list[str] = Field(
+        default_factory=list,
+        description='Columns pii-scan must not flag ("schema.table.column"): looked at and found not personal.',
+    )
+
+
+class JoinSpec(Section):
+    """A table joined to a model part, LEFT JOIN, declared many-to-one (model check verifies it)."""
+
+    table: str = Field(description="schema.table joined.")
+    alias: str | None = Field(None, description="Name the part's expressions use for it (default: the table's name).")
+    on: str = Field(description="Join condition, e.g. `charges.customer = customers.id`.")
+    relationship: Literal["many_to_one", "one_to_one"] = Field("many_to_one", description="Each row finds at most one.")
+
+
+TimeUnit = Literal["s", "ms", "us"]
+_EXPR = "Column or SQL expression over the table and its joins"
+
+
+class PartBase(Section):
+    table: str = Field(description="schema.table (a bare name resolves on the search path).")
+    joins: list[JoinSpec] = Field(default_factory=list, description="Tables joined to this one (see joins).")
+
+
+class IdentityPart(Section):
+    """How a person's ids link: rows pairing an anonymous (device) id with the user id it became."""
+
+    table: str | None = Field(None, description="The alias table (Segment's identifies).")
+    anonymous_id: str = Field("anonymous_id", description=f"{_EXPR}: the anonymous id.")
+    user_id: str = Field("user_id", description=f"{_EXPR}: the user id it links to.")
+    time: str | None = Field(
+        None, description="When linked: an anonymous id linked to several users belongs to the first."
+    )
+    time_unit: TimeUnit | None = Field(None, description="An integer epoch's unit.")
+    joins: list[JoinSpec] = Field(default_factory=list, description="Tables joined to the alias table.")
+
+
+class EventsPart(PartBase):
+    """One row per event: Funnels, Cohorts' activity, Experiments' conversions, Before/after, the event index."""
+
+    person: str = Field(description=f"{_EXPR}: the id on every event (an anonymous id in a Segment log).")
+    user: str | None = Field(None, description="The known user id some events carry: it wins, and links the person id.")
+    time: str = Field(description="TIMESTAMP/DATE, or an integer epoch with time_unit.")
+    time_unit: TimeUnit | None = Field(None, description="s, ms or us for an integer epoch.")
+    name: str = Field(description=f"{_EXPR}: the event name.")
+    properties: list[str] = Field(default_factory=list, description="Columns pages break down and filter by.")
+    default_steps: list[str] = Field(default_factory=list, description="The Funnels page's first funnel (event names).")
+
+
+class PeoplePart(PartBase):
+    """One row per person: Cohorts (signup, channel, campaign, splits)."""
+
+    person: str = Field(description=f"{_EXPR}: the person id.")
+    signup_time: str = Field(description="When the person signed up.")
+    time_unit: TimeUnit | None = None
+    channel: str | None = Field(None, description="Acquisition channel (CAC joins spend on it).")
+    campaign: str | None = Field(None, description="Acquisition campaign.")
+    first_purchase: str | None = Field(
+        None, description="First purchase time; else the first counted order of revenue."
+    )
+    is_customer: str | None = Field(None, description='Boolean; else "has a first purchase".')
+    properties: list[str] = Field(default_factory=list, description="More cohort splits.")
+
+
+class RevenuePart(PartBase):
+    """Orders or charges: Cohorts' orders and revenue, CAC payback."""
+
+    person: str = Field(description=f"{_EXPR}: who paid (e.g. customers.metadata_user_id through a join).")
+    time: str = Field(description="When.")
+    time_unit: TimeUnit | None = None
+    amount: str = Field(description=f"{_EXPR}: how much, in the currency's unit (e.g. `amount / 100` for cents).")
+    status: str | None = Field(None, description="Status column: only `counted` statuses count.")
+    counted: list[str] = Field(default_factory=list, description="Statuses that count.")
+
+
+class ExperimentsPart(PartBase):
+    """Experiment assignments: the Experiments page and variant breakdowns."""
+
+    experiment: str = Field(description="Experiment name.")
+    person: str = Field(description=f"{_EXPR}: who was assigned.")
+    variant: str = Field(description="Variant name.")
+    time: str = Field(description="When assigned.")
+    time_unit: TimeUnit | None = None
+    control: str = Field("control", description="The control variant's name (when no details table says it).")
+    details: str | None = Field(None, description="A table with one row per experiment.")
+    description: str | None = Field(None, description="Its description column.")
+    target_event: str | None = Field(None, description="Its target-event column.")
+    control_column: str | None = Field(None, description="Its control-variant column.")
+    key: str | None = Field(None, description="Its experiment-name column (default: experiment).")
+
+
+class SpendPart(PartBase):
+    """Ad spend per campaign and day: CAC, the campaign filter."""
+
+    campaign: str = Field(description="Campaign.")
+    day: str = Field(description="Day.")
+    cost: str = Field(description=f"{_EXPR}: cost in currency units (e.g. `cost_micros / 1e6`).")
+    clicks: str | None = Field(None, description="Clicks.")
+    channel: str | None = Field(None, description="Channel, matching people's channel.")
+
+
+class ModelSection(Section):
+    """The semantic model: which of the company's tables and columns the product pages read."""
+
+    search_path: list[str] | str = Field(
+        default_factory=lambda: ["main"], description="Where bare table names resolve."
+    )
+    freshness: str | None = Field(None, description="schema.table.column whose max is 'data through'.")
+    filters: dict[str, str] = Field(
+        default_factory=dict,
+        description='Dashboard filters: name = "people.<column>", "events.<column>" or "spend.campaign".',
+    )
+    identity: IdentityPart | None = Field(None, description="How a person's ids link (see [model.identity]).")
+    events: EventsPart | None = None
+    people: PeoplePart | None = None
+    revenue: RevenuePart | None = None
+    experiments: ExperimentsPart | None = None
+    spend: SpendPart | None = None
+
+
+class LimitsSection(Section):
+    """Bounds on every analyst statement and the portal's own scans."""
+
+    timeout_seconds: float = Field(30.0, gt=0, description="Wall-clock limit for one statement.")
+    max_rows: int = Field(10_000, ge=1, description="Rows fetched into the results grid.")
+    max_cell_chars: int = Field(10_000, ge=1, description="Longer text cells are cut.")
+    max_query_chars: int = Field(200_000, ge=1, description="Longer SQL is refused before parsing.")
+    threads: int = Field(2, ge=1, description="DuckDB threads per statement.")
+    memory_limit: str = Field("2GB", description="Per analyst statement.")
+    app_memory_limit: str = Field("4GB", description="The portal's own scans in the app process.")
+    workers: int = Field(3, ge=1, description="Analysts' statements running at once.")
+    per_user_statements: int = Field(2, ge=1, description="Statements one person may have running at once.")
+    estimate_seconds: float = Field(3.0, gt=0, description="The size guard gives up estimating after this.")
+    slow_after_seconds: float = Field(2.0, gt=0, description="Longer-running statements move to the slow lane.")
+    download_max_rows: int = Field(1_000_000, ge=1, description="Rows a download streams at most.")
+
+
+class PeopleSection(Section):
+    """Who curates and who sees PII (without OIDC groups)."""
+
+    data_team: list[str] = Field(default_factory=lambda: ["dana", "sam"], description="May curate.")
+    pii_access: list[str] = Field(default_factory=lambda: ["dana"], description="May read personal data.")
+    default_user: str = Field("alex", description="Who you are without sign-in.")
+    demo_users: list[str] = Field(
+        default_factory=lambda: ["alex", "priya", "dana", "sam"], description="Demo personas."
+    )
+
+
+class LintSection(Section):
+    """Thresholds of the monster-query rule, and raw schemas."""
+
+    max_lines: int = 150
+    max_joins: int = 8
+    max_depth: int = 4
+    max_ctes: int = 8
+    raw_schemas: list[str] = Field(default_factory=list, description="Production dumps: reading them is a warning.")
+
+
+class GuardSection(Section):
+    """The size guard: warn above these estimates, refuse above the ceiling."""
+
+    warn_scan_rows: int = 20_000_000
+    warn_result_rows: int = 1_000_000
+    ceiling_rows: int = 10_000_000_000
+
+
+class ApiSection(Section):
+    """The read-only CSV/JSON API."""
+
+    requests_per_minute: int = Field(60, ge=1, description="Per token.")
+    max_rows: int = Field(50_000, ge=1, description="Rows one answer carries at most.")
+
+
+class StateSection(Section):
+    """App state: SQLite files in [paths] state_dir, or one PostgreSQL database."""
+
+    url: str = Field("", pattern=r"^$|^postgres(ql)?://", description="postgresql://… shared by several app servers.")
+
+
+class SiteSection(Section):
+    url: str = Field("", pattern=r"^$|^https?://", description="The address people open the portal at.")
+
+
+class AuthSection(Section):
+    """Sign-in (OIDC itself is configured in .streamlit/secrets.toml)."""
+
+    roles_claim: str = Field("groups", description="The identity-token claim listing the user's groups.")
+    unknown_users: Literal["analyst", "refuse"] = Field("analyst", description="A user whose groups map to no role.")
+    user_header: str | None = Field(None, description="Behind an SSO proxy that strips it from clients only.")
+    roles: dict[str, list[Role]] = Field(default_factory=dict, description="identity-provider group = portal roles.")
+    max_session_hours: float = Field(12.0, gt=0, description="Sign-ins expire after this.")
+
+
+class PermissionsSection(Section):
+    schema_roles: dict[str, list[Role]] = Field(default_factory=dict, description="Schemas only these roles may query.")
+
+
+class SmtpSection(Section):
+    """Mail for the digest and alerts (better kept in .streamlit/secrets.toml)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+    from_: str | None = Field(None, alias="from")
+    to: list[str] | str = Field(default_factory=list)
+
+
+class PortalFile(Section):
+    """portal.toml: every section optional; each value has a safe default."""
+
+    warehouse: WarehouseSection = Field(default_factory=WarehouseSection)
+    paths: PathsSection = Field(default_factory=PathsSection)
+    pii: PiiSection = Field(default_factory=PiiSection)
+    model: ModelSection = Field(default_factory=ModelSection)
+    limits: LimitsSection = Field(default_factory=LimitsSection)
+    people: PeopleSection = Field(default_factory=PeopleSection)
+    lint: LintSection = Field(default_factory=LintSection)
+    guard: GuardSection = Field(default_factory=GuardSection)
+    api: ApiSection = Field(default_factory=ApiSection)
+    state: StateSection = Field(default_factory=StateSection)
+    site: SiteSection = Field(default_factory=SiteSection)
+    auth: AuthSection = Field(default_factory=AuthSection)
+    permissions: PermissionsSection = Field(default_factory=PermissionsSection)
+    smtp: SmtpSection | None = None
+
+
+# --- metrics.toml, alerts.toml, annotations.toml, dashboards ---------------------------------------
+
+
+class MetricDef(Section):
+    """A canonical metric: from a model measure, an SQL text returning (day, value), or a ratio."""
+
+    description: str = ""
+    unit: Literal["usd", "count", "ratio"] = "count"
+    owner: str = ""
+    up_is_good: bool = True
+    type: Literal["sum", "ratio"] = Field("sum", description="sum (a measure or SQL) or ratio of two sum metrics.")
+    model: Literal["events", "people", "revenue", "experiments", "spend"] | None = Field(
+        None, description="The model part the measure aggregates (instead of sql)."
+    )
+    measure: str | None = Field(
+        None,
+        description="An aggregate over the part's columns: sum(revenue), count(*), count(DISTINCT user_id), avg(…).",
+    )
+    where: str | None = Field(None, description="A condition over the part's columns (e.g. `counted`).")
+    time: str | None = Field(None, description="The part's date column the series is by (default: the part's time).")
+    dimensions: list[str] = Field(
+        default_factory=list, description="Columns of the part it may be grouped and filtered by."
+    )
+    sql: str = Field("", description="(day, value) rows between $start and $end, when no measure can say it.")
+    filters: list[str] = Field(default_factory=list, description="Its $filters (dashboard filters it honours).")
+    numerator: str = ""
+    denominator: str = ""
+    bakes_days: int = Field(0, ge=0, description="Recent days still changing.")
+    bakes: Literal["", "conversion"] = Field("", description='"conversion": the window measured from the data.')
+
+
+class MetricsFile(Section):
+    metrics: dict[str, MetricDef] = Field(default_factory=dict)
+
+
+class AlertDef(Section):
+    metric: str
+    condition: Literal["beyond_noise", "above", "below"] = "beyond_noise"
+    threshold: float | None = None
+    direction: Literal["any", "up", "down", "bad"] = "any"
+    period_days: int = Field(7, ge=1, le=366)
+    every: Literal["hourly", "daily", "weekly"] = "daily"
+    to: list[str] | str = Field(description="E-mail addresses.")
+    dashboard: str = ""
+    filters: dict[str, str | int | float] = Field(default_factory=dict)
+    description: str = ""
+    owner: str = ""
+
+
+class AlertsFile(Section):
+    alerts: dict[str, AlertDef] = Field(default_factory=dict)
+
+
+class AnnotationDef(Section):
+    id: str
+    title: str
+    start: date = Field(description="Written as 2026-06-02 (no quotes).")
+    end: date | None = None
+    description: str = ""
+    metric: str = Field("", description="The rate metric it was meant to move.")
+
+
+class AnnotationsFile(Section):
+    annotations: list[AnnotationDef] = Field(default_factory=list)
+
+
+TILE_TYPES = ("kpi", "chart", "table")
+TILE_CHARTS = ("line", "bar", "area", "heatmap", "funnel")
+
+
+class TileDef(Section):
+    type: Literal[TILE_TYPES]
+    title: str = ""
+    metric: str = ""
+    query: str = ""
+    chart: Literal[("", *TILE_CHARTS)] = ""
+    x: str = ""
+    y: str = ""
+    color: str = ""
+
+
+class RowDef(Section):
+    tiles: list[TileDef]
+
+
+class DashboardFile(Section):
+    title: str
+    icon: str = ""
+    owner: str = ""
+    description: str = ""
+    filters: list[str] = Field(default_factory=list, description="Names of [model.filters].")
+    rows: list[RowDef]
+
+
+FILES = {
+    "portal.toml": PortalFile,
+    "metrics.toml": MetricsFile,
+    "alerts.toml": AlertsFile,
+    "annotations.toml": AnnotationsFile,
+    "dashboards/<team>.toml": DashboardFile,
+}
+
+
+# --- validation with file, line and nearest name ---------------------------------------------------
+
+
+def _unwrap(annotation):
+    """The model class (or None) inside Optional[…], list[…], dict[str, …]."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg)
+            if found is not None:
+                return found
+        return None
+    if origin in (list, dict):
+        return _unwrap(typing.get_args(annotation)[-1])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _fields_at(schema: type[BaseModel], loc: tuple) -> list[str]:
+    """Names known at `loc` (a pydantic error location, dict keys and list indices included)."""
+    current: type[BaseModel] | None = schema
+    for part in loc:
+        if current is None:
+            return []
+        if isinstance(part, str) and part in current.model_fields:
+            current = _unwrap(current.model_fields[part].annotation)
+        # other parts are dict keys or list indices: the annotation already stepped inside
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def line_of(text: str, loc: tuple) -> int | None:
+    """The line a location of a TOML file refers to: the key's line under its table header."""
+    keys = [p for p in loc if isinstance(p, str)]
+    if not keys:
+        return None
+    last = re.escape(keys[-1])
+    lines = text.splitlines()
+    header_at, best = 0, -1
+    for n, line in enumerate(lines):
+        m = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?", line)
+        if m:
+            path = [p.strip().strip('"') for p in m.group(1).split(".")]
+            depth = len(path) if keys[: len(path)] == path else -1
+            if depth > best:
+                best, header_at = depth, n
+            if path == keys:
+                return n + 1
+    for n in range(header_at, len(lines)):
+        if re.search(rf"(^|[{{,\s]){last}\s*=", lines[n]):
+            return n + 1
+    return header_at + 1 if best > 0 else None
+
+
+def describe(exc: ValidationError, schema: type[BaseModel], path, text: str) -> str:
+    """The first error of `exc`, in words: where (file, line, section) and what to write."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a missing key
+    loc = tuple(err["loc"])
+    n = line_of(text, loc)
+    where = f"{path}{f', line {n}' if n else ''}"
+    section = "".join(f".{p}" if isinstance(p, str) else f"[{p + 1}]" for p in loc[:-1]).lstrip(".")
+    inside = f"[{section}] " if section else ""
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        known = _fields_at(schema, loc[:-1])
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]}?)" if near else (f"; known: {', '.join(known)}" if known else "")
+        what = "section" if isinstance(err.get("input"), dict) else "key"
+        return f"{where}: {inside}unknown {what} {key}{hint}"
+    if err["type"] == "missing":
+        return f"{where}: {inside}{loc[-1]} is required"
+    return f"{where}: {inside}{loc[-1]}: {err['msg']}"
+
+
+def validate(schema: type[BaseModel], data: dict, path: str | Path, text: str, error: type[Exception]):
+    """`data` (parsed from `text`, the file at `path`) against `schema`; `error` in words otherwise."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise error(describe(exc, schema, path, text)) from None
