@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from portal.product.cohorts import (
@@ -12,14 +14,24 @@ from portal.product.cohorts import (
     average_curve,
     cac_by_channel,
     cac_payback,
+    payback_note,
     retention,
     revenue,
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
-from ui.state import baking_windows, catalog, current_user, event_names, filter_options, model, shared_session
+from ui.state import (
+    baking_windows,
+    catalog,
+    current_user,
+    event_names,
+    filter_options,
+    key_space_problem,
+    model,
+    shared_session,
+)
 from ui.tables import table
-from ui.text import caption_text, error_text, info_text
+from ui.text import caption_text, error_text, info_text, stop_with
 
 st.title("Cohorts")
 st.caption(
@@ -28,10 +40,7 @@ st.caption(
 )
 
 if model().people is None or model().events is None:
-    info_text(
-        "Cohorts read the company's people and events: configure [model.people] and [model.events] in portal.toml."
-    )
-    st.stop()
+    stop_with(info_text, "Cohorts read people and events: configure [model.people] and [model.events] in portal.toml.")
 c1, c2, c3, c4, c5 = st.columns(5)
 grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
 anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
@@ -46,36 +55,28 @@ through = catalog().data_through
 # heatmap does not wait for the revenue tabs nobody opened.
 @st.cache_data(ttl=600, show_spinner="Computing retention…", max_entries=16)
 def retention_for(spec: CohortSpec, through: str, pii: bool):
-    from datetime import date
-
     return retention(shared_session(pii), spec, date.fromisoformat(through[:10]))
 
 
 @st.cache_data(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)
 def revenue_for(spec: CohortSpec, through: str, pii: bool):
-    from datetime import date
-
     s = shared_session(pii)
     return revenue(s, spec, date.fromisoformat(through[:10])), cac_by_channel(s)
 
 
 @st.cache_data(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
 def payback(campaign: str | None, through: str, pii: bool, bakes_days: int):
-    from datetime import date
-
     s = shared_session(pii)
     return cac_payback(s, date.fromisoformat(through[:10]), campaign, bakes_days=bakes_days)
 
 
 pii = current_user().has_pii
 if not through:
-    info_text("No data yet: the events table is empty (or [model] freshness names an empty column).")
-    st.stop()
+    stop_with(info_text, "No data yet: the events table is empty (or [model] freshness names an empty column).")
 try:
     ret = retention_for(spec, through, pii)
 except Exception as err:
-    error_text(getattr(err, "message", None) or err)
-    st.stop()
+    stop_with(error_text, getattr(err, "message", None) or err)
 
 recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
 tab_ret, tab_orders, tab_rev, tab_cac = st.tabs(
@@ -88,12 +89,13 @@ if tab_ret.open:
             st.altair_chart(heatmap(shown, "retention"), width="stretch")
         st.altair_chart(curves(average_curve(ret, "retention"), "retention"), width="stretch")
         st.caption("Curves average complete periods only, weighted by cohort size.")
+if (tab_orders.open or tab_rev.open or tab_cac.open) and (problem := key_space_problem("revenue")):
+    stop_with(error_text, problem)  # revenue joined to nobody would read $0
 if tab_orders.open or tab_rev.open:
     try:
         rev, cac = revenue_for(spec, through, pii)
     except Exception as err:  # e.g. no [model.revenue] or [model.spend]: say what to configure
-        error_text(getattr(err, "message", None) or err)
-        st.stop()
+        stop_with(error_text, getattr(err, "message", None) or err)
 if tab_orders.open:
     with tab_orders:
         if split == "none":
@@ -122,8 +124,9 @@ if tab_cac.open:
                 baking_windows()["conversion"].days,
             )
         except Exception as err:
-            error_text(getattr(err, "message", None) or err)
-            st.stop()
+            stop_with(error_text, getattr(err, "message", None) or err)
+        if note := payback_note(pay):
+            stop_with(info_text, note)
         caption_text(
             f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
             f"(spend over the customers those signups became). {PAYBACK} Ringed cohorts are still baking: "

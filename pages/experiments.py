@@ -15,7 +15,7 @@ from portal.product.experiments import (
 )
 from portal.product.vocabulary import default_index
 from portal.reporting.charts import lift_chart
-from ui.state import engine_session, event_names
+from ui.state import engine_session, event_names, key_space_problem
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
@@ -27,6 +27,9 @@ except ExperimentError as err:
     st.stop()
 if exps.empty:
     st.info("No experiments in the warehouse.")
+    st.stop()
+if problem := key_space_problem("experiments"):  # readouts would say 0 conversions and inf%
+    error_text(problem)
     st.stop()
 events, by_name = event_names(), exps.set_index("experiment")
 
@@ -80,6 +83,6 @@ else:
 st.divider()
 st.page_link(
     "pages/impact.py",
-    label="Checking a change that was not a randomised test, such as the start-page redesign? Compare before/after",
+    label="Checking a product change that was not a randomised test? Compare before/after",
     icon=":material/compare_arrows:",
 )

@@ -23,9 +23,9 @@ from ui.text import error_text, info_text
 
 st.title("Funnels")
 st.caption(
-    "Where do users drop off, for whom, and is the difference real? Counts follow ClickHouse's windowFunnel: "
-    "the longest chain of steps in order, all within the window from the first step. Funnels count people; "
-    "the dashboards' checkout_conversion counts visits, so the two differ by definition."
+    "Where do people drop off, for whom, and is the difference real? Each person counts once: their longest chain "
+    "of steps in order, all within the window from the first step. A dashboard rate that counts visits or orders "
+    "differs from it by definition."
 )
 
 

@@ -42,10 +42,11 @@ for col, (path, label, text) in zip(
         caption_text(text)
 
 st.subheader("What is in the warehouse")
-st.markdown(
-    "**`analytics`** holds the stable, documented, PII-free tables to use. **`raw`** holds the hourly "
-    "dumps of production tables: unstable, messy, and replaced by an `analytics` table."
-)
+if raw := [s for s in cat.schemas if s.lower() in {r.lower() for r in settings().model.raw_schemas}]:
+    caption_text(
+        f"{', '.join(raw)}: dumps of production tables, unstable and undocumented (the workbench warns when a query "
+        "reads them). The other schemas hold the documented tables to use."
+    )
 if not user.has_pii:
     st.caption("Personal data (emails, names, phones, addresses) is masked for your role.")
 tabs = st.tabs([f"{s} ({sum(t.schema == s for t in cat.tables)} tables)" for s in cat.schemas])

@@ -27,6 +27,7 @@ MOSTLY_MISSING = 0.5  # below this share found among event persons, a key space 
 class Finding:
     level: str  # "error" | "warning" | "ok"
     message: str
+    part: str = ""  # the model part it is about ("experiments", "revenue", …), when one
 
     def line(self) -> str:
         return f"{self.level}: {self.message}"
@@ -208,12 +209,13 @@ def key_space_findings(session, model: Model) -> list[Finding]:
                         if model.identity is None
                         else "Check that [model.identity] links these ids."
                     ),
+                    name,
                 )
             )
         elif share < 0.95:
-            out.append(Finding("warning", f"{text}: the rest never did an event in the data."))
+            out.append(Finding("warning", f"{text}: the rest never did an event in the data.", name))
         else:
-            out.append(Finding("ok", text))
+            out.append(Finding("ok", text, name))
     return out
 
 

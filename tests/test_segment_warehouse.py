@@ -13,9 +13,20 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import ROOT, run_page, session_for, shown
-from test_foreign_warehouse import cli, md5, read, reference_counts
+from test_foreign_warehouse import cli, md5, reference_counts
+from test_foreign_warehouse import read as read_file
 
 from portal.product.funnels import FunnelSpec, Step, step_counts, user_levels
+
+
+def read(db: Path, sql: str) -> list[tuple]:
+    """Plain SQL on a copy of the company's file, as its own tools would read it (the portal may hold
+    the file open in this process with its hardened settings)."""
+    copy = db.with_name(db.stem + ".reference.duckdb")
+    if not copy.exists() or copy.stat().st_mtime_ns < db.stat().st_mtime_ns:
+        shutil.copy(db, copy)
+    return read_file(copy, sql)
+
 
 SEGMENT = ROOT / "tests" / "segment"
 STEPS = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
@@ -193,17 +204,24 @@ def test_model_check_names_a_typo_with_the_nearest_column(tmp_path):
     assert "portal.toml" in done.stdout and "line " in done.stdout
 
 
-@pytest.fixture
-def segment_env(segment, monkeypatch):
+def use_config(config: Path, monkeypatch) -> None:
+    """The app reads only `config` from now on (fresh caches)."""
     import os
 
     import streamlit as st
 
     for k in [k for k in os.environ if k.startswith("PORTAL_") and k != "PORTAL_TEST_SLEEP"]:
         monkeypatch.delenv(k)
-    monkeypatch.setenv("PORTAL_CONFIG", str(segment[0]))
+    monkeypatch.setenv("PORTAL_CONFIG", str(config))
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def segment_env(segment, monkeypatch):
+    import streamlit as st
+
+    use_config(segment[0], monkeypatch)
     yield segment
     st.cache_resource.clear()
     st.cache_data.clear()
@@ -225,6 +243,16 @@ def test_product_pages_read_resolved_people(segment_env):
     assert experiments.selectbox(key="ex_experiment").value == "checkout_button"
     text = " ".join(shown(m) for m in experiments.markdown) + " ".join(shown(c) for c in experiments.caption)
     assert "inf%" not in text
+    # no demo words on a company's pages
+    for path, demo_words in (
+        ("pages/home.py", ("hourly", "dumps of production")),
+        ("pages/funnels.py", ("checkout_conversion", "ClickHouse")),
+        ("pages/experiments.py", ("start-page", "redesign")),
+    ):
+        at = run_page(path, user="alex")
+        words = " ".join(shown(e) for kind in ("markdown", "caption") for e in getattr(at, kind))
+        words += " ".join(str(link.proto.label) for link in at.get("page_link"))
+        assert not [w for w in demo_words if w in words], path
 
 
 @pytest.mark.parametrize("which", ["segment", "ga4"])
@@ -302,3 +330,105 @@ def test_metric_series_by_grain_and_dimension_equal_plain_sql(segment):
     assert {r.context_os_name: int(r.value) for r in by_os.itertuples()} == orders
     with pytest.raises(MetricError, match="can be grouped by channel, plan"):
         series(session, metrics, "revenue", date(2026, 3, 1), date(2026, 5, 31), "month", ("country",))
+
+
+def test_pages_name_a_mismatched_key_space_instead_of_inf_or_zero(tmp_path, monkeypatch):
+    """The naive configuration: Experiments and the revenue tabs say what model check says, never
+    "inf%" or $0."""
+    import streamlit as st
+
+    config = build_segment(tmp_path / "naive", naive_config())
+    assert cli(config, "twin").returncode == 0
+    use_config(config, monkeypatch)
+    try:
+        experiments = run_page("pages/experiments.py", user="alex")
+        errors = " ".join(shown(e) for e in experiments.error)
+        assert "0 of 571 experiment assignees appear among event persons" in errors and "Declare identity" in errors
+        assert "inf%" not in " ".join(shown(m) for m in experiments.markdown)
+        for tab in ("Cumulative revenue per user", "CAC payback"):
+            cohorts = run_page("pages/cohorts.py", {"co_tab": tab}, user="alex")
+            assert not cohorts.exception
+            assert "paying customers appear among event persons" in " ".join(shown(e) for e in cohorts.error), tab
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
+def test_cac_payback_without_a_paying_customer_says_so(tmp_path, monkeypatch):
+    import streamlit as st
+
+    text = (SEGMENT / "portal.toml").read_text().replace('counted = ["succeeded"]', 'counted = ["settled"]')
+    config = build_segment(tmp_path / "unpaid", text)
+    assert cli(config, "twin").returncode == 0
+    use_config(config, monkeypatch)
+    try:
+        cohorts = run_page("pages/cohorts.py", {"co_tab": "CAC payback"}, user="alex")
+        assert not cohorts.exception
+        assert "has a paying customer yet" in " ".join(shown(i) for i in cohorts.info)
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
+def test_a_readout_with_no_control_conversions_is_words_not_inf():
+    from portal.product.stats import readout
+
+    r = readout("control", 300, 0, "green", 310, 0)
+    text = r.sentence("Order Completed")
+    assert "inf" not in text and "Nobody in control did Order Completed" in text and "model check" in text
+
+
+def test_the_twin_keeps_a_schema_that_holds_only_views(tmp_path):
+    """A reporting schema of views only (over another schema's tables) is in the twin, and readable."""
+    text = (SEGMENT / "schema.sql").read_text() + (
+        '\nCREATE SCHEMA reporting;\nCREATE VIEW reporting.daily_orders AS SELECT CAST("timestamp" AS DATE) AS day, '
+        "count(*) AS orders FROM segment.tracks WHERE event = 'Order Completed' GROUP BY 1;\n"
+    )
+    folder = tmp_path / "views"
+    config = build_segment(folder)
+    con = duckdb.connect(str(folder / "company.duckdb"))
+    con.execute(
+        "DROP SCHEMA segment CASCADE; DROP SCHEMA stripe CASCADE; DROP SCHEMA ads CASCADE; DROP SCHEMA experiments CASCADE"
+    )
+    con.execute(text)
+    con.close()
+    done = cli(config, "twin")
+    assert done.returncode == 0, done.stderr
+    answer = cli(config, "query", "SELECT sum(orders) AS n FROM reporting.daily_orders")
+    assert answer.returncode == 0, answer.stderr
+    (n,) = read(folder / "company.duckdb", "SELECT count(*) FROM segment.tracks WHERE event = 'Order Completed'")[0]
+    assert answer.stdout.splitlines() == ["n", str(n)]
+
+
+def test_pii_scan_on_a_segment_warehouse(tmp_path):
+    """Title-Case event names are not person names; mixed contact columns, e-mails inside free text
+    and inside JSON, STRUCT, LIST and MAP values are found; a column name with a quote is scanned;
+    [pii] not_personal clears a column."""
+    extra = '''
+    CREATE TABLE segment.support AS
+    SELECT i,
+        CASE i % 3 WHEN 0 THEN 'person' || i || '@example.com' WHEN 1 THEN '+1 415 555 ' || lpad(CAST(i AS VARCHAR), 4, '0')
+             ELSE i || ' Market Street' END AS contact,
+        CASE WHEN i % 10 = 0 THEN 'please write to person' || i || '@example.com about my order' ELSE 'my order is late' END AS body,
+        CAST('{"reply_to": "person' || i || '@example.com"}' AS JSON) AS payload,
+        {'email': 'person' || i || '@example.com', 'n': i} AS profile,
+        ['person' || i || '@example.com'] AS cc,
+        MAP {'to': 'person' || i || '@example.com'} AS headers,
+        'Gold Plan' AS "tier ""label"""
+    FROM range(1, 301) AS r(i);
+    '''
+    text = (SEGMENT / "portal.toml").read_text().replace("[lint]", 'not_personal = ["segment.support.i"]\n\n[lint]', 1)
+    config = build_segment(tmp_path / "pii", text)
+    con = duckdb.connect(str(config.parent / "company.duckdb"))
+    con.execute(extra)
+    con.close()
+    done = cli(config, "pii-scan")
+    assert done.returncode == 1, done.stderr
+    found = {line.split("\t")[0]: line.split("\t")[1] for line in done.stdout.splitlines()}
+    assert "segment.tracks.event" not in found  # "Order Completed" is an event
+    assert found["segment.support.contact"].startswith("values look like contact details")
+    assert found["segment.support.body"] == "values look like e-mail addresses inside the text"
+    for nested in ("payload", "profile", "cc", "headers"):  # JSON, STRUCT, LIST, MAP
+        assert found[f"segment.support.{nested}"] == "values look like e-mail addresses inside nested values", nested
+    assert 'segment.support.tier "label"' not in found  # scanned without crashing, and not personal
+    assert "segment.identifies.anonymous_id" not in found and "segment.users.email" not in found  # declared

@@ -373,6 +373,23 @@ def _experiment_names(pii: bool, denied: tuple[str, ...]) -> list[str]:
         return []  # no [model.experiments]: no variant breakdowns
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _key_spaces(pii: bool, denied: tuple[str, ...]) -> dict[str, str]:
+    from portal.model_check import key_space_findings
+
+    try:
+        found = key_space_findings(shared_session(pii, denied), settings().model)
+    except Exception:  # advice only: a page never fails because the check could not run
+        return {}
+    return {f.part: f.message for f in found if f.level == "error"}
+
+
+def key_space_problem(part: str) -> str | None:
+    """`model check`'s finding when most person keys of a model part (experiments, revenue, people)
+    are not among the events' persons: pages say it instead of showing inf%, $0 or empty readouts."""
+    return _key_spaces(*role_key()).get(part)
+
+
 def experiment_names() -> list[str]:
     """Experiments in the data this user sees, newest first (variant breakdowns)."""
     return _experiment_names(*role_key())

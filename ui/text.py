@@ -42,3 +42,10 @@ def caption_text(text: object) -> None:
 def heading_text(title: object, rest: object = "") -> None:
     """A bold title from a user or the database, then plain text: both escaped, never interpreted."""
     st.markdown(f"**{plain(title)}**" + (f" {plain(rest)}" if rest else ""))
+
+
+def stop_with(box, text: object) -> None:
+    """Say `text` with `box` (error_text, info_text…) and end the page there: nothing below it would
+    be right."""
+    box(text)
+    st.stop()

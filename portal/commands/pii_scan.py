@@ -23,14 +23,15 @@ def run(args) -> int:
     if not path.exists():
         print(f"error: no warehouse file at {path}", file=sys.stderr)
         return 2
-    suspects = scan(path, settings.pii_columns)
+    suspects = scan(path, settings.pii_columns, settings.pii_not_personal)
     for s in suspects:
         counts = f"{s.matches} of {s.sampled} sampled values" if s.sampled else "no text values sampled"
         print(f"{s.column}\t{s.reason}\t{counts}")
     if suspects:
         print(
             f"{len(suspects)} column(s) may hold personal data: declare them in portal.toml [pii] columns "
-            "(or tag their description [pii]), then run python -m portal twin.",
+            "(or tag their description [pii]), then run python -m portal twin. A column you looked at and found not "
+            "personal goes in [pii] not_personal.",
             file=sys.stderr,
         )
     return 1 if suspects else 0

@@ -238,6 +238,20 @@ def average_curve(frame: pd.DataFrame, value: str, cumulative: bool = False) -> 
     return out
 
 
+def payback_note(payback: pd.DataFrame) -> str | None:
+    """Why there is no CAC payback to draw (None when there is one): no cohorts, or none with a
+    paying customer, so CAC (spend over customers) is undefined everywhere."""
+    if payback.empty:
+        return "No signup cohorts with ad spend to pay back: CAC payback needs [model.people] and [model.spend]."
+    if not (payback["customers"] > 0).any():
+        return (
+            f"None of the {len(payback)} signup cohorts has a paying customer yet, so CAC (spend per paying "
+            "customer) is not defined. If people have bought, check that revenue is keyed by the same people as "
+            "signups (python -m portal model check)."
+        )
+    return None
+
+
 PAYBACK = (
     "Payback is the first month in which a cohort's cumulative revenue covers what was spent to acquire it "
     "(revenue, not margin). Per signup or per paying customer, it is the same month: both sides are divided "
@@ -292,4 +306,4 @@ def cac_payback(
         row["still_baking"] = not cac_final or (payback is None and age < months)
         rows.append(row)
     out = pd.DataFrame(rows)
-    return out.assign(payback_month=out["payback_month"].astype("Int64"))
+    return out.assign(payback_month=out["payback_month"].astype("Int64"), cac=out["cac"].astype(float))

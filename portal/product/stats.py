@@ -136,6 +136,12 @@ class Readout:
         return not self.significant and abs(self.lift) < self.mde
 
     def sentence(self, event: str) -> str:
+        if self.x_control == 0:  # a relative lift over nothing is not a number
+            return (
+                f"Nobody in {self.control} did {event} after assignment ({self.x_variant:,} in {self.variant}), so "
+                f"there is no rate to compare with. If they could have, check that assignments and events are "
+                f"keyed by the same people (python -m portal model check)."
+            )
         pct = lambda v: f"{v * 100:+.0f}%".replace("+-", "-")  # noqa: E731
         direction = "better" if self.lift >= 0 else "worse"
         how = (
