@@ -432,3 +432,12 @@ def test_pii_scan_on_a_segment_warehouse(tmp_path):
         assert found[f"segment.support.{nested}"] == "values look like e-mail addresses inside nested values", nested
     assert 'segment.support.tier "label"' not in found  # scanned without crashing, and not personal
     assert "segment.identifies.anonymous_id" not in found and "segment.users.email" not in found  # declared
+
+
+def test_the_shipped_configuration_on_another_file_is_a_plain_message(segment):
+    """`--db` with a configuration written for another warehouse (the demo's search_path names
+    `analytics`): a sentence saying what to do, for query and lint, never a traceback."""
+    for args in (("query", "--db", str(segment[1]), "SELECT 1"), ("lint", "--db", str(segment[1]), __file__)):
+        done = cli(ROOT / "portal.toml", *args)
+        assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr
+        assert "has no schema analytics" in done.stderr and "PORTAL_CONFIG" in done.stderr

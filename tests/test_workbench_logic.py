@@ -90,6 +90,27 @@ def test_guard_estimates_and_decides(warehouse):
     assert judge(small, Guard(warn_scan_rows=10)).level == "warn"
 
 
+def test_a_grouped_result_over_a_join_is_not_a_large_result(warehouse):
+    """A 3-row GROUP BY of an expression over a four-table join: DuckDB estimates its groups as its
+    input rows; the guard says "one row per group" and asks nobody to "Run anyway" for it."""
+    s = session_for(warehouse)
+    rows = {t.full_name: t.row_count for t in s.catalog().tables}
+    sql = (
+        "SELECT CASE WHEN u.platform IN ('iOS', 'Android') THEN 'mobile' WHEN u.platform = 'Linux' THEN 'linux' "
+        "ELSE 'desktop' END AS kind, count(*) AS n FROM analytics.orders o JOIN analytics.users u USING (user_id) "
+        "JOIN analytics.order_items i USING (order_id) JOIN analytics.products p USING (product_id) GROUP BY 1"
+    )
+    est = s.estimate(sql, None, rows)
+    assert len(s.run(sql).frame) == 3 and est.grouped and est.returns > 100  # the optimizer's guess
+    guard = Guard(warn_result_rows=100, warn_scan_rows=10**9)  # thresholds the guess exceeds
+    verdict = judge(est, guard)
+    assert verdict.level == "ok" and "returns one row per group" in verdict.message
+    flat = s.estimate("SELECT * FROM analytics.order_items", None, rows)
+    assert not flat.grouped and judge(flat, guard).level == "warn"  # a large plain result still warns
+    total = s.estimate("SELECT count(*) FROM analytics.order_items", None, rows)
+    assert total.returns == 1
+
+
 def test_history_persists_and_searches(tmp_path):
     h = History(tmp_path)
     h.record("alex", "SELECT 1", 0.01, 1, "ok")

@@ -29,7 +29,7 @@ from portal.identity import User
 from portal.model import Model, schema_of
 from portal.warehouse.catalog import Catalog, read_catalog
 from portal.warehouse.contract import DUCKDB
-from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, from_duckdb
+from portal.warehouse.errors import QueryCancelled, QueryError, QueryTimeout, WarehouseUnavailable, from_duckdb
 from portal.warehouse.event_index import open_index
 from portal.warehouse.executor import Ticket, WorkerPool
 from portal.warehouse.guard import Estimate, estimate_from_plans
@@ -72,7 +72,21 @@ class Warehouse:
         self._config = {"threads": limits.threads, "memory_limit": limits.app_memory_limit}
         self._con = open_readonly(self.path, self._config)
         self.version = file_version(self.path)
+        self._check_search_path()
         self.pool = worker_pool(limits)
+
+    def _check_search_path(self) -> None:
+        """Every schema of [model] search_path must be in this file: a configuration meant for another
+        warehouse (the demo's, with --db pointing elsewhere) is a plain message, not an engine error."""
+        have = {r[0].lower() for r in self._con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+        missing = [s for s in self.model.search_path if s.lower() not in have]
+        if missing:
+            self._con.close()
+            raise WarehouseUnavailable(
+                f"{self.path} has no schema {', '.join(missing)}, which [model] search_path in the configuration "
+                f"names (this file has: {', '.join(sorted(have - {'information_schema', 'pg_catalog'}))}). Use the "
+                "configuration written for this file (PORTAL_CONFIG=…/portal.toml), or fix its search_path."
+            )
 
     def session(self, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]) -> Session:
         """A session for `principal` (a person, or a named system principal such as a role's shared

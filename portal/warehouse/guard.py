@@ -19,16 +19,18 @@ class Estimate:
     scanned: dict[str, int] = field(default_factory=dict)  # table -> rows in that table
     returns: int = 0  # estimated result rows
     peak: int = 0  # largest intermediate estimate (a cross join shows up here)
+    grouped: bool = False  # the result is one row per group: DuckDB's estimate of groups is not worth quoting
 
     @property
     def scan_rows(self) -> int:
         return sum(self.scanned.values())
 
     def describe(self) -> str:
+        returns = "returns one row per group" if self.grouped else f"returns ~{human(self.returns)} rows"
         if not self.scanned:
-            return f"reads no table; returns ~{human(self.returns)} rows"
+            return f"reads no table; {returns}"
         tables = ", ".join(f"{t} ({human(n)})" for t, n in sorted(self.scanned.items(), key=lambda kv: -kv[1]))
-        return f"scans ~{human(self.scan_rows)} rows of {tables}; returns ~{human(self.returns)} rows"
+        return f"scans ~{human(self.scan_rows)} rows of {tables}; {returns}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,18 @@ def _walk(node: dict):
 
 
 _PRODUCTS = {"CROSS_PRODUCT", "NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "PIECEWISE_MERGE_JOIN"}
+_GROUPED = {"HASH_GROUP_BY", "PERFECT_HASH_GROUP_BY"}
+_ONE_ROW = {"UNGROUPED_AGGREGATE", "SIMPLE_AGGREGATE"}
+_PASS_THROUGH = {"PROJECTION", "ORDER_BY", "TOP_N", "FILTER", "LIMIT", "STREAMING_LIMIT", "RESULT_COLLECTOR"}
+
+
+def _result_shape(root: dict) -> str:
+    """ "one" (an ungrouped aggregate), "grouped" (a GROUP BY under nothing that adds rows), or "rows"."""
+    node = root
+    while node.get("name") in _PASS_THROUGH and len(node.get("children") or []) == 1:
+        node = node["children"][0]
+    name = node.get("name")
+    return "one" if name in _ONE_ROW else "grouped" if name in _GROUPED else "rows"
 
 
 def _est(node: dict) -> int:
@@ -81,8 +95,11 @@ def estimate_from_plans(plans: list[dict], table_rows: dict[str, int]) -> Estima
     """Read an EXPLAIN (FORMAT JSON) plan (Session.estimate makes it) into rows scanned and returned."""
     scanned: dict[str, int] = {}
     peak = returns = 0
+    grouped = False
     for root in plans:
-        returns = max(returns, _est(root))
+        shape = _result_shape(root)
+        grouped = grouped or shape == "grouped"
+        returns = max(returns, 1 if shape == "one" else _est(root))
         for node in _walk(root):
             peak = max(peak, _est(node))
             info = node.get("extra_info") or {}
@@ -90,7 +107,7 @@ def estimate_from_plans(plans: list[dict], table_rows: dict[str, int]) -> Estima
             if table:
                 name = ".".join(table.split(".")[-2:])
                 scanned[name] = scanned.get(name, 0) + table_rows.get(name, _card(node) or 0)
-    return Estimate(scanned, returns, max(peak, returns))
+    return Estimate(scanned, returns, max(peak, returns), grouped)
 
 
 def seam_refusal(plans: list[dict], ceiling_rows: int) -> str | None:
@@ -103,7 +120,7 @@ def seam_refusal(plans: list[dict], ceiling_rows: int) -> str | None:
     work = max([est.scan_rows, *joins])
     if work <= ceiling_rows:
         return None
-    return refusal(Estimate(est.scanned, est.returns, work), ceiling_rows)
+    return refusal(Estimate(est.scanned, est.returns, work, est.grouped), ceiling_rows)
 
 
 def refusal(est: Estimate, ceiling_rows: int) -> str | None:
@@ -123,7 +140,7 @@ def judge(est: Estimate, guard: Guard) -> Verdict:
         return Verdict("refuse", why, est)
     if (
         est.scan_rows > guard.warn_scan_rows
-        or est.returns > guard.warn_result_rows
+        or (est.returns > guard.warn_result_rows and not est.grouped)  # a GROUP BY's estimate is the input's
         or est.peak > guard.warn_scan_rows * 10
     ):
         return Verdict("warn", f"Large query: {est.describe()}. It may be slow; filter or aggregate first.", est)
