@@ -116,7 +116,7 @@ class PeoplePart(PartBase):
 
     person: str = Field(description=f"{_EXPR}: the person id.")
     signup_time: str = Field(description="When the person signed up.")
-    time_unit: TimeUnit | None = None
+    time_unit: TimeUnit | None = Field(None, description="s, ms or us for an integer epoch.")
     channel: str | None = Field(None, description="Acquisition channel (CAC joins spend on it).")
     campaign: str | None = Field(None, description="Acquisition campaign.")
     first_purchase: str | None = Field(
@@ -131,7 +131,7 @@ class RevenuePart(PartBase):
 
     person: str = Field(description=f"{_EXPR}: who paid (e.g. customers.metadata_user_id through a join).")
     time: str = Field(description="When.")
-    time_unit: TimeUnit | None = None
+    time_unit: TimeUnit | None = Field(None, description="s, ms or us for an integer epoch.")
     amount: str = Field(description=f"{_EXPR}: how much, in the currency's unit (e.g. `amount / 100` for cents).")
     status: str | None = Field(None, description="Status column: only `counted` statuses count.")
     counted: list[str] = Field(default_factory=list, description="Statuses that count.")
@@ -144,7 +144,7 @@ class ExperimentsPart(PartBase):
     person: str = Field(description=f"{_EXPR}: who was assigned.")
     variant: str = Field(description="Variant name.")
     time: str = Field(description="When assigned.")
-    time_unit: TimeUnit | None = None
+    time_unit: TimeUnit | None = Field(None, description="s, ms or us for an integer epoch.")
     control: str = Field("control", description="The control variant's name (when no details table says it).")
     details: str | None = Field(None, description="A table with one row per experiment.")
     description: str | None = Field(None, description="Its description column.")
@@ -213,19 +213,19 @@ class PeopleSection(Section):
 class LintSection(Section):
     """Thresholds of the monster-query rule, and raw schemas."""
 
-    max_lines: int = 150
-    max_joins: int = 8
-    max_depth: int = 4
-    max_ctes: int = 8
+    max_lines: int = Field(150, description="Longer queries are suggested as curated saved queries.")
+    max_joins: int = Field(8, description="More joins: the same suggestion.")
+    max_depth: int = Field(4, description="Deeper subquery nesting: the same suggestion.")
+    max_ctes: int = Field(8, description="More CTEs: the same suggestion.")
     raw_schemas: list[str] = Field(default_factory=list, description="Production dumps: reading them is a warning.")
 
 
 class GuardSection(Section):
     """The size guard: warn above these estimates, refuse above the ceiling."""
 
-    warn_scan_rows: int = 20_000_000
-    warn_result_rows: int = 1_000_000
-    ceiling_rows: int = 10_000_000_000
+    warn_scan_rows: int = Field(20_000_000, description="Scanning more: a warning and a Run anyway button.")
+    warn_result_rows: int = Field(1_000_000, description="Returning more (not counting GROUP BY guesses): the same.")
+    ceiling_rows: int = Field(10_000_000_000, description="Processing more: refused, for every caller.")
 
 
 class ApiSection(Section):
@@ -242,7 +242,7 @@ class StateSection(Section):
 
 
 class SiteSection(Section):
-    url: str = Field("", pattern=r"^$|^https?://", description="The address people open the portal at.")
+    url: str = Field("", pattern=r"^$|^https?://", description="The address people open the portal at (links in mail).")
 
 
 class AuthSection(Section):
@@ -263,13 +263,13 @@ class SmtpSection(Section):
     """Mail for the digest and alerts (better kept in .streamlit/secrets.toml)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    host: str = "localhost"
-    port: int = 25
-    starttls: bool = False
-    user: str | None = None
-    password: str | None = None
-    from_: str | None = Field(None, alias="from")
-    to: list[str] | str = Field(default_factory=list)
+    host: str = Field("localhost", description="SMTP server.")
+    port: int = Field(25, description="Its port.")
+    starttls: bool = Field(False, description="Upgrade to TLS.")
+    user: str | None = Field(None, description="Login, when the server wants one.")
+    password: str | None = Field(None, description="Its password.")
+    from_: str | None = Field(None, alias="from", description="Sender.")
+    to: list[str] | str = Field(default_factory=list, description="The digest's recipients.")
 
 
 class PortalFile(Section):
@@ -297,10 +297,10 @@ class PortalFile(Section):
 class MetricDef(Section):
     """A canonical metric: from a model measure, an SQL text returning (day, value), or a ratio."""
 
-    description: str = ""
-    unit: Literal["usd", "count", "ratio"] = "count"
-    owner: str = ""
-    up_is_good: bool = True
+    description: str = Field("", description="What it counts, in a sentence (shown on tiles).")
+    unit: Literal["usd", "count", "ratio"] = Field("count", description="How values are formatted.")
+    owner: str = Field("", description="Who answers for it.")
+    up_is_good: bool = Field(True, description="Whether a rise is good news.")
     type: Literal["sum", "ratio"] = Field("sum", description="sum (a measure or SQL) or ratio of two sum metrics.")
     model: Literal["events", "people", "revenue", "experiments", "spend"] | None = Field(
         None, description="The model part the measure aggregates (instead of sql)."
@@ -316,44 +316,54 @@ class MetricDef(Section):
     )
     sql: str = Field("", description="(day, value) rows between $start and $end, when no measure can say it.")
     filters: list[str] = Field(default_factory=list, description="Its $filters (dashboard filters it honours).")
-    numerator: str = ""
-    denominator: str = ""
+    numerator: str = Field("", description="A ratio's numerator: a sum metric.")
+    denominator: str = Field("", description="A ratio's denominator: a sum metric.")
     bakes_days: int = Field(0, ge=0, description="Recent days still changing.")
     bakes: Literal["", "conversion"] = Field("", description='"conversion": the window measured from the data.')
 
 
 class MetricsFile(Section):
+    """metrics.toml: the canonical metrics, one [metrics.<name>] each."""
+
     metrics: dict[str, MetricDef] = Field(default_factory=dict)
 
 
 class AlertDef(Section):
-    metric: str
-    condition: Literal["beyond_noise", "above", "below"] = "beyond_noise"
-    threshold: float | None = None
-    direction: Literal["any", "up", "down", "bad"] = "any"
-    period_days: int = Field(7, ge=1, le=366)
-    every: Literal["hourly", "daily", "weekly"] = "daily"
+    """An alert on a metric's last settled period, checked by `python -m portal alerts run`."""
+
+    metric: str = Field(description="A metric of metrics.toml.")
+    condition: Literal["beyond_noise", "above", "below"] = Field("beyond_noise", description="When it fires.")
+    threshold: float | None = Field(None, description="For above and below.")
+    direction: Literal["any", "up", "down", "bad"] = Field("any", description="beyond_noise: which moves count.")
+    period_days: int = Field(7, ge=1, le=366, description="Settled days judged against the same before.")
+    every: Literal["hourly", "daily", "weekly"] = Field("daily", description="How often it is due.")
     to: list[str] | str = Field(description="E-mail addresses.")
-    dashboard: str = ""
-    filters: dict[str, str | int | float] = Field(default_factory=dict)
-    description: str = ""
-    owner: str = ""
+    dashboard: str = Field("", description="The team page the mail links to.")
+    filters: dict[str, str | int | float] = Field(default_factory=dict, description="Among the metric's own.")
+    description: str = Field("", description="Why it exists.")
+    owner: str = Field("", description="Who answers for it.")
 
 
 class AlertsFile(Section):
+    """alerts.toml: one [alerts.<name>] each."""
+
     alerts: dict[str, AlertDef] = Field(default_factory=dict)
 
 
 class AnnotationDef(Section):
-    id: str
-    title: str
+    """A dated product change: marked on time charts, measured by Before/after."""
+
+    id: str = Field(description="Unique in the file.")
+    title: str = Field(description="Shown on charts.")
     start: date = Field(description="Written as 2026-06-02 (no quotes).")
-    end: date | None = None
-    description: str = ""
+    end: date | None = Field(None, description="When it was undone (a bug and its fix).")
+    description: str = Field("", description="What changed.")
     metric: str = Field("", description="The rate metric it was meant to move.")
 
 
 class AnnotationsFile(Section):
+    """annotations.toml: one [[annotations]] each."""
+
     annotations: list[AnnotationDef] = Field(default_factory=list)
 
 
@@ -362,27 +372,33 @@ TILE_CHARTS = ("line", "bar", "area", "heatmap", "funnel")
 
 
 class TileDef(Section):
-    type: Literal[TILE_TYPES]
-    title: str = ""
-    metric: str = ""
-    query: str = ""
-    chart: Literal[("", *TILE_CHARTS)] = ""
-    x: str = ""
-    y: str = ""
-    color: str = ""
+    """A tile: a metric's KPI or chart, or a saved query's chart or table."""
+
+    type: Literal[TILE_TYPES] = Field(description="kpi (a metric), chart or table.")
+    title: str = Field("", description="Heading (default: the metric's or query's).")
+    metric: str = Field("", description="A metric of metrics.toml (or query).")
+    query: str = Field("", description="A saved query id such as marketing/cac_by_campaign (or metric).")
+    chart: Literal[("", *TILE_CHARTS)] = Field("", description="Chart kind (default: the query's own).")
+    x: str = Field("", description="Column on the x axis.")
+    y: str = Field("", description="Column on the y axis.")
+    color: str = Field("", description="Column for colour.")
 
 
 class RowDef(Section):
-    tiles: list[TileDef]
+    """A row of tiles, side by side."""
+
+    tiles: list[TileDef] = Field(description='Written inline: tiles = [{ type = "kpi", metric = "revenue" }, …].')
 
 
 class DashboardFile(Section):
-    title: str
-    icon: str = ""
-    owner: str = ""
-    description: str = ""
+    """dashboards/<team>.toml: one team's page."""
+
+    title: str = Field(description="The page's title.")
+    icon: str = Field("", description='Navigation icon, ":material/campaign:".')
+    owner: str = Field("", description="Who curates it.")
+    description: str = Field("", description="What the page is for.")
     filters: list[str] = Field(default_factory=list, description="Names of [model.filters].")
-    rows: list[RowDef]
+    rows: list[RowDef] = Field(description="[[rows]] of tiles.")
 
 
 FILES = {

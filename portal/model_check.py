@@ -254,3 +254,21 @@ def check(session, model: Model, config: Path | None = None) -> list[Finding]:
         + identity_findings(session, model)
         + key_space_findings(session, model)
     )
+
+
+def findings_on_file(settings, path: Path) -> list[Finding]:
+    """What `model check` finds wrong (errors and warnings) on the warehouse file at `path`, for
+    `twin` and `ready` to print; a check that cannot run is itself a warning, never fatal."""
+    from portal.audit import AuditLog
+    from portal.identity import system_principal
+    from portal.warehouse.connect import analysts_warehouse
+
+    try:
+        wh = analysts_warehouse(settings, db=path)
+        try:
+            session = wh.session(system_principal("model check", pii=False), AuditLog(settings.state), ())
+            return [f for f in check(session, settings.model) if f.level != "ok"]
+        finally:
+            wh.close()
+    except Exception as exc:
+        return [Finding("warning", f"model check did not run: {str(exc).splitlines()[0]}")]

@@ -26,4 +26,9 @@ def run(args) -> int:
         print(f"not ready: {problem}", file=sys.stderr)
         return 1
     print(f"ready: {settings.warehouse_path}")
+    if settings.engine == "duckdb":
+        from portal.model_check import findings_on_file
+
+        for finding in findings_on_file(settings, settings.public_warehouse_path):  # what pages would show
+            print(finding.line(), file=sys.stderr)
     return 0

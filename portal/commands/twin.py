@@ -9,29 +9,10 @@ import time
 from pathlib import Path
 
 from portal.config import load_settings
+from portal.model_check import findings_on_file
 from portal.warehouse.errors import WarehouseUnavailable
 from portal.warehouse.event_index import IndexUnsupported, rebuild, share_index
 from portal.warehouse.twin import write_twin
-
-
-def model_findings(settings, path: Path) -> list:
-    """What `model check` finds wrong with the model on this file (errors and warnings only)."""
-    from portal.audit import AuditLog
-    from portal.identity import system_principal
-    from portal.model_check import check
-    from portal.warehouse.connect import analysts_warehouse
-
-    try:
-        wh = analysts_warehouse(settings, db=path)
-        try:
-            session = wh.session(system_principal("model check", pii=False), AuditLog(settings.state), ())
-            return [f for f in check(session, settings.model) if f.level != "ok"]
-        finally:
-            wh.close()
-    except Exception as exc:  # the check is advice: a failure to run it is reported, not fatal
-        from portal.model_check import Finding
-
-        return [Finding("warning", f"model check did not run: {exc}")]
 
 
 def register(sub) -> None:
@@ -70,6 +51,6 @@ def run(args) -> int:
             print(f"no event index: {why}", file=sys.stderr)
         except Exception as exc:
             print(f"no event index: {exc}", file=sys.stderr)
-    for finding in model_findings(settings, report.path):
+    for finding in findings_on_file(settings, report.path):
         print(finding.line(), file=sys.stderr)
     return 1 if report.skipped_views else 0
