@@ -441,3 +441,34 @@ def test_the_shipped_configuration_on_another_file_is_a_plain_message(segment):
         done = cli(ROOT / "portal.toml", *args)
         assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr
         assert "has no schema analytics" in done.stderr and "PORTAL_CONFIG" in done.stderr
+
+
+@pytest.mark.browser
+def test_a_browser_walk_of_the_segment_warehouse(segment, page, tmp_path):
+    """Every product page in a real browser, on the Segment configuration only: resolved people,
+    Title-Case events, dollars from cents and micros."""
+    from conftest import streamlit_server, wait_for_app
+
+    config, db, before = segment
+    shots = Path(__import__("os").environ.get("PORTAL_SHOTS", tmp_path))
+    with streamlit_server(None, tmp_path, config=config) as url:
+        for path, expect in (
+            ("/funnels", "Order Completed"),
+            ("/cohorts?co_tab=Cumulative+revenue+per+user", "Cumulative revenue per user"),
+            ("/experiments", "green_button"),
+            ("/metrics", "revenue"),
+        ):
+            page.goto(url + path)
+            wait_for_app(page, 60_000)
+            page.wait_for_function("t => document.body.innerText.includes(t)", arg=expect, timeout=60_000)
+            if path == "/funnels":
+                page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+            if path.startswith(("/cohorts", "/experiments")):  # the charts are drawn
+                page.wait_for_selector(".vega-embed canvas, .vega-embed svg", timeout=60_000)
+                page.wait_for_timeout(1500)  # let the canvases paint before the screenshot (not an assertion)
+            page.screenshot(path=str(shots / f"segment-{path.strip('/').split('?')[0]}.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            body = page.inner_text("body")
+            assert "inf%" not in body and "Traceback" not in body, path
+    assert page.page_errors == [] and page.external_requests == []
+    assert md5(db) == before
