@@ -472,3 +472,44 @@ def test_a_browser_walk_of_the_segment_warehouse(segment, page, tmp_path):
             assert "inf%" not in body and "Traceback" not in body, path
     assert page.page_errors == [] and page.external_requests == []
     assert md5(db) == before
+
+
+def test_distinct_counts_and_averages_are_computed_per_period_not_summed(segment):
+    """count(DISTINCT …) and avg() do not add up over days: a month's value is computed over the month
+    (a person active on ten days is one active person), and a KPI's value over its whole period."""
+    from collections import defaultdict
+
+    from portal.config import load_settings
+    from portal.reporting.metrics import kpi, load_metrics, series
+    from portal.warehouse.connect import open_warehouse
+
+    config, db, _ = segment
+    months: dict[str, set] = defaultdict(set)
+    for r in resolved_events(db):
+        months[str(r["t"])[:7]].add(r["user"])
+    avg = {
+        str(m)[:7]: v
+        for m, v in read(
+            db,
+            "SELECT date_trunc('month', created), avg(amount) / 100 FROM stripe.charges WHERE status = 'succeeded' GROUP BY 1",
+        )
+    }
+    april = {
+        r["user"] for r in resolved_events(db) if str(r["t"])[:10] >= "2026-04-01" and str(r["t"])[:10] <= "2026-04-30"
+    }
+    settings = load_settings(config)
+    metrics = load_metrics(settings.metrics_path, settings.model)
+    assert not metrics.additive("active_people") and not metrics.additive("average_charge")
+    assert metrics.additive("revenue") and metrics.additive("revenue_per_charge")
+    session = session_for(open_warehouse(settings, pii=True))
+    frame = series(session, metrics, "active_people", date(2026, 3, 1), date(2026, 5, 31), "month")
+    assert {str(r.period)[:7]: int(r.value) for r in frame.itertuples() if r.value} == {
+        k: len(v) for k, v in months.items()
+    }
+    daily_sum = series(session, metrics, "active_people", date(2026, 3, 1), date(2026, 3, 31), "day")["value"].sum()
+    assert daily_sum > len(months["2026-03"])  # what summing days would have said
+    frame = series(session, metrics, "average_charge", date(2026, 3, 1), date(2026, 5, 31), "month")
+    got = {str(r.period)[:7]: round(r.value, 6) for r in frame.itertuples() if r.value == r.value}
+    assert got == {k: round(v, 6) for k, v in avg.items()}
+    k = kpi(session, metrics, "active_people", date(2026, 4, 1), date(2026, 4, 30))
+    assert k.current == len(april)

@@ -61,10 +61,23 @@ class Metric:
     bakes: str = ""  # "conversion": bakes_days measured from the data (portal.product.baking), set by `settle`
     bakes_why: str = ""  # where the window comes from, in words
     model: str = ""  # a measure metric: the model part it aggregates
-    measure: str = ""  # …an aggregate over the part's columns
+    measure: str = ""  # …an aggregate over the part's columns (sum and count add up over days; others do not)
     where: str = ""  # …rows that count
     time: str = ""  # …the part's date column the series is by ("": the part's own time)
     dimensions: tuple[str, ...] = ()  # …what it may be grouped and filtered by
+
+    @property
+    def additive(self) -> bool:
+        """Whether days add up to weeks: SQL metrics (day, value) by definition, measures made of sum()
+        and count() only. count(DISTINCT …), avg() and the like are computed per period in SQL."""
+        if not self.model:
+            return True
+        from sqlglot import exp
+
+        from portal.model_expr import parse
+
+        aggs = [n for n in parse(self.measure, self.name).tree.walk() if isinstance(n, exp.AggFunc)]
+        return all(isinstance(a, exp.Sum | exp.Count) and not a.find(exp.Distinct) for a in aggs)
 
     def still_baking(self, end: date, through: date | None) -> bool:
         """Whether a period ending `end` reaches into the baking window (its last days are not final):
@@ -87,6 +100,13 @@ class MetricSet:
         if m.type == "ratio":
             return tuple(sorted(set(self.filters_of(m.numerator)) & set(self.filters_of(m.denominator))))
         return tuple(dimension_name(d) for d in m.dimensions) if m.model else m.filters
+
+    def additive(self, name: str) -> bool:
+        """Whether a metric's days add up to longer periods (a ratio: both of its sides do)."""
+        m = self[name]
+        if m.type == "ratio":
+            return self[m.numerator].additive and self[m.denominator].additive
+        return m.additive
 
     def dimensions_of(self, name: str) -> tuple[str, ...]:
         """What a metric may be grouped by (SQL metrics: nothing; ratios: what both sides allow)."""
@@ -213,7 +233,7 @@ def _check_measure(ctx: str, d: dict) -> None:
         raise MetricError(str(exc)) from None
 
 
-def measure_sql(metric: Metric, model, by: tuple[str, ...] = ()) -> str:
+def measure_sql(metric: Metric, model, by: tuple[str, ...] = (), grain: str = "day") -> str:
     """A measure metric as SQL over the semantic model: (day, <by…>, value) rows for days between
     $start and $end, each dimension a $filter (NULL: all). The part's rows are joined to their
     person's people row, so `people.<column>` dimensions work on events, revenue and experiments."""
@@ -248,7 +268,11 @@ def measure_sql(metric: Metric, model, by: tuple[str, ...] = ()) -> str:
     aliases = frozenset({"people"} if joins_people else set())
     time = column(metric.time or _PART_TIME[part])
     dims = {dimension_name(d): column(d) for d in metric.dimensions}
-    cols = [f"CAST({time} AS DATE) AS day", *(f'{dims[b]} AS "{b}"' for b in by)]
+    period = {
+        "day": f"CAST({time} AS DATE)",
+        "total": "CAST($start AS DATE)",  # one row for the whole range
+    }.get(grain, f"CAST(date_trunc('{grain}', {time}) AS DATE)")
+    cols = [f"{period} AS day", *(f'{dims[b]} AS "{b}"' for b in by)]
     cols.append(f"{parse(metric.measure, metric.name).sql('r', aliases)} AS value")
     where = [f"CAST({time} AS DATE) BETWEEN $start AND $end"]
     if metric.where:
@@ -273,10 +297,12 @@ def _params(metric: Metric, start: date, end: date, filters: dict) -> dict:
 
 
 def daily(
-    session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None, by=()
+    session, metrics: MetricSet, name: str, start: date, end: date, filters: dict | None = None, by=(), grain="day"
 ) -> pd.DataFrame:
     """Columns day, <by…>, num, den (den = 1 for sum metrics); without `by`, every day of the range
-    is present (0 where nothing happened)."""
+    is present (0 where nothing happened). With another `grain` (only for measures that do not add
+    up over days: distinct counts, averages), `day` is each period's first day and its value is
+    computed over the whole period in SQL."""
     m = metrics[name]
     filters, by = filters or {}, tuple(by)
     unknown = set(by) - set(metrics.dimensions_of(name))
@@ -285,7 +311,7 @@ def daily(
         raise MetricError(f"{name} cannot be grouped by {', '.join(sorted(unknown))}; it can be grouped by {allowed}.")
 
     def run(metric: Metric, column: str) -> pd.DataFrame:
-        sql = measure_sql(metric, session.model, by) if metric.model else metric.sql
+        sql = measure_sql(metric, session.model, by, grain) if metric.model else metric.sql
         frame = session.run(
             sql, _params(metric, start, end, filters), max_rows=100_000, origin=f"metric {metric.name}"
         ).frame
@@ -296,24 +322,41 @@ def daily(
         frame = run(metrics[m.numerator], "num").merge(run(metrics[m.denominator], "den"), on=["day", *by], how="outer")
     else:
         frame = run(m, "num").assign(den=1.0)
-    if not by:
+    if not by and grain == "day":
         days = pd.DataFrame({"day": pd.date_range(start, end, freq="D").date})
         frame = days.merge(frame, on="day", how="left")
         if m.type != "ratio":
             frame["den"] = 1.0
+    if m.type != "ratio":
+        frame["den"] = 1.0
     frame[["num", "den"]] = frame[["num", "den"]].astype(float).fillna(0.0)
     return frame.sort_values(["day", *by]).reset_index(drop=True)[["day", *by, "num", "den"]]
 
 
-def to_periods(frame: pd.DataFrame, metric: Metric, grain: str, by=(), through: date | None = None) -> pd.DataFrame:
-    """Daily rows summed into periods (a week starts on Monday): period, <by…>, num, den, value,
-    days (of the period inside the range), still_baking (the period's last day is not final)."""
+def to_periods(
+    frame: pd.DataFrame,
+    metric: Metric,
+    grain: str,
+    by=(),
+    through: date | None = None,
+    span: tuple[date, date] | None = None,
+) -> pd.DataFrame:
+    """Rows (daily, or already per period) summed into periods (a week starts on Monday): period,
+    <by…>, num, den, value, days (of the period inside `span`, the range asked for), still_baking
+    (the period's last day inside the range is not final)."""
     if grain not in GRAINS:
         raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
     day = pd.to_datetime(frame["day"])
     period = day if grain == "day" else day.dt.to_period(_PANDAS_PERIOD[grain]).dt.start_time
     grouped = frame.assign(period=period.dt.date).groupby(["period", *by], sort=True, dropna=False)
-    out = grouped.agg(num=("num", "sum"), den=("den", "sum"), days=("day", "size"), last=("day", "max")).reset_index()
+    out = grouped.agg(num=("num", "sum"), den=("den", "sum")).reset_index()
+    first, last = span or (min(frame["day"], default=None), max(frame["day"], default=None))
+    starts = pd.to_datetime(out["period"])
+    ends = starts if grain == "day" else starts.dt.to_period(_PANDAS_PERIOD[grain]).dt.end_time.dt.normalize()
+    out["last"] = [min(e.date(), last) if last else e.date() for e in ends]
+    out["days"] = [
+        (lst - max(s.date(), first)).days + 1 if first else 1 for s, lst in zip(starts, out["last"], strict=True)
+    ]
     if metric.type == "ratio":
         out["value"] = out["num"] / out["den"].where(out["den"] != 0)
     else:
@@ -337,7 +380,9 @@ def series(
     period's still-baking flag (against `through`, the data's last day)."""
     if grain not in GRAINS:
         raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
-    return to_periods(daily(session, metrics, name, start, end, filters, by), metrics[name], grain, tuple(by), through)
+    at = "day" if metrics.additive(name) else grain  # distinct counts and averages: per period in SQL
+    frame = daily(session, metrics, name, start, end, filters, by, at)
+    return to_periods(frame, metrics[name], grain, tuple(by), through, (start, end))
 
 
 def value(frame: pd.DataFrame, metric: Metric) -> float | None:
@@ -429,10 +474,16 @@ def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters:
     length = (end - start).days + 1
     prev_start, prev_end = start - timedelta(days=length), start - timedelta(days=1)
     history_start = prev_start - timedelta(days=7 * NOISE_WEEKS)
+    if not metrics.additive(name):  # distinct counts, averages: each period computed whole, in SQL
+        cur = daily(session, metrics, name, start, end, filters, grain="total")
+        prev = daily(session, metrics, name, prev_start, prev_end, filters, grain="total")
+        weeks = series(session, metrics, name, start, end, "week", filters=filters)
+        weeks = weeks[["period", "value"]].rename(columns={"period": "week"})
+        return Kpi(m, value(cur, m), value(prev, m), weeks, None)  # no noise model for them yet
     frame = daily(session, metrics, name, history_start, end, filters)
     cur = frame[frame["day"] >= start]
     prev = frame[(frame["day"] >= prev_start) & (frame["day"] <= prev_end)]
-    weeks = to_periods(cur, m, "week")[["period", "value"]].rename(columns={"period": "week"})
+    weeks = to_periods(cur, m, "week", span=(start, end))[["period", "value"]].rename(columns={"period": "week"})
     return Kpi(m, value(cur, m), value(prev, m), weeks, noise(frame, m, start, end, prev_start))
 
 
