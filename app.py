@@ -22,7 +22,10 @@ st.set_page_config(
 
 HERE = Path(__file__).parent
 SECTIONS = {
-    "": [("pages/home.py", "Home", ":material/home:")],
+    "": [
+        ("pages/home.py", "Home", ":material/home:"),
+        ("pages/explore.py", "Explore", ":material/explore:"),
+    ],
     "SQL": [
         ("pages/workbench.py", "SQL workbench", ":material/code:"),
         ("pages/library.py", "Saved queries", ":material/bookmarks:"),

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from portal.reporting.metrics import MetricError, load_metrics
 from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
+from ui.explore import question_box
 from ui.state import catalog, current_user, settings
 from ui.text import caption_text
 
@@ -13,6 +15,11 @@ st.markdown(
     "team's **curated queries**, read **funnels, cohorts and experiment results** without SQL, and "
     "open your **team's dashboard**."
 )
+
+try:  # the question box: plain English over the canonical metrics, answered on Explore
+    question_box(load_metrics(settings().metrics_path, settings().model), "home_ask")
+except MetricError as err:
+    caption_text(f"The question box needs the metric definitions: {err}")
 
 cat = catalog()
 user = current_user()

@@ -301,6 +301,9 @@ class MetricDef(Section):
     unit: Literal["usd", "count", "ratio"] = Field("count", description="How values are formatted.")
     owner: str = Field("", description="Who answers for it.")
     up_is_good: bool = Field(True, description="Whether a rise is good news.")
+    synonyms: list[str] = Field(
+        default_factory=list, description='Other words people use for it, for the question box ("sales").'
+    )
     type: Literal["sum", "ratio"] = Field("sum", description="sum (a measure or SQL) or ratio of two sum metrics.")
     model: Literal["events", "people", "revenue", "experiments", "spend"] | None = Field(
         None, description="The model part the measure aggregates (instead of sql)."

@@ -1,7 +1,8 @@
 """The HTTP face of `service.Api`: Starlette routes mounted on the Streamlit server (`asgi.py`).
 
     GET /api/queries/<team>/<name>.csv|.json?<param>=<value>&_shape=objects&_size=100
-    GET /api/metrics/<name>.csv|.json?from=2026-01-01&to=2026-01-31&grain=week&<filter>=<value>
+    GET /api/metrics/<name>.csv|.json?from=2026-01-01&to=2026-01-31&grain=week&<filter>=<value>&by=<dimension>
+    GET /api/ask?q=orders+by+country+since+2026-08-01 (JSON) · /api/ask.csv?q=…
 
 Blocking work (SQLite, the warehouse seam) runs in Starlette's thread pool, never on the event
 loop that also serves the app's websockets.
@@ -71,8 +72,16 @@ async def metrics(request: Request) -> Response:
     return await _answer(request, "metric")
 
 
+async def ask(request: Request) -> Response:
+    """GET /api/ask?q=… (JSON) or /api/ask.csv?q=…: a plain-English question."""
+    request.path_params["path"] = "ask." + (request.path_params.get("fmt") or "json")
+    return await _answer(request, "ask")
+
+
 def routes() -> list[Route]:
     return [
         Route("/api/queries/{path:path}", queries, methods=["GET"]),
         Route("/api/metrics/{path:path}", metrics, methods=["GET"]),
+        Route("/api/ask", ask, methods=["GET"]),
+        Route("/api/ask.{fmt:str}", ask, methods=["GET"]),
     ]

@@ -100,11 +100,24 @@ def shaped(columns: list[str], rows: list[list], shape: str, extra: dict) -> byt
     return json.dumps(body).encode()
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(v):
+    """A CSV cell: text that a spreadsheet would read as a formula gets OWASP's leading apostrophe;
+    numbers stay numbers."""
+    if v is None:
+        return ""
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
+
+
 def to_csv(columns: list[str], rows: list[list]) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(["" if v is None else v for v in r] for r in rows)
+    w.writerow([cell(c) for c in columns])
+    w.writerows([cell(v) for v in r] for r in rows)
     return out.getvalue().encode()
 
 
@@ -178,6 +191,49 @@ class Api:
         return self._audited(
             token, user, f"metric {name}", args, lambda v, o: self._metric(user, name, fmt, v, args, o)
         )
+
+    def ask(self, token: Token, user: User, _what: str, fmt: str, args: dict[str, str]) -> Answer:
+        """A plain-English question (`?q=`) answered as the token's owner, over the vocabulary of the
+        metrics and the data they may see; a question it cannot place is a 422 naming the words."""
+        text = str(args.get("q") or "").strip()
+        return self._audited(token, user, f"ask {text[:200]}", args, lambda v, o: self._ask(user, text, fmt, args))
+
+    def _ask(self, user, text: str, fmt: str, args: dict) -> Answer:
+        from portal.explore.question import QuestionError
+        from portal.explore.service import answer_table, ask
+        from portal.product.vocabulary import data_range
+        from portal.reporting.metrics import MetricError, load_metrics, metrics_path
+        from portal.warehouse.errors import QueryError
+
+        if not text or len(text) > 500:
+            raise ApiError(400, "Ask a question in q= (at most 500 characters).")
+        session = self._session(user)
+        try:
+            metrics = load_metrics(metrics_path(self.settings), self.settings.model)
+            through = self._data_through(session)
+            span = data_range(session)
+            if through is None:
+                raise ApiError(404, "No data to answer from.")
+            parsed, answer = ask(session, metrics, text, through, span[0] if span else None)
+        except (MetricError, QuestionError) as err:
+            raise ApiError(400, str(err)) from None
+        except QueryError as err:
+            raise _http_error(err) from None
+        if answer is None:
+            choices = [q.to_params() for q in parsed.choices]
+            raise ApiError(422, parsed.message() + (f" Readings: {json.dumps(choices)}" if choices else ""))
+        columns, rows = answer_table(answer)
+        if fmt == "csv":
+            return Answer(to_csv(columns, rows), "text/csv; charset=utf-8", len(rows))
+        extra = {
+            "question": text,
+            "understood": parsed.question.to_params(),
+            "from": answer.start.isoformat(),
+            "to": answer.end.isoformat(),
+            "sql": answer.sql,
+        }
+        shape, _ = _shape_and_size(args, 10**6)
+        return Answer(shaped(columns, rows, shape, extra), "application/json", len(rows))
 
     def _audited(self, token: Token, user: User, what: str, args: dict, answer) -> Answer:
         """`answer(values, origin)` with one `api` audit row, whether it answered or was refused."""

@@ -65,6 +65,7 @@ class Metric:
     where: str = ""  # …rows that count
     time: str = ""  # …the part's date column the series is by ("": the part's own time)
     dimensions: tuple[str, ...] = ()  # …what it may be grouped and filtered by
+    synonyms: tuple[str, ...] = ()  # other words for it ("sales"), for plain-English questions
 
     @property
     def additive(self) -> bool:
@@ -200,6 +201,7 @@ def load_metrics(path: Path | None, model=None) -> MetricSet:
             where=str(d.get("where") or ""),
             time=str(d.get("time") or ""),
             dimensions=tuple(d.get("dimensions", [])),
+            synonyms=tuple(str(x).lower() for x in d.get("synonyms", [])),
         )
     for m in out.values():
         for ref in (m.numerator, m.denominator):
@@ -233,12 +235,18 @@ def _check_measure(ctx: str, d: dict) -> None:
         raise MetricError(str(exc)) from None
 
 
-def measure_sql(metric: Metric, model, by: tuple[str, ...] = (), grain: str = "day") -> str:
-    """A measure metric as SQL over the semantic model: (day, <by…>, value) rows for days between
-    $start and $end, each dimension a $filter (NULL: all). The part's rows are joined to their
-    person's people row, so `people.<column>` dimensions work on events, revenue and experiments."""
+@dataclass(frozen=True)
+class _Measured:
+    """Where a measure metric reads: its FROM clause, its columns by dimension name, its time."""
+
+    source: str  # FROM … (the part's relation as r, joined to people when keyed by person)
+    dims: dict[str, str]  # dimension name -> SQL
+    time: str
+    aliases: frozenset[str]
+
+
+def _measured(metric: Metric, model) -> _Measured:
     from portal.model import ModelError
-    from portal.model_expr import parse
 
     part = metric.model
     try:
@@ -259,31 +267,63 @@ def measure_sql(metric: Metric, model, by: tuple[str, ...] = (), grain: str = "d
         known = sorted(own | ({f"people.{c}" for c in people} if joins_people else set()))
         raise MetricError(f"metric {metric.name!r}: no dimension {dim!r} on [model.{part}]; known: {', '.join(known)}")
 
+    join = (
+        f" LEFT JOIN {model.people.relation(model.revenue)} AS people ON people.user_id = r.user_id"
+        if joins_people
+        else ""
+    )
+    return _Measured(
+        f"FROM {rel} AS r{join}",
+        {dimension_name(d): column(d) for d in metric.dimensions},
+        column(metric.time or _PART_TIME[part]),
+        frozenset({"people"} if joins_people else set()),
+    )
+
+
+def measure_sql(metric: Metric, model, by: tuple[str, ...] = (), grain: str = "day") -> str:
+    """A measure metric as SQL over the semantic model: (day, <by…>, value) rows for days between
+    $start and $end (or per `grain` period, its first day as `day`), each dimension a $filter (NULL:
+    all). The part's rows are joined to their person's people row, so `people.<column>` dimensions
+    work on events, revenue and experiments."""
+    from portal.model_expr import parse
+
     unknown = set(by) - {dimension_name(d) for d in metric.dimensions}
     if unknown:
         allowed = ", ".join(dimension_name(d) for d in metric.dimensions) or "none"
         raise MetricError(
             f"metric {metric.name!r} cannot be grouped by {', '.join(sorted(unknown))}; its dimensions: {allowed}"
         )
-    aliases = frozenset({"people"} if joins_people else set())
-    time = column(metric.time or _PART_TIME[part])
-    dims = {dimension_name(d): column(d) for d in metric.dimensions}
+    at = _measured(metric, model)
     period = {
-        "day": f"CAST({time} AS DATE)",
+        "day": f"CAST({at.time} AS DATE)",
         "total": "CAST($start AS DATE)",  # one row for the whole range
-    }.get(grain, f"CAST(date_trunc('{grain}', {time}) AS DATE)")
-    cols = [f"{period} AS day", *(f'{dims[b]} AS "{b}"' for b in by)]
-    cols.append(f"{parse(metric.measure, metric.name).sql('r', aliases)} AS value")
-    where = [f"CAST({time} AS DATE) BETWEEN $start AND $end"]
+    }.get(grain, f"CAST(date_trunc('{grain}', {at.time}) AS DATE)")
+    cols = [f"{period} AS day", *(f'{at.dims[b]} AS "{b}"' for b in by)]
+    cols.append(f"{parse(metric.measure, metric.name).sql('r', at.aliases)} AS value")
+    where = [f"CAST({at.time} AS DATE) BETWEEN $start AND $end"]
     if metric.where:
-        where.append(f"({parse(metric.where, metric.name).sql('r', aliases)})")
-    where += [f"(${name} IS NULL OR CAST({sql} AS VARCHAR) = ${name})" for name, sql in dims.items()]
-    join = (
-        f" LEFT JOIN {model.people.relation(model.revenue)} AS people ON people.user_id = r.user_id"
-        if joins_people
-        else ""
-    )
-    return f"SELECT {', '.join(cols)}\nFROM {rel} AS r{join}\nWHERE {' AND '.join(where)}\nGROUP BY ALL"
+        where.append(f"({parse(metric.where, metric.name).sql('r', at.aliases)})")
+    # a filter left unset is NULL (metrics, tiles) or 'all' (a saved query's default, as the demo's)
+    where += [
+        f"(coalesce(${name}, 'all') = 'all' OR CAST({sql} AS VARCHAR) = ${name})" for name, sql in at.dims.items()
+    ]
+    return f"SELECT {', '.join(cols)}\n{at.source}\nWHERE {' AND '.join(where)}\nGROUP BY ALL"
+
+
+def dimension_values(session, metrics: MetricSet, dimension: str, limit: int = 200) -> list[str]:
+    """The values a dimension takes in the data (for filters and the question box), from the first
+    measure metric that has it; at most `limit`."""
+    from portal.sqlfiles import Fragment
+
+    for m in metrics.metrics.values():
+        if m.model and dimension in {dimension_name(d) for d in m.dimensions}:
+            at = _measured(m, session.model)
+            col = at.dims[dimension]
+            sql = Fragment(
+                f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v {at.source} WHERE {col} IS NOT NULL ORDER BY 1 LIMIT {int(limit)}"
+            )
+            return [str(v) for v in session.frame(sql)["v"]]
+    return []
 
 
 def metric_sql(metric: Metric, model) -> str:
@@ -344,15 +384,21 @@ def to_periods(
     """Rows (daily, or already per period) summed into periods (a week starts on Monday): period,
     <by…>, num, den, value, days (of the period inside `span`, the range asked for), still_baking
     (the period's last day inside the range is not final)."""
-    if grain not in GRAINS:
+    if grain not in (*GRAINS, "total"):
         raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
+    first, last = span or (min(frame["day"], default=None), max(frame["day"], default=None))
     day = pd.to_datetime(frame["day"])
-    period = day if grain == "day" else day.dt.to_period(_PANDAS_PERIOD[grain]).dt.start_time
+    if grain == "total":  # one period: the whole range
+        period = pd.Series(pd.Timestamp(first), index=frame.index) if len(frame) else day
+    else:
+        period = day if grain == "day" else day.dt.to_period(_PANDAS_PERIOD[grain]).dt.start_time
     grouped = frame.assign(period=period.dt.date).groupby(["period", *by], sort=True, dropna=False)
     out = grouped.agg(num=("num", "sum"), den=("den", "sum")).reset_index()
-    first, last = span or (min(frame["day"], default=None), max(frame["day"], default=None))
     starts = pd.to_datetime(out["period"])
-    ends = starts if grain == "day" else starts.dt.to_period(_PANDAS_PERIOD[grain]).dt.end_time.dt.normalize()
+    if grain == "total":
+        ends = pd.Series(pd.Timestamp(last), index=out.index)
+    else:
+        ends = starts if grain == "day" else starts.dt.to_period(_PANDAS_PERIOD[grain]).dt.end_time.dt.normalize()
     out["last"] = [min(e.date(), last) if last else e.date() for e in ends]
     out["days"] = [
         (lst - max(s.date(), first)).days + 1 if first else 1 for s, lst in zip(starts, out["last"], strict=True)
@@ -376,9 +422,9 @@ def series(
     filters: dict | None = None,
     through: date | None = None,
 ) -> pd.DataFrame:
-    """The one metric series: any metric, any grain, grouped by any of its dimensions, with each
-    period's still-baking flag (against `through`, the data's last day)."""
-    if grain not in GRAINS:
+    """The one metric series: any metric, any grain ("total": one row for the whole range), grouped by
+    any of its dimensions, with each period's still-baking flag (against `through`, the data's last day)."""
+    if grain not in (*GRAINS, "total"):
         raise MetricError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}.")
     at = "day" if metrics.additive(name) else grain  # distinct counts and averages: per period in SQL
     frame = daily(session, metrics, name, start, end, filters, by, at)
