@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+echo "Installing the pinned packages (a minute or two on the first start, seconds afterwards)…" >&2
+.venv/bin/python -m pip install --disable-pip-version-check -r requirements.txt | (grep -v "^Requirement already satisfied" || true)
 .venv/bin/python -m portal ready --build-demo || echo "(the portal starts anyway and says the same on every page)"
 exec .venv/bin/python serve.py "$@"

@@ -451,3 +451,21 @@ def smtp():
     ctl.start()
     yield port, received
     ctl.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Lanes by what a test needs, so nobody has to remember a mark: `browser` (Playwright and
+    chromium), `spark` (the local Spark Connect cluster), `slow` (benchmarks in --smoke mode, the
+    replica pair). The quick lane: `./test.sh -m "not browser and not spark and not slow"`."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"page", "browser"}:
+            item.add_marker(pytest.mark.browser)
+        if (
+            names & {"spark_cluster", "spark_loaded"}
+            or "[spark" in item.nodeid
+            or item.nodeid.startswith("tests/test_spark.py")
+        ):
+            item.add_marker(pytest.mark.spark)
+        if item.nodeid.startswith(("tests/test_bench_smoke.py", "tests/test_replicas.py")):
+            item.add_marker(pytest.mark.slow)

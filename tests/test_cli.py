@@ -97,3 +97,42 @@ def test_demo_command_builds_a_warehouse(tmp_path):
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT seed FROM analytics.build_info").fetchall() == [(5,)]
     con.close()
+
+
+def test_the_command_table_is_the_modules_own():
+    """cli.COMMANDS (what --help lists without importing anything) says what each module registers."""
+    import argparse
+    import importlib
+
+    from portal.cli import COMMANDS
+
+    for name, (module, text) in COMMANDS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"portal.commands.{module}").register(sub)
+        assert list(sub.choices) == [name] and sub._choices_actions[0].help == text, name
+    modules = {p.stem for p in (ROOT / "portal" / "commands").glob("*.py") if p.stem != "__init__"}
+    assert modules == {m for m, _ in COMMANDS.values()}
+
+
+def test_help_imports_no_command_and_no_engine():
+    """--help starts in a blink: no command module, no DuckDB, pandas or sqlglot is imported."""
+    code = (
+        "import sys\nfrom portal import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'pandas', 'sqlglot', 'portal')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "start here:" in done.stdout and "python -m portal ask" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "['portal', 'portal.cli']"
+
+
+def test_a_closed_pipe_ends_quietly(demo_db):
+    """`python -m portal query … | head -1`: the reader leaves, the command ends without a traceback."""
+    env = {**os.environ, "PORTAL_DB": str(demo_db)}
+    p = subprocess.Popen(
+        [sys.executable, "-m", "portal", "query", "--max-rows", "200000", "SELECT * FROM range(200000)"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert p.stdout.readline().strip() == b"range"
+    p.stdout.close()
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err

@@ -301,7 +301,11 @@ def test_a_measure_metric_equals_its_sql_form_at_every_grain(warehouse):
 
     settings = load_settings(ROOT / "portal.toml")
     metrics = load_metrics(ROOT / "metrics.toml", settings.model)
-    assert metrics["revenue"].model == "revenue" and set(metrics.dimensions_of("revenue")) == {"platform", "channel", "country"}
+    assert metrics["revenue"].model == "revenue" and set(metrics.dimensions_of("revenue")) == {
+        "platform",
+        "channel",
+        "country",
+    }
     session = session_for(warehouse)
     start, end = date(2026, 1, 1), date(2026, 3, 31)
     for grain, trunc in (("week", "week"), ("month", "month"), ("quarter", "quarter")):

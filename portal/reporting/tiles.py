@@ -16,12 +16,6 @@ from portal.reporting.dashboards import Tile, query_params_for
 from portal.reporting.metrics import Kpi, Metric, MetricSet, format_value
 from portal.workbench.params import find_params
 
-FILTER_OPTIONS_SQL = {
-    "platform": "SELECT DISTINCT platform FROM analytics.users WHERE platform IS NOT NULL ORDER BY 1",
-    "campaign": "SELECT DISTINCT utm_campaign FROM analytics.campaign_daily WHERE utm_campaign IS NOT NULL ORDER BY 1",
-}
-
-
 def metric_label(tile: Tile, metric: Metric) -> str:
     return tile.title or metric.name.replace("_", " ").capitalize().replace("Cac", "CAC")
 
