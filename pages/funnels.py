@@ -17,7 +17,7 @@ from portal.product.funnels import (
 )
 from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
-from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts
+from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
 from ui.state import current_user, data_range, engine_session, event_names, experiment_names, model, shared_session
 from ui.text import error_text, info_text
 
@@ -111,7 +111,9 @@ try:
 except FunnelError as err:
     info_text(err)
     st.stop()
-
+if problem := variant_problem(spec):  # everyone would be "not in experiment"
+    error_text(problem)
+    st.stop()
 pii = current_user().has_pii
 try:
     result = headline(spec, pii)

@@ -345,6 +345,8 @@ def test_pages_name_a_mismatched_key_space_instead_of_inf_or_zero(tmp_path, monk
         errors = " ".join(shown(e) for e in experiments.error)
         assert "0 of 571 experiment assignees appear among event persons" in errors and "Declare identity" in errors
         assert "inf%" not in " ".join(shown(m) for m in experiments.markdown)
+        funnels = run_page("pages/funnels.py", {"fn_breakdown": "variant:checkout_button"}, user="alex")
+        assert "experiment assignees appear among event persons" in " ".join(shown(e) for e in funnels.error)
         for tab in ("Cumulative revenue per user", "CAC payback"):
             cohorts = run_page("pages/cohorts.py", {"co_tab": tab}, user="alex")
             assert not cohorts.exception
@@ -513,3 +515,25 @@ def test_distinct_counts_and_averages_are_computed_per_period_not_summed(segment
     assert got == {k: round(v, 6) for k, v in avg.items()}
     k = kpi(session, metrics, "active_people", date(2026, 4, 1), date(2026, 4, 30))
     assert k.current == len(april)
+
+
+def test_alerts_run_on_the_segment_metrics(tmp_path):
+    """Alerts judge the Segment company's measures (dollars from cents, resolved people) like any metric."""
+    text = (
+        (SEGMENT / "portal.toml")
+        .read_text()
+        .replace('metrics = "metrics.toml"', 'metrics = "metrics.toml"\nalerts = "alerts.toml"')
+    )
+    config = build_segment(tmp_path / "alerts", text)
+    (config.parent / "alerts.toml").write_text(
+        '[alerts.revenue_moves]\nmetric = "revenue"\nperiod_days = 14\nto = ["finance@example.com"]\n\n'
+        '[alerts.active_people_low]\nmetric = "active_people"\ncondition = "below"\nthreshold = 1000000\n'
+        'period_days = 7\nto = ["growth@example.com"]\nfilters = { context_os_name = "Android" }\n'
+    )
+    assert cli(config, "twin").returncode == 0
+    assert cli(config, "config", "check").returncode == 0
+    done = cli(config, "alerts", "run", "--force", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout + done.stderr
+    assert "revenue_moves\tfire\trevenue was $" in out  # judged in dollars
+    assert "active_people_low\tfire\tactive_people was " in out  # below a million active people: it holds

@@ -12,7 +12,7 @@ from portal.product.stats import compare_segments, p_text
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
 from ui.save_dialog import save_form
-from ui.state import annotations, model
+from ui.state import annotations, key_space_problem, model
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text
 
@@ -143,3 +143,8 @@ def save_funnel(spec: FunnelSpec) -> None:
     )
     if saved is not None:
         success_text(f"Saved as {saved.id}. Open it from Saved queries.")
+
+
+def variant_problem(spec) -> str | None:
+    """model check's finding when a variant breakdown would put everyone in "not in experiment"."""
+    return key_space_problem("experiments") if str(spec.breakdown or "").startswith("variant:") else None
