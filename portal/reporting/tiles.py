@@ -16,6 +16,7 @@ from portal.reporting.dashboards import Tile, query_params_for
 from portal.reporting.metrics import Kpi, Metric, MetricSet, format_value
 from portal.workbench.params import find_params
 
+
 def metric_label(tile: Tile, metric: Metric) -> str:
     return tile.title or metric.name.replace("_", " ").capitalize().replace("Cac", "CAC")
 
