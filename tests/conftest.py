@@ -453,6 +453,23 @@ def smtp():
     ctl.stop()
 
 
+@contextmanager
+def app_reading(config: Path, monkeypatch):
+    """The app (AppTest pages, their caches) reads only the company configuration `config` inside."""
+    import streamlit as st
+
+    for k in [k for k in os.environ if k.startswith("PORTAL_") and k != "PORTAL_TEST_SLEEP"]:
+        monkeypatch.delenv(k)
+    monkeypatch.setenv("PORTAL_CONFIG", str(config))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
 def pytest_collection_modifyitems(config, items):
     """Lanes by what a test needs, so nobody has to remember a mark: `browser` (Playwright and
     chromium), `spark` (the local Spark Connect cluster), `slow` (benchmarks in --smoke mode, the

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, run_page, session_for, shown
+from conftest import ROOT, app_reading, run_page, session_for, shown
 
 FOREIGN = ROOT / "tests" / "foreign"
 PAGES = [
@@ -76,16 +76,8 @@ def company(tmp_path_factory):
 
 @pytest.fixture
 def company_env(company, monkeypatch):
-    import streamlit as st
-
-    for k in [k for k in os.environ if k.startswith("PORTAL_") and k != "PORTAL_TEST_SLEEP"]:
-        monkeypatch.delenv(k)
-    monkeypatch.setenv("PORTAL_CONFIG", str(company[0]))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield company
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_reading(company[0], monkeypatch):
+        yield company
 
 
 def read(db: Path, sql: str) -> list[tuple]:

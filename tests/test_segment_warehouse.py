@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, run_page, session_for, shown
+from conftest import ROOT, app_reading, run_page, session_for, shown
 from test_foreign_warehouse import cli, md5, reference_counts
 from test_foreign_warehouse import read as read_file
 
@@ -204,27 +204,10 @@ def test_model_check_names_a_typo_with_the_nearest_column(tmp_path):
     assert "portal.toml" in done.stdout and "line " in done.stdout
 
 
-def use_config(config: Path, monkeypatch) -> None:
-    """The app reads only `config` from now on (fresh caches)."""
-    import os
-
-    import streamlit as st
-
-    for k in [k for k in os.environ if k.startswith("PORTAL_") and k != "PORTAL_TEST_SLEEP"]:
-        monkeypatch.delenv(k)
-    monkeypatch.setenv("PORTAL_CONFIG", str(config))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
 @pytest.fixture
 def segment_env(segment, monkeypatch):
-    import streamlit as st
-
-    use_config(segment[0], monkeypatch)
-    yield segment
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_reading(segment[0], monkeypatch):
+        yield segment
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -335,12 +318,9 @@ def test_metric_series_by_grain_and_dimension_equal_plain_sql(segment):
 def test_pages_name_a_mismatched_key_space_instead_of_inf_or_zero(tmp_path, monkeypatch):
     """The naive configuration: Experiments and the revenue tabs say what model check says, never
     "inf%" or $0."""
-    import streamlit as st
-
     config = build_segment(tmp_path / "naive", naive_config())
     assert cli(config, "twin").returncode == 0
-    use_config(config, monkeypatch)
-    try:
+    with app_reading(config, monkeypatch):
         experiments = run_page("pages/experiments.py", user="alex")
         errors = " ".join(shown(e) for e in experiments.error)
         assert "0 of 571 experiment assignees appear among event persons" in errors and "Declare identity" in errors
@@ -351,25 +331,16 @@ def test_pages_name_a_mismatched_key_space_instead_of_inf_or_zero(tmp_path, monk
             cohorts = run_page("pages/cohorts.py", {"co_tab": tab}, user="alex")
             assert not cohorts.exception
             assert "paying customers appear among event persons" in " ".join(shown(e) for e in cohorts.error), tab
-    finally:
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def test_cac_payback_without_a_paying_customer_says_so(tmp_path, monkeypatch):
-    import streamlit as st
-
     text = (SEGMENT / "portal.toml").read_text().replace('counted = ["succeeded"]', 'counted = ["settled"]')
     config = build_segment(tmp_path / "unpaid", text)
     assert cli(config, "twin").returncode == 0
-    use_config(config, monkeypatch)
-    try:
+    with app_reading(config, monkeypatch):
         cohorts = run_page("pages/cohorts.py", {"co_tab": "CAC payback"}, user="alex")
         assert not cohorts.exception
         assert "has a paying customer yet" in " ".join(shown(i) for i in cohorts.info)
-    finally:
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def test_a_readout_with_no_control_conversions_is_words_not_inf():
