@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from portal.reporting.metrics import MetricError, load_metrics
+from portal.reporting.metrics import load_metrics
 from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
 from ui.explore import question_box
@@ -16,10 +16,8 @@ st.markdown(
     "open your **team's dashboard**."
 )
 
-try:  # the question box: plain English over the canonical metrics, answered on Explore
-    question_box(load_metrics(settings().metrics_path, settings().model), "home_ask")
-except MetricError as err:
-    caption_text(f"The question box needs the metric definitions: {err}")
+# the question box: plain English over the canonical metrics (read when asked), answered on Explore
+question_box(lambda: load_metrics(settings().metrics_path, settings().model), "home_ask")
 
 cat = catalog()
 user = current_user()

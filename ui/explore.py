@@ -10,7 +10,7 @@ from portal.explore.ask import parse
 from portal.explore.question import GRAINS, Question, QuestionError
 from portal.explore.service import vocabulary_for
 from portal.reporting.charts import chart
-from portal.reporting.metrics import MetricSet, dimension_values
+from portal.reporting.metrics import MetricError, MetricSet, dimension_values
 from ui.state import engine_session
 from ui.text import caption_text, error_text, info_text
 
@@ -26,14 +26,20 @@ def go_to(q: Question) -> None:
     st.switch_page("pages/explore.py", query_params=q.to_params())
 
 
-def question_box(metrics: MetricSet, key: str) -> None:
+def question_box(metrics, key: str) -> None:
     """Ask in plain English: a question it can place opens Explore with what it understood; a word it
-    cannot place is named, with the closest names it knows; two readings are offered, none picked."""
+    cannot place is named, with the closest names it knows; two readings are offered, none picked.
+    `metrics` is the MetricSet, or a function returning it (read only when a question is asked)."""
     with st.form(f"{key}_form", border=False, enter_to_submit=True):
         c1, c2 = st.columns([6, 1], vertical_alignment="bottom")
         text = c1.text_input("Ask a question", key=key, max_chars=500, placeholder="orders by country since 2026-08-01")
         asked = c2.form_submit_button("Ask", type="primary", width="stretch")
     if not (asked and text and text.strip()):
+        return
+    try:
+        metrics = metrics() if callable(metrics) else metrics
+    except MetricError as err:
+        error_text(f"Questions need the metric definitions: {err}")
         return
     parsed = parse(text, vocabulary_for(engine_session(), metrics))
     if parsed.question is not None:
