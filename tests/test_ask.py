@@ -328,3 +328,17 @@ def test_a_question_saved_as_a_tile_renders_on_the_team_page(portal_env, warehou
     assert "Revenue and orders by platform" in " ".join(str(s.value) for s in at.subheader) + " ".join(
         shown(m) for m in at.markdown
     )
+
+
+def test_a_period_cut_by_the_range_is_said_to_be_partial(demo):
+    """Monthly revenue this year: the data ends mid-month, so the last month is partial (a drop there
+    is not news) and the answer says how many of its days it has."""
+    session, metrics, through = demo
+    a = answer(session, metrics, Question(("revenue",), (), "month", "this year"), through)
+    last = a.frame["period"].max()
+    import calendar
+
+    days = calendar.monthrange(last.year, last.month)[1]
+    assert through.day < days  # the demo's data ends mid-month
+    assert a.partial == ((last, through.day, days),)
+    assert all(p != a.frame["period"].min() for p, _, _ in a.partial)  # January starts with the range

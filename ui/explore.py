@@ -123,18 +123,25 @@ def answer_chart(a) -> None:
     q = a.question
     x = "period" if a.chart == "line" else q.by[0]
     values = list(q.metrics)
+    frame = a.frame
+    if a.partial and "period" in frame:  # ringed like a baking period: not a whole period
+        cut = {p for p, _, _ in a.partial}
+        frame = frame.assign(still_baking=frame["still_baking"] | frame["period"].isin(cut))
     if len(values) > 1:
-        frame = a.frame.melt(id_vars=[x, "still_baking"], value_vars=values, var_name="metric", value_name="value")
+        frame = frame.melt(id_vars=[x, "still_baking"], value_vars=values, var_name="metric", value_name="value")
         st.altair_chart(chart(frame, a.chart, x, "value", "metric"), width="stretch")
         return
     color = q.by[0] if a.chart == "line" and q.by else q.by[1] if len(q.by) > 1 else None
-    frame = a.frame
     if color:
         frame = frame.assign(**{color: frame[color].astype(str)})
     st.altair_chart(chart(frame, a.chart, x, values[0], color), width="stretch")
 
 
 def baking_caption(a) -> None:
+    for p, inside, length in a.partial:
+        caption_text(
+            f"The period from {p} has {inside} of its {length} days in the range (ringed): not a whole period."
+        )
     if a.baking:
         young = a.frame[a.frame["still_baking"]]
         first = young["period"].min() if "period" in young else a.start

@@ -26,6 +26,7 @@ class Answer:
     chart: str  # "line" (over time), "bar" (categories), "" (a single number)
     sql: str  # what computed it, read-only
     baking: bool  # some period is not final yet (its rows say still_baking)
+    partial: tuple = ()  # (period, days inside the range, days in the period) of periods cut by the range
 
     @property
     def values(self) -> list[str]:
@@ -102,7 +103,22 @@ def answer(session, metrics: MetricSet, q: Question, through: date, first: date 
     frame = frame[[*order, *values, "still_baking"]].reset_index(drop=True)
     chart = "line" if q.grain else ("bar" if q.by else "")
     sql, _ = statement(session.model, metrics, q)
-    return Answer(q, start, end, frame, chart, sql, bool(frame["still_baking"].any()))
+    cut = _partial(sorted(set(frame["period"])) if "period" in frame else [], grain, start, end)
+    return Answer(q, start, end, frame, chart, sql, bool(frame["still_baking"].any()), cut)
+
+
+def _partial(periods: list, grain: str, start: date, end: date) -> tuple:
+    """Periods the date range cuts (a month whose data ends on the 15th): a drop there is not news."""
+    out = []
+    for p in periods:
+        if grain in ("day", "total"):
+            continue
+        stamp = pd.Timestamp(p)
+        last = stamp.to_period({"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}[grain]).end_time.date()
+        inside = (min(last, end) - max(p, start)).days + 1
+        if inside < (last - p).days + 1:
+            out.append((p, inside, (last - p).days + 1))
+    return tuple(out)
 
 
 def _values(session, metrics, q: Question, start: date, end: date, grain: str, filters: dict, through) -> pd.DataFrame:
