@@ -30,10 +30,11 @@ c4.metric("Data through", cat.data_through or "unknown")
 caption_text(engine_label(settings()))
 
 st.subheader("Where to go next")
-links = st.columns(5)
+links = st.columns(6)
 for col, (path, label, text) in zip(
     links,
     [
+        ("pages/explore.py", "Explore", "Any metric by any dimension, without SQL."),
         ("pages/workbench.py", "SQL workbench", "Write and run SQL with linting and guard rails."),
         ("pages/library.py", "Saved queries", "Curated answers the data team stands behind."),
         ("pages/funnels.py", "Funnels", "Where users drop off, by segment, with statistics."),
