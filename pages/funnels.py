@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from portal.csv_out import frame_csv
 from portal.product.funnels import (
     FunnelError,
     FunnelSpec,
@@ -49,7 +50,7 @@ def details(spec: FunnelSpec, pii: bool) -> dict:
 def dropped_csv(spec: FunnelSpec, step: int) -> bytes:
     """Built when the download is clicked: the per-user chains are recomputed then, not kept around."""
     frame = dropped_users(user_levels(engine_session(), spec), step)
-    data = frame.to_csv(index=False).encode()
+    data = frame_csv(frame).encode()
     engine_session().exported(f"people who dropped after step {step} of {spec.steps}", len(frame), len(data), "funnels")
     return data
 

@@ -10,8 +10,6 @@ about what exists.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import threading
@@ -100,25 +98,11 @@ def shaped(columns: list[str], rows: list[list], shape: str, extra: dict) -> byt
     return json.dumps(body).encode()
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(v):
-    """A CSV cell: text that a spreadsheet would read as a formula gets OWASP's leading apostrophe;
-    numbers stay numbers."""
-    if v is None:
-        return ""
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        return "'" + v
-    return v
-
-
 def to_csv(columns: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([cell(c) for c in columns])
-    w.writerows([cell(v) for v in r] for r in rows)
-    return out.getvalue().encode()
+    """The API's CSV answers, through the one CSV writer (formula cells neutralised)."""
+    from portal.csv_out import rows_csv
+
+    return rows_csv(columns, rows).encode()
 
 
 class Api:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date
 
@@ -61,7 +60,7 @@ def run(args) -> int:
         return 1
     finally:
         wh.close()
-    out = csv.writer(sys.stdout)
-    out.writerow(["segment", "step", "users"])
-    out.writerows(counts_csv_rows(levels, spec))
+    from portal.csv_out import rows_csv
+
+    sys.stdout.write(rows_csv(["segment", "step", "users"], counts_csv_rows(levels, spec)))
     return 0

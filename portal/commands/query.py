@@ -47,7 +47,9 @@ def run(args) -> int:
         return 2 if exc.kind == "refused" else 1
     finally:
         warehouse.close()
-    result.frame.to_csv(sys.stdout, index=False)
+    from portal.csv_out import frame_csv
+
+    sys.stdout.write(frame_csv(result.frame))
     if result.truncated:
         print(f"warning: result truncated at {result.max_rows} rows", file=sys.stderr)
     return 0

@@ -8,6 +8,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from portal.csv_out import neutralise_batch
+
 FORMATS = ("csv", "parquet")
 
 
@@ -21,6 +23,8 @@ def write_capped(reader: pa.RecordBatchReader, fmt: str, max_rows: int) -> tuple
     for batch in reader:
         if written + batch.num_rows > max_rows:
             batch, capped = batch.slice(0, max_rows - written), True
+        if fmt == "csv":  # the one CSV rule: text that could start a formula is neutralised
+            batch = neutralise_batch(batch)
         writer.write_table(pa.Table.from_batches([batch], reader.schema))
         written += batch.num_rows
         if capped:
