@@ -331,6 +331,10 @@ class MetricsFile(Section):
     metrics: dict[str, MetricDef] = Field(default_factory=dict)
 
 
+# one address: no comma, no space, no line break (a comma would mail two people; a CR/LF a header)
+Address = typing.Annotated[str, Field(pattern=r"^[^,;\s@<>]+@[^,;\s@<>]+\.[^,;\s@<>]+$")]
+
+
 class AlertDef(Section):
     """An alert on a metric's last settled period, checked by `python -m portal alerts run`."""
 
@@ -340,7 +344,7 @@ class AlertDef(Section):
     direction: Literal["any", "up", "down", "bad"] = Field("any", description="beyond_noise: which moves count.")
     period_days: int = Field(7, ge=1, le=366, description="Settled days judged against the same before.")
     every: Literal["hourly", "daily", "weekly"] = Field("daily", description="How often it is due.")
-    to: list[str] | str = Field(description="E-mail addresses.")
+    to: list[Address] | Address = Field(description="E-mail addresses, one per entry.")
     dashboard: str = Field("", description="The team page the mail links to.")
     filters: dict[str, str | int | float] = Field(default_factory=dict, description="Among the metric's own.")
     description: str = Field("", description="Why it exists.")
@@ -348,9 +352,9 @@ class AlertDef(Section):
 
 
 class AlertsFile(Section):
-    """alerts.toml: one [alerts.<name>] each."""
+    """alerts.toml: one [alerts.<name>] each (a name is letters, digits, - and _: it goes into mail subjects)."""
 
-    alerts: dict[str, AlertDef] = Field(default_factory=dict)
+    alerts: dict[typing.Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")], AlertDef] = Field(default_factory=dict)
 
 
 class AnnotationDef(Section):
@@ -473,7 +477,9 @@ def describe(exc: ValidationError, schema: type[BaseModel], path, text: str) -> 
     """The first error of `exc`, in words: where (file, line, section) and what to write."""
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a missing key
-    loc = tuple(err["loc"])
+    # drop pydantic's union tags ("list[constrained-str]", "str") from the location: not the file's words
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "constrained-str"))))
+    loc = tuple(p.encode("unicode_escape").decode() if isinstance(p, str) and not p.isprintable() else p for p in loc)
     n = line_of(text, loc)
     where = f"{path}{f', line {n}' if n else ''}"
     section = "".join(f".{p}" if isinstance(p, str) else f"[{p + 1}]" for p in loc[:-1]).lstrip(".")
@@ -487,7 +493,21 @@ def describe(exc: ValidationError, schema: type[BaseModel], path, text: str) -> 
         return f"{where}: {inside}unknown {what} {key}{hint}"
     if err["type"] == "missing":
         return f"{where}: {inside}{loc[-1]} is required"
+    if err["type"] == "string_pattern_mismatch":
+        key = next((p for p in reversed(loc) if isinstance(p, str)), "value")
+        doc = _description(schema, loc)
+        return f"{where}: {inside}{key}: {err.get('input')!r} is not allowed here" + (f" ({doc})" if doc else "")
     return f"{where}: {inside}{loc[-1]}: {err['msg']}"
+
+
+def _description(schema: type[BaseModel], loc: tuple) -> str:
+    """The description of the field a location names (the last named key on the way)."""
+    current, found = schema, ""
+    for part in loc:
+        if isinstance(part, str) and current is not None and part in current.model_fields:
+            found = current.model_fields[part].description or ""
+            current = _unwrap(current.model_fields[part].annotation)
+    return found
 
 
 def validate(schema: type[BaseModel], data: dict, path: str | Path, text: str, error: type[Exception]):

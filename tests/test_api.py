@@ -50,6 +50,13 @@ SELECT count(*) AS n FROM customers
 -- status: curated
 SELECT campaign, sum(cost_eur) AS cost FROM sales.ad_costs GROUP BY 1 ORDER BY 1
 """,
+    "sales/big_buyers.sql": """-- title: Buyers above an amount
+-- owner: pat
+-- team: sales
+-- status: curated
+-- param: min_amount number default=50
+SELECT count(*) AS buyers FROM purchases WHERE amount_eur >= $min_amount
+""",
     "sales/runaway.sql": """-- title: A query that never ends
 -- owner: pat
 -- team: sales
@@ -301,3 +308,19 @@ def test_importdata_gets_the_curated_supply_query_as_csv(app_server, demo_db):
     con.close()
     got = sorted(((r[0], int(r[1]), float(r[2])) for r in rows[1:]), key=lambda r: (-r[2], r[0]))
     assert got == [(n, c, float(s)) for n, c, s in expected] and len(got) >= 3
+
+
+def test_a_number_parameter_must_be_finite(company_api):
+    """Security review #3 (low): 1e400 came back as bare Infinity (invalid JSON), 1e300 as a 500."""
+    url, config, _ = company_api
+    secret = token(config, "alex")
+    status, _, body = get(f"{url}/api/queries/sales/big_buyers.json?min_amount=1e300", secret)
+    assert status == 200 and json.loads(body)["rows"] == [[0]]  # huge but finite: an answer, not a 500
+    for value in ("1e400", "inf", "nan"):
+        status, _, body = get(f"{url}/api/queries/sales/big_buyers.json?min_amount={value}", secret)
+        assert status == 400 and b"Infinity" not in body and "number" in json.loads(body)["error"], (value, body)
+    from portal.workbench.params import Param, ParamError, coerce
+
+    with pytest.raises(ParamError, match="must be a number"):
+        coerce(Param("n", "number"), "1e400")
+    assert coerce(Param("n", "number"), "1e300") == 1e300  # a huge but finite number stays a float

@@ -97,3 +97,24 @@ def test_the_adopting_examples_load_exactly_as_written():
     segment = (ROOT / "tests" / "segment" / "portal.toml").read_text()
     mapping = segment[segment.index("[model.identity]") :].strip()
     assert mapping in doc
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[alerts.a]\nmetric = "m"\nto = ["a@b.c, d@e.f"]\n',
+            "'a@b.c, d@e.f' is not allowed here (E-mail addresses, one per entry.)",
+        ),
+        ('[alerts."a\\r\\nBcc: x@y.z"]\nmetric = "m"\nto = ["a@b.c"]\n', "a\\r\\nBcc: x@y.z"),
+        ('[alerts."weekly revenue"]\nmetric = "m"\nto = ["a@b.c"]\n', "'weekly revenue' is not allowed here"),
+    ],
+)
+def test_an_alert_mails_one_address_per_entry_and_has_a_plain_name(text, message):
+    """Security review #3 (low): a comma in `to` mailed two people; CR/LF in an alert's name crashed the
+    run (a header line in the subject). Both are refused when the file is read, in words on one line."""
+    from portal.config_schema import AlertsFile
+
+    with pytest.raises(ValueError) as err:
+        validate(AlertsFile, tomllib.loads(text), "alerts.toml", text, ValueError)
+    assert message in str(err.value) and "\n" not in str(err.value) and "\r" not in str(err.value)

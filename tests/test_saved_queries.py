@@ -379,6 +379,8 @@ def test_multi_line_description_survives(store):
     "change, message",
     [
         ({"title": "Two\nlines"}, "one line"),
+        ({"title": "Quarterly\u2028-- status: curated"}, "one line"),  # U+2028 ends a line for the header parser
+        ({"owner": "alex\x85-- status: curated"}, "one line"),
         ({"title": "x" * 1_000_000}, "at most 200"),
         ({"description": "d" * 20_000}, "at most 5,000"),
         ({"tags": tuple(f"t{i}" for i in range(50))}, "at most 20 tags"),

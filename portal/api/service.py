@@ -61,8 +61,8 @@ def principal(settings: Settings, token: Token) -> User:
 
 def json_value(v):
     """A cell as JSON: dates as ISO text, decimals as numbers, missing values (NULL, NaN, NaT) as null."""
-    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return None
+    if v is None or v is pd.NaT or (isinstance(v, float) and not math.isfinite(v)):
+        return None  # NaN and ±Infinity are not JSON
     if isinstance(v, datetime | date | pd.Timestamp):
         return v.isoformat()
     if isinstance(v, Decimal):

@@ -280,13 +280,15 @@ def check_fields(q: SavedQuery) -> None:
         raise SaveRefused("A saved query needs a title.")
     for name in ("title", "owner", "team"):
         value = getattr(q, name)
-        if "\n" in value or "\r" in value:
+        if len(value.splitlines()) > 1 or "\n" in value or "\r" in value:  # U+2028 ends a line too
             raise SaveRefused(f"The {name} must be one line.")
         if len(value) > LIMITS[name]:
             raise SaveRefused(f"The {name} is {len(value):,} characters long; at most {LIMITS[name]:,} are allowed.")
     if len(q.description) > LIMITS["description"]:
         raise SaveRefused(f"The description is {len(q.description):,} characters long; at most 5,000 are allowed.")
-    if len(q.tags) > LIMITS["tags"] or any(len(t) > LIMITS["tag"] or "," in t or "\n" in t for t in q.tags):
+    if len(q.tags) > LIMITS["tags"] or any(
+        len(t) > LIMITS["tag"] or "," in t or len(t.splitlines()) > 1 for t in q.tags
+    ):
         raise SaveRefused("Use at most 20 tags of up to 40 characters each, without commas or newlines.")
     if len(q.sql) > LIMITS["sql"]:
         raise SaveRefused(f"The SQL is {len(q.sql):,} characters long; at most {LIMITS['sql']:,} are allowed.")

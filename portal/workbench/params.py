@@ -6,6 +6,7 @@ SQL an analyst writes runs unchanged as a prepared statement and a value can nev
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -65,7 +66,9 @@ def coerce(param: Param, value: object) -> object:
             if isinstance(value, bool):
                 raise ValueError
             number = float(value)
-            out: object = int(number) if number.is_integer() else number
+            if not math.isfinite(number):  # 1e400, inf, nan: not a number anyone means
+                raise ValueError
+            out: object = int(number) if number.is_integer() and abs(number) < 2**63 else number
         elif param.type == "date":
             out = (
                 value
