@@ -115,3 +115,33 @@ def test_the_alerts_page_lists_alerts_and_their_history(portal_env, monkeypatch)
     history = at.dataframe[0].value
     assert list(history["Value"]) == ["$1,234"] and list(history["p-value"]) == ["p < 0.0001"]
     assert list(history["Action"]) == ["fire"]
+
+
+def test_concurrent_calls_with_one_token_on_sqlite_state(tmp_path):
+    """Security review #3, finding 3: a spreadsheet refreshing several cells at once sends concurrent
+    calls with one token; 7 of 10 got `database is locked` (a read, then a write, in a deferred
+    transaction). Every call is authenticated and counted now."""
+    import threading
+
+    store = TokenStore(tmp_path)
+    token, secret = store.create(ALEX, "sheet")
+    errors: list[BaseException] = []
+    answered: list[str] = []
+    start = threading.Barrier(10)
+
+    def cell() -> None:
+        start.wait()
+        try:
+            for _ in range(15):
+                t = store.authenticate(secret)
+                store.admit(t.id, per_minute=10_000)
+                answered.append(t.id)
+        except BaseException as err:  # noqa: BLE001 - the test reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=cell) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and len(answered) == 150

@@ -125,12 +125,17 @@ class TokenStore:
         now = time.time() if now is None else now
         if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
             return None
-        with self.db.connect() as con:
+        with self.db.connect() as con:  # reading alone: no write lock for unknown or revoked secrets
             row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (_digest(secret),)).fetchone()
-            token = _token(row) if row else None
-            if token is None or token.state(now) != "active":
+        token = _token(row) if row else None
+        if token is None or token.state(now) != "active":
+            return None
+        # the write in its own immediate transaction: a deferred read-then-write fails at once ("database
+        # is locked") when a concurrent call with the same token wrote first, which the busy wait cannot help
+        with self.db.connect(exclusive=f"token:{token.id}") as con:
+            done = con.execute("UPDATE tokens SET last_used = ? WHERE id = ? AND revoked IS NULL", (now, token.id))
+            if done.rowcount == 0:  # revoked in between
                 return None
-            con.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (now, token.id))
         return token
 
     def admit(self, token_id: str, per_minute: int, now: float | None = None) -> float:
