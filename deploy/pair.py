@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def nginx_config(prefix: Path, listen: int, ports: list[int], sso_cookie: str = "") -> Path:
+def nginx_config(
+    prefix: Path, listen: int, ports: list[int], sso_cookie: str = "", show_upstream: bool = False
+) -> Path:
     """deploy/nginx.conf with this machine's ports and folders filled in. `sso_cookie` stands in for
     an SSO proxy in tests: the signed-in e-mail travels from that cookie to `[auth] user_header`
     (X-Forwarded-Email), set by the proxy on every request, websockets included, as an SSO proxy does."""
@@ -33,8 +35,13 @@ def nginx_config(prefix: Path, listen: int, ports: list[int], sso_cookie: str = 
         .replace("@LISTEN@", f"127.0.0.1:{listen}")
         .replace("@PREFIX@", str(prefix))
     )
-    sso = f"            proxy_set_header X-Forwarded-Email $cookie_{sso_cookie};" if sso_cookie else ""
-    text = text.replace("@SSO@", sso)
+    if sso_cookie:
+        text = text.replace(
+            'proxy_set_header X-Forwarded-Email "";', f"proxy_set_header X-Forwarded-Email $cookie_{sso_cookie};"
+        )
+    # which server answered, for the replica tests only: a deployment does not tell clients its addresses
+    shown = "            add_header X-Portal-Upstream $upstream_addr always;" if show_upstream else ""
+    text = text.replace("@TEST_HEADERS@", shown)
     if os.geteuid() == 0:  # as root, nginx's workers would run as nobody, who cannot reach a private folder
         text = "user root;\n" + text
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -48,8 +55,10 @@ def nginx_config(prefix: Path, listen: int, ports: list[int], sso_cookie: str = 
     return conf
 
 
-def start_nginx(prefix: Path, listen: int, ports: list[int], sso_cookie: str = "") -> subprocess.Popen:
-    conf = nginx_config(prefix, listen, ports, sso_cookie)
+def start_nginx(
+    prefix: Path, listen: int, ports: list[int], sso_cookie: str = "", show_upstream: bool = False
+) -> subprocess.Popen:
+    conf = nginx_config(prefix, listen, ports, sso_cookie, show_upstream)
     proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"])
     wait_for(f"http://127.0.0.1:{listen}/_stcore/health", proc, prefix / "error.log")
     return proc

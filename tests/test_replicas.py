@@ -51,7 +51,7 @@ def pair(demo_db, postgres, tmp_path_factory):
     servers = [start_server(p, env, folder / f"server{i}.log") for i, p in enumerate(ports)]
     listen = free_port()
     (folder / "nginx").mkdir()
-    proxy = start_nginx(folder / "nginx", listen, ports, sso_cookie="test_sso_user")
+    proxy = start_nginx(folder / "nginx", listen, ports, sso_cookie="test_sso_user", show_upstream=True)
     try:
         yield f"http://127.0.0.1:{listen}", ports, url, folder
     finally:
