@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from portal.audit import KINDS, AuditFilter, to_csv
+from portal.audit import KINDS, AuditFilter, export_rows
+from portal.csv_out import rows_csv
 from ui.state import audit_log, current_user
 
 st.title("Audit trail")
@@ -42,5 +43,10 @@ st.dataframe(
     column_config={"sql": st.column_config.TextColumn(width="large"), "id": None, "params": None},
 )
 st.download_button(
-    "Export CSV", lambda: to_csv(rows), file_name="audit.csv", mime="text/csv", key="au_csv", on_click="ignore"
+    "Export CSV",
+    lambda: rows_csv(*export_rows(rows)),
+    file_name="audit.csv",
+    mime="text/csv",
+    key="au_csv",
+    on_click="ignore",
 )

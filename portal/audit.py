@@ -148,15 +148,8 @@ def redact(text: str | None) -> str | None:
     return _LITERAL.sub("'…'", text) if text else text
 
 
-def to_csv(rows: list[dict]) -> str:
-    """The audit trail as CSV, through the one CSV writer (a person's SQL or detail starting with `=`
-    reaches a spreadsheet as text)."""
-    from portal.csv_out import rows_csv
-
-    return rows_csv(
-        COLUMNS,
-        (
-            [datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds") if c == "at" else r.get(c) for c in COLUMNS]
-            for r in rows
-        ),
-    )
+def export_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """(columns, rows) of the audit trail for the one CSV writer (`portal.csv_out.rows_csv`: a
+    person's SQL or detail starting with `=` reaches a spreadsheet as text), times as ISO text."""
+    at = lambda r: datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds")  # noqa: E731
+    return list(COLUMNS), [[at(r) if c == "at" else r.get(c) for c in COLUMNS] for r in rows]

@@ -10,7 +10,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from portal.model import Model, ModelError, load_model
+from portal.model import Model, ModelError
+from portal.model_load import load_model
 from portal.warehouse.twin import public_twin  # noqa: F401  (one definition; imported from here too)
 from portal.workbench.lint.core import LintConfig
 
@@ -122,7 +123,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
     """Read settings; environment variables PORTAL_DB and PORTAL_*_DIR win over the file. The file is
     validated against `portal.config_schema.PortalFile` first: an unknown section or key, or a value
     of the wrong type, is refused with the file, the line and the nearest known name."""
-    from portal.config_schema import PortalFile, validate
+    from portal.config_schema import PortalFile
+    from portal.config_validate import validate
 
     path = Path(path or os.environ.get("PORTAL_CONFIG") or ROOT / "portal.toml")
     data: dict = {}

@@ -11,7 +11,8 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from portal.config_schema import FILES, _unwrap
+from portal.config_schema import FILES
+from portal.config_validate import unwrap
 
 INTRO = """# Reference: the files the data team writes
 
@@ -91,7 +92,7 @@ def _section(path: str, model: type[BaseModel], out: list[str], seen: dict) -> N
     rows, nested = [], []
     for name, field in model.model_fields.items():
         key = field.alias or name
-        inner = _unwrap(field.annotation)
+        inner = unwrap(field.annotation)
         sub = _title(path, key, field.annotation)
         if inner is not None and inner in seen:
             rows.append(f"| `{key}` | {_type(field.annotation)} | | as `[{seen[inner]}]` |")

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from portal.model import PARTS, Identity, Model, ModelError, did_you_mean
+from portal.model import PARTS, Identity, Model, ModelError
 from portal.model_expr import ExprError, Source, parse
+from portal.model_load import did_you_mean
 from portal.sqlfiles import Fragment
 
 MOSTLY_MISSING = 0.5  # below this share found among event persons, a key space is mismatched

@@ -8,9 +8,10 @@ import time
 import pytest
 from conftest import run_page, shown
 
-from portal.api.service import frame_rows, principal, shaped, to_csv
+from portal.api.service import frame_rows, principal, shaped
 from portal.api.tokens import TokenError, TokenStore, owner_key
 from portal.config import load_settings
+from portal.csv_out import rows_csv
 from portal.identity import User, system_principal
 
 ALEX = User("alex", frozenset({"analyst"}), verified=True)
@@ -70,7 +71,7 @@ def test_answers_are_shaped_like_datasettes():
     frame = pd.DataFrame({"d": [pd.Timestamp("2026-01-02"), pd.NaT], "x": [1.5, float("nan")], "s": ["a", None]})
     rows = frame_rows(frame)
     assert rows == [["2026-01-02T00:00:00", 1.5, "a"], [None, None, None]]
-    assert to_csv(["d", "x", "s"], rows).decode() == "d,x,s\n2026-01-02T00:00:00,1.5,a\n,,\n"
+    assert rows_csv(["d", "x", "s"], rows) == "d,x,s\n2026-01-02T00:00:00,1.5,a\n,,\n"
     import json
 
     assert json.loads(shaped(["d", "x", "s"], rows, "array", {}))[0] == {"d": "2026-01-02T00:00:00", "x": 1.5, "s": "a"}

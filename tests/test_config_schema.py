@@ -12,8 +12,9 @@ from conftest import ROOT
 
 from portal.config import ConfigError, load_settings
 from portal.config_reference import render
-from portal.config_schema import MetricsFile, PortalFile, validate
-from portal.model import load_model
+from portal.config_schema import MetricsFile, PortalFile
+from portal.config_validate import validate
+from portal.model_load import load_model
 
 
 def write(tmp_path, text: str):

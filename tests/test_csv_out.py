@@ -52,12 +52,12 @@ def test_the_query_command_and_the_audit_export(demo_db, tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert parsed(done.stdout) == [["f", "n", "t"], ["'=1+1", "-5", "ok"]]
-    from portal.audit import AuditLog, to_csv
+    from portal.audit import AuditLog, export_rows
     from portal.identity import User
 
     log = AuditLog(tmp_path)
     log.record(User("mallory", frozenset({"analyst"})), "refused", "workbench", "refused", detail="=cmd|' /C calc'!A0")
-    exported = parsed(to_csv(log.query()))
+    exported = parsed(rows_csv(*export_rows(log.query())))
     header = exported[0]
     row = next(r for r in exported[1:] if r[header.index("user")] == "mallory")
     assert row[header.index("detail")].startswith("'=cmd")

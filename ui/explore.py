@@ -10,7 +10,8 @@ from portal.explore.ask import parse
 from portal.explore.question import GRAINS, Question, QuestionError
 from portal.explore.service import vocabulary_for
 from portal.reporting.charts import chart
-from portal.reporting.metrics import MetricError, MetricSet, dimension_values
+from portal.reporting.measures import dimension_values
+from portal.reporting.metrics import MetricError, MetricSet
 from ui.state import engine_session
 from ui.text import caption_text, error_text, info_text
 

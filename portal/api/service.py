@@ -23,6 +23,7 @@ import pandas as pd
 from portal.api.tokens import Token, TokenStore
 from portal.audit import AuditLog
 from portal.config import Settings
+from portal.csv_out import rows_csv
 from portal.identity import User, denied_schemas, make_user
 from portal.library import PermissionDenied, QueryStore, validate_id
 from portal.workbench.params import ParamError, bind
@@ -96,13 +97,6 @@ def shaped(columns: list[str], rows: list[list], shape: str, extra: dict) -> byt
     body["columns"] = columns
     body["rows"] = [dict(zip(columns, r, strict=True)) for r in rows] if shape == "objects" else rows
     return json.dumps(body).encode()
-
-
-def to_csv(columns: list[str], rows: list[list]) -> bytes:
-    """The API's CSV answers, through the one CSV writer (formula cells neutralised)."""
-    from portal.csv_out import rows_csv
-
-    return rows_csv(columns, rows).encode()
 
 
 class Api:
@@ -208,7 +202,7 @@ class Api:
             raise ApiError(422, parsed.message() + (f" Readings: {json.dumps(choices)}" if choices else ""))
         columns, rows = answer_table(answer)
         if fmt == "csv":
-            return Answer(to_csv(columns, rows), "text/csv; charset=utf-8", len(rows))
+            return Answer(rows_csv(columns, rows).encode(), "text/csv; charset=utf-8", len(rows))
         extra = {
             "question": text,
             "understood": parsed.question.to_params(),
@@ -271,7 +265,9 @@ class Api:
             raise _http_error(err) from None
         rows = frame_rows(result.frame)
         if fmt == "csv":
-            return Answer(to_csv(list(result.columns), rows), "text/csv; charset=utf-8", len(rows), result.truncated)
+            return Answer(
+                rows_csv(list(result.columns), rows).encode(), "text/csv; charset=utf-8", len(rows), result.truncated
+            )
         extra = {"query": q.id, "title": q.title, "truncated": result.truncated, "params": _plain(bound)}
         return Answer(shaped(list(result.columns), rows, shape, extra), "application/json", len(rows), result.truncated)
 
@@ -331,7 +327,7 @@ class Api:
         ]
         columns = ["period", *by, "value", "days", "still_baking"]  # days: of the period inside [from, to]
         if fmt == "csv":
-            return Answer(to_csv(columns, rows), "text/csv; charset=utf-8", len(rows))
+            return Answer(rows_csv(columns, rows).encode(), "text/csv; charset=utf-8", len(rows))
         extra = {
             "metric": m.name,
             "description": m.description,

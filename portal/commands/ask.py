@@ -24,7 +24,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from portal.api.service import to_csv
+    from portal.csv_out import rows_csv
     from portal.explore.question import QuestionError
     from portal.explore.service import answer_table, ask
     from portal.product.vocabulary import data_range
@@ -64,7 +64,7 @@ def run(args) -> int:
           + f" ({answer.start} to {answer.end})", file=sys.stderr)  # fmt: skip
     columns, rows = answer_table(answer)
     if args.format == "csv":
-        sys.stdout.write(to_csv(columns, rows).decode())
+        sys.stdout.write(rows_csv(columns, rows))
     else:
         json.dump({"question": args.question, "understood": dict(parsed.question.to_params()), "columns": columns,
                    "rows": rows, "from": answer.start.isoformat(), "to": answer.end.isoformat()}, sys.stdout)  # fmt: skip

@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 
-from portal.audit import KINDS, AuditFilter, AuditLog, to_csv
+from portal.audit import KINDS, AuditFilter, AuditLog, export_rows
 from portal.config import load_settings
+from portal.csv_out import rows_csv
 
 
 def register(sub) -> None:
@@ -31,5 +32,5 @@ def run(args) -> int:
     rows = AuditLog(load_settings().state).query(
         AuditFilter(args.user.lower(), args.table, args.kind, since, None, max(1, args.limit))
     )
-    sys.stdout.write(to_csv(rows))
+    sys.stdout.write(rows_csv(*export_rows(rows)))
     return 0

@@ -62,7 +62,7 @@ PII_COLUMNS = ("raw.users.email", "raw.users.full_name", "raw.users.phone", "raw
 def demo_model():
     """The demo's semantic model, as the shipped portal.toml declares it (one definition)."""
     from portal.config import ROOT
-    from portal.model import load_model
+    from portal.model_load import load_model
 
     path = ROOT / "portal.toml"
     return load_model(tomllib.loads(path.read_text(encoding="utf-8")).get("model", {}), str(path))

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 import pandas as pd
 
 from portal.explore.question import Question, QuestionError, describe_range, resolve
-from portal.reporting.metrics import MetricError, MetricSet, measure_sql, series
+from portal.reporting.measures import measure_sql
+from portal.reporting.metrics import MetricError, MetricSet, series
 
 
 @dataclass(frozen=True)

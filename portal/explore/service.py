@@ -10,7 +10,8 @@ from datetime import date
 
 from portal.explore.answer import Answer, answer
 from portal.explore.ask import Parsed, Vocabulary, parse, vocabulary
-from portal.reporting.metrics import MetricSet, dimension_values
+from portal.reporting.measures import dimension_values
+from portal.reporting.metrics import MetricSet
 
 _VOCAB: dict[tuple, Vocabulary] = {}
 _LOCK = threading.Lock()

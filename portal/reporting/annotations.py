@@ -41,7 +41,8 @@ def load_annotations(path: Path | None, metric_names: set[str] | None = None) ->
     if path is None:
         return []
     where = str(path)
-    from portal.config_schema import AnnotationsFile, validate
+    from portal.config_schema import AnnotationsFile
+    from portal.config_validate import validate
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -59,7 +59,8 @@ def parse_dashboard(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DashboardError(f"{where}: not valid TOML ({exc})") from None
-    from portal.config_schema import DashboardFile, validate
+    from portal.config_schema import DashboardFile
+    from portal.config_validate import validate
 
     validate(DashboardFile, data, where, text, DashboardError)  # unknown or mistyped fields, with the line
     filters = tuple(data.get("filters", []))
