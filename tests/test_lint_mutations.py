@@ -5,6 +5,7 @@ one: some case's findings change. A mutation nobody notices is a branch no test 
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
 from test_lint_corpus import CASES
 
 from portal.workbench.lint import lint, rules
@@ -39,7 +40,8 @@ MUTATIONS = {
     "L005 without its != half": _filtered("L005", lambda f: "!=" in f.message or "<>" in f.message),
     "L005 without its = half": _filtered("L005", lambda f: "!=" not in f.message and "<>" not in f.message),
     "L004 without its CROSS JOIN branch": _filtered("L004", lambda f: f.severity == "info"),
-    "L004 ignores conditions in WHERE": lambda mp: mp.setattr(rules, "_linked", lambda *a: False),
+    "L004 ignores conditions in WHERE": lambda mp: mp.setattr(rules, "_condition_links", lambda *a: None),
+    "set operations named by their last arm": lambda mp: mp.setattr(rules, "_first_arm", lambda q: q.find(exp.Select)),
     "one-row aggregates not recognised": lambda mp: mp.setattr(rules, "_one_row", lambda q: False),
     "L009 ignores anti-joins and aggregated sides": lambda mp: mp.setattr(rules, "_fans_out", lambda *a: True),
     "L008 flags names only one table has": lambda mp: mp.setattr(

@@ -21,7 +21,7 @@ class Finding:
     col: int
     message: str
     fix: str = ""
-    edit: tuple[int, int, str] | None = None  # a mechanical fix: replace sql[start:end] with this text
+    edits: tuple[tuple[int, int, str], ...] = ()  # a mechanical fix: replace sql[start:end] with text
 
     def format(self, path: str = "<sql>") -> str:
         return f"{path}:{self.line}:{self.col}: {self.code} {self.message}"
@@ -88,8 +88,11 @@ def lint(sql: str, catalog=None, session=None, config: LintConfig | None = None)
                 findings.extend(rule(ctx))
     except RecursionError:
         return [Finding("L001", "error", 1, 1, "This query nests too deeply to analyse.", TOO_DEEP_FIX)]
-    if session is not None and not any(f.severity == "error" for f in findings):
-        findings.extend(bind_check(sql, session, catalog))
+    if session is not None and not any(f.severity == "error" and f.code != "L008" for f in findings):
+        bound = bind_check(sql, session, catalog)
+        if not any(f.code == "L008" for f in bound):  # the binder is the judge of ambiguity, not the rule
+            findings = [f for f in findings if f.code != "L008"]
+        findings.extend(f for f in bound if f.code != "L008" or not any(g.code == "L008" for g in findings))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(set(findings), key=lambda f: (order[f.severity], f.line, f.col, f.code))
 

@@ -65,9 +65,17 @@ def _cte_names(ctx: Context) -> set[str]:
     return set(_cte_map(ctx))
 
 
+def _first_arm(query: exp.Expression) -> exp.Select | None:
+    """The SELECT that names a query's columns: the leftmost arm of a set operation (a breadth-first
+    search finds the last arm of `a INTERSECT b INTERSECT c` first), through brackets."""
+    while isinstance(query, exp.Subquery | exp.SetOperation):
+        query = query.this
+    return query if isinstance(query, exp.Select) else None
+
+
 def _output_names(query: exp.Expression) -> set[str] | None:
     """Column names a subquery or CTE returns, or None when it cannot be told (SELECT *)."""
-    select = query if isinstance(query, exp.Select) else query.find(exp.Select)
+    select = _first_arm(query)
     if select is None:
         return None
     names = set()
@@ -110,17 +118,39 @@ def _owners(column: exp.Column, sources: dict[str, set[str] | None]) -> set[str]
     return found
 
 
+def _preserved(select: exp.Select) -> set[str]:
+    """The sources whose rows every output row keeps (never null-extended): the first source, plus
+    each INNER side; a LEFT JOIN adds nothing, a RIGHT JOIN keeps only its right side, FULL none."""
+    names = [(s.alias_or_name or "").lower() for s in _sources(select)]
+    kept = set(names[:1])
+    for j, name in zip(select.args.get("joins") or [], names[1:], strict=False):
+        side = (j.args.get("side") or "").upper()
+        if side == "RIGHT":
+            kept = {name}
+        elif side == "FULL":
+            kept = set()
+        elif side != "LEFT":
+            kept.add(name)
+    return kept
+
+
 def _join_key_side(select: exp.Select, name: str, owners: set[str]) -> str | None:
-    """For a name the join equates (`ON o.user_id = u.user_id`), the first source in FROM order of
-    those owners: qualifying with it changes nothing but the ambiguity (the mechanical fix)."""
+    """For a name the joins equate across every table that has it (`ON o.user_id = u.user_id`), a
+    side whose value every row keeps: qualifying with it changes nothing but the ambiguity (the
+    mechanical fix). None when no such side exists (a FULL JOIN: only coalesce() keeps the answer)
+    or some owner's value is not tied to the others'."""
+    groups = _Groups(sorted(owners))
     for j in select.args.get("joins") or []:
         on = j.args.get("on")
         for eq in on.find_all(exp.EQ) if on is not None else ():
             a, b = eq.this, eq.expression
             if isinstance(a, exp.Column) and isinstance(b, exp.Column) and a.name.lower() == b.name.lower() == name:
-                order = [(s.alias_or_name or "").lower() for s in _sources(select)]
-                return next((o for o in order if o in owners), None)
-    return None
+                groups.union([(a.table or "").lower(), (b.table or "").lower()])
+    if len({groups.find(o) for o in owners}) != 1:
+        return None
+    kept = _preserved(select)
+    order = [(s.alias_or_name or "").lower() for s in _sources(select)]
+    return next((o for o in order if o in owners and o in kept), None)
 
 
 def _in_exists(select: exp.Select) -> bool:
@@ -138,20 +168,63 @@ def _one_row(query: exp.Expression) -> bool:
     return bool(select.expressions) and all(e.find(exp.AggFunc) is not None for e in select.expressions)
 
 
-def _linked(select: exp.Select, right: str, left: set[str], sources) -> bool:
-    """Whether an equality anywhere in WHERE or ON links source `right` to one of `left`."""
+def _conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
+    if condition is None:
+        return []
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+
+
+class _Groups:
+    """Union-find over a SELECT's sources: which ones some condition ties together."""
+
+    def __init__(self, names: list[str]):
+        self.parent = {n: n for n in names}
+
+    def find(self, n: str) -> str:
+        while self.parent[n] != n:
+            self.parent[n] = self.parent[self.parent[n]]
+            n = self.parent[n]
+        return n
+
+    def union(self, names) -> None:
+        names = [n for n in names if n in self.parent]
+        for n in names[1:]:
+            self.parent[self.find(n)] = self.find(names[0])
+
+
+def _condition_links(select: exp.Select, sources, groups: _Groups) -> None:
+    """Tie together the sources that one equality of WHERE or any ON mentions, whatever its sides
+    (`a.k = b.k`, `substring(a.zip, 1, 2) = substring(b.zip, 1, 2)`, `a.week = b.week - 53`) and
+    wherever the tables are listed. Only an inequality between two tables (`b.at > a.at`) still pairs
+    nearly every row with every row. A column no known source has may come from any source whose
+    columns are unknown (a subquery with SELECT *), so it ties those in: no cry of wolf."""
+    unknown = [alias for alias, cols in sources.items() if cols is None]
     conditions = [select.args.get("where")] + [j.args.get("on") for j in select.args.get("joins") or []]
-    for cond in filter(None, conditions):
-        for eq in cond.find_all(exp.EQ):
-            a, b = eq.this, eq.expression
-            if not (isinstance(a, exp.Column) and isinstance(b, exp.Column)):
-                continue
-            oa, ob = _owners(a, sources), _owners(b, sources)
-            if oa is None or ob is None:
-                return True  # cannot tell: do not cry wolf
-            if (right in oa and ob & left) or (right in ob and oa & left):
-                return True
-    return False
+    for cond in conditions:
+        for part in (eq for c in _conjuncts(cond) for eq in c.find_all(exp.EQ)):
+            owners: set[str] = set()
+            for col in part.find_all(exp.Column):
+                if col.find_ancestor(exp.Select) is not select or isinstance(col.this, exp.Star):
+                    continue
+                found = _owners(col, sources)
+                owners |= set(unknown) if found is None else found
+            if len(owners) > 1:
+                groups.union(sorted(owners))
+
+
+def _always_joined(join: exp.Join, ctes: dict) -> bool:
+    """Joins that pair rows by construction, not by a condition: USING, NATURAL/ASOF/POSITIONAL,
+    UNNEST and LATERAL, table functions, and a one-row side (a total put beside the details)."""
+    target = join.this
+    if join.args.get("using") or isinstance(target, exp.Unnest | exp.Lateral):
+        return True
+    if (join.args.get("method") or "").upper() in ("NATURAL", "ASOF", "POSITIONAL"):
+        return True
+    if isinstance(target, exp.Table) and not isinstance(target.this, exp.Identifier):
+        return True
+    if isinstance(target, exp.Table) and not target.db and target.name.lower() in ctes:
+        return _one_row(ctes[target.name.lower()])
+    return isinstance(target, exp.Subquery) and _one_row(target.this)
 
 
 @rule("L002")
@@ -206,46 +279,60 @@ def select_star(ctx: Context) -> Iterator[Finding]:
 
 @rule("L004")
 def cartesian_join(ctx: Context) -> Iterator[Finding]:
-    """A real cartesian product: a join whose two sides no equality links anywhere (ON, USING,
-    NATURAL, or the WHERE of an ANSI-89 comma join). A one-row aggregate on one side is harmless, and
-    an explicit CROSS JOIN is said deliberately (info)."""
+    """A real cartesian product: a source that no condition ties to the rest, judged on the whole
+    join graph (ON, USING, NATURAL, and the WHERE of an ANSI-89 comma join, where the link may be to a
+    table listed after it). A one-row side is harmless, and an explicit CROSS JOIN is said deliberately
+    (info)."""
+    ctes = _cte_map(ctx)
     for select in _selects(ctx):
+        joins = select.args.get("joins") or []
+        if not joins:
+            continue
         sources = source_columns(ctx, select)
-        seen = {(s.alias_or_name or "").lower() for s in _sources(select)[:1]}
-        for j in select.args.get("joins") or []:
+        first = (_sources(select)[0].alias_or_name or "").lower()
+        groups = _Groups([(s.alias_or_name or "").lower() for s in _sources(select)])
+        _condition_links(select, sources, groups)
+        crosses = []
+        for j in joins:
             right = (j.this.alias_or_name or "").lower()
-            left, seen = set(seen), seen | {right}
-            on = j.args.get("on")
-            if isinstance(on, exp.Boolean) and on.this:
-                on = None  # ON true is no condition
-            if on or j.args.get("using") or isinstance(j.this, exp.Unnest | exp.Lateral):
-                continue
-            if (j.args.get("method") or "").upper() in ("NATURAL", "ASOF", "POSITIONAL"):
-                continue
-            if isinstance(j.this, exp.Table) and not isinstance(j.this.this, exp.Identifier):
-                continue  # joining a table function (e.g. range) is usually deliberate
-            if isinstance(j.this, exp.Subquery) and _one_row(j.this.this):
-                continue  # one row: pairing it with every row is how a total is put beside details
-            kind = (j.args.get("kind") or "").upper()
+            if _always_joined(j, ctes):
+                groups.union([first, right])
+            elif (j.args.get("kind") or "").upper() == "CROSS":
+                crosses.append(j)
+                groups.union([first, right])
+        for j in crosses:
             line, col = position(j.this)
-            if kind == "CROSS":
-                yield Finding(
-                    "L004",
-                    "info",
-                    line,
-                    col,
-                    "CROSS JOIN pairs every row with every row.",
-                    "Fine when one side is small; else join ON a key.",
-                )
-            elif not _linked(select, right, left, sources):
-                yield Finding(
-                    "L004",
-                    "warning",
-                    line,
-                    col,
-                    f"Nothing links {j.this.sql(dialect='duckdb')} to the tables before it: a cartesian product.",
-                    "Add the join condition (JOIN ... ON a.key = b.key, or a.key = b.key in WHERE).",
-                )
+            yield Finding(
+                "L004",
+                "info",
+                line,
+                col,
+                "CROSS JOIN pairs every row with every row.",
+                "Fine when one side is small; else join ON a key.",
+            )
+        said = {groups.find(first)}
+        for j in joins:
+            group = groups.find((j.this.alias_or_name or "").lower())
+            if group in said:
+                continue
+            said.add(group)
+            line, col = position(j.this)
+            yield Finding(
+                "L004",
+                "warning",
+                line,
+                col,
+                f"Nothing links {_short(j.this)} to the other tables: a cartesian product.",
+                "Add the join condition (JOIN ... ON a.key = b.key, or a.key = b.key in WHERE).",
+            )
+
+
+def _short(source: exp.Expression) -> str:
+    """A source as the analyst would name it: its alias, a table's name, never a 300-character
+    subquery."""
+    if isinstance(source, exp.Table):
+        return source.sql(dialect="duckdb")
+    return source.alias or "a subquery"
 
 
 @rule("L005")
@@ -287,7 +374,12 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
     """LIMIT without ORDER BY returns an arbitrary subset that can change between runs."""
     for select in _selects(ctx):
         limit = select.args.get("limit")
-        if limit is not None and not select.args.get("order") and not _one_row(select):
+        if (
+            limit is not None
+            and not select.args.get("order")
+            and not _one_row(select)
+            and not ordered_source(ctx, select)
+        ):
             line, col = position(limit)
             yield Finding(
                 "L007",
@@ -297,6 +389,21 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
                 "LIMIT without ORDER BY returns arbitrary rows.",
                 "Add ORDER BY (lint --fix adds ORDER BY ALL) if the choice of rows matters.",
             )
+
+
+def ordered_source(ctx: Context, select: exp.Select) -> bool:
+    """Whether `select` reads one ordered subquery or CTE: DuckDB keeps that order, so `LIMIT 5`
+    over it is a deliberate top five, and `ORDER BY ALL` would pick other rows."""
+    sources = _sources(select)
+    if len(sources) != 1:
+        return False
+    src = sources[0]
+    if isinstance(src, exp.Table) and not src.db and src.name.lower() in _cte_map(ctx):
+        src = _cte_map(ctx)[src.name.lower()]
+    query = src.this if isinstance(src, exp.Subquery) else src
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    return isinstance(query, exp.Query) and bool(query.args.get("order"))
 
 
 @rule("L008")
@@ -328,17 +435,34 @@ def unqualified_column(ctx: Context) -> Iterator[Finding]:
             seen.add(name)
             line, col_no = position(col)
             key = _join_key_side(select, name, owners)
-            meta = col.this.meta if isinstance(col.this, exp.Identifier) else {}
+            spots = [
+                c.this.meta
+                for c in select.find_all(exp.Column)
+                if c.find_ancestor(exp.Select) is select and not c.table and c.name.lower() == name
+            ]
+            edits = (
+                tuple((int(m["start"]), int(m["end"]) + 1, f"{key}.{col.name}") for m in spots)
+                if key and all("start" in m for m in spots)
+                else ()
+            )
             yield Finding(
                 "L008",
                 "error",
                 line,
                 col_no,
                 f"Column {col.name} is ambiguous: {' and '.join(sorted(owners))} both have it.",
-                (f"Write {key}.{col.name}: the join makes them equal." if key else "Write ")
-                + ("" if key else " or ".join(f"{o}.{col.name}" for o in sorted(owners)) + "."),
-                (int(meta["start"]), int(meta["end"]) + 1, f"{key}.{col.name}") if key and "start" in meta else None,
+                _ambiguity_advice(select, col.name, owners, key),
+                edits,
             )
+
+
+def _ambiguity_advice(select: exp.Select, name: str, owners: set[str], key: str | None) -> str:
+    if key:
+        return f"Write {key}.{name}: the join makes them equal and every row keeps it."
+    choices = [f"{o}.{name}" for o in sorted(owners)]
+    if not _preserved(select):
+        return f"Write coalesce({', '.join(choices)}): after a FULL JOIN either side may be NULL."
+    return "Write " + " or ".join(choices) + "."
 
 
 def _fans_out(select: exp.Select, join: exp.Join, ctes: dict) -> bool:
