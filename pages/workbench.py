@@ -43,12 +43,6 @@ open_link(set_sql)  # ?q=team/name&p_x=… or ?sql=…: loads, never runs by its
 if S.get("wb_sql_pending"):
     set_sql(S.pop("wb_sql_pending"))
 
-with st.sidebar:
-    inserted = schema_sidebar(cat, S.wb_sql, S.get("wb_cursor"))
-    if inserted is not None:
-        set_sql(inserted)
-        st.rerun()
-
 st.title("SQL workbench")
 left, right = st.columns([3, 2], gap="medium")
 with left:
@@ -59,7 +53,7 @@ with left:
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
         S.wb_cursor = event.get("cursor") or S.get("wb_cursor")
-    b1, b2, b3, b4 = st.columns(4)
+    b1, b2, b3, b4, b5 = st.columns([1, 1, 1, 1, 1.2], vertical_alignment="center")
     run_clicked = b1.button(
         "Run",
         type="primary",
@@ -79,6 +73,7 @@ with left:
         and "wb_running" in S
     ):
         S.wb_running.cancel()
+    b5.toggle("Wrap", key="wb_wrap", help="Wrap long lines in the editor instead of scrolling sideways.")
 
 submitted = bool(event and event.get("type") == "submit" and event.get("id") != S.get("wb_last_event"))
 if submitted:
@@ -87,7 +82,7 @@ sql_to_run = event["selected"] if submitted and (event.get("selected") or "").st
 
 opened = S.get("wb_opened_query")
 names = find_params(S.wb_sql)
-declared, values = param_panel(left, names, opened)
+declared, values = param_panel(left, names, opened, cat.data_through)
 
 if lint_clicked and not (run_clicked or submitted):
     S.wb_findings, S.wb_marks = lint_script(sql_to_run, cat, engine_session(), cfg)
@@ -101,32 +96,44 @@ if S.get("wb_run_anyway"):
     S.wb_plan, S.wb_run_anyway = S.wb_plan.confirmed(), False
 
 with right:
+    with st.container(height=330, border=False):  # in view at 1440x900, beside the editor
+        inserted = schema_sidebar(cat, S.wb_sql, S.get("wb_cursor"))
+    if inserted is not None:
+        set_sql(inserted)
+        st.rerun()
     if (fixed := lint_panel(S.get("wb_findings"), S.wb_sql, cat)) is not None:
         set_sql(fixed)
         S.wb_findings = None
         st.rerun()
 
 with editor_slot:
-    sql_editor(S.wb_sql, schema_payload(cat), S.wb_editor_rev, key="wb_editor", annotations=S.get("wb_marks"))
+    sql_editor(
+        S.wb_sql,
+        schema_payload(cat),
+        S.wb_editor_rev,
+        key="wb_editor",
+        annotations=S.get("wb_marks"),
+        wrap=S.get("wb_wrap", False),
+    )
 
 plan = S.get("wb_plan")
 if plan is not None and plan.blocked:
     error_text(plan.blocked)
-    S.wb_plan = None
+    S.wb_plan, S.wb_stale = None, bool(S.get("wb_results"))
 elif plan is not None and plan.confirm:
     warning_text(plan.confirm)
     if st.button("Run anyway", key="wb_run_anyway_btn"):
         S.wb_run_anyway = True
         st.rerun()
 elif plan is not None and plan.ready:
-    S.wb_plan, S.wb_results, S.wb_queue = None, [], list(plan.steps)
+    S.wb_plan, S.wb_results, S.wb_queue, S.wb_stale = None, [], list(plan.steps), False
     for text in plan.estimates:
         caption_text(text)
 if S.get("wb_running") or S.get("wb_queue"):  # one statement per script run; a Cancel click lands in between
     run_next(engine_session(), history, user.history_key, "workbench link" if S.get("wb_link_seen") else "workbench")
 
 if S.get("wb_results"):
-    result_tabs(S.wb_results, engine_session(), cfg.limits.download_max_rows)
+    result_tabs(S.wb_results, engine_session(), cfg.limits.download_max_rows, S.get("wb_stale", False))
 saved = save_and_share(S.wb_sql, names, opened, declared, values)
 if saved is not None:
     S.wb_opened_query = saved

@@ -173,3 +173,23 @@ def test_schema_click_inserts_at_the_cursor():
     assert insert_at("SELECT  FROM t", {"row": 0, "column": 7}, "a") == "SELECT a FROM t"
     assert insert_at("SELECT 1", None, "x") == "SELECT 1 x\n"
     assert insert_at("a", {"row": 9, "column": 99}, "b") == "ab"  # out-of-range cursor is clamped
+
+
+def test_an_undeclared_date_starts_inside_the_data():
+    """Issue #31: `$since` defaulted to today, after the data ends, so an unchanged Run answered
+    nothing. A window's start is four weeks before the last day of data, any other date that day."""
+    from datetime import date
+
+    from portal.workbench.params import default_date
+
+    last = date(2026, 11, 15)
+    assert default_date("since", last) == date(2026, 10, 18)
+    assert default_date("start_date", last) == default_date("from", last) == date(2026, 10, 18)
+    assert default_date("until", last) == default_date("day", last) == last
+
+
+def test_identifiers_are_shown_as_typed_and_amounts_are_separated():
+    from portal.reporting.table_format import is_identifier
+
+    assert all(is_identifier(c) for c in ("user_id", "order_id", "o_orderkey", "ss_item_sk", "year", "id"))
+    assert not any(is_identifier(c) for c in ("revenue", "users", "orders", "avg_days", "paid"))

@@ -78,16 +78,52 @@ def test_history_restores_a_query(portal_env):
     assert at.session_state["wb_sql"] == "SELECT 42 AS answer"
 
 
+def test_a_date_parameter_starts_inside_the_data_and_an_unchanged_run_answers(portal_env):
+    from datetime import date
+
+    at = workbench("SELECT count(*) AS orders FROM analytics.orders WHERE order_date >= $since")
+    (picker,) = at.date_input
+    assert picker.value < date.today()  # the demo's data ends before today
+    at.button(key="wb_run").click().run()
+    assert not at.exception, at.exception
+    (grid,) = [d.value for d in at.dataframe if "orders" in d.value.columns]
+    assert int(grid["orders"].iloc[0]) > 0
+
+
+def test_a_blocked_run_says_the_result_below_is_the_previous_one(portal_env):
+    at = workbench("SELECT platform, count(*) AS users FROM analytics.users GROUP BY 1")
+    at.button(key="wb_run").click().run()
+    assert not any("Previous result" in shown(i) for i in at.info)
+    at.session_state["wb_sql"] = "SELECT platform FROM analytics.userz"
+    at.button(key="wb_run").click().run()
+    assert any("L002" in shown(e) for e in at.error)  # blocked by lint: nothing ran
+    assert any("Previous result" in shown(i) for i in at.info)
+    assert [d.value for d in at.dataframe if "users" in d.value.columns]  # still there, and labelled
+
+
+def test_the_result_grid_formats_numbers_for_reading_and_keeps_identifiers(portal_env):
+    at = workbench("SELECT user_id, sum(revenue) AS revenue, count(*) AS orders FROM analytics.orders GROUP BY 1")
+    at.button(key="wb_run").click().run()
+    (grid,) = [d for d in at.dataframe if "revenue" in d.value.columns]
+    import json
+
+    config = json.loads(grid.proto.columns)  # the column configuration Streamlit sends to the browser
+    formats = {name: c.get("type_config", {}).get("format") for name, c in config.items()}
+    assert formats["revenue"] == "dollar" and formats["orders"] == "localized"  # 1,445,204.77, not 1445204.77
+    assert formats["user_id"] == "plain"  # an identifier as typed, not 12,345
+    assert all(config[c]["label"] == c for c in ("user_id", "revenue", "orders"))  # the names the SQL gave
+
+
 def test_raw_tables_are_labelled_in_the_schema_browser(portal_env):
     at = workbench("SELECT 1")
-    labels = [e.label for e in at.sidebar.expander]
+    labels = [e.label for e in at.main.expander]
     assert "raw.orders · " in " ".join(labels) and any(
         lbl.startswith("raw.orders") and "raw dump" in lbl for lbl in labels
     )
-    assert not at.sidebar.warning  # columns and details render only for open tables
+    assert not at.main.warning  # columns and details render only for open tables
     at.session_state["wb_exp_raw.orders"] = True
     at.run()
-    warnings = [shown(w) for w in at.sidebar.warning]
+    warnings = [shown(w) for w in at.main.warning]
     assert any("analytics.orders" in w for w in warnings)
 
 
@@ -159,6 +195,64 @@ def test_lint_findings_are_marked_in_the_editor_gutter(app_server, page):
     frame = page.frame_locator('iframe[title*="sql_editor"]')
     frame.locator(".ace_gutter-cell.ace_warning").first.wait_for(timeout=30_000)
     assert frame.locator(".ace_gutter-cell.ace_warning").first.inner_text().strip() == "3"
+
+
+def editor_text(page) -> str:
+    frame = next(f for f in page.frames if "sql_editor" in (f.url or ""))
+    return frame.evaluate("() => ace.edit('editor').getValue()")
+
+
+@pytest.mark.browser
+def test_the_editor_keeps_what_is_typed_and_completion_is_one_tab_away(app_server, page):
+    """Issue #31: Enter at each line end, with the live completion open, made `AS users` into
+    `AS analytics.usersFROM …`. Enter is a newline unless an arrow key picked a suggestion; Tab takes
+    the first one, which is the prefix match (`analytics.orde` offers orders before order_items)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    frame = open_editor(page, app_server)
+    page.keyboard.press("Delete")
+    lines = [
+        "SELECT platform, acquisition_channel, count(*) AS users",
+        "FROM analytics.users",
+        "GROUP BY ALL",
+        "ORDER BY users desc",
+    ]
+    popup = frame.locator(".ace_autocomplete")
+    opened = 0
+    for i, line in enumerate(lines):
+        page.keyboard.type(line, delay=20)  # as a person types: the live completion opens on the way
+        if i < len(lines) - 1:
+            try:
+                popup.wait_for(state="visible", timeout=2_000)
+                opened += 1
+            except PlaywrightTimeout:  # on a busy machine it may still be on its way: Enter anyway
+                pass
+            page.keyboard.press("Enter")
+    assert opened >= 1  # Enter was pressed with completion open at least once
+    assert editor_text(page) == "\n".join(lines)
+    page.keyboard.press("Enter")
+    page.keyboard.type("-- analytics.orde")
+    popup.wait_for(state="visible", timeout=10_000)
+    row = frame.locator(".ace_autocomplete .ace_line").first
+    expect(row).to_contain_text("orde", timeout=10_000)  # the list follows the typing a moment later
+    first = row.inner_text().replace("\n", "").split()[0]
+    assert first == "analytics.orders"  # the matched part is split into spans
+    page.keyboard.press("Tab")
+    assert editor_text(page).endswith("-- analytics.orders")
+    page.keyboard.press("Enter")
+    page.keyboard.type("-- analytics.us")
+    expect(row).to_contain_text("analytics.us", timeout=10_000)
+    page.keyboard.press("ArrowDown")  # an explicit pick with the arrows, then Enter takes it
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    assert editor_text(page).endswith("-- analytics.users")
+    # room below the baseline, so underscores show in Chromium (they were clipped)
+    ratio = next(f for f in page.frames if "sql_editor" in (f.url or "")).evaluate(
+        "() => { const e = ace.edit('editor'); return e.renderer.lineHeight / e.getFontSize(); }"
+    )
+    assert ratio >= 1.4
+    assert page.page_errors == []
 
 
 EXFILTRATE = (

@@ -6,9 +6,11 @@ from __future__ import annotations
 from ui.components.sql_editor import sql_editor as _editor
 
 
-def sql_editor(sql: str, schema: dict, rev: int, key: str, annotations: list[dict] | None = None) -> dict | None:
+def sql_editor(
+    sql: str, schema: dict, rev: int, key: str, annotations: list[dict] | None = None, wrap: bool = False
+) -> dict | None:
     """Returns the component's last event: {"type": "submit"|"change"|"blur", "text", "selected", "cursor", "id"}.
 
     `annotations` ({row, column, type: error|warning|info, text}, 0-based) mark lint findings and
-    error positions in the gutter."""
-    return _editor(sql, schema, rev, key=key, annotations=annotations)
+    error positions in the gutter; `wrap` soft-wraps long lines instead of scrolling their start away."""
+    return _editor(sql, schema, rev, key=key, annotations=annotations, wrap=wrap)

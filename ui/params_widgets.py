@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from portal.reporting.charts import title
-from portal.workbench.params import Param, ParamError, coerce
+from portal.workbench.params import Param, ParamError, coerce, default_date
 
 
 def widget_key(name: str, typ: str, prefix: str = "wb_pval") -> str:
@@ -27,7 +27,11 @@ def widget_value(param: Param, value: object) -> object:
     return v
 
 
-def param_input(container, name: str, typ: str, param: Param | None = None, prefix: str = "wb_pval"):
+def param_input(
+    container, name: str, typ: str, param: Param | None = None, prefix: str = "wb_pval", last_day: date | None = None
+):
+    """A widget for `$name`; an undeclared date starts inside the data (`last_day`, the day the data
+    runs through), not today, which may be after it and answer nothing."""
     key = widget_key(name, typ, prefix)
     label = param.label if param is not None and param.label else title(name)  # "Min shipments", not $min_shipments
     if param is not None and param.choices and typ in ("text", "list"):
@@ -42,7 +46,7 @@ def param_input(container, name: str, typ: str, param: Param | None = None, pref
     if param is not None and key not in st.session_state and param.default not in (None, ""):
         st.session_state[key] = widget_value(param, param.default)
     if typ == "date":
-        st.session_state.setdefault(key, date.today())
+        st.session_state.setdefault(key, default_date(name, last_day or date.today()))
         return container.date_input(label, key=key)
     if typ == "number":
         return container.number_input(label, key=key, value=None if key in st.session_state else 0.0)

@@ -72,6 +72,16 @@ def column_format(name: str, values: pd.Series, kind: str | None = None, label: 
     return ColumnFormat(str(name), shown, "number")
 
 
+ID_WORDS = {"id", "sk", "key", "year", "seed", "number"}
+
+
+def is_identifier(name: str) -> bool:
+    """A column that names something rather than counts it (`user_id`, `o_orderkey`, `year`): shown
+    as typed, 2026 not 2,026."""
+    words = set(_TOKENS.findall(str(name).lower()))
+    return bool(words & ID_WORDS) or str(name).lower().endswith(("_id", "key", "_sk"))
+
+
 def _decimals(values: pd.Series) -> bool:
     """DuckDB's DECIMAL and HUGEINT (a sum of integers) arrive as Python Decimals in an object column."""
     from decimal import Decimal

@@ -47,13 +47,36 @@ KEYWORDS = (
     "DESCRIBE",
     "SUMMARIZE",
     "PIVOT",
+    "ALL",
+    "ASC",
+    "DESC",
+    "NULLS FIRST",
+    "NULLS LAST",
+    "GROUP BY ALL",
+    "ORDER BY ALL",
+    "INNER JOIN",
+    "RIGHT JOIN",
+    "FULL JOIN",
+    "CROSS JOIN",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "OFFSET",
+    "INTERVAL",
+    "CAST",
+    "COALESCE",
+    "NULL",
+    "TRUE",
+    "FALSE",
 )
 
 
 def schema_payload(catalog) -> dict:
-    """What the editor needs for completion: every table with its columns and types, and keywords."""
+    """What the editor needs for completion: every table with its columns and types, keywords, and
+    the search path a bare table name resolves on (the company's schemas, not the demo's)."""
     return {
         "keywords": list(KEYWORDS),
+        "search_path": [s.lower() for s in catalog.search_path],
         "tables": [
             {
                 "schema": t.schema,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 TYPES = ("text", "number", "date", "list")
 _NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -53,6 +53,16 @@ def guess_type(name: str) -> str:
     ):
         return "number"
     return "text"
+
+
+def default_date(name: str, last_day: date) -> date:
+    """A first value for an undeclared date parameter, inside the data: four weeks before its last day
+    for the start of a window (`$since`, `$start_date`), its last day otherwise (`$until`, `$day`)."""
+    n = name.lower()
+    starts = (
+        n in {"start", "from", "since"} or n.startswith(("start", "from", "since")) or n.endswith(("_from", "_start"))
+    )
+    return last_day - timedelta(days=28) if starts else last_day
 
 
 def coerce(param: Param, value: object) -> object:

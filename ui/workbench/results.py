@@ -5,13 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.reporting.charts import CHART_KINDS, chart, default_chart
+from portal.reporting.table_format import is_identifier
 from portal.workbench.run_plan import error_caret
 from ui.state import annotations
+from ui.tables import table
 from ui.text import error_text, info_text
 
 
-def result_tabs(results: list, session, download_max_rows: int) -> None:
-    """`results` holds (step, result, error) per statement that ran."""
+def result_tabs(results: list, session, download_max_rows: int, stale: bool = False) -> None:
+    """`results` holds (step, result, error) per statement that ran; `stale` when the SQL above did not
+    run (a lint error blocked it), so these are the previous run's and must say so."""
+    if stale:
+        info_text("Previous result: the query above did not run (see Lint). This is what the last run returned.")
     tabs = st.tabs([f"Result {i + 1}" + (" ⚠" if err else "") for i, (_, _, err) in enumerate(results)])
     for i, (tab, (step, res, err)) in enumerate(zip(tabs, results, strict=True)):
         with tab:
@@ -29,7 +34,7 @@ def result_tabs(results: list, session, download_max_rows: int) -> None:
                     f"{download_max_rows:,} rows) below.",
                     icon=":material/content_cut:",
                 )
-            st.dataframe(res.frame, hide_index=True, height=360)
+            grid(res.frame, i)
             d1, d2, _ = st.columns([1, 1, 3])
             for col, fmt, mime in ((d1, "csv", "text/csv"), (d2, "parquet", "application/octet-stream")):
                 col.download_button(
@@ -42,6 +47,14 @@ def result_tabs(results: list, session, download_max_rows: int) -> None:
                 )
             if len(res.frame.columns) >= 2 and len(res.frame):
                 quick_chart(res.frame, i)
+
+
+def grid(frame, i: int) -> None:
+    """The result formatted for reading (thousands separated, money with its unit) under the names the
+    SQL gave; identifiers as typed. Downloads and the chart keep the raw values."""
+    numbers = frame.select_dtypes("number").columns
+    plain = {c: st.column_config.NumberColumn(c, format="plain") for c in numbers if is_identifier(c)}
+    table(frame, key=f"wb_grid_{i}", labels={c: c for c in frame.columns}, height=360, overrides=plain)
 
 
 def quick_chart(frame, i: int) -> None:

@@ -1,4 +1,4 @@
-"""The schema browser in the workbench sidebar: search, descriptions, columns, insert at the cursor."""
+"""The schema browser beside the workbench editor: search, descriptions, columns, insert at the cursor."""
 
 from __future__ import annotations
 

@@ -11,9 +11,22 @@ _component = components.declare_component("sql_editor", path=str(Path(__file__).
 
 
 def sql_editor(
-    code: str, schema: dict, rev: int, key: str, annotations: list[dict] | None = None, height: int = 300
+    code: str,
+    schema: dict,
+    rev: int,
+    key: str,
+    annotations: list[dict] | None = None,
+    height: int = 300,
+    wrap: bool = False,
 ) -> dict | None:
     """Last event from the editor: {"type": submit|change|blur, "text", "selected", "cursor", "id"}."""
     return _component(
-        code=code, schema=schema, rev=rev, annotations=annotations or [], height=height, key=key, default=None
+        code=code,
+        schema=schema,
+        rev=rev,
+        annotations=annotations or [],
+        height=height,
+        wrap=wrap,
+        key=key,
+        default=None,
     )

@@ -1,15 +1,54 @@
 // A small Streamlit component around Ace (bundled locally: no CDN). It speaks Streamlit's component
 // protocol directly (postMessage), completes keywords, tables and columns from the schema the page
 // sends, and is alias-aware: after `o.` it offers only the columns of the table aliased `o`.
+// Completion suggests and never rewrites what is typed: Enter starts a new line unless the analyst
+// picked a suggestion with the arrow keys; Tab or a click takes the highlighted one (#31).
 "use strict";
 const post = (type, data) => window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
 ace.config.set("basePath", "vendor");
 const langTools = ace.require("ace/ext/language_tools");
+const { Autocomplete, FilteredList } = ace.require("ace/autocomplete");
+
+// Enter inserts a newline (the editor's own Return) unless an arrow key chose a suggestion first.
+const commands = Autocomplete.prototype.commands;
+for (const key of ["Up", "Down"]) {
+  const move = commands[key];
+  commands[key] = (ed) => { ed.completer.picked = true; move(ed); };
+}
+commands.Return = (ed) => {
+  if (ed.completer.picked) return ed.completer.insertMatch();
+  ed.completer.detach();
+  return false;  // not handled here: the editor's Return runs
+};
+const detach = Autocomplete.prototype.detach;
+Autocomplete.prototype.detach = function () { this.picked = false; return detach.apply(this, arguments); };
+
+// Rank what starts with the typed text above fuzzy matches, the exact word first, shorter names
+// before longer (`analytics.orde` offers orders before order_items); a table's own name counts.
+const filter = FilteredList.prototype.filterCompletions;
+FilteredList.prototype.filterCompletions = function (items, needle) {
+  const typed = needle.toLowerCase();
+  return filter.call(this, items, needle).map((item) => {
+    const name = (item.caption || item.value || "").toLowerCase();
+    const last = name.split(".").pop();
+    let bonus = 0;
+    if (name === typed || last === typed) bonus = 100000;
+    else if (name.startsWith(typed) || last.startsWith(typed)) bonus = 10000 - name.length;
+    item.$score += bonus;
+    if (bonus && !name.startsWith(typed)) item.exactMatch = 1;  // "users" matches analytics.users as a prefix
+    return item;
+  });
+};
 const editor = ace.edit("editor", {
   mode: "ace/mode/sql", theme: "ace/theme/textmate", showPrintMargin: false, tabSize: 4, useSoftTabs: true,
   enableBasicAutocompletion: true, enableLiveAutocompletion: true, highlightActiveLine: true, fontSize: 14,
+  liveAutocompletionThreshold: 2,
 });
-let schema = { tables: [], keywords: [] };
+// room below the baseline: at Ace's computed line height Chromium clipped underscores
+// (`acquisition_channel` read "acquisition channel")
+editor.container.style.lineHeight = "1.5";
+editor.renderer.updateFontSize();
+let schema = { tables: [], keywords: [], search_path: [] };
 let rev = null;
 let counter = 0;
 let markers = [];
@@ -31,7 +70,10 @@ function emit(type) {
   } });
 }
 
-editor.commands.addCommand({ name: "runQuery", bindKey: { win: "Ctrl-Enter", mac: "Command-Enter" }, exec: () => emit("submit") });
+editor.commands.addCommand({
+  name: "runQuery", bindKey: { win: "Ctrl-Enter", mac: "Command-Enter" },
+  exec: () => { if (editor.completer) editor.completer.detach(); emit("submit"); },
+});
 let timer = null;
 editor.on("change", () => { clearTimeout(timer); timer = setTimeout(() => emit("change"), 500); });
 editor.on("blur", () => { clearTimeout(timer); emit("blur"); });
@@ -45,7 +87,8 @@ function aliases(text) {
   let m;
   while ((m = re.exec(text)) !== null) {
     const name = m[1].toLowerCase();
-    const table = schema.tables.find(t => t.full === name || (t.name === name && t.schema === "analytics"));
+    const bare = (schema.search_path || []).map(s => schema.tables.find(t => t.name === name && t.schema === s)).find(Boolean);
+    const table = schema.tables.find(t => t.full === name) || bare;
     if (!table) continue;
     out[table.name] = table;
     if (m[2] && !stop.has(m[2].toLowerCase())) out[m[2].toLowerCase()] = table;
@@ -53,18 +96,23 @@ function aliases(text) {
   return out;
 }
 
+// The word being completed includes its qualifier (`u.sig`, `analytics.orde`), always: Ace's default
+// word stops at the dot, but its live popup sometimes kept the whole, so a pick could insert
+// `analytics.analytics.users`. Suggestions for a qualified word carry the qualifier as typed.
 const completer = {
+  identifierRegexps: [/[A-Za-z_0-9$.\u00A2-\uFFFF]/],
   getCompletions: (ed, session, pos, prefix, callback) => {
-    const before = session.getLine(pos.row).slice(0, pos.column - prefix.length);
-    const dotted = /([A-Za-z_]\w*)\.$/.exec(before);
-    if (dotted) {
-      const table = aliases(ed.getValue())[dotted[1].toLowerCase()];
+    const dot = prefix.lastIndexOf(".");
+    if (dot >= 0) {
+      const typed = prefix.slice(0, dot);
+      const qualifier = typed.toLowerCase();
+      const table = aliases(ed.getValue())[qualifier] || schema.tables.find(t => t.full === qualifier);
       if (table) {
-        callback(null, table.columns.map(c => ({ caption: c[0], value: c[0], meta: c[1] + " · " + dotted[1] + " → " + table.full, score: 1000 })));
+        callback(null, table.columns.map(c => ({ caption: typed + "." + c[0], value: typed + "." + c[0], meta: c[1] + " · " + typed + " → " + table.full, score: 1000 })));
         return;
       }
-      const schemaTables = schema.tables.filter(t => t.schema === dotted[1].toLowerCase());
-      callback(null, schemaTables.map(t => ({ caption: t.name, value: t.name, meta: "table · " + t.rows.toLocaleString() + " rows", score: 900 })));
+      const schemaTables = schema.tables.filter(t => t.schema === qualifier);
+      callback(null, schemaTables.map(t => ({ caption: typed + "." + t.name, value: typed + "." + t.name, meta: "table · " + t.rows.toLocaleString() + " rows", score: 900 })));
       return;
     }
     const items = schema.keywords.map(k => ({ caption: k, value: k, meta: "keyword", score: 100 }));
@@ -101,6 +149,7 @@ function render(args) {
     const Range = ace.require("ace/range").Range;
     markers = notes.map(a => editor.session.addMarker(new Range(a.row, a.column, a.row, a.column + 1), "ace_" + a.type + "-marker", "text"));
   }
+  editor.session.setUseWrapMode(Boolean(args.wrap));
   const height = args.height || 300;
   if (height !== lastHeight) {
     lastHeight = height;
