@@ -2,12 +2,11 @@
 metric by week, through a running server, against the peer of the same statement run through the
 seam in this process (the API's own overhead is the difference).
 
-Run: python bench/bench_api.py [--runs 15]
+Run: python bench/bench_api.py [--runs 15] [--port N] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from conftest import streamlit_server  # noqa: E402
 from principal import bench_session  # noqa: E402
+from smoke import fail, parser, prepare  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
 from portal.library import QueryStore, run_saved  # noqa: E402
@@ -40,12 +40,11 @@ def median_ms(f, runs: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=15)
-    args = ap.parse_args()
+    args = parser(__doc__, 15, server=True).parse_args()
+    prepare(args)
     settings = load_settings()
     folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    with streamlit_server(settings.warehouse_path, folder) as base:
+    with streamlit_server(settings.warehouse_path, folder, port=args.port) as base:
         env = {**os.environ, "PORTAL_DB": str(settings.warehouse_path), "PORTAL_STATE_DIR": str(base.state_dir)}
         token = subprocess.run(
             [sys.executable, "-m", "portal", "token", "create", "--as", "sam"],
@@ -55,10 +54,14 @@ def main() -> None:
         metric_url = f"{base}/api/metrics/revenue.json?from=2026-08-01&to=2026-11-15&grain=week&token={token}"
 
         def get(url):
-            with urllib.request.urlopen(url, timeout=60) as r:
-                return r.read()
+            try:
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    return r.read()
+            except OSError as err:  # an HTTP error status included: timings of errors mean nothing
+                fail(f"GET {url.split('?')[0]}: {err}")
 
-        get(csv_url), get(metric_url)  # warm
+        if not get(csv_url).startswith(b"vendor") or b'"rows"' not in get(metric_url):  # warm, and answers
+            fail("the API answered, but not with the supply query's CSV and the metric's JSON")
         api_csv = median_ms(lambda: get(csv_url), args.runs)
         api_metric = median_ms(lambda: get(metric_url), args.runs)
         wh = open_warehouse(settings, pii=False)

@@ -1,12 +1,11 @@
 """Benchmark: demo warehouse build time, against the I/O floor measured in the same run.
 
 The floor is copying the finished warehouse into a fresh file (COPY FROM DATABASE): writing the
-same bytes without generating or deriving anything. Run: python bench/bench_demo_build.py [--scale 1]
+same bytes without generating or deriving anything. Run: python bench/bench_demo_build.py [--scale 1] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -18,6 +17,9 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal.demo import build_demo  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from smoke import SMOKE_SCALE, check, parser  # noqa: E402
 
 
 def copy_floor(src: Path, dst: Path) -> float:
@@ -33,10 +35,11 @@ def copy_floor(src: Path, dst: Path) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = parser(__doc__, 3)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    if args.smoke:
+        args.scale, args.runs = SMOKE_SCALE, 1
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "warehouse.duckdb"
         builds, floors, report = [], [], None
@@ -44,6 +47,7 @@ def main() -> None:
             report = build_demo(out, scale=args.scale, seed=42)
             builds.append(report.seconds)
             floors.append(copy_floor(out, Path(tmp) / "copy.duckdb"))
+        check(report.row_counts.get("analytics.events", 0) > 0, "the build wrote no events")
         b, f = statistics.median(builds), statistics.median(floors)
         print(
             f"scale {args.scale}: build median {b:.1f} s over {args.runs} runs "

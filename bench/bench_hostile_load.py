@@ -7,12 +7,11 @@ Reports, from one run: the small queries' p50/p95 alone and beside the runaways 
 the runaways, plus a stated margin), and how long each runaway took against its limit (target:
 limit + 2 s).
 
-Run: python bench/bench_hostile_load.py [--db data/warehouse.duckdb] [--seconds 20]
+Run: python bench/bench_hostile_load.py [--db data/warehouse.duckdb] [--seconds 20] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -61,12 +61,18 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+FAILED_SMALL: list[str] = []  # a small query that failed: its timing would be of an error
+
+
 def small_loop(wh: Warehouse, stop: threading.Event, out: list[float]) -> None:
     s = bench_session(wh)
     i = 0
     while not stop.is_set():
         t0 = time.perf_counter()
-        s.run(SMALL[i % len(SMALL)])
+        try:
+            s.run(SMALL[i % len(SMALL)])
+        except QueryError as err:
+            FAILED_SMALL.append(f"{SMALL[i % len(SMALL)]}: {err}")
         out.append(time.perf_counter() - t0)
         i += 1
 
@@ -105,18 +111,24 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    settings = load_settings()
-    ap.add_argument("--db", default=str(settings.public_warehouse_path))
+    ap = parser(__doc__, 1)
+    ap.add_argument("--db", default=None, help="the warehouse (default: the configured PII-free twin)")
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
-    limits = settings.with_limits(timeout_seconds=10.0, workers=4).limits
+    smoke = prepare(args)
+    settings = load_settings()
+    args.db = args.db or str(settings.public_warehouse_path)
+    if smoke:
+        args.seconds = 2.0
+    limits = settings.with_limits(timeout_seconds=2.0 if smoke else 10.0, workers=4).limits
     wh = Warehouse(args.db, limits, demo_model())
     for sql in SMALL:  # warm the workers and the file cache
         bench_session(wh).run(sql)
     base_mem = tree_rss_mb(os.getpid())
     alone, _, mem_alone = phase(wh, args.seconds, with_runaways=False)
     beside, wild, mem_load = phase(wh, args.seconds, with_runaways=True)
+    check(not FAILED_SMALL, f"{len(FAILED_SMALL)} small queries failed, e.g. {FAILED_SMALL[:1]}")
+    check(bool(alone) and bool(beside) and bool(wild), "a phase ran no statement at all")
     time.sleep(2)
     after = tree_rss_mb(os.getpid())
     cap = parse_bytes(limits.memory_limit) / 2**20

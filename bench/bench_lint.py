@@ -1,12 +1,11 @@
 """Benchmark: lint time on the issue #22 corpus and on a 200-line query, against sqlglot's parse of
 the same text (the floor any tree-based linter pays), measured in the same run.
 
-Run: python bench/bench_lint.py [--db data/warehouse.duckdb] [--runs 20]
+Run: python bench/bench_lint.py [--db data/warehouse.duckdb] [--runs 20] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -17,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import sqlglot  # noqa: E402
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 from test_lint_corpus import CASES  # noqa: E402
 
 from portal.config import Limits, load_settings  # noqa: E402
@@ -38,7 +38,7 @@ def long_query(lines: int = 200) -> str:
     return (
         "WITH "
         + ",\n".join(parts)
-        + f"\nSELECT acquisition_channel, sum(orders_0) AS n\nFROM step{n - 1}\nGROUP BY ALL\nORDER BY n DESC\n"
+        + f"\nSELECT acquisition_channel, sum(orders_{n - 1}) AS n\nFROM step{n - 1}\nGROUP BY ALL\nORDER BY n DESC\n"
     )
 
 
@@ -52,14 +52,16 @@ def median_ms(fn, runs: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db", default=str(load_settings().warehouse_path))
-    ap.add_argument("--runs", type=int, default=20)
+    ap = parser(__doc__, 20)
+    ap.add_argument("--db", default=None, help="the warehouse (default: the configured one)")
     args = ap.parse_args()
+    smoke = prepare(args)
+    args.db = args.db or str(smoke or load_settings().warehouse_path)
     wh = Warehouse(args.db, Limits(), demo_model())
     session = bench_session(wh)
     cat = session.catalog()
     sql = long_query()
+    check(not [f for f in lint(sql, cat, session) if f.severity == "error"], "the long query got a false error")
     rows = [
         ("200-line query, rules only", lambda: lint(sql, cat), lambda: sqlglot.parse(sql, dialect="duckdb")),
         ("200-line query, rules + bind", lambda: lint(sql, cat, session), lambda: sqlglot.parse(sql, dialect="duckdb")),

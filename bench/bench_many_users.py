@@ -11,13 +11,16 @@ Reports p50/p95 per phase (target: p95 with runaways at most 2x alone), errors (
 server memory (process tree: app plus workers) before, during, and a minute after (target: back to
 the level after warm-up), and whether every runaway was stopped by its time limit.
 
+A phase with failed reruns (or none answered) ends the benchmark with exit status 1: its timings
+would be of errors.
+
 Run: pip install -r bench/requirements.txt; python bench/bench_many_users.py [--users 28] [--seconds 90]
+[--port N] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse  # noqa: I001
-import sys
+import sys  # noqa: I001
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_hostile_load import tree_rss_mb  # noqa: E402
 from conftest import streamlit_server  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 from streamlit_protocol import StreamlitSession  # noqa: E402
 
 from portal.config import load_settings  # noqa: E402
@@ -248,7 +252,7 @@ def before_phase(code: Path, users: int, seconds: float):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = parser(__doc__, 1, server=True)
     ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=90)
     ap.add_argument("--pair", action="store_true", help="two servers behind nginx, app state in PostgreSQL")
@@ -256,13 +260,15 @@ def main() -> None:
     ap.add_argument("--profile", help="py-spy the server(s) during the first phase; collapsed stacks here")
     ap.add_argument("--before", help="also run the first phase against this checkout first, and compare")
     args = ap.parse_args()
+    if prepare(args):
+        args.users, args.seconds, args.no_runaways = 3, 6.0, True
     before = before_phase(Path(args.before), args.users, args.seconds) if args.before else None
     folder = Path(tempfile.mkdtemp(prefix="many-users-"))
     if args.pair:
         base, pids, procs, pg, state_url = start_pair(folder)
         ctx = None
     else:
-        ctx = streamlit_server(load_settings().warehouse_path, folder)
+        ctx = streamlit_server(load_settings().warehouse_path, folder, port=args.port)
         base = ctx.__enter__()
         pids, procs, pg = [base.pid], [], None
     try:
@@ -298,6 +304,13 @@ def main() -> None:
             p.terminate()
         if pg is not None:
             pg.stop()
+    for stats, label in ((alone, "alone"), (loaded, "with runaways")):
+        if stats is not None:
+            check(stats.total.num_requests > 0, f"no rerun was answered ({label})")
+            check(
+                stats.total.num_failures == 0,
+                f"{stats.total.num_failures} reruns failed ({label}): {row(stats, label)}",
+            )
     where = "two servers behind nginx (app state in PostgreSQL)" if args.pair else "one server"
     print(
         f"{args.users} analysts on {where}, {args.seconds:g} s per phase, one 2-core machine (load generator included)"

@@ -5,12 +5,11 @@ first run of each page warms its caches and is reported separately.
 Peer in the same run: the bare router alone (`app.py` on the Home page with no widget change), so
 each page's figure can be read as "router + page".
 
-Run: python bench/bench_pages.py [--runs 7]
+Run: python bench/bench_pages.py [--runs 7] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+from smoke import check, parser, prepare  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 # page, the widget changed on each warm rerun (key, two values to alternate)
@@ -48,9 +49,8 @@ def set_widget(at: AppTest, key: str, value) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7)
-    args = ap.parse_args()
+    args = parser(__doc__, 7).parse_args()
+    prepare(args)
     os.chdir(ROOT)
     rows = []
     for path, widget in PAGES:
@@ -60,7 +60,7 @@ def main() -> None:
         t0 = time.perf_counter()
         at.run()
         first = time.perf_counter() - t0
-        assert not at.exception, (path, at.exception)
+        check(not at.exception and not at.error, f"{path} failed: {at.exception or at.error}")
         warm = []
         for i in range(args.runs):
             if widget:
@@ -68,7 +68,7 @@ def main() -> None:
             t0 = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t0)
-            assert not at.exception, (path, at.exception)
+            check(not at.exception, f"{path} failed on a rerun: {at.exception}")
         rows.append((path, first, statistics.median(warm), max(warm), widget[0] if widget else "(rerun)"))
     print("| page | first run | warm rerun median | worst | widget changed | within 300 ms |")
     print("|---|---|---|---|---|---|")

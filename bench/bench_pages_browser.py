@@ -10,12 +10,11 @@ run, so no cached result helps) and times navigation →
   - a deep link on a fresh server (its first request after start): the right page drawn, no
     "Page not found" dialog, reported apart from the server's own warm-up.
 `--code DIR` serves another checkout (for before/after in one run: `git worktree add /tmp/old <rev>`).
-Run: python bench/bench_pages_browser.py [--db /work/bench-data/warehouse10.duckdb] [--runs 5]
+Run: python bench/bench_pages_browser.py [--db /work/bench-data/warehouse10.duckdb] [--runs 5] [--port N] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import statistics
@@ -27,13 +26,18 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from smoke import check, fail, parser, prepare  # noqa: E402
+
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 
 
-def serve(code: Path, db: str) -> tuple[subprocess.Popen, str, float]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def serve(code: Path, db: str, port: int | None = None) -> tuple[subprocess.Popen, str, float]:
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     state = tempfile.mkdtemp()
     env = {**os.environ, "PORTAL_DB": db, "PORTAL_STATE_DIR": state}
     started = time.perf_counter()
@@ -46,12 +50,15 @@ def serve(code: Path, db: str) -> tuple[subprocess.Popen, str, float]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(600):
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=1)
             break
         except OSError:
             time.sleep(0.1)
+    else:
+        proc.terminate()
+        fail(f"the server on port {port} never became healthy")
     return proc, url, time.perf_counter() - started
 
 
@@ -84,14 +91,14 @@ def visit(browser, url: str, ready: str, ctx=None) -> tuple[float, float, str]:
     return t_ready, t_done, text
 
 
-def in_app(browser, code: Path, db: str, runs: int) -> dict[str, list[float]]:
+def in_app(browser, code: Path, db: str, runs: int, port: int | None = None) -> dict[str, list[float]]:
     """Navigation inside the app, as a person moves around it: Home open, then a click on Funnels
     in the sidebar (its default funnel, never computed on this server), then on Cohorts. Each run
     gets its own server, warmed on other definitions (imports, compiled passes, connection)."""
     rows: dict[str, list[float]] = {}
     returning = browser.new_context(viewport={"width": 1400, "height": 1000})
     for _ in range(runs):
-        proc, url, _ = serve(code, db)
+        proc, url, _ = serve(code, db, port)
         try:
             visit(browser, url + "/funnels?fn_window=30&fn_breakdown=platform", CHART, returning)
             visit(browser, url + "/cohorts?co_periods=30", CHART, returning)
@@ -121,21 +128,21 @@ def med(xs: list[float]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = parser(__doc__, 5, server=True)
     ap.add_argument("--db", default="/work/bench-data/warehouse10.duckdb")
-    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--code", default=str(ROOT), help="checkout to serve (default: this one)")
     args = ap.parse_args()
+    args.db = str(prepare(args) or args.db)
     code = Path(args.code)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
-        proc, url, warmup = serve(code, args.db)
+        proc, url, warmup = serve(code, args.db, args.port)
         try:
             # deep link as the very first request of a fresh server
             t_link, t_link_done, text = visit(browser, url + "/team-executive", '[data-testid="stMetric"]')
-            assert "Page not found" not in text and "Executive" in text, text[:300]
+            check("Page not found" not in text and "Executive" in text, f"the deep link showed: {text[:300]}")
             print(f"server warm-up (start → health): {warmup * 1000:,.0f} ms")
             print(
                 f"deep link /team-executive, first request: tiles {t_link * 1000:,.0f} ms, done {t_link_done * 1000:,.0f} ms"
@@ -163,7 +170,7 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        for name, xs in in_app(browser, code, args.db, args.runs).items():
+        for name, xs in in_app(browser, code, args.db, args.runs, args.port).items():
             print(f"{name}: {med(xs)}")
         browser.close()
 

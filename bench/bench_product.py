@@ -3,12 +3,11 @@
 All in one run, 2 DuckDB threads: a 5-step funnel (7-day window, platform breakdown) and 12-week weekly
 retention. chDB gets the same rows in a Memory table; its windowFunnel/retention counts must equal
 ours. The floor is one scan of the steps' events grouped by user.
-Run: python bench/bench_product.py --db /work/bench-data/warehouse10.duckdb [--runs 5]
+Run: python bench/bench_product.py --db /work/bench-data/warehouse10.duckdb [--runs 5] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -70,10 +70,10 @@ def pandas_funnel(ev: pd.DataFrame) -> dict[int, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = parser(__doc__, 5)
     ap.add_argument("--db", default="/work/bench-data/warehouse10.duckdb")
-    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    args.db = str(prepare(args) or args.db)
     wh = Warehouse(args.db, Limits(threads=2, memory_limit="12GB", timeout_seconds=600), demo_model())
     s = bench_session(wh)
     spec = FunnelSpec(
@@ -81,7 +81,7 @@ def main() -> None:
     )
     user_levels(s, spec)  # compiles the pass once (cached on disk afterwards), as the app's first funnel does
     idx = s.event_index()
-    assert idx is not None, "no current event index: python -m portal index --db " + args.db
+    check(idx is not None, "no current event index: python -m portal index --db " + args.db)
     ours_t, levels = timed(lambda: user_levels(s, spec), args.runs)
     # its floor: reading every byte of the index (memory-mapped, in the page cache) and the pass alone
     read_t, _ = timed(
@@ -110,7 +110,7 @@ def main() -> None:
     user_levels(s, spec)
     query_t, query_levels = timed(lambda: user_levels(s, spec), args.runs)
     del s.event_index
-    assert step_counts(query_levels, spec).equals(step_counts(levels, spec))
+    check(step_counts(query_levels, spec).equals(step_counts(levels, spec)), "the index and the query disagree")
     ours = {int(r.step): int(r.users) for r in step_counts(levels, spec).itertuples() if r.segment == "all"}
     sql, params = funnel_sql(spec, demo_model())
     sql_t, sql_levels = timed(lambda: s.frame(sql, params), 1)
@@ -124,7 +124,7 @@ def main() -> None:
     spec_r = CohortSpec("week", "signup", "none", None, 12)
     retention(s, spec_r, DEMO_END_DATE)  # compiles the pass once, as the app's first cohort page does
     ret_t, ret = timed(lambda: retention(s, spec_r, DEMO_END_DATE), args.runs)
-    ret_sql_t, _ = timed(lambda: s.frame(_sql("retention", spec_r), {"periods": 12}), args.runs)
+    ret_sql_t, _ = timed(lambda: s.frame(_sql("retention", spec_r, s), {"periods": 12}), args.runs)
 
     # The same rows for chDB and pandas (export is not timed).
     tmp = Path(tempfile.mkdtemp())
@@ -186,6 +186,7 @@ def main() -> None:
     print(f"                pandas {pd_counts}  match={ours == pd_counts}")
     print(f"                plain SQL (saved-query form) {sql_counts}  match={ours == sql_counts}")
     print(f"retention weekly x12: ours vs chDB retention() per cohort match={ret_match}")
+    check(ours == ch_counts == pd_counts == sql_counts and ret_match, "the funnel or retention counts disagree")
     print("| measure | median (s) | ratio to ours |")
     print("|---|---|---|")
     for name, t in [
@@ -223,7 +224,7 @@ def page_runs(db: str, runs: int, path: str) -> tuple[float, float]:
     t0 = time.perf_counter()
     at.run()
     cold = time.perf_counter() - t0
-    assert not at.exception, at.exception
+    check(not at.exception, f"{path} failed: {at.exception}")
     warm = []
     for _ in range(runs):
         t0 = time.perf_counter()

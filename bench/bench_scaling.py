@@ -5,12 +5,11 @@ the scale 1, 3 and 10 demo warehouses, in one run.
 Build the warehouses first (each with its event index):
   python -m portal demo --out /work/bench-data/warehouse3.duckdb --scale 3
   python -m portal demo --out /work/bench-data/warehouse10.duckdb --scale 10
-Run: python bench/bench_scaling.py [--runs 3]
+Run: python bench/bench_scaling.py [--runs 3] [--port N] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pages_browser import in_app  # noqa: E402
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -49,21 +49,21 @@ def median_of(fn, runs: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=3)
-    args = ap.parse_args()
+    args = parser(__doc__, 3, server=True).parse_args()
+    smoke = prepare(args)
+    scales = {1: smoke} if smoke else SCALES
     from playwright.sync_api import sync_playwright
 
     spec = FunnelSpec(tuple(Step(e) for e in STEPS), DEMO_START_DATE, DEMO_END_DATE, 7.0, "sequential", "platform")
     cohort = CohortSpec("week", "signup", "none", None, 12)
     table = {}
-    for scale, db in SCALES.items():
+    for scale, db in scales.items():
         wh = Warehouse(
             db, Limits(threads=2, memory_limit="12GB", app_memory_limit="12GB", timeout_seconds=600), demo_model()
         )
         s = bench_session(wh)
         events = int(s.frame("SELECT count(*) FROM analytics.events").iloc[0, 0])
-        assert s.event_index() is not None, f"no current event index for {db}: python -m portal index --db {db}"
+        check(s.event_index() is not None, f"no current event index for {db}: python -m portal index --db {db}")
         row = {"events": events, "funnel (index)": median_of(lambda s=s: user_levels(s, spec), args.runs)}
         row["retention (index)"] = median_of(lambda s=s: retention(s, cohort, DEMO_END_DATE), args.runs)
         s.event_index = lambda: None
@@ -71,7 +71,7 @@ def main() -> None:
         wh.close()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
-            for name, xs in in_app(browser, ROOT, str(db), args.runs).items():
+            for name, xs in in_app(browser, ROOT, str(db), args.runs, args.port).items():
                 row[name] = statistics.median(xs)
             browser.close()
         table[scale] = row
@@ -80,6 +80,8 @@ def main() -> None:
             + ", ".join(f"{k} {v:,.3f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in row.items()),
             flush=True,
         )
+    if len(table) < 2:
+        return  # one size: no ratio to report
     names = [k for k in table[1] if k != "events"]
     print(
         "\n| measure | "

@@ -7,13 +7,13 @@ three curated saved queries and the executive dashboard's eight tiles, each as t
 executors). Reports the cluster's start-up and load times, each item's median over --runs, and the
 ratios Spark/DuckDB and Spark scale 30 / scale 10.
 
-Run: python bench/bench_spark.py --db10 PATH --db30 PATH [--runs 3] [--port 15090]
+Run: python bench/bench_spark.py --db10 PATH --db30 PATH [--runs 3] [--port 15090] [--smoke]
+A different answer on Spark than on DuckDB ends it with exit status 1.
 (build the files with python -m portal demo --scale 10 --out PATH; twins are not needed)
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import sys
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 
 from portal.config import Limits  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -104,12 +105,16 @@ def load(cluster: Cluster, db: Path) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db10", type=Path, required=True)
+    ap = parser(__doc__, 3, server=True)
+    ap.add_argument("--db10", type=Path)
     ap.add_argument("--db30", type=Path)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--port", type=int, default=15090)
     args = ap.parse_args()
+    smoke = prepare(args)
+    args.db10 = smoke or args.db10
+    args.db30 = None if smoke else args.db30
+    check(args.db10 is not None, "--db10 is needed (or --smoke)")
+    if args.port is None:
+        args.port = 15090
     root = Path(tempfile.mkdtemp(prefix="bench-spark-"))
     cluster = Cluster(root, port=args.port)
     t0 = time.perf_counter()
@@ -148,6 +153,8 @@ def main() -> None:
         else:
             row += " | |"
         print(row)
+    wrong = [name for name, (_, _, da) in duck.items() if s10[name][2] != da]
+    check(not wrong, f"Spark answered differently from DuckDB: {', '.join(wrong)}")
 
 
 if __name__ == "__main__":

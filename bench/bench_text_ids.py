@@ -10,7 +10,7 @@ useful order) and the same log keyed by integers. Measured:
 3. `python -m portal funnel` from the command line on the text-id and the integer-id warehouse.
 Medians of --runs. `--smoke` does the same on 60k events in seconds (the test suite runs it).
 
-Run: python bench/bench_text_ids.py [--events 30000000] [--runs 5] [--keep DIR]
+Run: python bench/bench_text_ids.py [--events 30000000] [--runs 5] [--keep DIR] [--smoke]
 """
 
 from __future__ import annotations

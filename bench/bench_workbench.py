@@ -2,12 +2,11 @@
 
 Peers measured in the same run: the bare engine call for the same query (so "overhead" is what the
 workbench adds: lint, estimate, background thread, history) and DuckDB's own EXPLAIN time.
-Run: python bench/bench_workbench.py [--db data/warehouse.duckdb]
+Run: python bench/bench_workbench.py [--db data/warehouse.duckdb] [--runs 15] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from principal import bench_session  # noqa: E402
+from smoke import check, parser, prepare  # noqa: E402
 
 from portal.config import Limits, load_settings  # noqa: E402
 from portal.demo.build import demo_model  # noqa: E402
@@ -75,10 +75,10 @@ def long_query(lines: int = 200) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--db", default=str(load_settings().warehouse_path))
-    ap.add_argument("--runs", type=int, default=15)
+    ap = parser(__doc__, 15)
+    ap.add_argument("--db", default=None, help="the warehouse (default: the configured one)")
     args = ap.parse_args()
+    args.db = str(prepare(args) or args.db or load_settings().warehouse_path)
     wh = Warehouse(args.db, Limits(), demo_model())
     s = bench_session(wh)
     cat = s.catalog()
@@ -99,6 +99,7 @@ def main() -> None:
         job = BackgroundRun(s, sql).start()
         while not job.wait(0.005):
             pass
+        check(job.error is None, f"the workbench run failed: {job.error}")
         hist.record("bench", sql, job.elapsed, job.result.row_count, "ok")
 
     bare()

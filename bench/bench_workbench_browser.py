@@ -5,12 +5,11 @@ Run → the grid showing the new result. Peers in the same run: the engine's own
 (shown in the result caption), so "overhead" is everything the app and browser add; and a floor, the
 smallest Streamlit page that does the same round trip (a text box whose Enter runs the same query on
 the same warehouse and shows the same grid), so what our page adds beyond Streamlit itself is visible.
-Run: python bench/bench_workbench_browser.py [--runs 9]
+Run: python bench/bench_workbench_browser.py [--runs 9] [--port N] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import socket
@@ -23,7 +22,12 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from smoke import fail, parser, prepare  # noqa: E402
+
+from portal.config import load_settings  # noqa: E402
 
 FLOOR_APP = """
 import duckdb, streamlit as st
@@ -34,10 +38,11 @@ if sql:
 """
 
 
-def serve(script: str, env: dict) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def serve(script: str, env: dict, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT,
@@ -46,20 +51,23 @@ def serve(script: str, env: dict) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
+    for _ in range(300):
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=1)
             break
         except OSError:
             time.sleep(0.2)
+    else:
+        proc.terminate()
+        fail(f"{script} on port {port} never became healthy")
     return proc, url
 
 
-def floor(runs: int, pw) -> float:
+def floor(runs: int, pw, port: int | None = None) -> float:
     """Enter in a bare text box → the same 1,000-row grid readable, on a minimal Streamlit page."""
     script = Path(tempfile.mkdtemp()) / "floor_app.py"
-    script.write_text(FLOOR_APP.format(db=str(ROOT / "data" / "warehouse.duckdb")))
-    proc, url = serve(str(script), dict(os.environ))
+    script.write_text(FLOOR_APP.format(db=str(load_settings().warehouse_path)))
+    proc, url = serve(str(script), dict(os.environ), port)
     times = []
     try:
         b = pw.chromium.launch(
@@ -90,10 +98,9 @@ def floor(runs: int, pw) -> float:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=9)
-    args = ap.parse_args()
-    proc, url = serve("app.py", dict(os.environ, PORTAL_STATE_DIR=tempfile.mkdtemp()))
+    args = parser(__doc__, 9, server=True).parse_args()
+    prepare(args)
+    proc, url = serve("app.py", dict(os.environ, PORTAL_STATE_DIR=tempfile.mkdtemp()), args.port)
     totals, engine = [], []
     try:
         with sync_playwright() as pw:
@@ -141,7 +148,7 @@ def main() -> None:
     finally:
         proc.terminate()
     with sync_playwright() as pw:
-        f = floor(args.runs, pw)
+        f = floor(args.runs, pw, args.port)
     t, e = statistics.median(totals), statistics.median(engine)
     print(f"1,000 rows, {args.runs} runs, medians:")
     print(f"| Ctrl+Enter → grid cells readable | {t:.0f} ms | engine {e:.0f} ms | overhead {t - e:.0f} ms |")
