@@ -133,7 +133,7 @@ if S.get("wb_running") or S.get("wb_queue"):  # one statement per script run; a 
     run_next(engine_session(), history, user.history_key, "workbench link" if S.get("wb_link_seen") else "workbench")
 
 if S.get("wb_results"):
-    result_tabs(S.wb_results, engine_session(), cfg.limits.download_max_rows, S.get("wb_stale", False))
+    result_tabs(S.wb_results, engine_session(), cfg.limits, S.get("wb_stale", False))
 saved = save_and_share(S.wb_sql, names, opened, declared, values)
 if saved is not None:
     S.wb_opened_query = saved

@@ -34,6 +34,7 @@ class Limits:
     estimate_seconds: float = 3.0  # the size guard's EXPLAIN gives up after this (the run keeps its own limit)
     slow_after_seconds: float = 2.0  # a statement running longer moves to a lower CPU priority
     download_max_rows: int = 1_000_000
+    download_max_bytes: int = 100_000_000  # a download stops here too: 400 rows of 1 MB cells were 400 MB
     ceiling_rows: int = 10_000_000_000  # the size guard's refusal, in the seam for every caller ([guard] ceiling_rows)
 
 

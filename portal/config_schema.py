@@ -193,6 +193,9 @@ class LimitsSection(Section):
     estimate_seconds: float = Field(3.0, gt=0, description="The size guard gives up estimating after this.")
     slow_after_seconds: float = Field(2.0, gt=0, description="Longer-running statements move to the slow lane.")
     download_max_rows: int = Field(1_000_000, ge=1, description="Rows a download streams at most.")
+    download_max_bytes: int = Field(
+        100_000_000, ge=1_000, description="Bytes a download holds at most (CSV or Parquet); it stops at a whole row."
+    )
 
 
 class PeopleSection(Section):

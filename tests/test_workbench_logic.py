@@ -193,3 +193,25 @@ def test_identifiers_are_shown_as_typed_and_amounts_are_separated():
 
     assert all(is_identifier(c) for c in ("user_id", "order_id", "o_orderkey", "ss_item_sk", "year", "id"))
     assert not any(is_identifier(c) for c in ("revenue", "users", "orders", "avg_days", "paid"))
+
+
+def test_a_download_stops_at_its_byte_cap_at_a_whole_row(demo_db, tmp_path):
+    """Security review #3, finding 7: 400 rows of 1 MB cells became a 400 MB CSV inside the app
+    server. A download is capped in bytes as well as rows, and says it was capped."""
+    from conftest import private_warehouse
+
+    from portal.config import Limits
+
+    wh = private_warehouse(demo_db, tmp_path, Limits(download_max_bytes=20_000_000))
+    try:
+        s = session_for(wh)
+        wide = "SELECT i, repeat('x', 1000000) AS c FROM range(400) t(i)"
+        data, capped = s.download(wide, None, "csv")
+        assert capped and len(data) <= 21_000_000  # the cap, and one slice past it at most
+        assert 10 <= len(data.decode().strip().splitlines()) - 1 < 400  # whole rows up to the cap
+        parquet, _ = s.download(wide, None, "parquet")  # compressed: under the cap, whole, and bounded
+        assert len(parquet) <= 21_000_000 and pq.read_table(io.BytesIO(parquet)).num_rows >= 10
+        small, capped = s.download("SELECT * FROM range(1000) t(i)", None, "csv")
+        assert not capped and len(small.decode().strip().splitlines()) == 1001  # a normal result is untouched
+    finally:
+        wh.close()

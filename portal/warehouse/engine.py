@@ -205,7 +205,8 @@ class Session:
     def download(
         self, sql: str, params: dict | None, fmt: str, max_rows: int | None = None, *, origin: str = ""
     ) -> tuple[bytes, bool]:
-        """The full result (up to `download_max_rows`) as CSV or Parquet bytes, and whether it was capped."""
+        """The full result (up to `download_max_rows` rows and `download_max_bytes` bytes) as CSV or
+        Parquet bytes, and whether it was capped."""
         cap = self.limits.download_max_rows
         reply = self._call(
             {
@@ -214,6 +215,7 @@ class Session:
                 "params": params,
                 "fmt": fmt,
                 "max_rows": min(max_rows or cap, cap),
+                "max_bytes": self.limits.download_max_bytes,
                 "origin": origin,
             },
             None,

@@ -161,7 +161,7 @@ def _download(con, req: dict) -> dict:
     try:
         stmt, rel = _relation(cur, req)
         reader = rel.limit(req["max_rows"] + 1).to_arrow_reader(batch_size=50_000)
-        data, capped = write_capped(reader, req["fmt"], req["max_rows"])
+        data, capped = write_capped(reader, req["fmt"], req["max_rows"], req.get("max_bytes"))
         return {"data": data, "capped": capped}
     except duckdb.Error as exc:
         raise from_duckdb(exc, req["sql"]) from None

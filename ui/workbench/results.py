@@ -12,7 +12,7 @@ from ui.tables import table
 from ui.text import error_text, info_text
 
 
-def result_tabs(results: list, session, download_max_rows: int, stale: bool = False) -> None:
+def result_tabs(results: list, session, limits, stale: bool = False) -> None:
     """`results` holds (step, result, error) per statement that ran; `stale` when the SQL above did not
     run (a lint error blocked it), so these are the previous run's and must say so."""
     if stale:
@@ -31,7 +31,7 @@ def result_tabs(results: list, session, download_max_rows: int, stale: bool = Fa
             if res.truncated:
                 st.warning(
                     f"Truncated at {res.max_rows:,} rows. Download the full result (up to "
-                    f"{download_max_rows:,} rows) below.",
+                    f"{limits.download_max_rows:,} rows or {limits.download_max_bytes / 1e6:,.0f} MB) below.",
                     icon=":material/content_cut:",
                 )
             grid(res.frame, i)
@@ -42,6 +42,8 @@ def result_tabs(results: list, session, download_max_rows: int, stale: bool = Fa
                     data=lambda step=step, fmt=fmt: session.download(step.sql, step.params, fmt, origin="workbench")[0],
                     file_name=f"result_{i + 1}.{fmt}",
                     mime=mime,
+                    help=f"Up to {limits.download_max_rows:,} rows or {limits.download_max_bytes / 1e6:,.0f} MB, "
+                    "whichever comes first.",
                     key=f"wb_dl_{fmt}_{i}",
                     on_click="ignore",
                 )

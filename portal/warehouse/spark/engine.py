@@ -207,7 +207,12 @@ class SparkSession:
         except QueryError as err:
             self._record("download", sql, params, err.kind, started, None, err.message, origin=origin)
             raise
-        data, capped = write_capped(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), fmt, cap)
+        data, capped = write_capped(
+            pa.RecordBatchReader.from_batches(table.schema, table.to_batches()),
+            fmt,
+            cap,
+            self.limits.download_max_bytes,
+        )
         self._record("download", sql, params, "ok", started, min(table.num_rows, cap), None, len(data), origin=origin)
         return data, capped
 
