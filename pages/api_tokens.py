@@ -8,7 +8,7 @@ import streamlit as st
 
 from portal.api.tokens import TokenError, owner_key
 from portal.library.share import absolute
-from ui.state import audit_log, current_user, query_store, site_base, token_store
+from ui.state import audit_log, current_user, query_store, sign_in, site_base, token_store
 from ui.text import error_text
 
 EXPIRY = {"30 days": 30, "90 days": 90, "1 year": 365, "7 days": 7, "never": None}
@@ -19,7 +19,7 @@ st.caption(
     "as you: with your roles, your limits, and every call in the audit trail. It is shown once; "
     "the portal keeps only its hash. Revoke it here when it is no longer needed."
 )
-user, store = current_user(), token_store()
+user, store, mode = current_user(), token_store(), sign_in()
 base = site_base()
 with st.form("tk_new", clear_on_submit=True, border=True):
     c1, c2 = st.columns([3, 1])
@@ -28,7 +28,7 @@ with st.form("tk_new", clear_on_submit=True, border=True):
     created = st.form_submit_button("Create token", type="primary", icon=":material/key:")
 if created:
     try:
-        token, secret = store.create(user, label, EXPIRY[expiry])
+        token, secret = store.create(user, label, EXPIRY[expiry], mode=mode)
     except TokenError as err:
         error_text(err)
     else:
@@ -55,7 +55,7 @@ else:
             {
                 "Token": t.id,
                 "For": t.label,
-                "State": t.state(),
+                "State": t.state(sign_in=mode),
                 "Created": when(t.created),
                 "Expires": when(t.expires) if t.expires else "never",
                 "Last used": when(t.last_used),
@@ -65,7 +65,9 @@ else:
         hide_index=True,
         key="tk_rows",
     )
-    active = [t.id for t in tokens if t.state() == "active"]
+    if any(t.state(sign_in=mode) == "retired" for t in tokens):
+        st.caption("Retired: made under another way of signing in (the demo's personas, say), so it no longer works.")
+    active = [t.id for t in tokens if t.state(sign_in=mode) == "active"]
     if active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         chosen = c1.selectbox("Revoke", active, key="tk_revoke_id")

@@ -20,6 +20,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from portal.config import Settings
 
@@ -88,6 +89,38 @@ def auth_secrets_problem(auth: Mapping) -> str:
 
 def auth_settings(settings: Settings) -> dict:
     return settings.extra.get("auth", {}) or {}
+
+
+def secrets_files() -> tuple[Path, ...]:
+    """Where Streamlit reads secrets by default (its `secrets.files` option): the user's, then the
+    working folder's, the later winning."""
+    return (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml")
+
+
+def read_auth_secrets(files: tuple[Path, ...] | None = None) -> tuple[bool, str]:
+    """(real sign-in configured, what is wrong with it) from the secrets files, without Streamlit: the
+    API decides by the same rule as the pages. A file that cannot be read is a problem (fail closed)."""
+    import tomllib
+
+    auth = None
+    for path in files or secrets_files():
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return True, f"the secrets file {path} cannot be read: it is not valid TOML"
+        auth = data.get("auth", auth)
+    if auth is None:
+        return False, ""
+    return True, auth_secrets_problem(auth) if isinstance(auth, Mapping) else "[auth] is not a table"
+
+
+def sign_in_mode(settings: Settings, oidc: bool) -> str:
+    """oidc (the secrets' [auth]), proxy ([auth] user_header in portal.toml) or demo (personas)."""
+    if oidc:
+        return "oidc"
+    return "proxy" if auth_settings(settings).get("user_header") else "demo"
 
 
 def make_user(name: str, settings: Settings, session_id: str = "", verified: bool = False) -> User:

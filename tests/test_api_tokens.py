@@ -20,38 +20,40 @@ OIDC = User("ana@corp.test", frozenset({"analyst", "pii"}), verified=True, subje
 
 def test_a_token_is_shown_once_stored_hashed_and_works_until_revoked(tmp_path):
     store = TokenStore(tmp_path)
-    token, secret = store.create(ALEX, "sheet")
+    token, secret = store.create(ALEX, "sheet", mode="demo")
     assert secret.startswith(f"pat_{token.id}_") and len(secret) > 40
     assert secret.encode() not in store.db.path.read_bytes()
-    assert store.authenticate(secret).id == token.id and store.get(token.id).last_used
-    assert store.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+    assert store.authenticate(secret, "demo").id == token.id and store.get(token.id).last_used
+    assert store.authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B"), "demo") is None
     with pytest.raises(TokenError, match="No token"):
         store.revoke(token.id, owner_key(OIDC))  # not hers
     store.revoke(token.id, owner_key(ALEX))
-    assert store.authenticate(secret) is None and store.get(token.id).state() == "revoked"
+    assert store.authenticate(secret, "demo") is None and store.get(token.id).state() == "revoked"
     assert [t.id for t in store.owned_by("alex")] == [token.id]
 
 
 def test_expiry_labels_and_owners(tmp_path):
     store = TokenStore(tmp_path)
-    token, secret = store.create(ALEX, expires_days=1)
-    assert store.authenticate(secret, now=time.time() + 86399) is not None
-    assert store.authenticate(secret, now=time.time() + 86401) is None
+    token, secret = store.create(ALEX, expires_days=1, mode="demo")
+    assert store.authenticate(secret, "demo", now=time.time() + 86399) is not None
+    assert store.authenticate(secret, "demo", now=time.time() + 86401) is None
     for bad in ({"label": "x" * 81}, {"expires_days": 0}, {"expires_days": 5000}):
         with pytest.raises(TokenError):
-            store.create(ALEX, **bad)
+            store.create(ALEX, **bad, mode="demo")
     with pytest.raises(TokenError, match="Only a person"):
-        store.create(system_principal("digest", False))
-    t, _ = store.create(OIDC)
+        store.create(system_principal("digest", False), mode="cli")
+    t, _ = store.create(OIDC, mode="oidc")
     assert t.owner_key == "https://idp|123" and t.roles == frozenset({"analyst", "pii"})
 
 
 def test_a_token_runs_as_its_owner_with_the_roles_they_have(tmp_path):
     settings = load_settings()
     store = TokenStore(tmp_path)
-    dana, _ = store.create(User("dana", frozenset({"analyst"}), verified=True))  # roles come from [people] now
+    dana, _ = store.create(
+        User("dana", frozenset({"analyst"}), verified=True), mode="cli"
+    )  # roles come from [people] now
     assert principal(settings, dana).has_pii and principal(settings, dana).is_data_team
-    ana, _ = store.create(OIDC)
+    ana, _ = store.create(OIDC, mode="oidc")
     who = principal(settings, ana)
     assert who.subject == "https://idp|123" and who.has_pii and not who.is_data_team
 
@@ -125,7 +127,7 @@ def test_concurrent_calls_with_one_token_on_sqlite_state(tmp_path):
     import threading
 
     store = TokenStore(tmp_path)
-    token, secret = store.create(ALEX, "sheet")
+    token, secret = store.create(ALEX, "sheet", mode="demo")
     errors: list[BaseException] = []
     answered: list[str] = []
     start = threading.Barrier(10)
@@ -134,7 +136,7 @@ def test_concurrent_calls_with_one_token_on_sqlite_state(tmp_path):
         start.wait()
         try:
             for _ in range(15):
-                t = store.authenticate(secret)
+                t = store.authenticate(secret, "demo")
                 store.admit(t.id, per_minute=10_000)
                 answered.append(t.id)
         except BaseException as err:  # noqa: BLE001 - the test reports it
@@ -146,3 +148,47 @@ def test_concurrent_calls_with_one_token_on_sqlite_state(tmp_path):
     for t in threads:
         t.join(120)
     assert errors == [] and len(answered) == 150
+
+
+def test_a_change_of_sign_in_mode_retires_the_tokens_made_under_the_old_one(tmp_path):
+    """Security review #3, finding 2: in demo mode anyone picks "dana" and makes a token; after OIDC
+    was configured that token still read raw.users e-mails as dana, and the real dana could neither
+    see nor revoke it. A token works only under a sign-in mode that vouches for its owner."""
+    from portal.identity import make_user
+
+    settings = load_settings()
+    store = TokenStore(tmp_path)
+    persona = make_user("dana", settings, "browser-1")  # the demo picker: anyone can be dana
+    demo, demo_secret = store.create(persona, "sheet", mode="demo")
+    operator, cli_secret = store.create(make_user("dana", settings, verified=True), "cron", mode="cli")
+    real, real_secret = store.create(OIDC, "sheet", mode="oidc")
+    assert store.authenticate(demo_secret, "demo") is not None
+    assert store.authenticate(demo_secret, "oidc") is None and store.authenticate(demo_secret, "proxy") is None
+    assert store.get(demo.id).state(sign_in="oidc") == "retired"
+    assert store.authenticate(cli_secret, "proxy") is not None and store.authenticate(cli_secret, "oidc") is None
+    assert store.authenticate(real_secret, "oidc") is not None and store.authenticate(real_secret, "demo") is None
+
+
+def test_the_api_refuses_a_demo_token_once_sign_in_is_configured(tmp_path):
+    from portal.api.service import Api, ApiError
+    from portal.identity import make_user
+
+    settings = load_settings()
+    secrets = tmp_path / "secrets.toml"
+    api = Api(settings, secrets_files=(secrets,))
+    api.tokens = TokenStore(tmp_path)
+    api.audit.record = lambda *a, **k: None  # the refusal's audit row is tested elsewhere
+    _, secret = api.tokens.create(make_user("dana", settings, "browser-1"), "sheet", mode="demo")
+    token, user = api.authenticate(f"Bearer {secret}", None, "test")
+    assert user.name == "dana" and user.has_pii  # demo mode: the persona's token works
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback"\ncookie_secret = "' + "s" * 40 + '"\n'
+        'client_id = "portal"\nclient_secret = "x"\nserver_metadata_url = "http://127.0.0.1/.well-known"\n'
+    )
+    with pytest.raises(ApiError) as refused:
+        api.authenticate(f"Bearer {secret}", None, "test")
+    assert refused.value.status == 401  # retired: the same answer as an unknown token
+    secrets.write_text("[auth\nbroken")
+    with pytest.raises(ApiError) as closed:
+        api.authenticate(f"Bearer {secret}", None, "test")
+    assert closed.value.status == 503 and "misconfigured" in closed.value.message  # fail closed, as the pages

@@ -60,13 +60,13 @@ def test_sign_outs_keep_the_last_one(state):
 
 def test_tokens_and_their_rate_are_shared_by_every_server(state):
     one, two = TokenStore(state), TokenStore(state)  # two app servers on the same state
-    token, secret = one.create(ANA, "sheet", expires_days=30)
-    assert two.authenticate(secret).id == token.id
+    token, secret = one.create(ANA, "sheet", expires_days=30, mode="cli")
+    assert two.authenticate(secret, "demo").id == token.id
     now = 1_000_000.0
     assert [one.admit(token.id, 4, now), two.admit(token.id, 4, now + 1), one.admit(token.id, 4, now + 2)] == [0.0] * 3
     assert two.admit(token.id, 4, now + 3) == 0.0 and one.admit(token.id, 4, now + 4) > 0, "one count for both"
     two.revoke(token.id, "ana")
-    assert one.authenticate(secret) is None
+    assert one.authenticate(secret, "demo") is None
 
 
 def test_the_alert_log_fires_once_and_resolves(state):

@@ -128,6 +128,13 @@ def oidc_configured() -> bool:
     return True
 
 
+def sign_in() -> str:
+    """The sign-in mode now (demo, proxy or oidc): which API tokens are honoured."""
+    from portal.identity import sign_in_mode
+
+    return sign_in_mode(settings(), oidc_configured())
+
+
 def current_user() -> User:
     """The signed-in user (or demo persona). Nobody signed in while sign-in is configured: the page
     stops here, before it shows or runs anything."""

@@ -24,7 +24,7 @@ from portal.api.tokens import Token, TokenStore
 from portal.audit import AuditLog
 from portal.config import Settings
 from portal.csv_out import rows_csv
-from portal.identity import User, denied_schemas, make_user
+from portal.identity import User, denied_schemas, make_user, read_auth_secrets, sign_in_mode
 from portal.library import PermissionDenied, QueryStore, validate_id
 from portal.workbench.params import ParamError, bind
 
@@ -102,8 +102,10 @@ def shaped(columns: list[str], rows: list[list], shape: str, extra: dict) -> byt
 class Api:
     """One per server process: tokens, audit and the warehouses, shared by every request."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, secrets_files: tuple | None = None):
+        """`secrets_files`: where sign-in is configured (Streamlit's secrets; its defaults when None)."""
         self.settings = settings
+        self.secrets_files = secrets_files
         self.tokens = TokenStore(settings.state)
         self.audit = AuditLog(settings.state)
         self._warehouses: dict[bool, object] = {}
@@ -118,7 +120,10 @@ class Api:
             scheme, _, value = authorization.partition(" ")
             secret = value.strip() if scheme.lower() == "bearer" else ""
         secret = secret or (query_token or "").strip()
-        token = self.tokens.authenticate(secret)
+        oidc, problem = read_auth_secrets(self.secrets_files)
+        if problem:  # as the pages do: closed, never back to a mode that trusts less
+            raise ApiError(503, "Sign-in is misconfigured, so the API is closed until the data team fixes it.")
+        token = self.tokens.authenticate(secret, sign_in_mode(self.settings, oidc))
         if token is None:
             anonymous = User("anonymous", frozenset(), verified=False, kind="system")
             self.audit.record(anonymous, "api", origin, "refused", detail="no valid API token")

@@ -19,6 +19,12 @@ from portal.identity import User
 PREFIX = "pat_"
 MAX_LABEL = 80
 MAX_DAYS = 3650
+# Which tokens each sign-in mode honours: the mode must be able to vouch for the owner. A demo
+# persona's token (anyone could pick "dana") never works once real sign-in is on, nor a header
+# user's beside OIDC; tokens the operator makes on the command line name [people] names, which
+# demo and proxy sign-in use and OIDC does not (review #3, finding 2).
+HONOURED = {"demo": {"demo", "cli"}, "proxy": {"proxy", "cli"}, "oidc": {"oidc"}}
+MODES = ("demo", "proxy", "oidc", "cli")
 
 
 class TokenError(ValueError):
@@ -36,11 +42,15 @@ class Token:
     expires: float | None
     revoked: float | None
     last_used: float | None
+    mode: str  # the sign-in mode it was made under (MODES)
 
-    def state(self, now: float | None = None) -> str:
+    def state(self, now: float | None = None, sign_in: str | None = None) -> str:
+        """active, revoked, expired, or retired: made under another sign-in mode than `sign_in`."""
         now = time.time() if now is None else now
         if self.revoked:
             return "revoked"
+        if sign_in is not None and self.mode not in HONOURED.get(sign_in, ()):
+            return "retired"
         if self.expires is not None and now >= self.expires:
             return "expired"
         return "active"
@@ -54,11 +64,13 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-_COLUMNS = "id, owner, owner_key, roles, label, created, expires, revoked, last_used"
+_COLUMNS = "id, owner, owner_key, roles, label, created, expires, revoked, last_used, mode"
 
 
 def _token(row) -> Token:
-    return Token(row[0], row[1], row[2], frozenset(filter(None, row[3].split(","))), *row[4:])
+    # a token from before modes were kept: an OIDC owner is an issuer|subject key, else a persona
+    mode = row[9] or ("oidc" if row[2] != row[1] else "demo")
+    return Token(row[0], row[1], row[2], frozenset(filter(None, row[3].split(","))), *row[4:9], mode)
 
 
 class TokenStore:
@@ -68,10 +80,13 @@ class TokenStore:
 
         self.db = open_state(state, "api_tokens")
 
-    def create(self, user: User, label: str = "", expires_days: float | None = None) -> tuple[Token, str]:
-        """A new token for `user`; returns it and its secret, which is never stored or shown again."""
+    def create(self, user: User, label: str = "", expires_days: float | None = None, *, mode: str) -> tuple[Token, str]:
+        """A new token for `user`, made under sign-in `mode`; returns it and its secret, which is never
+        stored or shown again."""
         if user.kind != "person" or not user.name:
             raise TokenError("Only a person can own an API token.")
+        if mode not in MODES:
+            raise TokenError(f"Unknown sign-in mode {mode!r}.")
         label = " ".join(str(label or "").split())
         if len(label) > MAX_LABEL:
             raise TokenError(f"A token's label is at most {MAX_LABEL} characters.")
@@ -83,8 +98,8 @@ class TokenStore:
         expires = now + float(expires_days) * 86400 if expires_days is not None else None
         with self.db.connect() as con:
             con.execute(
-                "INSERT INTO tokens (id, owner, owner_key, roles, label, hash, created, expires) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO tokens (id, owner, owner_key, roles, label, hash, created, expires, mode) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     token_id,
                     user.name,
@@ -94,6 +109,7 @@ class TokenStore:
                     _digest(secret),
                     now,
                     expires,
+                    mode,
                 ),
             )
         return self.get(token_id), secret
@@ -120,15 +136,16 @@ class TokenStore:
             con.execute("UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?", (time.time(), token_id))
         return self.get(token_id)
 
-    def authenticate(self, secret: str, now: float | None = None) -> Token | None:
-        """The active token with this secret, or None (unknown, revoked and expired look the same)."""
+    def authenticate(self, secret: str, sign_in: str, now: float | None = None) -> Token | None:
+        """The active token with this secret under the current `sign_in` mode, or None (unknown,
+        revoked, expired and retired look the same)."""
         now = time.time() if now is None else now
         if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
             return None
         with self.db.connect() as con:  # reading alone: no write lock for unknown or revoked secrets
             row = con.execute(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (_digest(secret),)).fetchone()
         token = _token(row) if row else None
-        if token is None or token.state(now) != "active":
+        if token is None or token.state(now, sign_in) != "active":
             return None
         # the write in its own immediate transaction: a deferred read-then-write fails at once ("database
         # is locked") when a concurrent call with the same token wrote first, which the busy wait cannot help

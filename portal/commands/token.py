@@ -38,7 +38,7 @@ def run(args) -> int:
     try:
         person = command_line_person(settings, getattr(args, "as_person", None))
         if args.action == "create":
-            token, secret = store.create(person, args.label, args.expires_days)
+            token, secret = store.create(person, args.label, args.expires_days, mode="cli")
             audit.record(person, "command", "command line", "ok", object=f"token create {token.id}")
             print(secret)
             print(
