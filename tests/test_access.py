@@ -251,3 +251,46 @@ def test_a_long_statement_moves_to_the_slow_lane_and_frees_its_slot(demo_db, tmp
     assert session_for(w).run("SELECT 7 AS seven").frame.iloc[0, 0] == 7
     assert not done.is_set()  # answered by a fresh worker while the slow statement still runs
     w.close()
+
+
+def test_one_persons_concurrent_statements_all_run_when_servers_share_admission(demo_db, tmp_path):
+    """Security review #3, finding 4: with app state shared between servers, ten concurrent statements
+    of one person got five answers, then nothing until the time limit: a ticket holding a shared slot
+    waited behind one that had none, which waited for the first to finish. Every one is answered now."""
+    from portal.state.admission import SharedAdmission
+    from portal.warehouse.errors import QueryError
+
+    class Distant(SharedAdmission):
+        """The shared state as a network makes it: the first to ask hear back last."""
+
+        asked = 0
+
+        def enter(self, owner, limit, now=None):
+            Distant.asked += 1
+            if Distant.asked <= 5:
+                time.sleep(0.5)
+            return super().enter(owner, limit, now)
+
+    (tmp_path / "wh").mkdir()
+    w = private_warehouse(demo_db, tmp_path / "wh", Limits(timeout_seconds=8.0, workers=3, per_user_statements=2))
+    w.pool.share_admission(Distant(tmp_path / "state"))
+    answered, failed = [], []
+    start = threading.Barrier(10)
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            answered.append(int(session_for(w, ANA).run(f"SELECT test_sleep(0.2) * 0 + {i} AS i").frame.iloc[0, 0]))
+        except QueryError as err:
+            failed.append(err.message)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert failed == [] and sorted(answered) == list(range(10))
+        assert SharedAdmission(tmp_path / "state").running(ANA.admission_key) == 0  # every slot given back
+    finally:
+        w.close()

@@ -133,7 +133,13 @@ class WorkerPool:
         return _Worker(proc, Connection(mine.detach()))
 
     def _may_run(self, t: Ticket) -> bool:
-        return t.owner is None or self._running.get(t.owner, 0) < self.per_user
+        """Below its owner's limit here and, with shared admission, holding its shared slot: a ticket
+        still asking for one must not stand first in line, or a ticket that holds a slot waits behind
+        it while it waits for that slot (review #3, finding 4)."""
+        if t.owner is None:
+            return True
+        holds = self.shared is None or t.shared_slot is not None
+        return holds and self._running.get(t.owner, 0) < self.per_user
 
     def _acquire(self, ticket: Ticket, deadline: float) -> _Worker:
         """A worker for `ticket`: first come first served among those whose owner is below the
