@@ -73,3 +73,15 @@ def test_pii_scan_on_a_segment_warehouse(tmp_path):
         assert found[f"segment.support.{nested}"] == "values look like e-mail addresses inside nested values", nested
     assert 'segment.support.tier "label"' not in found  # scanned without crashing, and not personal
     assert "segment.identifies.anonymous_id" not in found and "segment.users.email" not in found  # declared
+    # the twin blanks what the scan found as well as what is declared, and says which (review #3, finding 5)
+    twin = cli(config, "twin")
+    assert twin.returncode == 0, twin.stderr
+    assert "blanked segment.support.contact (not declared, but its contact details" in twin.stdout
+    assert "undeclared columns look personal" in twin.stderr
+    public = duckdb.connect(str(config.parent / "company.public.duckdb"), read_only=True)
+    kept = public.execute(
+        "SELECT count(contact), count(body), count(payload), count(profile), count(cc), count(headers), count(i) "
+        "FROM segment.support"
+    ).fetchone()
+    public.close()
+    assert kept == (0, 0, 0, 0, 0, 0, 300)  # every personal column blank, the cleared one kept

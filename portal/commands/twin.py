@@ -12,6 +12,7 @@ from portal.config import load_settings
 from portal.model_check import findings_on_file
 from portal.warehouse.errors import WarehouseUnavailable
 from portal.warehouse.event_index import IndexUnsupported, rebuild, share_index
+from portal.warehouse.pii_scan import scan
 from portal.warehouse.twin import write_twin
 
 
@@ -26,7 +27,11 @@ def run(args) -> int:
     source = Path(args.db) if args.db else settings.warehouse_path
     t0 = time.perf_counter()
     try:
-        report = write_twin(source, settings.pii_columns)
+        # fail closed: a column whose values look personal is blanked too until the data team declares
+        # it ([pii] columns) or clears it ([pii] not_personal) (review #3, finding 5)
+        found = scan(source, settings.pii_columns, settings.pii_not_personal) if source.exists() else []
+        suspects = [s for s in found if s.matches]
+        report = write_twin(source, [*settings.pii_columns, *(s.column for s in suspects)])
     except (WarehouseUnavailable, OSError) as err:
         print(f"error: {getattr(err, 'message', None) or err}", file=sys.stderr)
         return 2
@@ -34,8 +39,19 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"built {report.path} in {time.perf_counter() - t0:.1f} s: {report.tables} tables, {report.views} views")
+    guessed = {s.column.lower(): s for s in suspects}
     for col in report.blanked:
-        print(f"  blanked {col}")
+        why = guessed.get(col.lower())
+        print(
+            f"  blanked {col}"
+            + (f" (not declared, but its {why.reason.removeprefix('values look like ')})" if why else "")
+        )
+    if suspects:
+        print(
+            f"warning: {len(suspects)} undeclared columns look personal and were blanked in the twin; declare them "
+            "in [pii] columns, or list those that are not personal in [pii] not_personal (python -m portal pii-scan)",
+            file=sys.stderr,
+        )
     for view in report.skipped_views:  # analysts would get "does not exist": say so, and fail
         print(f"error: view {view} could not be recreated in the twin; analysts cannot read it", file=sys.stderr)
     missing = {c.lower() for c in settings.pii_columns} - {c.lower() for c in report.blanked}
