@@ -330,11 +330,12 @@ def open_editor(pg, base: str, timeout_ms: int = 30_000):
 
 
 def shown(element) -> str:
-    """What a person reads in an alert or caption: the Markdown source minus the escapes that
-    ui.text adds so user and database text is never interpreted."""
+    """What a person reads in an alert or caption: the Markdown source minus the escapes (and the
+    invisible word joiners that stop autolinks) that ui.text adds so user and database text is
+    never interpreted."""
     import re
 
-    return re.sub(r"\\(.)", r"\1", element.value).replace("  \n", "\n")
+    return re.sub(r"\\(.)", r"\1", element.value).replace("  \n", "\n").replace("\u2060", "")
 
 
 def run_page(path: str, query: dict | None = None, user: str | None = None, state: dict | None = None):

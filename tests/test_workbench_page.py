@@ -276,7 +276,7 @@ def test_a_hostile_error_message_is_shown_as_text_and_sends_nothing(app_server, 
     store.save(
         SavedQuery(
             "support/hostile_description",
-            "Hostile description",
+            "Hostile description https://203.0.113.9/t www.hostile.example me@hostile.example",
             "SELECT 1 AS one\n",
             description="Look ![img](http://203.0.113.9/d.png) <img src=http://203.0.113.9/h.png>",
         ),
@@ -288,14 +288,18 @@ def test_a_hostile_error_message_is_shown_as_text_and_sends_nothing(app_server, 
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_selector("text=Result 1", timeout=30_000)
     wait_for_app(page)
-    alert = page.locator('[data-testid="stAlert"]', has_text="![x](http://203.0.113.9/leak.png?d=")
+    alert = page.locator('[data-testid="stAlert"]', has_text="203.0.113.9/leak.png?d=")
     alert.first.wait_for(timeout=30_000)  # the error shows the message literally, data and all
-    assert "<img src=http://203.0.113.9/i.png>" in alert.first.inner_text()
+    said = alert.first.inner_text().replace("\u2060", "")  # the joiners that keep a URL from becoming a link
+    assert "![x](http://203.0.113.9/leak.png?d=" in said and "<img src=http://203.0.113.9/i.png>" in said
     assert page.locator("img[src*='203.0.113.9']").count() == 0
     page.goto(app_server + "/library?q=support/hostile_description")
     wait_for_app(page)
     page.wait_for_function("() => document.body.innerText.includes('![img](http')", timeout=30_000)
     assert page.locator("img[src*='203.0.113.9']").count() == 0
+    # bare URLs and e-mail addresses in a title are text too (review #3: they rendered as links)
+    page.get_by_text("203.0.113.9/t www", exact=False).first.wait_for(timeout=30_000)
+    assert page.locator("a[href*='203.0.113.9'], a[href*='hostile.example']").count() == 0
     assert page.external_requests == []
 
 

@@ -11,12 +11,19 @@ import re
 
 import streamlit as st
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# Escapes do not stop GitHub-style autolinks (`https\://x\.y` still became a link: the linker reads
+# the decoded text), so an invisible word joiner goes where each kind of link starts: after a URL's
+# scheme, after `www`, before an e-mail's `@`. The text reads the same; nothing becomes a link.
+_JOIN = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|www)|(?=@))")
 
 
 def plain(text: object) -> str:
-    """`text` escaped so Markdown shows it literally (no links, images, emphasis or HTML)."""
-    return _MARKDOWN.sub(r"\\\1", str(text if text is not None else "")).replace("\n", "  \n")
+    """`text` escaped so Markdown shows it literally (no links, bare URLs included, no images,
+    emphasis or HTML)."""
+    escaped = _MARKDOWN.sub(r"\\\1", str(text if text is not None else ""))
+    return _AUTOLINK.sub(lambda m: m.group(1) + _JOIN, escaped).replace("\n", "  \n")
 
 
 def error_text(text: object, icon: str = ":material/error:") -> None:
