@@ -192,3 +192,25 @@ def test_the_api_refuses_a_demo_token_once_sign_in_is_configured(tmp_path):
     with pytest.raises(ApiError) as closed:
         api.authenticate(f"Bearer {secret}", None, "test")
     assert closed.value.status == 503 and "misconfigured" in closed.value.message  # fail closed, as the pages
+
+
+def test_requests_without_a_token_cannot_grow_the_audit_trail_without_bound(tmp_path):
+    """Security review #3 (low): each unauthenticated request wrote an audit row with its whole path
+    (200 requests of 8 KB paths: 45 KB -> 1.7 MB). Paths are cut and rows a minute are bounded;
+    the next row says how many were left out."""
+    from portal.api.service import ANONYMOUS_PER_MINUTE, MAX_ORIGIN, Api, ApiError
+    from portal.audit import AuditLog
+
+    settings = load_settings()
+    api = Api(settings, secrets_files=(tmp_path / "none.toml",))
+    api.tokens, api.audit = TokenStore(tmp_path), AuditLog(tmp_path)
+    for i in range(200):
+        with pytest.raises(ApiError):
+            api.authenticate(None, None, f"api /api/queries/{i}/" + "x" * 8000)
+    rows = api.audit.query()
+    assert len(rows) == ANONYMOUS_PER_MINUTE
+    assert all(len(r["origin"]) <= MAX_ORIGIN + 1 for r in rows)
+    api._refusals.clear()  # a minute later
+    with pytest.raises(ApiError):
+        api.authenticate(None, None, "api /api/queries/late")
+    assert "140 more such requests were not recorded" in api.audit.query()[0]["detail"]
