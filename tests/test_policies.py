@@ -160,6 +160,30 @@ def test_the_size_guard_refuses_for_every_caller(warehouse):
     assert big.truncated
 
 
+def test_the_size_guard_counts_every_pair_a_join_without_an_equality_compares(demo_db, tmp_path):
+    """Security review #3 (low): `ON a.user_id <> b.user_id` passed the ceiling: DuckDB guesses its
+    nested-loop join returns ~321k rows, but it compares every pair (173M here). An equality join of
+    the same tables, and a range join done by sorting, stay allowed."""
+    from conftest import private_warehouse
+
+    from portal.config import Limits
+
+    wh = private_warehouse(demo_db, tmp_path, Limits(ceiling_rows=50_000_000))
+    try:
+        s = session_for(wh)
+        with pytest.raises(QueryRefused, match="Refused before running"):
+            s.run("SELECT count(*) AS n FROM analytics.users a JOIN analytics.users b ON a.user_id <> b.user_id")
+        same = "SELECT count(*) AS n FROM analytics.users a JOIN analytics.users b ON a.user_id = b.user_id"
+        assert s.run(same).frame.iloc[0, 0] > 0
+        ranged = (
+            "SELECT count(*) AS n FROM analytics.orders o JOIN analytics.users u "
+            "ON o.ordered_at BETWEEN u.signup_at AND u.signup_at + INTERVAL 1 DAY AND o.user_id = u.user_id"
+        )
+        assert s.run(ranged).frame.iloc[0, 0] >= 0
+    finally:
+        wh.close()
+
+
 def test_refusals_lint_estimates_and_exports_are_audited(warehouse, tmp_path):
     from portal.config import load_settings
     from portal.workbench.run_plan import plan_run

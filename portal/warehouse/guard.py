@@ -91,6 +91,18 @@ def _est(node: dict) -> int:
     return max(kids, default=0)
 
 
+_ALL_PAIRS = {"CROSS_PRODUCT", "NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN"}  # they compare every pair of rows
+
+
+def _pairs(node: dict) -> int:
+    """The pairs a nested-loop join or cross product compares: the product of its inputs, whatever
+    DuckDB guesses it returns (`ON a.user_id <> b.user_id` was guessed at 321k rows of 173M pairs)."""
+    out = 1
+    for child in node.get("children") or []:
+        out *= max(_est(child), 1)
+    return out
+
+
 def estimate_from_plans(plans: list[dict], table_rows: dict[str, int]) -> Estimate:
     """Read an EXPLAIN (FORMAT JSON) plan (Session.estimate makes it) into rows scanned and returned."""
     scanned: dict[str, int] = {}
@@ -116,7 +128,12 @@ def seam_refusal(plans: list[dict], ceiling_rows: int) -> str | None:
     `ceiling_rows`. Hash joins are left out (the optimizer's guesses for them run to trillions on
     ordinary curated queries), and so is a generator alone (range(1e12)): the row cap stops it."""
     est = estimate_from_plans(plans, {})
-    joins = [_est(n) for root in plans for n in _walk(root) if n.get("name") in _PRODUCTS]
+    joins = [
+        _pairs(n) if n.get("name") in _ALL_PAIRS else _est(n)
+        for root in plans
+        for n in _walk(root)
+        if n.get("name") in _PRODUCTS
+    ]
     work = max([est.scan_rows, *joins])
     if work <= ceiling_rows:
         return None
