@@ -375,23 +375,20 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
-        opts = f"-k {folder} -c listen_addresses='' -F -c max_connections=200"
+        self.opts = f"-k {folder} -c listen_addresses='' -F -c max_connections=200"
+        self._ctl("start")
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        data, log = str(self.folder / "data"), str(self.folder / "log")
         subprocess.run(
-            [
-                *self.as_user,
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(folder / "data"),
-                "-o",
-                opts,
-                "-l",
-                str(folder / "log"),
-                "-w",
-                "start",
-            ],
+            [*self.as_user, str(self.bin / "pg_ctl"), "-D", data, "-o", self.opts, "-l", log, "-w", *extra, action],
             check=True,
             capture_output=True,
         )
+
+    def restart(self) -> None:
+        """Stop at once (every client connection dropped) and start again, as after a crash."""
+        self._ctl("restart", "-m", "immediate")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://portal@/{database}?host={self.folder}"

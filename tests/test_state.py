@@ -127,3 +127,26 @@ def test_a_sqlite_state_folder_keeps_one_file_per_store(tmp_path):
     assert {p.name for p in tmp_path.glob("*.sqlite")} == {"audit.sqlite", "history.sqlite"}
     con = sqlite3.connect(tmp_path / "audit.sqlite")
     assert con.execute("SELECT store, version FROM schema_migrations").fetchall() == [("audit", 1)]
+
+
+def test_the_app_state_survives_a_postgresql_restart(tmp_path_factory):
+    """Security review #3 (low): after a PostgreSQL restart every thread's first request got a 500
+    (its cached connection was dead). The first use after a restart answers."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from conftest import PostgresServer
+
+    folder = Path(tempfile.mkdtemp(prefix="portal-pg-restart-"))
+    server = PostgresServer(folder)
+    try:
+        url = server.url()
+        log = AuditLog(url)
+        log.record(ANA, "sign-in", "oidc")
+        server.restart()
+        log.record(ANA, "statement", "workbench", sql="SELECT 1")  # the same thread, its old connection
+        assert [r["kind"] for r in log.query()] == ["statement", "sign-in"]
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -137,11 +137,26 @@ class PostgresState(StateDB):
 
     @contextmanager
     def connect(self, exclusive: str | None = None):
+        """A transaction on this thread's connection. A connection the server dropped (it restarted)
+        is only found dead on use: then one fresh connection is tried before anything ran, instead of
+        a 500 on every thread's first request (review #3)."""
+        import psycopg
+
         con = self._connection()
-        with con.transaction():
-            if exclusive:
-                con.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(exclusive.encode()) - 2**31,))
-            yield _PgConn(con)
+        ran = False
+        for attempt in (1, 2):
+            try:
+                with con.transaction():
+                    if exclusive:
+                        con.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(exclusive.encode()) - 2**31,))
+                    ran = True
+                    yield _PgConn(con)
+                return
+            except psycopg.OperationalError:
+                if ran or attempt == 2:
+                    raise
+                con.close()
+                con = self._connection()
 
 
 def _statements(script: str) -> list[str]:
