@@ -1,6 +1,7 @@
 """What is in the warehouse, read from the cluster's own catalog: tables and columns with the
 descriptions the load copied from the build's COMMENT ON, and row counts from table statistics
-(`ANALYZE TABLE … COMPUTE STATISTICS`). Shown under the analyst's names (`analytics`, `raw`)."""
+(`ANALYZE TABLE … COMPUTE STATISTICS`). Shown under the analyst's names (the company's databases,
+whichever view is read)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ _COMMENT = re.compile(r"^Comment: (.*)$", re.M)
 def read_spark_catalog(spark, schemas: dict[str, str], rows, model) -> Catalog:
     """`schemas` maps the analyst's schema names to this view's; `rows(sql)` runs the portal's SQL.
     One SHOW TABLE EXTENDED per schema (descriptions, statistics), then each table's columns."""
-    order = sorted(schemas, key=lambda s: (s != "analytics", s != "raw", s))
+    path = [s.lower() for s in model.search_path]
+    order = sorted(schemas, key=lambda s: (path.index(s) if s in path else len(path), s))
     listed = []
     for ours in order:
         found = spark.sql(f"SHOW TABLE EXTENDED IN {schemas[ours]} LIKE '*'").collect()
@@ -44,4 +46,5 @@ def read_spark_catalog(spark, schemas: dict[str, str], rows, model) -> Catalog:
 
     with ThreadPoolExecutor(8) as pool:  # one metadata call per table; the server answers them at once
         out = tuple(pool.map(describe, listed))
-    return Catalog(out, _data_through(rows, model), ("analytics",))  # the engine resolves bare names there
+    search_path = tuple(s for s in path if s in schemas) or tuple(order[:1])  # the company's, as on DuckDB
+    return Catalog(out, _data_through(rows, model), search_path)

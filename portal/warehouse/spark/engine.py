@@ -3,8 +3,10 @@ view (the full schemas, or the PII-free twin's `public_*` ones) and a `SparkSess
 the methods pages already call (run, check, estimate, download, cancel, scan, frame, catalog).
 
 Every statement, the analyst's or the portal's, is written in the portal's SQL (DuckDB's dialect),
-checked, translated by sqlglot, its `raw`/`analytics` names pointed at this view's schemas, and run
-under a tag of its own, so a time limit or Cancel interrupts exactly that operation on the cluster.
+checked (denied schemas included), translated by sqlglot, its schema names pointed at this view's
+databases, and run under a tag of its own, so a time limit or Cancel interrupts exactly that operation
+on the cluster. The databases are the company's own, read from the cluster: each `x` with its
+PII-free twin `public_x` (review #3: `raw` and `analytics` were hard-coded).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from portal.warehouse.errors import (
     QueryTimeout,
     _timeout_message,
 )
-from portal.warehouse.guard import Estimate
+from portal.warehouse.guard import Estimate, refusal
 from portal.warehouse.results import QueryResult, rows_of, to_frame, unique_names
 from portal.warehouse.spark.statements import (
     SparkStatementError,
@@ -43,20 +45,48 @@ from portal.warehouse.spark.statements import (
 )
 from portal.warehouse.statements import check_statement
 
-FULL = {"raw": "raw", "analytics": "analytics"}
-PUBLIC = {"raw": "public_raw", "analytics": "public_analytics"}
+TWIN_PREFIX = "public_"  # the PII-free twin of database x is public_x (python -m portal cluster load)
+_SYSTEM = {"default", "global_temp", "information_schema"}
+
+
+def view_schemas(databases, public: bool) -> dict[str, str]:
+    """The analyst's schema names -> this view's databases: every database of the company (not a
+    twin, not Spark's own), itself for the full view, its twin for the public one (only those that
+    have a twin: a database without one is not readable without PII rights)."""
+    names = {d.lower() for d in databases}
+    ours = sorted(d for d in names if not d.startswith(TWIN_PREFIX) and d not in _SYSTEM)
+    if not public:
+        return {d: d for d in ours}
+    return {d: TWIN_PREFIX + d for d in ours if TWIN_PREFIX + d in names}
 
 
 class SparkWarehouse:
     """One view of the warehouse on a Spark Connect cluster; hands out sessions. Thread-safe."""
 
-    def __init__(self, url: str, limits: Limits, public: bool = False, model: Model | None = None):
+    def __init__(
+        self,
+        url: str,
+        limits: Limits,
+        public: bool = False,
+        model: Model | None = None,
+        schemas: dict[str, str] | None = None,
+    ):
+        """`schemas` (the analyst's name -> the cluster's database) when given, else read from the
+        cluster on first use (`view_schemas`)."""
         self.url = url
         self.limits = limits
-        self.model = model or Model()  # the same semantic model as on DuckDB (tables in raw/analytics)
-        self.schemas = PUBLIC if public else FULL
+        self.model = model or Model()  # the same semantic model as on DuckDB
+        self.public = public
+        self._schemas = dict(schemas) if schemas is not None else None
         self.version = (url, public)
         self._builtins: frozenset[str] | None = None
+
+    @property
+    def schemas(self) -> dict[str, str]:
+        if self._schemas is None:
+            rows = self.client().sql("SHOW DATABASES").collect()
+            self._schemas = view_schemas([r[0] for r in rows], self.public)
+        return self._schemas
 
     @property
     def schema_key(self) -> tuple:
@@ -228,7 +258,7 @@ class SparkSession:
     # ------------------------------------------------------------------ the portal's own SQL
     def scan(self, sql: str, params=None, timeout_s: float | None = None) -> pa.Table:
         """The portal's own SQL (its DuckDB dialect, translated), as Arrow; no row cap."""
-        spark_sql = _prepared_own(sql, self.warehouse.schema_key)
+        spark_sql = _prepared_own(sql, self.warehouse.schema_key, self.denied_schemas)
         return self._guarded(lambda: self._df(spark_sql, params).toArrow(), timeout_s)
 
     def frame(self, sql: str, params=None):
@@ -240,7 +270,7 @@ class SparkSession:
         executor's Python; only `fn`'s output comes back."""
         from pyspark.sql import functions as F
 
-        spark_sql = _prepared_own(sql, self.warehouse.schema_key)
+        spark_sql = _prepared_own(sql, self.warehouse.schema_key, self.denied_schemas)
 
         def job():
             df = self._df(spark_sql, params)
@@ -267,14 +297,23 @@ class SparkSession:
 
     def _collect(self, spark_sql, params, limit, timeout_s, cap_cells):
         def job():
+            self._refuse_beyond_ceiling(spark_sql, params)
             df = self._df(spark_sql, params)
             columns = list(df.columns)
             types = [f.dataType.simpleString().upper() for f in df.schema.fields]
-            if cap_cells and len(set(columns)) == len(columns):
+            if cap_cells:
                 df = _cap_cells(df, self.limits.max_cell_chars)
             return df.limit(limit).toArrow(), columns, types
 
         return self._guarded(job, timeout_s, analyst=True)
+
+    def _refuse_beyond_ceiling(self, spark_sql: str, params) -> None:
+        """The seam's size ceiling, as on DuckDB (review #3: Spark had none): rows the optimized plan
+        reads or produces, from its statistics, beyond `ceiling_rows` are refused before running."""
+        text = self._df("EXPLAIN COST " + spark_sql, params).collect()[0][0]
+        est = estimate_from_cost(text, {v: k for k, v in self.warehouse.schemas.items()}, {})
+        if why := refusal(est, self.limits.ceiling_rows):
+            raise QueryRefused(why)
 
     def _guarded(self, job, timeout_s: float | None, analyst: bool = False):
         """Run `job` under this session's tag with a deadline; Spark's errors become QueryErrors."""
@@ -335,12 +374,15 @@ def _prepared(sql: str, schemas: tuple, denied: tuple) -> str:
 
 
 @lru_cache(maxsize=512)
-def _prepared_own(sql: str, schemas: tuple) -> str:
-    """The portal's own SQL: translated and pointed at this view's schemas (it reads nothing else)."""
+def _prepared_own(sql: str, schemas: tuple, denied: tuple) -> str:
+    """The portal's own SQL: translated, held to the session's denied schemas as analysts' SQL is
+    (review #3: `SELECT email FROM raw.users` ran for a role without raw), and pointed at this view's
+    schemas (it reads nothing else)."""
     try:
-        return point_schemas(translate(sql), dict(schemas), ())
+        return point_schemas(translate(sql), dict(schemas), denied)
     except SparkStatementError as err:
-        raise QueryError(f"The portal's query cannot run on Spark: {err}") from None
+        kind = QueryRefused if "restricted" in str(err) else QueryError
+        raise kind(str(err) if kind is QueryRefused else f"The portal's query cannot run on Spark: {err}") from None
 
 
 def _args(params: dict | None) -> dict | None:
@@ -350,16 +392,25 @@ def _args(params: dict | None) -> dict | None:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
 
 
+_SCALAR = re.compile(r"^(boolean|tinyint|smallint|int|bigint|float|double|decimal\(\d+,\d+\)|date|timestamp.*)$")
+
+
 def _cap_cells(df, cap: int):
-    """Long text cut on the cluster, so one huge cell never travels whole (as on DuckDB)."""
+    """Every cell bounded on the cluster, so one huge cell never travels whole (as on DuckDB): text
+    cut to `cap` plus an ellipsis, and binary, arrays, maps and structs shown as their text, cut the
+    same way (review #3: only text was capped). Columns are taken by position, so duplicate names
+    (`SELECT repeat('x', 1e8) AS a, 1 AS a`) cannot skip the cap."""
     from pyspark.sql import functions as F
 
+    names = list(df.columns)
+    df = df.toDF(*[f"c{i}" for i in range(len(names))])
     cols = []
-    for field in df.schema.fields:
-        c = F.col(f"`{field.name}`")
-        if field.dataType.simpleString() == "string":
-            c = F.when(F.length(c) > cap, F.concat(F.substring(c, 1, cap), F.lit("…"))).otherwise(c).alias(field.name)
-        cols.append(c)
+    for i, field in enumerate(df.schema.fields):
+        c, typ = F.col(f"c{i}"), field.dataType.simpleString()
+        if not _SCALAR.match(typ):
+            text = c if typ == "string" else F.hex(c) if typ == "binary" else F.to_json(c)
+            c = F.when(F.length(text) > cap, F.concat(F.substring(text, 1, cap), F.lit("…"))).otherwise(text)
+        cols.append(c.alias(names[i]))
     return df.select(*cols)
 
 

@@ -131,7 +131,7 @@ def check_spark_statement(spark_sql: str) -> None:
 
 
 def point_schemas(spark_sql: str, schemas: dict[str, str], denied: tuple[str, ...]) -> str:
-    """Point `raw`/`analytics` at this view's schemas (the PII-free twin's `public_*` for most roles)
+    """Point the analyst's schema names at this view's databases (the PII-free twin's `public_*` for most roles)
     and refuse any other table: a catalog-qualified name, another schema, or one this role may not
     read. Names of the query's own CTEs are left alone."""
     try:
@@ -153,7 +153,8 @@ def point_schemas(spark_sql: str, schemas: dict[str, str], denied: tuple[str, ..
         if not db:
             if table.name.lower() in ctes:
                 continue
-            raise SparkStatementError(f"Name the schema of {table.name}: analytics.{table.name} or raw.{table.name}.")
+            choices = " or ".join(f"{s}.{table.name}" for s in list(schemas)[:3])
+            raise SparkStatementError(f"Name the schema of {table.name}: {choices}.")
         if db not in schemas:
             raise SparkStatementError(f"There is no schema {table.db} here; the warehouse has {', '.join(schemas)}.")
         if db in {d.lower() for d in denied}:
