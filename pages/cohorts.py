@@ -20,15 +20,14 @@ from portal.product.cohorts import (
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
+from ui.shared_cache import by_role
 from ui.state import (
     baking_windows,
     catalog,
-    current_user,
     event_names,
     filter_options,
     key_space_problem,
     model,
-    shared_session,
 )
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, stop_with
@@ -53,28 +52,25 @@ through = catalog().data_through
 
 # Each tab's numbers cached apart (per role, on a session that belongs to nobody), so the retention
 # heatmap does not wait for the revenue tabs nobody opened.
-@st.cache_data(ttl=600, show_spinner="Computing retention…", max_entries=16)
-def retention_for(spec: CohortSpec, through: str, pii: bool):
-    return retention(shared_session(pii), spec, date.fromisoformat(through[:10]))
+@by_role(ttl=600, show_spinner="Computing retention…", max_entries=16)
+def retention_for(s, spec: CohortSpec, through: str):
+    return retention(s, spec, date.fromisoformat(through[:10]))
 
 
-@st.cache_data(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)
-def revenue_for(spec: CohortSpec, through: str, pii: bool):
-    s = shared_session(pii)
+@by_role(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)
+def revenue_for(s, spec: CohortSpec, through: str):
     return revenue(s, spec, date.fromisoformat(through[:10])), cac_by_channel(s)
 
 
-@st.cache_data(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
-def payback(campaign: str | None, through: str, pii: bool, bakes_days: int):
-    s = shared_session(pii)
+@by_role(ttl=600, show_spinner="Computing CAC payback…", max_entries=32)
+def payback(s, campaign: str | None, through: str, bakes_days: int):
     return cac_payback(s, date.fromisoformat(through[:10]), campaign, bakes_days=bakes_days)
 
 
-pii = current_user().has_pii
 if not through:
     stop_with(info_text, "No data yet: the events table is empty (or [model] freshness names an empty column).")
 try:
-    ret = retention_for(spec, through, pii)
+    ret = retention_for(spec, through)
 except Exception as err:
     stop_with(error_text, getattr(err, "message", None) or err)
 
@@ -93,7 +89,7 @@ if (tab_orders.open or tab_rev.open or tab_cac.open) and (problem := key_space_p
     stop_with(error_text, problem)  # revenue joined to nobody would read $0
 if tab_orders.open or tab_rev.open:
     try:
-        rev, cac = revenue_for(spec, through, pii)
+        rev, cac = revenue_for(spec, through)
     except Exception as err:  # e.g. no [model.revenue] or [model.spend]: say what to configure
         stop_with(error_text, getattr(err, "message", None) or err)
 if tab_orders.open:
@@ -120,7 +116,6 @@ if tab_cac.open:
             pay = payback(
                 None if campaign == "all paid campaigns" else campaign,
                 through,
-                pii,
                 baking_windows()["conversion"].days,
             )
         except Exception as err:

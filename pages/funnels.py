@@ -19,7 +19,8 @@ from portal.product.funnels import (
 from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
-from ui.state import current_user, data_range, engine_session, event_names, experiment_names, model, shared_session
+from ui.shared_cache import by_role
+from ui.state import data_range, engine_session, event_names, experiment_names, model
 from ui.text import error_text, info_text
 
 st.title("Funnels")
@@ -32,18 +33,18 @@ st.caption(
 
 # Small tables only, shared per role (computed on a session that belongs to nobody): the per-user
 # chains (millions of rows) are not cached; the headline hands them to the details right after.
-@st.cache_data(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
-def headline(spec: FunnelSpec, pii: bool) -> dict:
-    levels = user_levels(shared_session(pii), spec)
-    CHAINS.put((spec, pii), levels)
+@by_role(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
+def headline(session, spec: FunnelSpec) -> dict:
+    levels = user_levels(session, spec)
+    CHAINS.put((spec, session.user.name), levels)
     return {"counts": step_counts(levels, spec), "segments": segment_table(levels, spec)}
 
 
-@st.cache_data(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
-def details(spec: FunnelSpec, pii: bool) -> dict:
-    levels = CHAINS.take((spec, pii))
+@by_role(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
+def details(session, spec: FunnelSpec) -> dict:
+    levels = CHAINS.take((spec, session.user.name))
     if levels is None:
-        levels = user_levels(shared_session(pii), spec)
+        levels = user_levels(session, spec)
     return {"time": time_to_convert(levels, spec), "weeks": conversion_by_week(levels, spec)}
 
 
@@ -115,9 +116,8 @@ except FunnelError as err:
 if problem := variant_problem(spec):  # everyone would be "not in experiment"
     error_text(problem)
     st.stop()
-pii = current_user().has_pii
 try:
-    result = headline(spec, pii)
+    result = headline(spec)
 except Exception as err:
     error_text(getattr(err, "message", None) or err)
     st.stop()
@@ -139,9 +139,9 @@ for col, r in zip(m, overall.itertuples(), strict=True):
 st.altair_chart(funnel_chart(counts[counts.segment != "all"] if spec.breakdown else overall), width="stretch")
 
 segment_callouts(spec, result)
-funnel_tabs(spec, result, overall, lambda k: dropped_csv(spec, k), lambda: details(spec, pii))
+funnel_tabs(spec, result, overall, lambda k: dropped_csv(spec, k), lambda: details(spec))
 save_box = st.expander("Save as a saved query", icon=":material/save:", key="fn_save_open", on_change="rerun")
 if save_box.open:  # generated and drawn only when asked for
     with save_box:
         save_funnel(spec)
-details(spec, pii)  # the funnel is on screen by now: prepare the other tabs while it is read
+details(spec)  # the funnel is on screen by now: prepare the other tabs while it is read

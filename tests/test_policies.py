@@ -250,3 +250,24 @@ def test_saved_files_keep_a_readable_mode(tmp_path):
     path.chmod(0o640)
     atomic_write(path, "SELECT 2\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640  # an existing file keeps its mode
+
+
+def test_shared_results_are_cached_per_role_never_per_pii_alone(portal_env, monkeypatch):
+    """Security review #3: Funnels and Cohorts keyed their shared results on `pii` alone, so a role
+    denied a schema got results computed with it. One decorator keys every shared result by role and
+    computes it on that role's own session."""
+    from ui import shared_cache
+
+    roles = iter([(False, ()), (False, ("raw",)), (False, ()), (False, ("raw",))])
+    monkeypatch.setattr(shared_cache, "role_key", lambda: next(roles))
+    computed = []
+
+    @shared_cache.by_role(ttl=60)
+    def whose(session, x):
+        computed.append(session.user.name)
+        return session.user.name, session.denied_schemas, x
+
+    open_role, restricted, again, again_restricted = whose(1), whose(1), whose(1), whose(1)
+    assert restricted[1] == ("raw",) and open_role[1] == ()  # each role's own access
+    assert open_role == again and restricted == again_restricted and len(computed) == 2  # cached per role
+    whose.clear()

@@ -3,23 +3,20 @@ likely (portal.product.funnels.correlation), worst first, as a formatted table."
 
 from __future__ import annotations
 
-import streamlit as st
-
 from portal.product.funnels import FunnelSpec, user_levels
 from portal.product.funnels.correlation import ALPHA, MIN_PEOPLE, correlation, first_step_properties, worst
 from portal.product.funnels.handoff import CHAINS
 from portal.product.stats import p_text
-from ui.state import role_key, shared_session
+from ui.shared_cache import by_role
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text
 
 SHOWN = 100  # rows of the ranked table sent to the browser (the full table is hundreds of rows)
 
 
-@st.cache_data(ttl=600, show_spinner="Comparing every property value and pair of values…", max_entries=8)
-def _correlation(spec: FunnelSpec, role: tuple):
-    session = shared_session(*role)
-    levels = CHAINS.take((spec, role[0])) if not role[1] else None
+@by_role(ttl=600, show_spinner="Comparing every property value and pair of values…", max_entries=8)
+def _correlation(session, spec: FunnelSpec):
+    levels = CHAINS.take((spec, session.user.name))
     if levels is None:
         levels = user_levels(session, spec)
     return correlation(levels, first_step_properties(session, spec), len(spec.steps))
@@ -34,7 +31,7 @@ def correlation_tab(spec: FunnelSpec) -> None:
         f"{ALPHA:g} counts."
     )
     try:
-        found = _correlation(spec, role_key())
+        found = _correlation(spec)
     except Exception as err:
         error_text(getattr(err, "message", None) or err)
         return

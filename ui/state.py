@@ -218,7 +218,7 @@ def engine_session() -> Session:
     return st.session_state[key]
 
 
-def shared_session(pii: bool, denied: tuple[str, ...] = ()) -> Session:
+def shared_session(pii: bool, denied: tuple[str, ...]) -> Session:
     """The session of the system principal that computes results cached and shared between users of
     one role (the cache key carries `pii` and `denied`): audited under that principal's name, with
     exactly that role's access; no user's state or cancel can reach what it computes."""
