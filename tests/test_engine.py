@@ -145,11 +145,18 @@ def test_row_cap_and_truncated_flag(sess):
     assert res.row_count == 3 and not res.truncated
 
 
-def test_cross_join_of_large_tables_times_out(sess, wh, users_before):
-    with pytest.raises(QueryTimeout) as info:
+def test_cross_join_of_large_tables_is_refused_or_stopped(sess, wh, users_before):
+    """Beyond the size ceiling a cross join is refused before it runs (115B pairs of events); below
+    it, billions of pairs are stopped by the time limit."""
+    with pytest.raises(QueryRefused, match="Refused before running"):
         sess.run(
             "SELECT count(*) FROM analytics.events AS a CROSS JOIN analytics.events AS b "
             "WHERE a.session_id <> b.session_id"
+        )
+    with pytest.raises(QueryTimeout) as info:
+        sess.run(
+            "SELECT count(*) FROM analytics.users AS a CROSS JOIN analytics.events AS b "
+            "WHERE a.user_id <> b.user_id AND hash(a.signup_at, b.event_at) % 7 = 3"
         )
     assert "time limit" in info.value.message
     still_serving(wh, users_before)

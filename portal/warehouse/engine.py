@@ -36,6 +36,7 @@ from portal.warehouse.guard import Estimate, estimate_from_plans
 from portal.warehouse.hardening import file_version, open_readonly
 from portal.warehouse.permissions import check_plan
 from portal.warehouse.results import QueryResult, from_ipc, rows_of, to_frame, unique_names
+from portal.warehouse.session_base import PolicySession
 from portal.warehouse.twin import ensure_twin_current
 
 _POOLS: dict[tuple, WorkerPool] = {}
@@ -116,32 +117,18 @@ class Warehouse:
             self._con.close()
 
 
-class Session:
+class Session(PolicySession):
     """One user's way into one warehouse: its own cancel, time limit and one statement at a time
-    (`contract.WarehouseSession`)."""
+    (`contract.WarehouseSession`); its statements run in worker processes that check them."""
 
     capabilities = DUCKDB
 
     def __init__(self, warehouse: Warehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
-        if not isinstance(principal, User) or audit is None or denied_schemas is None:
-            raise TypeError("A session needs a principal, an audit log and its denied schemas.")
-        self.warehouse = warehouse
-        self.user = principal
-        self.audit = audit
-        self.denied_schemas = tuple(d.lower() for d in denied_schemas)
+        super().__init__(warehouse, principal, audit, denied_schemas)
         self._lock = threading.Lock()
         self._ticket: Ticket | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
         self._cancelled = False
-        self.running_since: float | None = None
-
-    @property
-    def limits(self) -> Limits:
-        return self.warehouse.limits
-
-    @property
-    def model(self) -> Model:
-        return self.warehouse.model
 
     @property
     def cache_key(self) -> tuple:
@@ -251,32 +238,18 @@ class Session:
             self._record(request, "ok", started, reply, None)
             return reply
 
-    def exported(self, what: str, rows: int, size: int, origin: str) -> None:
-        """Record an export the portal built from its own passes (the Funnels page's dropped-users CSV):
-        every export is audited, not only statements' downloads."""
-        self.audit.record(self.user, "export", origin, "ok", object=what, rows=rows, bytes=size)
-
-    def refuse(self, sql: str, reason: str, params: dict | None = None, origin: str = "") -> None:
-        """Record a statement the portal refused before it reached the warehouse (a lint error, the
-        size guard): refusals are audited like every statement."""
-        self.audit.record(
-            self.user, "refused", origin or "unspecified", "refused", sql=sql, params=params, detail=reason
-        )
-
     def _record(self, request: dict, status: str, started: float, reply: dict | None, detail: str | None) -> None:
         """Every operation goes to the audit trail, refused and failed ones included: statements,
         downloads, and the lint bind and size estimate (they read the schema and the optimizer)."""
         kind = {"run": "statement", "download": "download", "bind": "lint", "explain": "estimate"}[request["op"]]
-        rows = reply.get("rows") if reply else None
-        self.audit.record(
-            self.user,
+        self.recorded(
             kind,
-            request.get("origin") or "unspecified",
+            request.get("origin"),
             status,
-            sql=request["sql"],
-            params=request.get("params"),
-            seconds=time.perf_counter() - started,
-            rows=rows,
+            request["sql"],
+            request.get("params"),
+            started,
+            rows=reply.get("rows") if reply else None,
             bytes=len(reply["data"]) if reply and "data" in reply else None,
             detail=detail,
         )

@@ -36,6 +36,7 @@ from portal.warehouse.errors import (
 )
 from portal.warehouse.guard import Estimate, refusal
 from portal.warehouse.results import QueryResult, rows_of, to_frame, unique_names
+from portal.warehouse.session_base import PolicySession
 from portal.warehouse.spark.statements import (
     SparkStatementError,
     check_functions,
@@ -118,32 +119,18 @@ class SparkWarehouse:
         close_clients(self.url)
 
 
-class SparkSession:
+class SparkSession(PolicySession):
     """One user's way into the cluster: one statement at a time, its own tag for Cancel."""
 
     capabilities = SPARK
 
     def __init__(self, warehouse: SparkWarehouse, principal: User, audit: AuditLog, denied_schemas: tuple[str, ...]):
-        if not isinstance(principal, User) or audit is None or denied_schemas is None:
-            raise TypeError("A session needs a principal, an audit log and its denied schemas.")
-        self.warehouse = warehouse
-        self.user = principal
-        self.audit = audit
-        self.denied_schemas = tuple(d.lower() for d in denied_schemas)
+        super().__init__(warehouse, principal, audit, denied_schemas)
         self._lock = threading.Lock()
         self._tag: str | None = None
         self._client = None  # the client of the operation under way
         self._cancelled = False
-        self.running_since: float | None = None
         self.queue_position = 0  # the cluster's scheduler queues; the portal does not
-
-    @property
-    def limits(self) -> Limits:
-        return self.warehouse.limits
-
-    @property
-    def model(self) -> Model:
-        return self.warehouse.model
 
     @property
     def cache_key(self) -> tuple:
@@ -214,17 +201,6 @@ class SparkSession:
             raise
         self._record(kind, sql, params, "ok", started, None, None, origin=origin)
         return out
-
-    def exported(self, what: str, rows: int, size: int, origin: str) -> None:
-        """Record an export the portal built from its own passes (the Funnels page's dropped-users CSV):
-        every export is audited, not only statements' downloads."""
-        self.audit.record(self.user, "export", origin, "ok", object=what, rows=rows, bytes=size)
-
-    def refuse(self, sql: str, reason: str, params: dict | None = None, origin: str = "") -> None:
-        """As `Session.refuse`: a statement refused before it reached the cluster, audited."""
-        self.audit.record(
-            self.user, "refused", origin or "unspecified", "refused", sql=sql, params=params, detail=reason
-        )
 
     def download(
         self, sql: str, params, fmt: str, max_rows: int | None = None, *, origin: str = ""
@@ -349,18 +325,7 @@ class SparkSession:
                 self.running_since = None
 
     def _record(self, action, sql, params, status, started, rows, detail, size=None, *, origin: str = "") -> None:
-        self.audit.record(
-            self.user,
-            action,
-            origin or "unspecified",
-            status,
-            sql=sql,
-            params=params,
-            seconds=time.perf_counter() - started,
-            rows=rows,
-            bytes=size,
-            detail=detail,
-        )
+        self.recorded(action, origin, status, sql, params, started, rows=rows, bytes=size, detail=detail)
 
 
 @lru_cache(maxsize=512)
