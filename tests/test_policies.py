@@ -25,14 +25,46 @@ def restricted(warehouse):
     return session_for(warehouse, ANA, ("raw",))
 
 
-def test_a_session_needs_a_principal_an_audit_log_and_its_denied_schemas(warehouse):
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request, warehouse):
+    """Each engine in turn: the policies are the seam's, not one engine's (review #3)."""
+    if request.param == "duckdb":
+        return warehouse
+    from conftest import spark_warehouse
+
+    from portal.config import Limits
+
+    request.getfixturevalue("spark_loaded")
+    return spark_warehouse(request.getfixturevalue("spark_cluster"), Limits())
+
+
+def test_a_session_needs_a_principal_an_audit_log_and_its_denied_schemas(engine):
     with pytest.raises(TypeError):
-        warehouse.session()  # nothing optional: no "privileged and unaudited" default
+        engine.session()  # nothing optional: no "privileged and unaudited" default
     with pytest.raises(TypeError):
-        warehouse.session(None, audit_for_tests(), ())
+        engine.session(None, audit_for_tests(), ())
     with pytest.raises(TypeError):
-        warehouse.session(ANA, None, ())
-    assert session_for(warehouse, ANA).run("SELECT 1 AS x").frame.iloc[0, 0] == 1
+        engine.session(ANA, None, ())
+    assert session_for(engine, ANA).run("SELECT 1 AS x").frame.iloc[0, 0] == 1
+
+
+def test_denied_schemas_hold_for_every_operation_on_both_engines(engine):
+    """Analysts' SQL and the portal's own (scan), every operation, and the catalog's listing."""
+    restricted_ = session_for(engine, ANA, ("raw",))
+    sql = "SELECT email FROM raw.users"
+    for call in (
+        lambda: restricted_.run(sql),
+        lambda: restricted_.download(sql, None, "csv"),
+        lambda: restricted_.check(sql),
+        lambda: restricted_.estimate(sql),
+        lambda: restricted_.scan(sql),
+        lambda: restricted_.run("WITH u AS (SELECT * FROM raw.users) SELECT count(*) AS n FROM u"),
+    ):
+        with pytest.raises(QueryRefused, match="restricted"):
+            call()
+    assert restricted_.run("SELECT count(*) AS n FROM analytics.orders").frame.iloc[0, 0] > 0
+    cat = restricted_.catalog()
+    assert "raw" not in cat.schemas and cat.table("raw.users") is None
 
 
 def test_both_engines_keep_one_typed_contract(warehouse):
@@ -146,18 +178,19 @@ def test_duplicate_column_names_are_made_unique_as_duckdbs_clients_do(warehouse)
     assert "platform_1" in res.columns  # both tables have platform: the second is platform_1
 
 
-def test_the_size_guard_refuses_for_every_caller(warehouse):
+def test_the_size_guard_refuses_for_every_caller(engine, warehouse):
     from portal.library.header import SavedQuery
     from portal.library.store import run_saved
 
     cross = "SELECT count(*) AS n FROM analytics.events AS a, analytics.events AS b, analytics.events AS c"
     q = SavedQuery(id="x/cross", title="Cross", sql=cross)
     with pytest.raises(QueryRefused, match="Refused before running"):
-        run_saved(session_for(warehouse), q, {})
+        run_saved(session_for(engine), q, {})
     with pytest.raises(QueryRefused, match="Refused before running"):
-        session_for(warehouse).download(cross, None, "csv")
-    big = session_for(warehouse).run("SELECT * FROM range(1000000000000)")  # a generator streams: capped
-    assert big.truncated
+        session_for(engine).download(cross, None, "csv")
+    if engine is warehouse:  # DuckDB streams a generator and caps it; Spark's plan counts it and refuses
+        big = session_for(warehouse).run("SELECT * FROM range(1000000000000)")
+        assert big.truncated
 
 
 def test_the_size_guard_counts_every_pair_a_join_without_an_equality_compares(demo_db, tmp_path):
@@ -184,12 +217,12 @@ def test_the_size_guard_counts_every_pair_a_join_without_an_equality_compares(de
         wh.close()
 
 
-def test_refusals_lint_estimates_and_exports_are_audited(warehouse, tmp_path):
+def test_refusals_lint_estimates_and_exports_are_audited(engine, tmp_path):
     from portal.config import load_settings
     from portal.workbench.run_plan import plan_run
 
     audit = AuditLog(tmp_path)
-    s = warehouse.session(ANA, audit, ("raw",))
+    s = engine.session(ANA, audit, ("raw",))
     plan_run("SELECT * FROM analytics.nope", [], {}, s, s.catalog(), load_settings())  # a lint error
     plan_run("SELECT count(*) AS n FROM analytics.orders", [], {}, s, s.catalog(), load_settings())  # bound
     s.estimate("SELECT count(*) FROM analytics.orders", origin="size guard")
@@ -199,10 +232,10 @@ def test_refusals_lint_estimates_and_exports_are_audited(warehouse, tmp_path):
     assert ("lint", "lint") in kinds and ("estimate", "size guard") in kinds and ("export", "funnels") in kinds
 
 
-def test_values_quoted_in_errors_never_reach_the_audit_trail(warehouse, tmp_path):
+def test_values_quoted_in_errors_never_reach_the_audit_trail(engine, tmp_path):
     """Finding 6: "Could not convert string 'Ethan Khan <ethan…>'" was stored and shown."""
     audit = AuditLog(tmp_path)
-    s = warehouse.session(ANA, audit, ())
+    s = engine.session(ANA, audit, ())
     with pytest.raises(QueryError):
         s.run("SELECT CAST(email AS INTEGER) FROM raw.users")
     (row,) = audit.query(AuditFilter(user=ANA.name))
