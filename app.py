@@ -4,15 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import (
-    USER_KEY,
-    current_user,
-    ensure_warehouse_ready,
-    follow_pending_path,
-    oidc_configured,
-    settings,
-    sign_out,
-)
+from ui.resources import ensure_warehouse_ready, settings
+from ui.router import follow_pending_path
+from ui.sign_in import USER_KEY, current_user, oidc_configured, sign_out
 from ui.team_pages import team_navigation
 from ui.text import caption_text
 

@@ -11,7 +11,7 @@ from portal.reporting.alert_log import AlertLog
 from portal.reporting.alerts import AlertError, load_alerts
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import MetricError, format_value, load_metrics, metrics_path
-from ui.state import settings
+from ui.resources import settings
 from ui.text import caption_text, error_text, heading_text
 
 st.title("Alerts")

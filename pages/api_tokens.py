@@ -8,7 +8,8 @@ import streamlit as st
 
 from portal.api.tokens import TokenError, owner_key
 from portal.library.share import absolute
-from ui.state import audit_log, current_user, query_store, sign_in, site_base, token_store
+from ui.resources import audit_log, query_store, site_base, token_store
+from ui.sign_in import current_user, sign_in_mode
 from ui.text import error_text
 
 EXPIRY = {"30 days": 30, "90 days": 90, "1 year": 365, "7 days": 7, "never": None}
@@ -19,7 +20,7 @@ st.caption(
     "as you: with your roles, your limits, and every call in the audit trail. It is shown once; "
     "the portal keeps only its hash. Revoke it here when it is no longer needed."
 )
-user, store, mode = current_user(), token_store(), sign_in()
+user, store, mode = current_user(), token_store(), sign_in_mode()
 base = site_base()
 with st.form("tk_new", clear_on_submit=True, border=True):
     c1, c2 = st.columns([3, 1])

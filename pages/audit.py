@@ -8,7 +8,8 @@ import streamlit as st
 
 from portal.audit import KINDS, AuditFilter, export_rows
 from portal.csv_out import rows_csv
-from ui.state import audit_log, current_user
+from ui.resources import audit_log
+from ui.sign_in import current_user
 
 st.title("Audit trail")
 if not current_user().is_data_team:

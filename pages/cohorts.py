@@ -20,15 +20,9 @@ from portal.product.cohorts import (
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
+from ui.resources import model
+from ui.role_facts import baking_windows, catalog, event_names, filter_options, key_space_problem
 from ui.shared_cache import by_role
-from ui.state import (
-    baking_windows,
-    catalog,
-    event_names,
-    filter_options,
-    key_space_problem,
-    model,
-)
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, stop_with
 

@@ -15,7 +15,8 @@ from portal.product.experiments import (
 )
 from portal.product.vocabulary import default_index
 from portal.reporting.charts import lift_chart
-from ui.state import engine_session, event_names, key_space_problem
+from ui.role_facts import event_names, key_space_problem
+from ui.sessions import engine_session
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 

@@ -14,7 +14,9 @@ from portal.reporting.metrics import MetricError, load_metrics, settle
 from portal.warehouse.errors import QueryError
 from ui.explore import answer_chart, baking_caption, question_box, question_widgets, shown_frame
 from ui.explore_save import save_panels
-from ui.state import baking_windows, catalog, data_range, engine_session, settings
+from ui.resources import settings
+from ui.role_facts import baking_windows, catalog, data_range
+from ui.sessions import engine_session
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text
 

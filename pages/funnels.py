@@ -19,8 +19,10 @@ from portal.product.funnels import (
 from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
+from ui.resources import model
+from ui.role_facts import data_range, event_names, experiment_names
+from ui.sessions import engine_session
 from ui.shared_cache import by_role
-from ui.state import data_range, engine_session, event_names, experiment_names, model
 from ui.text import error_text, info_text
 
 st.title("Funnels")

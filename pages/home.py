@@ -6,7 +6,9 @@ from portal.reporting.metrics import load_metrics
 from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
 from ui.explore import question_box
-from ui.state import catalog, current_user, settings
+from ui.resources import settings
+from ui.role_facts import catalog
+from ui.sign_in import current_user
 from ui.text import caption_text
 
 st.title("Analytics Portal")

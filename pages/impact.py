@@ -13,7 +13,9 @@ from portal.product.stats import p_text
 from portal.product.vocabulary import default_index
 from portal.reporting.charts import impact_chart
 from portal.reporting.metrics import load_metrics, metrics_path
-from ui.state import annotations, data_range, event_names, filter_options, role_key, settings, shared_session
+from ui.resources import annotations, settings
+from ui.role_facts import data_range, event_names, filter_options
+from ui.shared_cache import by_role
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 CUSTOM = "Dates of my own"
@@ -29,10 +31,9 @@ recorded = annotations()
 changes = fix_choices(recorded)  # titles in the URL: bound widgets store what they show
 
 
-# Shared between users of one role, computed on a session that belongs to nobody.
-@st.cache_data(ttl=600, show_spinner="Comparing…", max_entries=64)
-def _compare(m: Measure, before, after, data_from, platform, control, role: tuple):
-    return measure_impact(shared_session(*role), metrics, m, before, after, data_from, platform, control, recorded)
+@by_role(ttl=600, show_spinner="Comparing…", max_entries=64)  # shared between users of one role
+def _compare(session, m: Measure, before, after, data_from, platform, control):
+    return measure_impact(session, metrics, m, before, after, data_from, platform, control, recorded)
 
 
 span = data_range()
@@ -104,10 +105,9 @@ control = s2.selectbox(
     bind="query-params",
     format_func=lambda v: v or "None",
 )
-
 try:
     before, after = windows(started, ended, int(days), data_from, data_through, fix)
-    impact, frame = _compare(measure, before, after, data_from, platform, control, role_key())
+    impact, frame = _compare(measure, before, after, data_from, platform, control)
 except ImpactError as err:
     info_text(err)
     st.stop()

@@ -12,7 +12,9 @@ from portal.warehouse.errors import QueryError
 from portal.workbench.params import ParamError, bind
 from ui.library_panels import history_tab, manage_tab, trash_panel
 from ui.params_widgets import param_input, widget_key, widget_value
-from ui.state import current_user, engine_session, query_store, site_base
+from ui.resources import query_store, site_base
+from ui.sessions import engine_session
+from ui.sign_in import current_user
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, plain, warning_text
 

@@ -7,7 +7,8 @@ import streamlit as st
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import load_dashboards, metric_users, related_queries
-from ui.state import catalog, query_store, settings
+from ui.resources import query_store, settings
+from ui.role_facts import catalog
 from ui.text import caption_text, error_text, heading_text
 
 st.title("Metric definitions")

@@ -9,7 +9,9 @@ from portal.library.build_lineage import CHANGES, build_lineage, find_sources, w
 from portal.reporting.dashboards import DashboardStore
 from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import dashboard_lineage, load_dashboards, metric_sqls
-from ui.state import catalog, engine_session, query_store, settings
+from ui.resources import query_store, settings
+from ui.role_facts import catalog
+from ui.sessions import engine_session
 from ui.text import caption_text, heading_text
 
 st.title("Breakage check")

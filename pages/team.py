@@ -11,17 +11,10 @@ from portal.reporting import tiles as view  # what each tile shows, decided outs
 from portal.reporting.dashboards import DashboardStore, Tile, default_range
 from portal.reporting.metrics import MetricSet, load_metrics, metrics_path, settle
 from ui.dashboard_editor import dashboard_editor
-from ui.state import (
-    annotations,
-    audit_log,
-    baking_windows,
-    catalog,
-    current_user,
-    filter_options,
-    query_store,
-    role_key,
-    settings,
-)
+from ui.resources import annotations, audit_log, query_store, settings
+from ui.role_facts import baking_windows, catalog, filter_options
+from ui.sessions import role_key
+from ui.sign_in import current_user
 from ui.tables import table
 from ui.text import caption_text, error_text, heading_text, plain, warning_text
 from ui.tile_data import metric_spec, query_spec, refresh_shared_results, shared_kpi, shared_rows
@@ -37,7 +30,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
     try:
         if t.metric:
             m = metrics[t.metric]
-            k = shared_kpi(t.metric, start, end, filters, role)
+            k = shared_kpi(t.metric, start, end, filters)
             scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
                 v = view.kpi_view(t, m, k, m.still_baking(end, through))
@@ -62,7 +55,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
                 st.vega_lite_chart(spec=spec, width="stretch")
             return
         q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
-        frame = shared_rows(t.query, q.version, start, end, filters, role)
+        frame = shared_rows(t.query, q.version, start, end, filters)
         heading_text(t.title or q.title)
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
         if baking := view.query_baking(q, end, through, baking_windows()):

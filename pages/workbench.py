@@ -13,7 +13,10 @@ from portal.workbench.history import History
 from portal.workbench.params import find_params
 from portal.workbench.run_plan import lint_script, plan_run
 from ui.editor import sql_editor
-from ui.state import catalog, current_user, engine_session, settings
+from ui.resources import settings
+from ui.role_facts import catalog
+from ui.sessions import engine_session
+from ui.sign_in import current_user
 from ui.text import caption_text, error_text, success_text, warning_text
 from ui.workbench.history import history_panel
 from ui.workbench.links import open_link

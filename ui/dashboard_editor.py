@@ -13,7 +13,7 @@ from portal.identity import User
 from portal.library import SaveConflict
 from portal.reporting.dashboards import Dashboard, DashboardStore, Tile
 from portal.reporting.metrics import MetricSet
-from ui.state import query_store
+from ui.resources import query_store
 from ui.text import error_text
 
 

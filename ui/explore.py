@@ -12,7 +12,7 @@ from portal.explore.service import vocabulary_for
 from portal.reporting.charts import chart
 from portal.reporting.measures import dimension_values
 from portal.reporting.metrics import MetricError, MetricSet
-from ui.state import engine_session
+from ui.sessions import engine_session
 from ui.text import caption_text, error_text, info_text
 
 RANGES = ["last 7 days", "last 30 days", "last 12 weeks", "this month", "last month", "this quarter",

@@ -10,8 +10,10 @@ from portal.library import PermissionDenied, SaveConflict, SaveRefused
 from portal.library.check import compile_query
 from portal.reporting.dashboards import DashboardError, DashboardStore
 from portal.warehouse.errors import QueryError
+from ui.resources import audit_log, query_store, settings
 from ui.save_dialog import save_form
-from ui.state import audit_log, current_user, engine_session, query_store, settings
+from ui.sessions import engine_session
+from ui.sign_in import current_user
 from ui.text import error_text, success_text
 
 

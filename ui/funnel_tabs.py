@@ -11,8 +11,9 @@ from portal.product.funnels import FunnelSpec, saved_query_sql
 from portal.product.stats import compare_segments, p_text
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
+from ui.resources import annotations, model
+from ui.role_facts import key_space_problem
 from ui.save_dialog import save_form
-from ui.state import annotations, key_space_problem, model
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, success_text
 

@@ -11,7 +11,10 @@ from portal.library.drafts import allowed_statuses, build_query, save_modes
 from portal.library.store import version_of
 from portal.warehouse.errors import QueryError
 from portal.workbench.lint import has_errors, lint
-from ui.state import catalog, current_user, engine_session, query_store, settings
+from ui.resources import query_store, settings
+from ui.role_facts import catalog
+from ui.sessions import engine_session
+from ui.sign_in import current_user
 from ui.text import caption_text, error_text
 
 

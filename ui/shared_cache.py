@@ -10,12 +10,13 @@ import functools
 
 import streamlit as st
 
-from ui.state import role_key, shared_session
+from ui.sessions import role_key, shared_session
 
 
-def by_role(**cache_options):
-    """`st.cache_data(**cache_options)` keyed by the current person's role; the function receives
-    the role's shared session as its first argument. `.clear()` empties it for every role."""
+def by_role(cache=st.cache_data, **cache_options):
+    """`cache(**cache_options)` (st.cache_data, or st.cache_resource for objects that are not copied)
+    keyed by the current person's role; the function receives the role's shared session as its first
+    argument. `.clear()` empties it for every role."""
 
     def decorate(fn):
         def computed(role: tuple, *args):
@@ -23,7 +24,7 @@ def by_role(**cache_options):
 
         # Streamlit tells cached functions apart by module and qualified name: give each its own
         computed.__module__, computed.__qualname__ = fn.__module__, fn.__qualname__ + ".by_role"
-        cached = st.cache_data(**cache_options)(computed)
+        cached = cache(**cache_options)(computed)
 
         @functools.wraps(fn)
         def call(*args):

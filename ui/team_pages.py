@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.reporting.dashboards import DashboardStore
-from ui.state import settings
+from ui.resources import settings
 
 
 def team_navigation() -> list[st.Page]:

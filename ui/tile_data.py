@@ -14,24 +14,23 @@ from portal.library import run_saved
 from portal.reporting import tiles as view
 from portal.reporting.dashboards import Tile
 from portal.reporting.metrics import Metric, kpi, load_metrics, metrics_path
-from ui.state import query_store, settings, shared_session
+from ui.resources import query_store, settings
+from ui.shared_cache import by_role
 
 TTL = 600
 REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def shared_kpi(name: str, start: date, end: date, filters: tuple, role: tuple):
-    return kpi(
-        shared_session(*role), load_metrics(metrics_path(settings()), settings().model), name, start, end, dict(filters)
-    )
+@by_role(ttl=TTL, show_spinner=False, max_entries=500)
+def shared_kpi(session, name: str, start: date, end: date, filters: tuple):
+    return kpi(session, load_metrics(metrics_path(settings()), settings().model), name, start, end, dict(filters))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
-def shared_rows(query_id: str, version: str, start: date, end: date, filters: tuple, role: tuple):
+@by_role(ttl=TTL, show_spinner=False, max_entries=500)
+def shared_rows(session, query_id: str, version: str, start: date, end: date, filters: tuple):
     q = query_store().curated(query_id)
     return run_saved(
-        shared_session(*role), q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
+        session, q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
     ).frame
 
 
@@ -39,14 +38,14 @@ def shared_rows(query_id: str, version: str, start: date, end: date, filters: tu
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
     """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
     q = query_store().curated(query_id)
-    frame = shared_rows(query_id, version, *scope)
+    frame = shared_rows(query_id, version, *scope[:3])  # scope: start, end, filters, role
     return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
     """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`)."""
-    k = shared_kpi(m.name, *scope)
+    k = shared_kpi(m.name, *scope[:3])
     return view.metric_chart(t, m, k, list(annotations), through).to_dict(validate=False)
 
 

@@ -10,7 +10,7 @@ from portal.library import HeaderError, SaveRefused, decode_sql
 from portal.library.share import ShareError, params_from_url
 from portal.workbench.params import ParamError
 from ui.params_widgets import widget_key, widget_value
-from ui.state import query_store
+from ui.resources import query_store
 from ui.text import error_text
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from portal.reporting.charts import CHART_KINDS, chart, default_chart
 from portal.reporting.table_format import is_identifier
 from portal.workbench.run_plan import error_caret
-from ui.state import annotations
+from ui.resources import annotations
 from ui.tables import table
 from ui.text import error_text, info_text
 

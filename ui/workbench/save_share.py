@@ -7,8 +7,8 @@ import streamlit as st
 from portal.library import SavedQuery, share_query, share_sql
 from portal.library.share import absolute
 from portal.workbench.params import Param, ParamError, bind
+from ui.resources import site_base
 from ui.save_dialog import conflict_panel, save_form
-from ui.state import site_base
 from ui.text import caption_text
 
 

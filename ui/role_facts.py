@@ -1,0 +1,94 @@
+"""Facts about the data a person's role may read, cached per role through `ui.shared_cache.by_role`:
+the catalog, the values of dashboard filters, event names, the data's date range, experiments,
+`model check`'s key-space findings and how long numbers keep changing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from portal.warehouse.catalog import Catalog
+from ui.resources import settings
+from ui.shared_cache import by_role
+
+
+@by_role(cache=st.cache_resource, ttl=600)
+def catalog(session) -> Catalog:
+    """The tables this user may read: restricted schemas' tables are not listed at all."""
+    return session.catalog()
+
+
+@by_role(ttl=600, show_spinner=False)
+def _filter_options(session, name: str) -> list[str]:
+    from portal.model import filter_options_sql
+
+    return session.frame(filter_options_sql(settings().model, name)).iloc[:, 0].tolist()
+
+
+def filter_options(name: str) -> list[str]:
+    """The values a dashboard filter can take in the warehouse this user sees, from the column
+    portal.toml's [model.filters] declares for it ([] when it declares none)."""
+    from portal.model import ModelError
+
+    try:
+        return _filter_options(name)
+    except ModelError:
+        return []
+
+
+@by_role(ttl=600, show_spinner=False)
+def event_names(session) -> list[str]:
+    """The event names in the data this user sees, most frequent first (the pickers' options)."""
+    from portal.product.vocabulary import event_names as names
+
+    return names(session)
+
+
+@by_role(ttl=600, show_spinner=False)
+def data_range(session):
+    """(first day, last day) of events in the data this user sees; None without events."""
+    from portal.product.vocabulary import data_range as span
+
+    return span(session)
+
+
+@by_role(ttl=600, show_spinner=False)
+def experiment_names(session) -> list[str]:
+    """Experiments in the data this user sees, newest first (variant breakdowns)."""
+    from portal.product.experiments import ExperimentError, list_experiments
+
+    try:
+        return list_experiments(session)["experiment"].tolist()
+    except ExperimentError:
+        return []  # no [model.experiments]: no variant breakdowns
+
+
+@by_role(ttl=600, show_spinner=False)
+def _key_spaces(session) -> dict[str, str]:
+    from portal.model_check import key_space_findings
+
+    try:
+        found = key_space_findings(session, settings().model)
+    except Exception:  # advice only: a page never fails because the check could not run
+        return {}
+    return {f.part: f.message for f in found if f.level == "error"}
+
+
+def key_space_problem(part: str) -> str | None:
+    """`model check`'s finding when most person keys of a model part (experiments, revenue, people)
+    are not among the events' persons: pages say it instead of showing inf%, $0 or empty readouts."""
+    return _key_spaces().get(part)
+
+
+@by_role(ttl=600, show_spinner=False, max_entries=8)
+def _baking_windows(session, through: str) -> dict:
+    from portal.product.baking import baking_windows as windows
+
+    return windows(session, date.fromisoformat(through[:10]))
+
+
+def baking_windows() -> dict:
+    """How long numbers keep changing, measured on this role's data (one window for every page)."""
+    through = catalog().data_through
+    return _baking_windows(through) if through else {}
