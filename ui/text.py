@@ -13,14 +13,15 @@ import streamlit as st
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # Escapes do not stop GitHub-style autolinks (`https\://x\.y` still became a link: the linker reads
-# the decoded text), so an invisible word joiner goes where each kind of link starts: after a URL's
-# scheme, after `www`, before an e-mail's `@`. The text reads the same; nothing becomes a link.
+# the decoded text), so an invisible word joiner goes where a web link starts: after a URL's scheme
+# and after `www`. The text reads the same. An e-mail address is left whole, so it can be found on the
+# page; it may show as a mailto: link, which fetches nothing.
 _JOIN = "\u2060"
-_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|www)|(?=@))")
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|www))(?=\\?[:.])")
 
 
 def plain(text: object) -> str:
-    """`text` escaped so Markdown shows it literally (no links, bare URLs included, no images,
+    """`text` escaped so Markdown shows it literally (no web links, bare URLs included, no images,
     emphasis or HTML)."""
     escaped = _MARKDOWN.sub(r"\\\1", str(text if text is not None else ""))
     return _AUTOLINK.sub(lambda m: m.group(1) + _JOIN, escaped).replace("\n", "  \n")
