@@ -23,6 +23,7 @@ COMMANDS = {  # name: (module in portal/commands, one-line help)
     "digest": ("digest", "render a team's weekly digest e-mail (and send it with SMTP settings)"),
     "funnel": ("funnel", "funnel counts as CSV (segment, step, users)"),
     "index": ("index", "build the funnels' event index of the warehouse and its public twin"),
+    "lifecycle": ("lifecycle", "new, returning, resurrecting and dormant people per period (CSV)"),
     "lint": ("lint", "lint SQL files (exit 1 on any error-level finding)"),
     "model": ("model", "check the semantic model of portal.toml against the warehouse"),
     "pii-scan": ("pii_scan", "list undeclared columns that look like personal data"),
