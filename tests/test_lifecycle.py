@@ -150,3 +150,16 @@ def test_the_lifecycle_command_prints_csv(demo_db):
         timeout=120,
     )
     assert bad.returncode == 2 and "ends before it starts" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_lifecycle_page_draws_both_charts_and_its_numbers_are_the_functions(portal_env, warehouse):
+    from conftest import run_page
+
+    at = run_page("pages/lifecycle.py", query={"lc_grain": "month"})
+    charts = at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")
+    assert len(charts) == 2  # lifecycle and stickiness
+    (grid,) = [d.value for d in at.dataframe if "resurrecting" in d.value.columns]
+    start, end = at.date_input(key="lc_range").value
+    want = lifecycle(session_for(warehouse), "month", start, end)
+    assert grid["new"].tolist() == want["new"].tolist() and grid["dormant"].tolist() == want["dormant"].tolist()
+    assert not at.error

@@ -361,3 +361,47 @@ def lift_chart(lift: pd.DataFrame) -> alt.Chart:
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#868e96", strokeDash=[4, 3]).encode(y="y:Q")
     return alt.layer(band, line, zero).properties(height=260)
+
+
+LIFECYCLE_COLORS = {"new": "#3b5bdb", "returning": "#37b24d", "resurrecting": "#f59f00", "dormant": "#e03131"}
+
+
+def lifecycle_chart(frame: pd.DataFrame, grain: str) -> alt.Chart:
+    """Stacked bars per period: new, returning and resurrecting above zero, dormant below (PostHog's
+    reading): growth is the bars above outweighing the one below."""
+    long = frame.melt("period", list(LIFECYCLE_COLORS), "state", "people")
+    fmt = "%b %Y" if grain == "month" else "%d %b"
+    long["label"] = pd.to_datetime(long["period"]).dt.strftime(fmt)
+    order = list(dict.fromkeys(long["label"]))  # bars as wide as the periods allow, in time order
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+            y=alt.Y("people:Q", title="People (dormant below zero)", stack="zero"),
+            color=alt.Color(
+                "state:N",
+                title=None,
+                sort=list(LIFECYCLE_COLORS),
+                scale=alt.Scale(domain=list(LIFECYCLE_COLORS), range=list(LIFECYCLE_COLORS.values())),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[alt.Tooltip("label:O", title=grain.title()), "state", alt.Tooltip("people:Q", format=",")],
+        )
+        .transform_calculate(order="indexof(['new','returning','resurrecting','dormant'], datum.state)")
+        .properties(height=320)
+    )
+
+
+def stickiness_chart(frame: pd.DataFrame, grain: str) -> alt.Chart:
+    """How many people were active on 1, 2, … days of a week or month."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#3b5bdb")
+        .encode(
+            x=alt.X("days:O", title=f"Active days in the {grain}", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("people:Q", title=f"People × {grain}s"),
+            tooltip=[alt.Tooltip("days:O", title="Active days"), alt.Tooltip("people:Q", format=",")],
+        )
+        .properties(height=240)
+    )
