@@ -20,6 +20,7 @@ KEY_PREFIXES = (
     "lib_",
     "fn_",
     "co_",
+    "lc_",
     "ex_",
     "im_",
     "chk_",
