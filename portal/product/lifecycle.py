@@ -62,11 +62,20 @@ def activity(session) -> tuple[np.ndarray, np.ndarray]:
     return codes, stream.column("event_date").cast("int32").to_numpy()
 
 
+_SHIFT = 21  # period numbers (days since 1970 included) fit in 21 bits until the year 7711
+
+
 def _person_periods(user: np.ndarray, day: np.ndarray, grain: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each person's distinct active periods, sorted by person then period."""
-    keep = np.asarray(user) >= 0
-    pairs = np.unique(np.stack([np.asarray(user)[keep].astype(np.int64), _periods(day[keep], grain)]), axis=1)
-    return pairs[0], pairs[1]
+    """Each person's distinct active periods, sorted by person then period: one int64 key per event;
+    the event index is already in person-then-time order, so dropping repeats is one pass (a scan's
+    rows are sorted first)."""
+    user = np.asarray(user)
+    keep = user >= 0
+    key = (user[keep].astype(np.int64) << _SHIFT) | _periods(np.asarray(day)[keep], grain)
+    if len(key) and not bool(np.all(key[1:] >= key[:-1])):
+        key = np.sort(key)
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    return key >> _SHIFT, key & ((1 << _SHIFT) - 1)
 
 
 def lifecycle(session, grain: str = "week", start: date | None = None, end: date | None = None) -> pd.DataFrame:
@@ -113,16 +122,16 @@ def stickiness(session, grain: str = "week", start: date | None = None, end: dat
     if grain not in ("week", "month"):
         raise LifecycleError("Stickiness counts active days per week or per month.")
     user, day = activity(session)
-    keep = np.asarray(user) >= 0
-    u, d = np.asarray(user)[keep].astype(np.int64), np.asarray(day)[keep].astype(np.int64)
+    user, day = np.asarray(user), np.asarray(day).astype(np.int64)
+    keep = user >= 0
     if start:
-        inside = d >= (np.datetime64(start) - _EPOCH).astype(int)
-        u, d = u[inside], d[inside]
+        keep &= day >= (np.datetime64(start) - _EPOCH).astype(int)
     if end:
-        inside = d <= (np.datetime64(end) - _EPOCH).astype(int)
-        u, d = u[inside], d[inside]
-    days = np.unique(np.stack([u, d]), axis=1)  # distinct active days per person
-    per = pd.Series(1, index=pd.MultiIndex.from_arrays([days[0], _periods(days[1], grain)])).groupby(level=[0, 1]).sum()
+        keep &= day <= (np.datetime64(end) - _EPOCH).astype(int)
+    person, active_day = _person_periods(user[keep], day[keep], "day")  # distinct active days, in order
+    key = (person << _SHIFT) | _periods(active_day, grain)  # runs of one person-period, in order
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+    days = np.diff(np.r_[starts, len(key)])
     most = 7 if grain == "week" else 31
-    counts = np.bincount(per.to_numpy(), minlength=most + 1)[1 : most + 1] if len(per) else np.zeros(most, int)
+    counts = np.bincount(days, minlength=most + 1)[1 : most + 1]
     return pd.DataFrame({"days": np.arange(1, most + 1), "people": counts.astype(np.int64)})
