@@ -8,7 +8,7 @@ import pytest
 from sqlglot import exp
 from test_lint_corpus import CASES
 
-from portal.workbench.lint import lint, rules
+from portal.workbench.lint import lint, rules, shapes
 from portal.workbench.lint.core import LintConfig
 
 CONFIG = LintConfig(raw_schemas=("raw",))
@@ -40,14 +40,14 @@ MUTATIONS = {
     "L005 without its != half": _filtered("L005", lambda f: "!=" in f.message or "<>" in f.message),
     "L005 without its = half": _filtered("L005", lambda f: "!=" not in f.message and "<>" not in f.message),
     "L004 without its CROSS JOIN branch": _filtered("L004", lambda f: f.severity == "info"),
-    "L004 ignores conditions in WHERE": lambda mp: mp.setattr(rules, "_condition_links", lambda *a: None),
-    "set operations named by their last arm": lambda mp: mp.setattr(rules, "_first_arm", lambda q: q.find(exp.Select)),
-    "one-row aggregates not recognised": lambda mp: mp.setattr(rules, "_one_row", lambda q: False),
-    "L009 ignores anti-joins and aggregated sides": lambda mp: mp.setattr(rules, "_fans_out", lambda *a: True),
+    "L004 ignores conditions in WHERE": lambda mp: mp.setattr(shapes, "condition_links", lambda *a: None),
+    "set operations named by their last arm": lambda mp: mp.setattr(shapes, "first_arm", lambda q: q.find(exp.Select)),
+    "one-row aggregates not recognised": lambda mp: mp.setattr(shapes, "one_row", lambda q: False),
+    "L009 ignores anti-joins and aggregated sides": lambda mp: mp.setattr(shapes, "fans_out", lambda *a: True),
     "L008 flags names only one table has": lambda mp: mp.setattr(
-        rules, "_owners", lambda col, sources: set(sources) if not col.table else {col.table.lower()}
+        shapes, "owners_of", lambda col, sources: set(sources) if not col.table else {col.table.lower()}
     ),
-    "L003 flags EXISTS (SELECT *)": lambda mp: mp.setattr(rules, "_in_exists", lambda select: False),
+    "L003 flags EXISTS (SELECT *)": lambda mp: mp.setattr(shapes, "in_exists", lambda select: False),
 }
 
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMAS = ("raw", "analytics")
-
 
 def export_parquet(warehouse: Path, folder: Path, prefix: str = "") -> dict[str, Path]:
     """Each table of `warehouse` as `folder/<schema>/<table>.parquet`; names as they will be in Spark."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 
+from portal.workbench.lint import shapes as q
 from portal.workbench.lint.core import Context, Finding, position, suggest
 
 Rule = Callable[[Context], Iterator[Finding]]
@@ -40,199 +41,12 @@ def parse_error(err) -> Finding:
     )
 
 
-def _selects(ctx: Context) -> Iterator[exp.Select]:
-    yield from ctx.tree.find_all(exp.Select)
-
-
-def _sources(select: exp.Select) -> list[exp.Expression]:
-    """The tables and subqueries this SELECT reads directly (FROM plus joins)."""
-    out = []
-    frm = select.args.get("from") or select.args.get("from_")
-    if frm is not None and frm.this is not None:
-        out.append(frm.this)
-    out.extend(j.this for j in select.args.get("joins") or [])
-    return out
-
-
-def _cte_map(ctx: Context) -> dict[str, exp.Expression]:
-    """CTE name -> its query, walked once per statement (a 200-line CTE chain asks per SELECT)."""
-    if "_ctes" not in ctx.__dict__:
-        ctx.__dict__["_ctes"] = {c.alias_or_name.lower(): c.this for c in ctx.tree.find_all(exp.CTE)}
-    return ctx.__dict__["_ctes"]
-
-
-def _cte_names(ctx: Context) -> set[str]:
-    return set(_cte_map(ctx))
-
-
-def _first_arm(query: exp.Expression) -> exp.Select | None:
-    """The SELECT that names a query's columns: the leftmost arm of a set operation (a breadth-first
-    search finds the last arm of `a INTERSECT b INTERSECT c` first), through brackets."""
-    while isinstance(query, exp.Subquery | exp.SetOperation):
-        query = query.this
-    return query if isinstance(query, exp.Select) else None
-
-
-def _output_names(query: exp.Expression) -> set[str] | None:
-    """Column names a subquery or CTE returns, or None when it cannot be told (SELECT *)."""
-    select = _first_arm(query)
-    if select is None:
-        return None
-    names = set()
-    for e in select.expressions:
-        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
-            return None
-        names.add(e.alias_or_name.lower())
-    return names
-
-
-def source_columns(ctx: Context, select: exp.Select) -> dict[str, set[str] | None]:
-    """Alias (or name) of each source of `select` -> the columns it offers (None: unknown), from the
-    catalog for tables, from the SELECT list for CTEs and subqueries."""
-    ctes = _cte_map(ctx)
-    out: dict[str, set[str] | None] = {}
-    for src in _sources(select):
-        alias = (src.alias_or_name or "").lower()
-        cols: set[str] | None = None
-        if isinstance(src, exp.Table) and isinstance(src.this, exp.Identifier):
-            if not src.db and src.name.lower() in ctes:
-                cols = _output_names(ctes[src.name.lower()])
-            elif ctx.catalog is not None:
-                t = ctx.catalog.table(f"{src.db}.{src.name}" if src.db else src.name)
-                cols = {c.name.lower() for c in t.columns} if t is not None else None
-        elif isinstance(src, exp.Subquery):
-            cols = _output_names(src.this)
-        out[alias] = cols
-    return out
-
-
-def _owners(column: exp.Column, sources: dict[str, set[str] | None]) -> set[str] | None:
-    """Which sources a column can come from: its qualifier, else every source that has the name
-    (None when some source's columns are unknown and none is known to have it)."""
-    if column.table:
-        return {column.table.lower()}
-    name = column.name.lower()
-    found = {alias for alias, cols in sources.items() if cols is not None and name in cols}
-    if not found and any(cols is None for cols in sources.values()):
-        return None
-    return found
-
-
-def _preserved(select: exp.Select) -> set[str]:
-    """The sources whose rows every output row keeps (never null-extended): the first source, plus
-    each INNER side; a LEFT JOIN adds nothing, a RIGHT JOIN keeps only its right side, FULL none."""
-    names = [(s.alias_or_name or "").lower() for s in _sources(select)]
-    kept = set(names[:1])
-    for j, name in zip(select.args.get("joins") or [], names[1:], strict=False):
-        side = (j.args.get("side") or "").upper()
-        if side == "RIGHT":
-            kept = {name}
-        elif side == "FULL":
-            kept = set()
-        elif side != "LEFT":
-            kept.add(name)
-    return kept
-
-
-def _join_key_side(select: exp.Select, name: str, owners: set[str]) -> str | None:
-    """For a name the joins equate across every table that has it (`ON o.user_id = u.user_id`), a
-    side whose value every row keeps: qualifying with it changes nothing but the ambiguity (the
-    mechanical fix). None when no such side exists (a FULL JOIN: only coalesce() keeps the answer)
-    or some owner's value is not tied to the others'."""
-    groups = _Groups(sorted(owners))
-    for j in select.args.get("joins") or []:
-        on = j.args.get("on")
-        for eq in on.find_all(exp.EQ) if on is not None else ():
-            a, b = eq.this, eq.expression
-            if isinstance(a, exp.Column) and isinstance(b, exp.Column) and a.name.lower() == b.name.lower() == name:
-                groups.union([(a.table or "").lower(), (b.table or "").lower()])
-    if len({groups.find(o) for o in owners}) != 1:
-        return None
-    kept = _preserved(select)
-    order = [(s.alias_or_name or "").lower() for s in _sources(select)]
-    return next((o for o in order if o in owners and o in kept), None)
-
-
-def _in_exists(select: exp.Select) -> bool:
-    parent = select.parent
-    return isinstance(parent, exp.Exists) or (
-        isinstance(parent, exp.Subquery) and isinstance(parent.parent, exp.Exists)
-    )
-
-
-def _one_row(query: exp.Expression) -> bool:
-    """A global aggregate (aggregates, no GROUP BY): exactly one row."""
-    select = query if isinstance(query, exp.Select) else query.find(exp.Select)
-    if select is None or select.args.get("group"):
-        return False
-    return bool(select.expressions) and all(e.find(exp.AggFunc) is not None for e in select.expressions)
-
-
-def _conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
-    if condition is None:
-        return []
-    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
-
-
-class _Groups:
-    """Union-find over a SELECT's sources: which ones some condition ties together."""
-
-    def __init__(self, names: list[str]):
-        self.parent = {n: n for n in names}
-
-    def find(self, n: str) -> str:
-        while self.parent[n] != n:
-            self.parent[n] = self.parent[self.parent[n]]
-            n = self.parent[n]
-        return n
-
-    def union(self, names) -> None:
-        names = [n for n in names if n in self.parent]
-        for n in names[1:]:
-            self.parent[self.find(n)] = self.find(names[0])
-
-
-def _condition_links(select: exp.Select, sources, groups: _Groups) -> None:
-    """Tie together the sources that one equality of WHERE or any ON mentions, whatever its sides
-    (`a.k = b.k`, `substring(a.zip, 1, 2) = substring(b.zip, 1, 2)`, `a.week = b.week - 53`) and
-    wherever the tables are listed. Only an inequality between two tables (`b.at > a.at`) still pairs
-    nearly every row with every row. A column no known source has may come from any source whose
-    columns are unknown (a subquery with SELECT *), so it ties those in: no cry of wolf."""
-    unknown = [alias for alias, cols in sources.items() if cols is None]
-    conditions = [select.args.get("where")] + [j.args.get("on") for j in select.args.get("joins") or []]
-    for cond in conditions:
-        for part in (eq for c in _conjuncts(cond) for eq in c.find_all(exp.EQ)):
-            owners: set[str] = set()
-            for col in part.find_all(exp.Column):
-                if col.find_ancestor(exp.Select) is not select or isinstance(col.this, exp.Star):
-                    continue
-                found = _owners(col, sources)
-                owners |= set(unknown) if found is None else found
-            if len(owners) > 1:
-                groups.union(sorted(owners))
-
-
-def _always_joined(join: exp.Join, ctes: dict) -> bool:
-    """Joins that pair rows by construction, not by a condition: USING, NATURAL/ASOF/POSITIONAL,
-    UNNEST and LATERAL, table functions, and a one-row side (a total put beside the details)."""
-    target = join.this
-    if join.args.get("using") or isinstance(target, exp.Unnest | exp.Lateral):
-        return True
-    if (join.args.get("method") or "").upper() in ("NATURAL", "ASOF", "POSITIONAL"):
-        return True
-    if isinstance(target, exp.Table) and not isinstance(target.this, exp.Identifier):
-        return True
-    if isinstance(target, exp.Table) and not target.db and target.name.lower() in ctes:
-        return _one_row(ctes[target.name.lower()])
-    return isinstance(target, exp.Subquery) and _one_row(target.this)
-
-
 @rule("L002")
 def unknown_table(ctx: Context) -> Iterator[Finding]:
     """Unknown table: a name that is neither a CTE nor in the warehouse (with a close match)."""
     if ctx.catalog is None:
         return
-    ctes = _cte_names(ctx)
+    ctes = q.cte_names(ctx)
     names = [t.full_name for t in ctx.catalog.tables]
     for table in ctx.tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier):
@@ -261,8 +75,8 @@ def unknown_table(ctx: Context) -> Iterator[Finding]:
 @rule("L003")
 def select_star(ctx: Context) -> Iterator[Finding]:
     """SELECT *: breaks silently when columns change and reads every column (slow on wide tables)."""
-    for select in _selects(ctx):
-        if _in_exists(select):
+    for select in q.selects(ctx):
+        if q.in_exists(select):
             continue  # EXISTS (SELECT * ...) reads no column: the idiom, not a smell
         for e in select.expressions:
             if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
@@ -283,19 +97,19 @@ def cartesian_join(ctx: Context) -> Iterator[Finding]:
     join graph (ON, USING, NATURAL, and the WHERE of an ANSI-89 comma join, where the link may be to a
     table listed after it). A one-row side is harmless, and an explicit CROSS JOIN is said deliberately
     (info)."""
-    ctes = _cte_map(ctx)
-    for select in _selects(ctx):
+    ctes = q.cte_map(ctx)
+    for select in q.selects(ctx):
         joins = select.args.get("joins") or []
         if not joins:
             continue
-        sources = source_columns(ctx, select)
-        first = (_sources(select)[0].alias_or_name or "").lower()
-        groups = _Groups([(s.alias_or_name or "").lower() for s in _sources(select)])
-        _condition_links(select, sources, groups)
+        sources = q.source_columns(ctx, select)
+        first = (q.sources_of(select)[0].alias_or_name or "").lower()
+        groups = q.Groups([(s.alias_or_name or "").lower() for s in q.sources_of(select)])
+        q.condition_links(select, sources, groups)
         crosses = []
         for j in joins:
             right = (j.this.alias_or_name or "").lower()
-            if _always_joined(j, ctes):
+            if q.always_joined(j, ctes):
                 groups.union([first, right])
             elif (j.args.get("kind") or "").upper() == "CROSS":
                 crosses.append(j)
@@ -372,12 +186,12 @@ def not_in_subquery(ctx: Context) -> Iterator[Finding]:
 @rule("L007")
 def limit_without_order(ctx: Context) -> Iterator[Finding]:
     """LIMIT without ORDER BY returns an arbitrary subset that can change between runs."""
-    for select in _selects(ctx):
+    for select in q.selects(ctx):
         limit = select.args.get("limit")
         if (
             limit is not None
             and not select.args.get("order")
-            and not _one_row(select)
+            and not q.one_row(select)
             and not ordered_source(ctx, select)
         ):
             line, col = position(limit)
@@ -394,12 +208,12 @@ def limit_without_order(ctx: Context) -> Iterator[Finding]:
 def ordered_source(ctx: Context, select: exp.Select) -> bool:
     """Whether `select` reads one ordered subquery or CTE: DuckDB keeps that order, so `LIMIT 5`
     over it is a deliberate top five, and `ORDER BY ALL` would pick other rows."""
-    sources = _sources(select)
+    sources = q.sources_of(select)
     if len(sources) != 1:
         return False
     src = sources[0]
-    if isinstance(src, exp.Table) and not src.db and src.name.lower() in _cte_map(ctx):
-        src = _cte_map(ctx)[src.name.lower()]
+    if isinstance(src, exp.Table) and not src.db and src.name.lower() in q.cte_map(ctx):
+        src = q.cte_map(ctx)[src.name.lower()]
     query = src.this if isinstance(src, exp.Subquery) else src
     while isinstance(query, exp.Subquery):
         query = query.this
@@ -410,11 +224,11 @@ def ordered_source(ctx: Context, select: exp.Select) -> bool:
 def unqualified_column(ctx: Context) -> Iterator[Finding]:
     """An unqualified column that two of the query's tables have: DuckDB refuses it as ambiguous
     (an error), and the fix is to say which table. A name only one table has is left alone."""
-    for select in _selects(ctx):
+    for select in q.selects(ctx):
         joins = select.args.get("joins") or []
-        if len(_sources(select)) < 2 or any((j.args.get("method") or "").upper() == "NATURAL" for j in joins):
+        if len(q.sources_of(select)) < 2 or any((j.args.get("method") or "").upper() == "NATURAL" for j in joins):
             continue
-        sources = source_columns(ctx, select)
+        sources = q.source_columns(ctx, select)
         using = {
             i.name.lower()
             for j in select.args.get("joins") or []
@@ -429,12 +243,12 @@ def unqualified_column(ctx: Context) -> Iterator[Finding]:
             name = col.name.lower()
             if name in aliases or name in seen or name in using:
                 continue
-            owners = _owners(col, sources)
+            owners = q.owners_of(col, sources)
             if not owners or len(owners) < 2:
                 continue
             seen.add(name)
             line, col_no = position(col)
-            key = _join_key_side(select, name, owners)
+            key = q.join_key_side(select, name, owners)
             spots = [
                 c.this.meta
                 for c in select.find_all(exp.Column)
@@ -460,38 +274,18 @@ def _ambiguity_advice(select: exp.Select, name: str, owners: set[str], key: str 
     if key:
         return f"Write {key}.{name}: the join makes them equal and every row keeps it."
     choices = [f"{o}.{name}" for o in sorted(owners)]
-    if not _preserved(select):
+    if not q.preserved(select):
         return f"Write coalesce({', '.join(choices)}): after a FULL JOIN either side may be NULL."
     return "Write " + " or ".join(choices) + "."
-
-
-def _fans_out(select: exp.Select, join: exp.Join, ctes: dict) -> bool:
-    """Whether a LEFT JOIN can repeat left rows: not when it is an anti-join (the right side tested
-    IS NULL in WHERE), an ASOF join (one match at most), or joins an aggregated CTE or subquery (one row
-    per group)."""
-    if (join.args.get("method") or "").upper() == "ASOF":
-        return False
-    right = (join.this.alias_or_name or "").lower()
-    where = select.args.get("where")
-    if where is not None and any(
-        isinstance(n.this, exp.Column) and (n.this.table or "").lower() == right for n in where.find_all(exp.Is)
-    ):
-        return False
-    target = join.this
-    if isinstance(target, exp.Table) and not target.db and target.name.lower() in ctes:
-        target = ctes[target.name.lower()]
-    query = target.this if isinstance(target, exp.Subquery) else target
-    inner = query if isinstance(query, exp.Select) else None
-    return not (inner is not None and (inner.args.get("group") or _one_row(inner)))
 
 
 @rule("L009")
 def count_star_after_left_join(ctx: Context) -> Iterator[Finding]:
     """COUNT(*) after a LEFT JOIN counts joined rows, not entities: fan-out inflates it."""
-    ctes = _cte_map(ctx)
-    for select in _selects(ctx):
+    ctes = q.cte_map(ctx)
+    for select in q.selects(ctx):
         lefts = [j for j in select.args.get("joins") or [] if (j.args.get("side") or "").upper() == "LEFT"]
-        if not any(_fans_out(select, j, ctes) for j in lefts):
+        if not any(q.fans_out(select, j, ctes) for j in lefts):
             continue
         for count in select.find_all(exp.Count):
             if isinstance(count.this, exp.Star) and count.find_ancestor(exp.Select) is select:
