@@ -81,6 +81,7 @@ class Settings:
     model: Model = field(default_factory=Model)
     pii_columns: tuple[str, ...] = ()  # [pii] columns: schema.table.column blanked in the PII-free twin
     pii_not_personal: tuple[str, ...] = ()  # [pii] not_personal: columns pii-scan must not flag
+    dbt_target: Path | None = None  # [dbt] target: the dbt project's artifacts (portal/dbt)
     limits: Limits = field(default_factory=Limits)
     people: People = field(default_factory=People)
     lint: LintConfig = field(default_factory=LintConfig)
@@ -118,6 +119,20 @@ class ConfigError(ValueError):
 def _resolve(path: str | Path, base: Path) -> Path:
     p = Path(path)
     return p if p.is_absolute() else (base / p)
+
+
+def _dbt_pii(target: str | None, base: Path, path: Path) -> tuple[str, ...]:
+    """Columns the dbt project marks personal (meta pii, a pii tag) are declared PII: the twin blanks
+    them. Artifacts that cannot be read are an error, never a silently shorter list."""
+    if not target:
+        return ()
+    from portal.dbt.artifacts import DbtError, load_project
+    from portal.dbt.lineage import personal_columns
+
+    try:
+        return tuple(personal_columns(load_project(_resolve(target, base))))
+    except DbtError as err:
+        raise ConfigError(f"{path}: [dbt] target: {err}") from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -162,7 +177,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         site_url=f.site.url.rstrip("/"),
         state_url=state_url,
         model=model,
-        pii_columns=tuple(f.pii.columns),
+        pii_columns=tuple(f.pii.columns) + _dbt_pii(f.dbt.target, base, path),
+        dbt_target=_resolve(f.dbt.target, base) if f.dbt.target else None,
         pii_not_personal=tuple(f.pii.not_personal),
         engine=f.warehouse.engine,
         spark_url=f.warehouse.url,

@@ -64,6 +64,16 @@ class PiiSection(Section):
     )
 
 
+class DbtSection(Section):
+    """The data team's dbt project, read from its artifacts (no dbt at run time, no network)."""
+
+    target: str | None = Field(
+        None,
+        description="dbt's target folder (manifest.json, catalog.json, run_results.json, sources.json), "
+        "relative to this file; re-read when the files change.",
+    )
+
+
 class JoinSpec(Section):
     """A table joined to a model part, LEFT JOIN, declared many-to-one (model check verifies it)."""
 
@@ -277,6 +287,7 @@ class PortalFile(Section):
     warehouse: WarehouseSection = Field(default_factory=WarehouseSection)
     paths: PathsSection = Field(default_factory=PathsSection)
     pii: PiiSection = Field(default_factory=PiiSection)
+    dbt: DbtSection = Field(default_factory=DbtSection)
     model: ModelSection = Field(default_factory=ModelSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     people: PeopleSection = Field(default_factory=PeopleSection)

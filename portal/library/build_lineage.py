@@ -5,7 +5,6 @@ built from it and, through them, the saved queries, metrics and dashboards downs
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,59 +61,61 @@ class BuildLineage:
         return Lineage(frozenset(c.rsplit(".", 1)[0] for c in columns), frozenset(columns))
 
 
-def _schema(catalog) -> dict:
-    schema: dict = defaultdict(dict)
-    for t in catalog.tables:
-        schema[t.schema][t.name] = {c.name: "VARCHAR" for c in t.columns}
-    return dict(schema)
-
-
 @cache
 def _read(paths_and_times: tuple, schema_key: tuple) -> BuildLineage:
     schema = {s: {t: dict(cols) for t, cols in tables} for s, tables in schema_key}
     schema.setdefault("main", {})["test_accounts"] = {"user_id": "BIGINT"}
-    direct: dict[str, set[str]] = {}
-    reads: dict[str, frozenset[str]] = {}
-    unread = []
+    creates, unread = [], []
     for path, _ in paths_and_times:
         for stmt in sqlglot.parse(Path(path).read_text(encoding="utf-8"), dialect="duckdb"):
-            if not isinstance(stmt, exp.Create) or not isinstance(stmt.expression, exp.Query):
-                continue
-            target = f"{stmt.this.db or 'main'}.{stmt.this.name}".lower()
-            reads[target] = _mentioned(stmt, schema)
-            try:
-                query = qualify(stmt.expression.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=False)
-                scope = build_scope(query)
-                for name in query.named_selects:
-                    node = column_lineage(name, query, schema=schema, dialect="duckdb", scope=scope, copy=False)
-                    direct[f"{target}.{name.lower()}"] = {
-                        f"{n.source.db}.{n.source.name}.{n.name.split('.')[-1].strip(chr(34))}".lower()
-                        for n in node.walk()
-                        if isinstance(n.source, exp.Table) and not n.downstream
-                    }
-            except (sqlglot.errors.SqlglotError, KeyError, ValueError) as err:
-                unread.append(f"{Path(path).name}: {err}")
-    return BuildLineage({col: frozenset(_to_raw(col, direct, set())) for col in direct}, reads, tuple(unread))
+            if isinstance(stmt, exp.Create) and isinstance(stmt.expression, exp.Query):
+                creates.append((f"{stmt.this.db or 'main'}.{stmt.this.name}".lower(), stmt.expression, Path(path).name))
+    return follow(creates, schema, unread)
 
 
-def _to_raw(column: str, direct: dict[str, set[str]], seen: set[str]) -> set[str]:
-    """Raw columns behind an analytics column, through analytics tables built from analytics tables."""
+def follow(creates: list[tuple[str, exp.Query, str]], schema: dict, unread: list[str] | None = None) -> BuildLineage:
+    """Lineage of a build given as (target table, its SELECT, where it came from): the demo's build
+    files or a dbt project's compiled models. A column of a table the build does not make is a
+    source; values are followed through built tables to the sources."""
+    unread = list(unread or [])
+    direct: dict[str, set[str]] = {}
+    reads: dict[str, frozenset[str]] = {}
+    for target, select, origin in creates:
+        reads[target] = _mentioned(select, schema)
+        try:
+            query = qualify(select.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=False)
+            scope = build_scope(query)
+            for name in query.named_selects:
+                node = column_lineage(name, query, schema=schema, dialect="duckdb", scope=scope, copy=False)
+                direct[f"{target}.{name.lower()}"] = {
+                    f"{n.source.db}.{n.source.name}.{n.name.split('.')[-1].strip(chr(34))}".lower()
+                    for n in node.walk()
+                    if isinstance(n.source, exp.Table) and not n.downstream
+                }
+        except (sqlglot.errors.SqlglotError, KeyError, ValueError) as err:
+            unread.append(f"{origin}: {err}")
+    built = set(reads)
+    return BuildLineage({col: frozenset(_to_source(col, direct, built, set())) for col in direct}, reads, tuple(unread))
+
+
+def _to_source(column: str, direct: dict[str, set[str]], built: set[str], seen: set[str]) -> set[str]:
+    """Source columns behind a built column, through built tables made from built tables."""
     out = set()
     for src in direct.get(column, ()):
-        if src.startswith("raw."):
+        if src.rsplit(".", 1)[0] not in built:
             out.add(src)
         elif src not in seen:
-            out |= _to_raw(src, direct, seen | {src})
+            out |= _to_source(src, direct, built, seen | {src})
     return out
 
 
-def _mentioned(stmt: exp.Expression, schema: dict) -> frozenset[str]:
+def _mentioned(select: exp.Expression, schema: dict) -> frozenset[str]:
     """Columns of the tables a build reads whose names appear anywhere in it (projections, filters,
     joins): conservative, a shared name counts for every table that has it. A column only carried
     by `*` does not break the build; its users downstream are found through `sources`."""
-    names = {c.name.lower() for c in stmt.expression.find_all(exp.Column)}
+    names = {c.name.lower() for c in select.find_all(exp.Column)}
     out = set()
-    for t in stmt.expression.find_all(exp.Table):
+    for t in select.find_all(exp.Table):
         db = (t.db or "main").lower()
         cols = schema.get(db, {}).get(t.name.lower()) or schema.get(db, {}).get(t.name) or {}
         for c in cols:
@@ -152,7 +153,8 @@ class WhatIf:
 
 
 CHANGES = {
-    "rename": "is renamed or dropped",
+    "rename": "is renamed",
+    "drop": "is dropped",
     "type": "changes type (integer to text)",
     "unit": "changes unit (cents to dollars)",
 }
@@ -168,6 +170,7 @@ def what_if(
     off by the factor, which nothing would report)."""
     if change not in CHANGES:
         raise ValueError(f"Unknown change {change!r}; use one of {', '.join(CHANGES)}.")
+    change = "rename" if change == "drop" else change  # either way the builds reading it fail
     broken = build.broken_builds(table, column) if change != "unit" else []
     changed = build.built_from(table, column)
     direct = f"{table.lower()}.{column.lower()}" if column else None

@@ -21,6 +21,7 @@ class Column:
     name: str
     type: str
     description: str
+    quality: str = ""  # the dbt tests of this column: "2 tests pass"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Table:
     row_count: int
     columns: tuple[Column, ...] = field(default_factory=tuple)
     raw: bool = False  # in one of portal.toml's [lint] raw_schemas: an unstable production dump
+    quality: str = ""  # the dbt tests of this table and its columns: "12 tests pass, 1 fails"
+    freshness: str = ""  # from dbt: "stale: loaded 2026-11-30 06:00 UTC (error after 24 hours)", "built …"
 
     @property
     def full_name(self) -> str:

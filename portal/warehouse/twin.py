@@ -165,7 +165,46 @@ def _copy(con: duckdb.DuckDBPyConnection, declared: Iterable[str]) -> tuple:
             if ccomment:
                 con.execute(f"COMMENT ON COLUMN {_q(schema)}.{_q(table)}.{_q(c)} IS {_quote(ccomment)}")
     views, skipped = _copy_views(con)
-    return len(tables), views, tuple(blanked), tuple(skipped)
+    leaking, blank_in_views = _leaking_views(con, blank)
+    return len(tables), views - len(leaking), tuple(blanked + blank_in_views), tuple(skipped + leaking)
+
+
+def _leaking_views(con: duckdb.DuckDBPyConnection, blank: set[tuple[str, str, str]]) -> tuple[list[str], list[str]]:
+    """A view column declared personal is blank only if the columns it reads are: a view still
+    showing values there is dropped from the twin (fail closed) and named, with what to declare.
+    Returns (dropped views and why, declared view columns found blank)."""
+    out, fine = [], []
+    views = {
+        (s.lower(), v.lower()): (s, v)
+        for s, v in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal"
+        ).fetchall()
+    }
+    for schema, table, column in sorted(blank):
+        if (schema, table) not in views:
+            continue
+        s, v = views[(schema, table)]
+        cols = {
+            c.lower(): c
+            for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = ? AND table_name = ?",
+                [s, v],
+            ).fetchall()
+        }
+        if column not in cols:
+            continue
+        shown = con.execute(f"SELECT count(*) FROM {_q(s)}.{_q(v)} WHERE {_q(cols[column])} IS NOT NULL").fetchone()[0]
+        if shown:
+            con.execute(f"DROP VIEW {_q(s)}.{_q(v)}")
+            out.append(
+                f"{s}.{v} (its personal column {cols[column]} still shows {shown} values: declare the column it "
+                "is computed from in [pii] columns)"
+            )
+            views.pop((schema, table))
+        else:
+            fine.append(f"{s}.{v}.{cols[column]}")
+    return out, fine
 
 
 def _copy_views(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
