@@ -15,6 +15,9 @@ if [ -n "$NEED" ]; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# dbt builds the test dbt project (tests/dbt_project) in a virtualenv of its own: never imported by the portal
+[ -x .venv-dbt/bin/dbt ] || { "$PY" -m venv .venv-dbt && .venv-dbt/bin/python -m pip install --quiet \
+  --disable-pip-version-check -r tests/dbt_project/requirements.txt; }
 .venv/bin/ruff check portal ui pages app.py serve.py asgi.py deploy tests bench
 .venv/bin/ruff format --check portal ui pages app.py serve.py asgi.py deploy tests bench
 exec .venv/bin/python -m pytest "$@"

@@ -9,7 +9,7 @@ from ui.explore import question_box
 from ui.resources import settings
 from ui.role_facts import catalog
 from ui.sign_in import current_user
-from ui.text import caption_text
+from ui.text import caption_text, warning_text
 
 st.title("Analytics Portal")
 st.markdown(
@@ -55,6 +55,18 @@ if raw := [s for s in cat.schemas if s.lower() in {r.lower() for r in settings()
         f"{', '.join(raw)}: dumps of production tables, unstable and undocumented (the workbench warns when a query "
         "reads them). The other schemas hold the documented tables to use."
     )
+if settings().dbt_target is not None:
+    from portal.dbt.artifacts import DbtError, load_project, short_time
+
+    try:
+        project = load_project(settings().dbt_target)
+        caption_text(
+            "Descriptions, tests and freshness from the data team's dbt project"
+            + (f" (tests as of the run at {short_time(project.run_at)})" if project.run_at else "")
+            + "."
+        )
+    except DbtError as err:
+        warning_text(f"The dbt project's artifacts could not be read, so its descriptions are missing: {err}")
 if not user.has_pii:
     st.caption("Personal data (emails, names, phones, addresses) is masked for your role.")
 tabs = st.tabs([f"{s} ({sum(t.schema == s for t in cat.tables)} tables)" for s in cat.schemas])
@@ -66,6 +78,7 @@ for tab, schema in zip(tabs, cat.schemas, strict=True):
             column_config={
                 "rows": st.column_config.NumberColumn("rows", format="localized"),
                 "description": st.column_config.TextColumn("description", width="large"),
+                "freshness": st.column_config.TextColumn("freshness", width="medium"),
             },
             key=f"home_tables_{schema}",
         )

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.library import check_all, impact, lineage
-from portal.library.build_lineage import CHANGES, build_lineage, find_sources, what_if
-from portal.reporting.dashboards import DashboardStore
-from portal.reporting.metrics import load_metrics, metrics_path
-from portal.reporting.usage import dashboard_lineage, load_dashboards, metric_sqls
-from ui.resources import query_store, settings
+from portal.library import check_all
+from portal.library.build_lineage import CHANGES, find_sources
+from portal.library.consumers import gather, impact, readers
+from ui.resources import audit_log, query_store, settings
 from ui.role_facts import catalog
 from ui.sessions import engine_session
 from ui.text import caption_text, heading_text
@@ -44,40 +42,38 @@ else:
     st.success("Every saved query compiles against the current warehouse.", icon=":material/check:")
 
 st.subheader("Impact: who uses a table or column?")
+everyone = gather(s, engine_session(), cat, audit_log(), checked=results)
 tables = [t.full_name for t in cat.tables]
 a, b = st.columns(2)
 revenue = s.model.revenue and cat.table(s.model.revenue.table)  # a table every team reads, if modelled
 table = a.selectbox("Table", tables, index=tables.index(revenue.full_name) if revenue else 0, key="chk_table")
 t = cat.table(table)
 column = b.selectbox("Column (optional)", [None, *[c.name for c in t.columns]] if t else [None], key="chk_column")
-dashboards, _ = load_dashboards(DashboardStore(s.dashboards_dir))
-metric_set = load_metrics(metrics_path(s), s.model)
-used = dashboard_lineage(dashboards, metric_set, {r.id: r.lineage for r in results}, cat)
-metric_users = {f"metric:{n}": lineage("\n;\n".join(metric_sqls(metric_set, n)), cat) for n in metric_set.metrics}
-users_of = {**{r.id: r.lineage for r in results}, **used}
-users = impact(results, table, column, extra_users={**used, **metric_users})
-caption_text(f"{len(users)} saved queries, metrics and dashboards use {table}{'.' + column if column else ''}:")
-titles = {r.id: (r.title, "broken" if not r.ok else "ok") for r in results}
-titles.update({u: (metric_set[u[7:]].description, "metric") for u in metric_users})
+users = readers(everyone.users, table, column)
+caption_text(
+    f"{len(users)} saved queries, metrics, dashboards, alerts and pages use {table}{'.' + column if column else ''}:"
+)
+broken = {r.id for r in results if not r.ok}
 st.dataframe(
     [
-        {
-            "query": u,
-            "title": titles.get(u, (u.removeprefix("dashboard:").capitalize() + " dashboard", ""))[0],
-            "status": titles.get(u, ("", "dashboard"))[1],
-        }
+        {"kind": u.kind, "used by": u.id, "title": u.title, "status": "broken" if u.id[6:] in broken else ""}
         for u in users
     ],
     hide_index=True,
     key="chk_users",
 )
 st.subheader("What if a source table or column changed?")
+build = everyone.build
 caption_text(
-    "Follows the warehouse build (portal/sql/analytics, parsed with sqlglot): the analytics tables whose build "
-    "would fail, the analytics columns computed from it, and the saved queries, metrics and dashboards downstream. "
-    "Nothing is changed."
+    {
+        "dbt model": "Follows the dbt project's compiled models (column lineage with sqlglot)",
+        "warehouse build": "Follows the warehouse build (portal/sql/analytics, parsed with sqlglot)",
+    }.get(
+        everyone.build_kind, "No build lineage (set [dbt] target to the dbt project's artifacts); direct readers only"
+    )
+    + " to the saved queries, metrics, dashboards, alerts, API answers, model pages and dbt exposures downstream, "
+    "each marked breaks or silently wrong. Nothing is changed; `python -m portal impact` answers the same in CI."
 )
-build = build_lineage(cat)
 sources = set(s.lint.raw_schemas) | {src.split(".")[0] for srcs in build.sources.values() for src in srcs}
 found = find_sources(cat, st.text_input("Find a source table or column", key="chk_find", bind="query-params"), sources)
 if found:  # one search, then the first match is picked: the what-if shows at once
@@ -96,14 +92,14 @@ else:
 kinds = {v: k for k, v in CHANGES.items()}  # the URL keeps what the radio shows
 change = kinds.get(st.radio("If it…", list(kinds), horizontal=True, key="chk_change", bind="query-params"))
 if raw_table:
-    wi = what_if(build, raw_table, raw_column, {**users_of, **metric_users}, change or "rename")
-    what = f"{raw_table}{'.' + raw_column if raw_column else ''}"
-    caption_text(
-        f"Builds that {'may' if change == 'type' else 'would'} fail: {', '.join(wi.broken_builds) or 'none'} · "
-        "analytics columns computed from "
-        f"{what}: {', '.join(wi.changed_columns) or 'none'}"
+    hit = impact(build, everyone.build_kind, everyone.users, raw_table, raw_column, change or "rename")
+    breaks = sum(a.verdict == "breaks" for a in hit)
+    caption_text(f"{len(hit)} affected: {breaks} break, {len(hit) - breaks} silently wrong.")
+    st.dataframe(
+        [{"verdict": a.verdict, "kind": a.kind, "affected": a.id, "how": a.why} for a in hit],
+        hide_index=True,
+        key="chk_what_if",
     )
-    st.dataframe([{"affected": uid, "how": why} for uid, why in wi.affected], hide_index=True, key="chk_what_if")
 
 with st.expander("Lineage of every saved query"):
     st.dataframe(

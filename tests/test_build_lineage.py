@@ -5,7 +5,7 @@ metrics and dashboards without changing any file."""
 from __future__ import annotations
 
 import pytest
-from conftest import session_for, shown
+from conftest import session_for
 
 from portal.library.build_lineage import build_lineage, what_if
 from portal.library.lineage import Lineage
@@ -69,10 +69,10 @@ def test_the_breakage_check_page_answers_what_if(portal_env):
     at.run()
     assert not at.exception, at.exception
     (table,) = [d.value for d in at.dataframe if "how" in d.value.columns]
-    affected = dict(zip(table["affected"], table["how"], strict=True))
-    assert affected["metric:revenue"].startswith("breaks")
-    assert affected["dashboard:executive"].startswith("breaks")
-    assert "executive/revenue_by_week" in affected
+    verdict = dict(zip(table["affected"], table["verdict"], strict=True))
+    assert verdict["metric:revenue"] == verdict["dashboard:executive"] == "breaks"
+    assert verdict["query:executive/revenue_by_week"] == verdict["alert:revenue_moves"] == "breaks"
+    assert verdict["analytics.orders"] == "breaks"  # the build's own table, first
 
 
 def test_type_and_unit_changes_are_what_ifs_too(build):
@@ -108,10 +108,17 @@ def test_the_what_if_takes_a_search_and_a_unit_change_and_lists_metrics(portal_e
 
     at = run_page("pages/query_check.py", {"chk_find": "total_cents", "chk_change": "changes unit (cents to dollars)"})
     (table,) = [d.value for d in at.dataframe if "how" in d.value.columns]
-    how = dict(zip(table["affected"], table["how"], strict=True))
-    assert how["metric:revenue"].startswith("silently wrong") and how["dashboard:executive"].startswith(
-        "silently wrong"
-    )
-    assert any("Builds that would fail: none" in shown(c) for c in at.caption)
-    users = [d.value for d in at.dataframe if "status" in d.value.columns][0]
-    assert "metric" in set(users["status"]) and any(u.startswith("metric:") for u in users["query"])
+    verdict = dict(zip(table["affected"], table["verdict"], strict=True))
+    # issue #34: the revenue alert and the pages that read the model are consumers too
+    for who in (
+        "metric:revenue",
+        "dashboard:executive",
+        "alert:revenue_moves",
+        "page:Cohorts: orders and revenue",
+        "page:CAC payback",
+    ):
+        assert verdict[who] == "silently wrong", who
+    assert "breaks" not in set(table["verdict"])  # a unit change breaks no build
+    assert "page:Funnels" not in verdict  # events do not read orders
+    users = [d.value for d in at.dataframe if "used by" in d.value.columns][0]
+    assert {"metric", "saved query", "dashboard", "page"} <= set(users["kind"])

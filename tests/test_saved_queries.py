@@ -26,7 +26,6 @@ from portal.library import (
     SaveRefused,
     check_all,
     decode_sql,
-    impact,
     lineage,
     parse_query,
     render_query,
@@ -35,6 +34,7 @@ from portal.library import (
     share_sql,
     validate_id,
 )
+from portal.library.consumers import Consumer, readers
 from portal.library.share import ShareError
 from portal.library.store import atomic_write
 from portal.workbench.params import ParamError
@@ -288,8 +288,9 @@ def test_breakage_check_finds_what_a_schema_change_broke(tmp_path, store):
     results = {r.id: r for r in check_all(session_for(wh), queries, None, errors)}
     assert results["sales/orders_by_status"].ok
     assert not results["sales/revenue"].ok and "revenue" in results["sales/revenue"].error
-    assert impact(results.values(), "analytics.orders", "status") == ["sales/orders_by_status"]
-    assert impact(results.values(), "analytics.orders") == ["sales/orders_by_status", "sales/revenue"]
+    users = [Consumer(f"query:{r.id}", "saved query", r.title, r.lineage) for r in results.values()]
+    assert [u.id for u in readers(users, "analytics.orders", "status")] == ["query:sales/orders_by_status"]
+    assert [u.id for u in readers(users, "analytics.orders")] == ["query:sales/orders_by_status", "query:sales/revenue"]
     wh.close()
     r = subprocess.run(
         [sys.executable, "-m", "portal", "check", "--db", str(db), str(store.root)],

@@ -14,9 +14,22 @@ from ui.shared_cache import by_role
 
 
 @by_role(cache=st.cache_resource, ttl=600)
-def catalog(session) -> Catalog:
-    """The tables this user may read: restricted schemas' tables are not listed at all."""
+def _catalog(session) -> Catalog:
     return session.catalog()
+
+
+def catalog() -> Catalog:
+    """The tables this user may read (restricted schemas' tables are not listed at all), described
+    by the dbt project when [dbt] target is set: its artifacts are read again when they change,
+    and artifacts that cannot be read leave the warehouse's own descriptions (Home says why)."""
+    from portal.dbt.artifacts import DbtError, load_project
+    from portal.dbt.docs import documented
+
+    try:
+        project = load_project(settings().dbt_target)
+    except DbtError:
+        project = None
+    return documented(_catalog(), project)
 
 
 @by_role(ttl=600, show_spinner=False)

@@ -1,10 +1,10 @@
 """Saved queries: `.sql` files under queries/ with a metadata header, revisions, sharing and checks.
 
 Public API: `QueryStore` (load, save with optimistic concurrency, revisions, trash), `SavedQuery`,
-`run_saved`, `lineage`, `check_all`, `impact`, `share_query`/`share_sql`/`decode_sql`.
+`run_saved`, `lineage`, `check_all`, `share_query`/`share_sql`/`decode_sql`.
 """
 
-from portal.library.check import CheckResult, check_all, impact
+from portal.library.check import CheckResult, check_all
 from portal.library.header import HeaderError, SavedQuery, parse_query, render_query
 from portal.library.lineage import Lineage, lineage
 from portal.library.share import decode_sql, share_query, share_sql
@@ -28,7 +28,6 @@ __all__ = [
     "SavedQuery",
     "check_all",
     "decode_sql",
-    "impact",
     "lineage",
     "parse_query",
     "render_query",

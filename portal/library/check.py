@@ -1,5 +1,5 @@
-"""The breakage check: compile every saved query against the current warehouse without running it,
-and the impact view: which saved queries (and dashboards) use a table or column."""
+"""The breakage check: compile every saved query against the current warehouse without running it
+(who uses a table or column: `consumers.readers`)."""
 
 from __future__ import annotations
 
@@ -51,24 +51,3 @@ def check_all(
             )
         )
     return sorted(out, key=lambda r: (r.ok, r.id))
-
-
-def impact(
-    results_or_queries,
-    table: str,
-    column: str | None = None,
-    extra_users: dict[str, Lineage] | None = None,
-    catalog=None,
-) -> list[str]:
-    """Ids of saved queries (and any extra users such as dashboards) that use `table` or `table.column`."""
-    table = table.lower()
-    target = f"{table}.{column.lower()}" if column else None
-    users: dict[str, Lineage] = {}
-    for item in results_or_queries:
-        users[item.id] = item.lineage if isinstance(item, CheckResult) else lineage(item.sql, catalog)
-    users.update(extra_users or {})
-    hits = []
-    for uid, lin in users.items():
-        if (target and target in lin.columns) or (not target and table in lin.tables):
-            hits.append(uid)
-    return sorted(hits)

@@ -146,6 +146,14 @@ def _api_served(audit) -> list[str]:
     return sorted(s for s in served if s and s != "-" and not s.startswith("ask "))
 
 
+def readers(users: list[Consumer], table: str, column: str | None = None) -> list[Consumer]:
+    """The consumers that read `table` (or `table.column`) directly, in kind order."""
+    table = table.lower()
+    target = f"{table}.{column.lower()}" if column else None
+    hit = [u for u in users if (target in u.reads.columns if target else table in u.reads.tables)]
+    return sorted(hit, key=lambda u: (u.kind, u.id))
+
+
 def impact(
     build: BuildLineage, build_kind: str, users: list[Consumer], table: str, column: str | None, change: str
 ) -> list[Affected]:
@@ -192,9 +200,10 @@ class Everyone:
     catalog: object
 
 
-def gather(settings, session, catalog, audit=None) -> Everyone:
-    """Every consumer of this configuration: saved queries (compiled on `session`), metrics,
-    dashboards, alerts, what the API answered, the model's pages and the dbt project's exposures."""
+def gather(settings, session, catalog, audit=None, checked=None) -> Everyone:
+    """Every consumer of this configuration: saved queries (compiled on `session`, unless their
+    `checked` results are given), metrics, dashboards, alerts, what the API answered, the model's
+    pages and the dbt project's exposures."""
     from portal.dbt.artifacts import load_project
     from portal.library import QueryStore, check_all
     from portal.reporting.alerts import load_alerts
@@ -203,8 +212,9 @@ def gather(settings, session, catalog, audit=None) -> Everyone:
     from portal.reporting.usage import load_dashboards
 
     project = load_project(settings.dbt_target)
-    queries, errors = QueryStore(settings.queries_dir, settings.state_dir).load_all()
-    checked = check_all(session, queries, catalog, errors)
+    if checked is None:
+        queries, errors = QueryStore(settings.queries_dir, settings.state_dir).load_all()
+        checked = check_all(session, queries, catalog, errors)
     metrics = load_metrics(settings.metrics_path, settings.model)
     dashboards, _ = load_dashboards(DashboardStore(settings.dashboards_dir))
     alerts = load_alerts(settings.alerts_path, metrics)

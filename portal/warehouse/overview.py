@@ -8,22 +8,26 @@ from portal.warehouse.catalog import Catalog
 
 
 def tables_frame(catalog: Catalog, schema: str) -> pd.DataFrame:
-    """One row per table of `schema`: name, description, rows, columns, and its replacement if raw."""
+    """One row per table of `schema`: name, description, rows, columns, its dbt tests and freshness
+    (when the dbt project says them), and its replacement if raw."""
+    tables = [t for t in catalog.tables if t.schema == schema]
     rows = [
         {
             "table": t.full_name,
             "description": t.description,
             "rows": t.row_count,
             "columns": len(t.columns),
+            "tests": t.quality,
+            "freshness": t.freshness,
             "use instead": t.replacement or "",
         }
-        for t in catalog.tables
-        if t.schema == schema
+        for t in tables
     ]
-    frame = pd.DataFrame(rows, columns=["table", "description", "rows", "columns", "use instead"])
-    if schema != "raw":
-        frame = frame.drop(columns=["use instead"])
-    return frame
+    frame = pd.DataFrame(rows, columns=["table", "description", "rows", "columns", "tests", "freshness", "use instead"])
+    unused = [c for c in ("tests", "freshness") if not any(r[c] for r in rows)]
+    if not any(t.is_raw for t in tables):
+        unused.append("use instead")
+    return frame.drop(columns=unused)
 
 
 def summary(catalog: Catalog) -> dict[str, int]:

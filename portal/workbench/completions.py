@@ -71,6 +71,11 @@ KEYWORDS = (
 )
 
 
+def _doc(*parts: str) -> str:
+    """The documentation beside a completion (Ace shows it as text): description, dbt tests, freshness."""
+    return "\n".join(p for p in parts if p)
+
+
 def schema_payload(catalog) -> dict:
     """What the editor needs for completion: every table with its columns and types, keywords, and
     the search path a bare table name resolves on (the company's schemas, not the demo's)."""
@@ -83,7 +88,8 @@ def schema_payload(catalog) -> dict:
                 "name": t.name.lower(),
                 "full": t.full_name.lower(),
                 "rows": t.row_count,
-                "columns": [[c.name, c.type] for c in t.columns],
+                "columns": [[c.name, c.type, _doc(c.description, c.quality)] for c in t.columns],
+                "doc": _doc(t.description, t.quality, t.freshness),
             }
             for t in catalog.tables
         ],

@@ -6,7 +6,7 @@ import streamlit as st
 
 from portal.warehouse.catalog import Catalog
 from portal.workbench.formatting import insert_at
-from ui.text import warning_text
+from ui.text import caption_text, warning_text
 
 
 def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
@@ -25,10 +25,17 @@ def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
             if table.is_raw:
                 warning_text(f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.")
             st.text(table.description)
+            for fact in (table.quality, table.freshness):  # from the dbt project, when there is one
+                if fact:
+                    caption_text(fact)
             if st.button("Insert name", key=f"wb_ins_{table.full_name}", icon=":material/add:"):
                 return insert_at(sql, cursor, table.full_name) if sql.strip() else f"SELECT *\nFROM {table.full_name}\n"
             st.dataframe(
-                [{"column": c.name, "type": c.type, "description": c.description} for c in table.columns],
+                [
+                    {"column": c.name, "type": c.type, "description": c.description}
+                    | ({"tests": c.quality} if any(x.quality for x in table.columns) else {})
+                    for c in table.columns
+                ],
                 hide_index=True,
                 key=f"wb_cols_{table.full_name}",
                 height=min(36 * (len(table.columns) + 1), 300),

@@ -108,22 +108,22 @@ const completer = {
       const qualifier = typed.toLowerCase();
       const table = aliases(ed.getValue())[qualifier] || schema.tables.find(t => t.full === qualifier);
       if (table) {
-        callback(null, table.columns.map(c => ({ caption: typed + "." + c[0], value: typed + "." + c[0], meta: c[1] + " · " + typed + " → " + table.full, score: 1000 })));
+        callback(null, table.columns.map(c => ({ caption: typed + "." + c[0], value: typed + "." + c[0], meta: c[1] + " · " + typed + " → " + table.full, docText: c[2] || undefined, score: 1000 })));
         return;
       }
       const schemaTables = schema.tables.filter(t => t.schema === qualifier);
-      callback(null, schemaTables.map(t => ({ caption: typed + "." + t.name, value: typed + "." + t.name, meta: "table · " + t.rows.toLocaleString() + " rows", score: 900 })));
+      callback(null, schemaTables.map(t => ({ caption: typed + "." + t.name, value: typed + "." + t.name, meta: "table · " + t.rows.toLocaleString() + " rows", docText: t.doc || undefined, score: 900 })));
       return;
     }
     const items = schema.keywords.map(k => ({ caption: k, value: k, meta: "keyword", score: 100 }));
     const seen = new Set();
     for (const t of schema.tables) {
-      items.push({ caption: t.full, value: t.full, meta: "table · " + t.rows.toLocaleString() + " rows", score: t.schema === "analytics" ? 500 : 300 });
+      items.push({ caption: t.full, value: t.full, meta: "table · " + t.rows.toLocaleString() + " rows", docText: t.doc || undefined, score: schema.search_path.includes(t.schema.toLowerCase()) ? 500 : 300 });
       for (const c of t.columns) {
         const k = c[0] + "|" + c[1];
         if (seen.has(k)) continue;
         seen.add(k);
-        items.push({ caption: c[0], value: c[0], meta: c[1] + " · " + t.name, score: 200 });
+        items.push({ caption: c[0], value: c[0], meta: c[1] + " · " + t.name, docText: c[2] || undefined, score: 200 });
       }
     }
     for (const s of new Set(schema.tables.map(t => t.schema))) items.push({ caption: s, value: s, meta: "schema", score: 400 });
