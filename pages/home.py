@@ -52,8 +52,8 @@ for col, (path, label, text) in zip(
 st.subheader("What is in the warehouse")
 if raw := [s for s in cat.schemas if s.lower() in {r.lower() for r in settings().model.raw_schemas}]:
     caption_text(
-        f"{', '.join(raw)}: dumps of production tables, unstable and undocumented (the workbench warns when a query "
-        "reads them). The other schemas hold the documented tables to use."
+        f"{', '.join(raw)}: dumps of production tables, unstable (the workbench warns when a query reads them). "
+        "The other schemas hold the tables to use."
     )
 if settings().dbt_target is not None:
     from portal.dbt.artifacts import DbtError, load_project, short_time
@@ -72,13 +72,16 @@ if not user.has_pii:
 tabs = st.tabs([f"{s} ({sum(t.schema == s for t in cat.tables)} tables)" for s in cat.schemas])
 for tab, schema in zip(tabs, cat.schemas, strict=True):
     with tab:
+        frame = tables_frame(cat, schema)
         st.dataframe(
-            tables_frame(cat, schema),
+            frame,
             hide_index=True,
             column_config={
                 "rows": st.column_config.NumberColumn("rows", format="localized"),
-                "description": st.column_config.TextColumn("description", width="large"),
-                "freshness": st.column_config.TextColumn("freshness", width="medium"),
+                "description": st.column_config.TextColumn(
+                    "description", width="medium" if "freshness" in frame.columns else "large"
+                ),
+                "freshness": st.column_config.TextColumn("freshness", width="large"),
             },
             key=f"home_tables_{schema}",
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal.workbench.completions import schema_payload
+from portal.workbench.completions import schema_payload, starter_sql
 from portal.workbench.formatting import format_sql
 from portal.workbench.history import History
 from portal.workbench.params import find_params
@@ -28,11 +28,9 @@ from ui.workbench.save_share import save_and_share
 from ui.workbench.schema import schema_sidebar
 
 S = st.session_state
-S.setdefault(
-    "wb_sql", "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n"
-)
-S.setdefault("wb_editor_rev", 0)
 cfg, user, cat = settings(), current_user(), catalog()
+S.setdefault("wb_sql", starter_sql(cat, cfg.demo))
+S.setdefault("wb_editor_rev", 0)
 history = History(cfg.state)
 
 

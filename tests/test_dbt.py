@@ -289,11 +289,12 @@ def test_home_shows_dbt_descriptions_tests_and_freshness(acme_app):
     at = run_page("pages/home.py")
     frames = {tuple(d.value["table"])[0].split(".")[0]: d.value for d in at.dataframe if "table" in d.value.columns}
     marts = frames["marts"].set_index("table")
-    assert marts.loc["marts.dim_customers", "tests"].startswith("1 test passes, 1 fails, as of the run at ")
+    assert marts.loc["marts.dim_customers", "tests"] == "1 test passes, 1 fails"
     assert marts.loc["marts.fct_orders", "description"].startswith("Succeeded charges")
     app = frames["app"].set_index("table")
     assert app.loc["app.users", "freshness"].startswith("stale: loaded 2026-11-30 06:00 UTC")
-    assert any("dbt project" in shown(c) for c in at.caption)
+    assert any("dbt project (tests as of the run at 20" in shown(c) for c in at.caption)
+    assert at.metric[3].value == "2026-11-30"  # data through: every source's newest load, the oldest of them
 
 
 def test_the_schema_browser_and_completion_carry_dbt_docs(acme_app):
@@ -303,6 +304,7 @@ def test_the_schema_browser_and_completion_carry_dbt_docs(acme_app):
     from portal.workbench.completions import schema_payload
 
     at = run_page("pages/workbench.py", state={"wb_schema_search": "fct_orders", "wb_exp_marts.fct_orders": True})
+    assert at.session_state["wb_sql"] == "SELECT *\nFROM marts.dim_customers\nLIMIT 100\n"  # not the demo's tables
     assert any("3 tests pass" in shown(c) for c in at.caption)
     (cols,) = [d.value for d in at.dataframe if "tests" in d.value.columns]
     assert dict(zip(cols["column"], cols["description"], strict=True))["revenue"] == "Order value in US dollars."
@@ -325,3 +327,20 @@ def test_the_what_if_page_follows_dbt(acme_app):
     verdict = dict(zip(table["affected"], table["verdict"], strict=True))
     assert verdict["query:finance/revenue_by_plan"] == verdict["exposure:finance_dashboard"] == "breaks"
     assert any("dbt project's compiled models" in shown(c) for c in at.caption)
+
+
+def test_queries_the_api_answered_are_consumers_too(acme, tmp_path):
+    """A script pulling finance/revenue_by_plan through the API in the last 90 days is named."""
+    from portal.api.service import Api
+    from portal.config import load_settings
+    from portal.identity import make_user
+
+    settings = load_settings(acme)
+    api = Api(settings, secrets_files=(tmp_path / "none.toml",))
+    _, secret = api.tokens.create(make_user("dana", settings, "cli"), "sheet", mode="cli")
+    token, user = api.authenticate(f"Bearer {secret}", None, "test")
+    answer = api.query(token, user, "finance/revenue_by_plan", "csv", {})
+    assert answer.rows == 3  # free, pro, team
+    code, rows = impact_rows(acme, "stripe.charges.amount", "unit")
+    served = rows["api:/api/queries/finance/revenue_by_plan"]
+    assert served["kind"] == "API" and served["verdict"] == "silently wrong"

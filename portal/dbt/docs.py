@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from portal.dbt.artifacts import DbtProject, short_time
+from portal.dbt.artifacts import DbtProject
 from portal.warehouse.catalog import Catalog, Table
 
 
@@ -14,7 +14,20 @@ def documented(catalog: Catalog, project: DbtProject | None) -> Catalog:
     """The catalog with each table dbt knows described, its tests summed up and its freshness said."""
     if project is None:
         return catalog
-    return replace(catalog, tables=tuple(_table(t, project) for t in catalog.tables))
+    return replace(
+        catalog,
+        tables=tuple(_table(t, project) for t in catalog.tables),
+        data_through=catalog.data_through or data_through(project),
+    )
+
+
+def data_through(project: DbtProject) -> str | None:
+    """The day every source with a freshness check had been loaded through (the oldest newest load):
+    "data through" when the semantic model names no freshness column."""
+    loads = [
+        r.freshness.at for r in project.relations.values() if r.kind == "source" and r.freshness and r.freshness.at
+    ]
+    return min(loads)[:10] if loads else None
 
 
 def _table(table: Table, project: DbtProject) -> Table:
@@ -25,14 +38,11 @@ def _table(table: Table, project: DbtProject) -> Table:
         replace(c, description=rel.columns.get(c.name.lower()) or c.description, quality=rel.quality(c.name))
         for c in table.columns
     )
-    quality = rel.quality()
-    if quality and project.run_at:
-        quality += f", as of the run at {short_time(project.run_at)}"
     return replace(
         table,
         description=rel.description or table.description,
         columns=columns,
-        quality=quality,
+        quality=rel.quality(),
         freshness=rel.freshness.text() if rel.freshness else "",
     )
 

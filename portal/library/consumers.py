@@ -114,13 +114,13 @@ def consumers(settings, catalog, checked, metrics, dashboards, alerts, project=N
             )
     parts = model_reads(settings.model, catalog)
     for page, needs in PAGE_PARTS.items():
-        if all(p in parts for p in needs[:1]):
+        if all(p in parts for p in needs):  # a page the model cannot feed reads nothing
             out.append(
                 Consumer(
                     f"page:{page}",
                     "page",
-                    f"{page} (reads the model's {', '.join(n for n in needs if n in parts)})",
-                    _union(parts[n] for n in needs if n in parts),
+                    f"{page} (reads the model's {', '.join(needs)})",
+                    _union(parts[n] for n in needs),
                 )
             )
     for e in project.exposures if project else ():

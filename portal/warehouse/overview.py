@@ -24,9 +24,7 @@ def tables_frame(catalog: Catalog, schema: str) -> pd.DataFrame:
         for t in tables
     ]
     frame = pd.DataFrame(rows, columns=["table", "description", "rows", "columns", "tests", "freshness", "use instead"])
-    unused = [c for c in ("tests", "freshness") if not any(r[c] for r in rows)]
-    if not any(t.is_raw for t in tables):
-        unused.append("use instead")
+    unused = [c for c in ("tests", "freshness", "use instead") if not any(r[c] for r in rows)]
     return frame.drop(columns=unused)
 
 

@@ -94,3 +94,19 @@ def schema_payload(catalog) -> dict:
             for t in catalog.tables
         ],
     }
+
+
+DEMO_STARTER = "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n"
+
+
+def starter_sql(catalog, demo: bool) -> str:
+    """The editor's first text: the demo's sample on the demo; elsewhere the first table (not a raw
+    dump) on the company's search path, so a first Run answers instead of naming the demo's tables."""
+    if demo and catalog.table("analytics.users") is not None:
+        return DEMO_STARTER
+    ranked = sorted(
+        (t for t in catalog.tables if not t.is_raw),
+        key=lambda t: ([s.lower() for s in catalog.search_path] + [t.schema.lower()]).index(t.schema.lower()),
+    )
+    first = ranked[0] if ranked else (catalog.tables[0] if catalog.tables else None)
+    return f"SELECT *\nFROM {first.full_name}\nLIMIT 100\n" if first else "SELECT 42 AS answer\n"

@@ -25,7 +25,7 @@ def schema_sidebar(cat: Catalog, sql: str, cursor: dict | None) -> str | None:
             if table.is_raw:
                 warning_text(f"Unstable production dump. Use {table.replacement or 'an analytics table'} instead.")
             st.text(table.description)
-            for fact in (table.quality, table.freshness):  # from the dbt project, when there is one
+            for fact in (table.quality and f"dbt tests: {table.quality}", table.freshness):  # with a dbt project
                 if fact:
                     caption_text(fact)
             if st.button("Insert name", key=f"wb_ins_{table.full_name}", icon=":material/add:"):
