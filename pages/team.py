@@ -69,6 +69,17 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
 
 
+def team_exposures(team: str) -> list:
+    """The dbt project's exposures of this dashboard (none without [dbt] or readable artifacts)."""
+    from portal.dbt.artifacts import DbtError, load_project
+    from portal.dbt.exposures import linked
+
+    try:
+        return linked(load_project(settings().dbt_target), team)
+    except DbtError:
+        return []
+
+
 def render(team: str) -> None:
     s, user = settings(), current_user()
     store, metrics = DashboardStore(s.dashboards_dir, audit_log()), metric_set()
@@ -79,6 +90,10 @@ def render(team: str) -> None:
         return
     st.title(plain(d.title))  # a dashboard title is text, never Markdown (issue #21, finding 9)
     caption_text(f"{d.description}\nOwner: {d.owner}")
+    for e in team_exposures(team):
+        caption_text(
+            f"dbt exposure {e.name} ({e.label}): dbt's lineage shows it reading {', '.join(e.depends_on) or 'nothing'}."
+        )
     through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
     lo, hi = default_range(through)
     cols = st.columns(2 + len(d.filters) + 1)

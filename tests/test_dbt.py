@@ -344,3 +344,32 @@ def test_queries_the_api_answered_are_consumers_too(acme, tmp_path):
     code, rows = impact_rows(acme, "stripe.charges.amount", "unit")
     served = rows["api:/api/queries/finance/revenue_by_plan"]
     assert served["kind"] == "API" and served["verdict"] == "silently wrong"
+
+
+@pytest.mark.browser
+def test_completion_shows_dbt_descriptions_as_text_in_a_real_browser(acme, page, tmp_path):
+    from conftest import open_editor, streamlit_server
+
+    with streamlit_server(None, tmp_path, config=acme) as url:
+        frame = open_editor(page, url)
+        page.keyboard.press("Delete")
+        page.keyboard.type("SELECT marts.fct_orders.reve")
+        page.keyboard.press("Control+Space")
+        frame.locator(".ace_autocomplete").wait_for(timeout=10_000)
+        tip = frame.locator(".ace_doc-tooltip")
+        tip.wait_for(timeout=10_000)
+        assert tip.inner_text() == "Order value in US dollars.\n1 test passes"
+        assert tip.locator("*").count() == 0  # text, no markup
+
+
+def test_a_dbt_exposure_of_a_dashboard_is_shown_on_it(acme_app):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("from pages.team import render\nrender('finance')\n", default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any(
+        "dbt exposure finance_dashboard (Finance dashboard): dbt's lineage shows it reading marts.fct_orders"
+        in shown(c)
+        for c in at.caption
+    )

@@ -443,3 +443,26 @@ def test_alerts_run_on_the_segment_metrics(tmp_path):
     out = done.stdout + done.stderr
     assert "revenue_moves\tfire\trevenue was $" in out  # judged in dollars
     assert "active_people_low\tfire\tactive_people was " in out  # below a million active people: it holds
+
+
+def test_impact_and_catalog_without_a_dbt_project(segment):
+    """Issue #34 on a warehouse no build lineage describes: direct readers through the model are
+    still found (a cents-to-dollars change makes revenue silently wrong), and the catalog lists
+    every column with the warehouse's own descriptions."""
+    import csv
+    import io
+
+    config, _, _ = segment
+    done = cli(config, "impact", "stripe.charges.amount", "--change", "unit", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = {r["consumer"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert rows["metric:revenue"]["verdict"] == "silently wrong"
+    assert rows["page:Cohorts: orders and revenue"]["verdict"] == "silently wrong"
+    assert "page:Funnels" not in rows
+    assert "no build lineage" in done.stderr
+    renamed = cli(config, "impact", "stripe.charges.amount", "--change", "rename")
+    assert renamed.returncode == 1 and "BREAKS" in renamed.stdout and "metric:revenue" in renamed.stdout
+    catalog = cli(config, "catalog")
+    assert catalog.returncode == 0, catalog.stderr
+    cols = {(r["schema"], r["table"], r["column"]) for r in csv.DictReader(io.StringIO(catalog.stdout))}
+    assert ("stripe", "charges", "amount") in cols and ("segment", "tracks", "anonymous_id") in cols

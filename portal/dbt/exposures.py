@@ -10,6 +10,23 @@ import re
 from portal.dbt.artifacts import DbtProject
 
 
+def linked(project: DbtProject | None, team: str) -> list:
+    """The project's exposures that are this team's dashboard: their url opens it (`/team-<team>` or
+    `?team=<team>`), or `dbt exposures` wrote them for it."""
+    from urllib.parse import parse_qs, urlparse
+
+    out = []
+    for e in project.exposures if project else ():
+        url = urlparse(e.url)
+        if (
+            url.path.rstrip("/").endswith(f"/team-{team}")
+            or parse_qs(url.query).get("team") == [team]
+            or e.name == f"portal_dashboard_{_name(team)}"
+        ):
+            out.append(e)
+    return out
+
+
 def _name(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_")[:120] or "unnamed"
 
