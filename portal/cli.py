@@ -29,6 +29,7 @@ COMMANDS = {  # name: (module in portal/commands, one-line help)
     "lifecycle": ("lifecycle", "new, returning, resurrecting and dormant people per period (CSV)"),
     "lint": ("lint", "lint SQL files (exit 1 on any error-level finding)"),
     "model": ("model", "check the semantic model of portal.toml against the warehouse"),
+    "paths": ("paths", "where people go after an event, or came from before one (CSV)"),
     "pii-scan": ("pii_scan", "list undeclared columns that look like personal data"),
     "query": ("query", "run one read-only SQL statement and print CSV"),
     "ready": ("ready", "check the configured warehouse and its twin (build the demo's if asked)"),

@@ -90,10 +90,12 @@ def test_breakage_page_lists_broken_queries_and_impact(portal_env):
     assert [m.value for m in at.metric if m.label == "Broken"] == ["1"]
     assert any("resolution_hours" in c.value for c in at.code)
     at.selectbox(key="chk_table").set_value("analytics.campaign_daily").run()
-    users = [d.value for d in at.dataframe if "query" in d.value.columns and "status" in d.value.columns][0]
-    assert set(users["query"]) == {
-        "marketing/cac_by_campaign",
-        "marketing/click_to_purchase_by_campaign",
+    users = [d.value for d in at.dataframe if "used by" in d.value.columns][0]
+    assert set(users["used by"]) == {
+        "query:marketing/cac_by_campaign",
+        "query:marketing/click_to_purchase_by_campaign",
+        "page:CAC payback",  # the model's spend part reads it (issue #34)
+        "alert:cac_above_target",  # through the metric cac
         "dashboard:marketing",
         "dashboard:executive",
         "metric:ad_spend",
