@@ -28,6 +28,7 @@ SECTIONS = {
     "Product": [
         ("pages/funnels.py", "Funnels", ":material/filter_alt:"),
         ("pages/cohorts.py", "Cohorts", ":material/grid_on:"),
+        ("pages/paths.py", "Paths", ":material/route:"),
         ("pages/lifecycle.py", "Lifecycle", ":material/autorenew:"),
         ("pages/experiments.py", "Experiments", ":material/science:"),
         ("pages/impact.py", "Before/after", ":material/compare_arrows:"),

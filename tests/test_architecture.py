@@ -21,6 +21,7 @@ KEY_PREFIXES = (
     "fn_",
     "co_",
     "lc_",
+    "pa_",
     "ex_",
     "im_",
     "chk_",

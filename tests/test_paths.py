@@ -13,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import ROOT, session_for
+from conftest import ROOT, session_for, shown
 from test_segment_warehouse import build_segment
 
 from portal.product.paths import PathsError, PathSpec, paths, people_at, started
@@ -156,7 +156,6 @@ def test_bad_requests_are_plain(warehouse):
 def segment_session(tmp_path_factory):
     from portal.config import load_settings
     from portal.warehouse.connect import open_warehouse
-
     from portal.warehouse.event_index import rebuild
 
     config = build_segment(tmp_path_factory.mktemp("seg"))
@@ -215,3 +214,37 @@ def test_the_paths_command_prints_csv(demo_db):
         timeout=120,
     )
     assert bad.returncode == 2 and "No event called 'nope'" in bad.stderr
+
+
+def test_the_flow_chart_bands_fill_their_nodes(warehouse):
+    """Every band leaves its node inside it and the bands of a node add up to it (except dropped off
+    staying dropped off, which is not drawn)."""
+    from portal.reporting.flow_chart import layout, paths_chart
+
+    frame = paths(session_for(warehouse), PathSpec(start="product_view", depth=4, top=3))
+    nodes, bands = layout(frame, "product_view")
+    node = {(r.depth, r.step): r for r in nodes.itertuples()}
+    for b in bands.itertuples():
+        src, dst = node[(b.depth - 1, b.previous)], node[(b.depth, b.step)]
+        assert src.y0 <= b.a0 and b.a0 + b.people <= src.y1 + 1e-9
+        assert dst.y0 <= b.b0 and b.b0 + b.people <= dst.y1 + 1e-9
+    into = bands.groupby(["depth", "step"])["people"].sum()
+    for (d, s), people in into.items():
+        carried = frame[(frame.depth == d) & (frame.step == s) & (frame.previous == "dropped off")]["people"].sum()
+        assert people + (carried if s == "dropped off" else 0) == node[(d, s)].people
+    assert paths_chart(frame, "product_view").to_dict()["layer"]  # renders to a Vega-Lite spec
+
+
+def test_the_paths_page_and_the_way_there_from_a_funnel(portal_env):
+    from conftest import run_page
+
+    at = run_page("pages/paths.py", {"pa_start": "product_view", "pa_without": "add_to_cart", "pa_depth": "3"})
+    assert not at.exception
+    (flow,) = [d.value for d in at.dataframe if "previous" in d.value.columns]
+    assert "add_to_cart" not in set(flow["step"])
+    assert flow.groupby("depth")["people"].sum().nunique() == 1
+    assert any("and not add_to_cart in the same visit" in shown(c) for c in at.caption)
+    funnel = run_page("pages/funnels.py", {"fn_tab": "Drop-offs"})
+    assert not funnel.exception
+    links = [p.proto for p in funnel.get("page_link") if "go instead" in p.proto.label]
+    assert links and "pa_without=" in links[0].query_string and "paths" in links[0].page

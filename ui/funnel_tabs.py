@@ -110,6 +110,15 @@ def drop_tab(spec: FunnelSpec, overall, dropped_csv) -> None:
         key="fn_drop_dl",
         on_click="ignore",
     )
+    before, after = spec.steps[k - 1], spec.steps[k]
+    st.page_link(
+        "pages/paths.py",
+        label=f"Where did those who did not do {after.event} go instead?",
+        icon=":material/route:",
+        query_params={"pa_start": before.event, "pa_without": after.event},
+        help="Paths after the step, for the people who did not do the next one in the same visit "
+        "(a visit, not the funnel's window; step filters do not apply).",
+    )
 
 
 def segment_callouts(spec: FunnelSpec, result: dict) -> None:
