@@ -29,7 +29,7 @@ def smoke(name: str, demo_db, *extra: str) -> subprocess.CompletedProcess:
 
 
 def test_every_benchmark_is_covered():
-    assert len(BENCHMARKS) == 15
+    assert len(BENCHMARKS) == 16
     for name in BENCHMARKS:  # each says how to run it, --smoke included, and parses it
         text = (ROOT / "bench" / f"{name}.py").read_text()
         assert "[--smoke]" in text and ("parser(__doc__" in text or '"--smoke"' in text), name

@@ -14,12 +14,15 @@ included): from the warehouse's event index when it is current, else one scan.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from portal.model import ModelError
+from portal.product.kernels.lifecycle_pass import bounds, lifecycle_pass, ordered, stickiness_pass
+from portal.product.kernels.user_slices import map_slices
 from portal.sqlfiles import Fragment, render
 
 GRAINS = ("day", "week", "month")
@@ -62,20 +65,29 @@ def activity(session) -> tuple[np.ndarray, np.ndarray]:
     return codes, stream.column("event_date").cast("int32").to_numpy()
 
 
-_SHIFT = 21  # period numbers (days since 1970 included) fit in 21 bits until the year 7711
+def _stream(session) -> tuple[np.ndarray, np.ndarray]:
+    """(person, day) in (person, day) order: the index's arrays as they are, a scan's sorted."""
+    user, day = activity(session)
+    user, day = np.asarray(user), np.asarray(day)
+    if not ordered(user, day):
+        order = np.lexsort((day, user))
+        user, day = user[order], day[order]
+    return user, day
 
 
-def _person_periods(user: np.ndarray, day: np.ndarray, grain: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each person's distinct active periods, sorted by person then period: one int64 key per event;
-    the event index is already in person-then-time order, so dropping repeats is one pass (a scan's
-    rows are sorted first)."""
-    user = np.asarray(user)
-    keep = user >= 0
-    key = (user[keep].astype(np.int64) << _SHIFT) | _periods(np.asarray(day)[keep], grain)
-    if len(key) and not bool(np.all(key[1:] >= key[:-1])):
-        key = np.sort(key)
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-    return key >> _SHIFT, key & ((1 << _SHIFT) - 1)
+def _filled(out: np.ndarray, kernel, *args, a: int, b: int) -> np.ndarray:
+    kernel(*args, out, a, b)
+    return out
+
+
+def _in_slices(user: np.ndarray, fn) -> np.ndarray:
+    """fn(a, b) on slices of whole persons, one per core (the passes release the GIL), summed."""
+    parts = map_slices(user, os.cpu_count() or 1, fn)
+    return fn(0, len(user)) if parts is None else sum(out for _, out in parts)
+
+
+def _period_number(d: date, grain: str) -> int:
+    return int(_periods(np.array([(np.datetime64(d) - _EPOCH).astype(int)]), grain)[0])
 
 
 def lifecycle(session, grain: str = "week", start: date | None = None, end: date | None = None) -> pd.DataFrame:
@@ -83,35 +95,29 @@ def lifecycle(session, grain: str = "week", start: date | None = None, end: date
     `start` to `end` (default: the whole data)."""
     if grain not in GRAINS:
         raise LifecycleError(f"Unknown grain {grain!r}; use one of {', '.join(GRAINS)}.")
-    person, period = _person_periods(*activity(session), grain)
+    user, day = _stream(session)
     columns = ["period", "new", "returning", "resurrecting", "dormant"]
-    if not len(person):
+    code = GRAINS.index(grain)
+    lo, hi = bounds(user, day, code)
+    if hi < lo:
         return pd.DataFrame(columns=columns)
-    same = np.r_[False, person[1:] == person[:-1]]  # the row before is the same person
-    gap = np.r_[0, np.diff(period)]
-    state = np.where(~same, 0, np.where(gap == 1, 1, 2))  # 0 new, 1 returning, 2 resurrecting
-    # dormant in the period after each active one that the person's next activity does not follow
-    follows = np.r_[same[1:], False] & (np.r_[np.diff(period), 0] == 1)
-    dormant_at = period[~follows] + 1
-    first = _periods(np.array([(np.datetime64(start) - _EPOCH).astype(int)]), grain)[0] if start else period.min()
-    last = _periods(np.array([(np.datetime64(end) - _EPOCH).astype(int)]), grain)[0] if end else period.max()
+    first = _period_number(start, grain) if start else lo
+    last = _period_number(end, grain) if end else hi
     if last < first:
         raise LifecycleError("The range ends before it starts.")
-    span = np.arange(first, last + 1)
-    counts = {
-        name: np.bincount(
-            (period[state == k] - first)[(period[state == k] >= first) & (period[state == k] <= last)],
-            minlength=len(span),
-        )[: len(span)]  # fmt: skip
-        for k, name in enumerate(("new", "returning", "resurrecting"))
-    }
-    inside = (dormant_at >= first) & (dormant_at <= last)
-    dormant = np.bincount(dormant_at[inside] - first, minlength=len(span))[: len(span)]
+    out = _in_slices(
+        user,
+        lambda a, b: _filled(
+            np.zeros((4, last - first + 1), dtype=np.int64), lifecycle_pass, user, day, code, first, last, a=a, b=b
+        ),
+    )
     return pd.DataFrame(
         {
-            "period": [_start(int(p), grain) for p in span],
-            **{k: v.astype(np.int64) for k, v in counts.items()},
-            "dormant": -dormant.astype(np.int64),
+            "period": [_start(int(p), grain) for p in range(first, last + 1)],
+            "new": out[0],
+            "returning": out[1],
+            "resurrecting": out[2],
+            "dormant": -out[3],
         }
     )
 
@@ -121,17 +127,15 @@ def stickiness(session, grain: str = "week", start: date | None = None, end: dat
     distinct days, for the periods from `start` to `end`."""
     if grain not in ("week", "month"):
         raise LifecycleError("Stickiness counts active days per week or per month.")
-    user, day = activity(session)
-    user, day = np.asarray(user), np.asarray(day).astype(np.int64)
-    keep = user >= 0
-    if start:
-        keep &= day >= (np.datetime64(start) - _EPOCH).astype(int)
-    if end:
-        keep &= day <= (np.datetime64(end) - _EPOCH).astype(int)
-    person, active_day = _person_periods(user[keep], day[keep], "day")  # distinct active days, in order
-    key = (person << _SHIFT) | _periods(active_day, grain)  # runs of one person-period, in order
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
-    days = np.diff(np.r_[starts, len(key)])
+    user, day = _stream(session)
     most = 7 if grain == "week" else 31
-    counts = np.bincount(days, minlength=most + 1)[1 : most + 1]
-    return pd.DataFrame({"days": np.arange(1, most + 1), "people": counts.astype(np.int64)})
+    day_lo = int((np.datetime64(start) - _EPOCH).astype(int)) if start else -(1 << 40)
+    day_hi = int((np.datetime64(end) - _EPOCH).astype(int)) if end else 1 << 40
+    code = GRAINS.index(grain)
+    hist = _in_slices(
+        user,
+        lambda a, b: _filled(
+            np.zeros(most + 1, dtype=np.int64), stickiness_pass, user, day, code, day_lo, day_hi, a=a, b=b
+        ),
+    )
+    return pd.DataFrame({"days": np.arange(1, most + 1), "people": hist[1:]})
