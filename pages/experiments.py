@@ -15,6 +15,7 @@ from portal.product.experiments import (
 )
 from portal.product.vocabulary import default_index
 from portal.reporting.charts import lift_chart
+from ui.experiment_metrics import metric_section
 from ui.role_facts import event_names, key_space_problem
 from ui.sessions import engine_session
 from ui.tables import table
@@ -81,6 +82,7 @@ if lift.empty:
 else:
     st.altair_chart(lift_chart(lift), width="stretch")
     caption_text(settling_sentence(lift))
+metric_section(name, row.control_variant, [v for v in counts["variant"] if v != row.control_variant])
 st.divider()
 st.page_link(
     "pages/impact.py",
