@@ -8,9 +8,10 @@ from datetime import date
 import streamlit as st
 
 from portal.reporting import tiles as view  # what each tile shows, decided outside the page
-from portal.reporting.dashboards import DashboardStore, Tile, default_range
+from portal.reporting.dashboards import DashboardStore, Tile, default_range, settled_through
 from portal.reporting.metrics import MetricSet, load_metrics, metrics_path, settle
 from ui.dashboard_editor import dashboard_editor
+from ui.date_field import date_field
 from ui.resources import annotations, audit_log, query_store, settings
 from ui.role_facts import baking_windows, catalog, filter_options
 from ui.sessions import role_key
@@ -95,10 +96,11 @@ def render(team: str) -> None:
             f"dbt exposure {e.name} ({e.label}): dbt's lineage shows it reading {', '.join(e.depends_on) or 'nothing'}."
         )
     through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
-    lo, hi = default_range(through)
+    settled, baking = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
+    lo, hi = default_range(settled)
     cols = st.columns(2 + len(d.filters) + 1)
-    start = cols[0].date_input("From", lo, key="dash_from", bind="query-params")
-    end = cols[1].date_input("To", hi, key="dash_to", bind="query-params")
+    start = date_field(cols[0], "From", lo, "dash_from")
+    end = date_field(cols[1], "To", hi, "dash_to")
     filters = {}
     for i, f in enumerate(d.filters, 2):
         filters[f] = cols[i].selectbox(
@@ -113,6 +115,12 @@ def render(team: str) -> None:
     if end < start:
         st.error("The date range ends before it starts.")
         return
+    if baking and (start, end) == (lo, hi):
+        caption_text(
+            f"Opens on the {(hi - lo).days + 1} days through {hi}, the last days every number here is final for: "
+            f"{', '.join(baking)} keep changing for a while after a day (recent signups are still buying). "
+            f"Set To to {through} to see the latest, so far."
+        )
     frozen = tuple(sorted(filters.items()))
     for row in d.rows:
         for col, t in zip(st.columns(len(row)), row, strict=True):

@@ -135,3 +135,26 @@ def test_the_window_works_on_a_warehouse_of_another_shape(tmp_path):
         assert w.days == max(lags[next(i for i in range(len(lags)) if i + 1 >= 0.9 * len(lags))], 1)
     finally:
         wh.close()
+
+
+def test_the_marketing_dashboard_opens_on_settled_days_and_says_so(portal_env, warehouse):
+    """Issue #32 (the walk): opened without dates, Marketing shows the last 28 days CAC is final for,
+    not the last four weeks (CAC $25.16 "+127%" baking where the settled figure was $7.97)."""
+    from streamlit.testing.v1 import AppTest
+
+    w = conversion_window(session_for(warehouse), THROUGH)
+    at = AppTest.from_string("from pages.team import render\nrender('marketing')\n", default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    settled = THROUGH - timedelta(days=w.days)
+    assert at.text_input(key="dash_to").value == settled.isoformat()
+    assert at.text_input(key="dash_from").value == (settled - timedelta(days=27)).isoformat()
+    cac = next(m for m in at.metric if m.label == "CAC")
+    assert cac.proto.delta_description != "still baking"
+    assert any(
+        "the last days every number here is final for" in shown(c) and str(THROUGH) in shown(c) for c in at.caption
+    )
+    bad = AppTest.from_string("from pages.team import render\nrender('marketing')\n", default_timeout=120)
+    bad.query_params["dash_from"] = "someday"
+    bad.run()
+    assert not bad.exception and any("'someday' is not a date" in shown(e) for e in bad.error)

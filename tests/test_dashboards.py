@@ -319,3 +319,28 @@ def test_a_measure_metric_equals_its_sql_form_at_every_grain(warehouse):
         assert got == {(r.p, r.platform): round(r.v, 6) for r in want.itertuples() if r.v}, grain
     baking = series(session, metrics, "cac", start, end, "week", through=end)
     assert not baking["still_baking"].any()  # bakes_days is 0 until settled with a measured window
+
+
+@pytest.mark.browser
+def test_a_typed_date_applies_on_enter_and_on_tab(app_server, page):
+    """Issue #32 (the walk): the field showed 2026/08/04 while every tile computed the old range."""
+    page.goto(app_server + "/team-checkout")
+    wait_for_app(page, 60_000)
+    page.wait_for_selector("text=Checkout conversion by week", timeout=60_000)
+    field = page.get_by_label("From", exact=True)
+    field.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("2026/08/04")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => location.search.includes('dash_from=2026%2F08%2F04') || location.search.includes('dash_from=2026/08/04')",
+        timeout=30_000,
+    )
+    page.wait_for_selector("text=2026-08-04 to", timeout=60_000)  # the tiles' scope: what the field shows
+    to = page.get_by_label("To", exact=True)
+    to.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("2026-09-30")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("text=2026-08-04 to 2026-09-30", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -174,6 +174,16 @@ def default_range(data_through: date, days: int = DEFAULT_DAYS) -> tuple[date, d
     return data_through - timedelta(days=days - 1), data_through
 
 
+def settled_through(metrics: list, through: date) -> tuple[date, list[str]]:
+    """The last day every one of `metrics` is final for (`through` minus the longest baking window),
+    and the metrics that bake. A dashboard opens on the period ending there, so CAC reads its settled
+    figure, not a young cohort's half-counted one."""
+    baking = [m for m in metrics if m.bakes_days > 0]
+    if not baking:
+        return through, []
+    return through - timedelta(days=max(m.bakes_days for m in baking)), sorted({m.name for m in baking})
+
+
 def query_params_for(sql_params: list[str], start: date, end: date, filters: dict) -> dict:
     """Dashboard filters flow into a saved query's parameters of the same name (bound, never pasted)."""
     values = {"start": start, "end": end, **{k: v for k, v in filters.items() if v}}
