@@ -14,13 +14,14 @@ from portal.product.cohorts import (
     average_curve,
     cac_by_channel,
     cac_payback,
+    lowest_cac,
     payback_note,
     retention,
     revenue,
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
-from ui.resources import model
+from ui.resources import annotations, model
 from ui.role_facts import baking_windows, catalog, event_names, filter_options, key_space_problem
 from ui.shared_cache import by_role
 from ui.tables import table
@@ -34,13 +35,7 @@ st.caption(
 
 if model().people is None or model().events is None:
     stop_with(info_text, "Cohorts read people and events: configure [model.people] and [model.events] in portal.toml.")
-c1, c2, c3, c4, c5 = st.columns(5)
-grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
-anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
-split = c3.selectbox("Split by", splits(model()), key="co_split", bind="query-params")
-active = c4.selectbox("Active means", ["any event", *event_names()], key="co_active", bind="query-params")
-periods = c5.number_input("Periods", 4, 52, 12, key="co_periods", bind="query-params")
-spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
+controls = st.container()  # filled below unless CAC payback is open: none of these apply to it
 through = catalog().data_through
 
 
@@ -63,15 +58,22 @@ def payback(s, campaign: str | None, through: str, bakes_days: int):
 
 if not through:
     stop_with(info_text, "No data yet: the events table is empty (or [model] freshness names an empty column).")
-try:
-    ret = retention_for(spec, through)
-except Exception as err:
-    stop_with(error_text, getattr(err, "message", None) or err)
-
-recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
 tab_ret, tab_orders, tab_rev, tab_cac = st.tabs(
     ["Retention", "Orders per user", "Cumulative revenue per user", "CAC payback"], key="co_tab", bind="query-params"
 )  # only the open tab is drawn; the URL keeps it
+if not tab_cac.open:
+    c1, c2, c3, c4, c5 = controls.columns(5)
+    grain = c1.selectbox("Cohort by", GRAINS, key="co_grain", bind="query-params")
+    anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
+    split = c3.selectbox("Split by", splits(model()), key="co_split", bind="query-params")
+    active = c4.selectbox("Active means", ["any event", *event_names()], key="co_active", bind="query-params")
+    periods = c5.number_input("Periods", 4, 52, 12, key="co_periods", bind="query-params")
+    spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
+    try:
+        ret = retention_for(spec, through)
+    except Exception as err:
+        stop_with(error_text, getattr(err, "message", None) or err)
+    recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
 if tab_ret.open:
     with tab_ret:
         shown = ret[ret["cohort"].isin(recent)]
@@ -117,11 +119,15 @@ if tab_cac.open:
         if note := payback_note(pay):
             stop_with(info_text, note)
         caption_text(
-            f"Monthly signup cohorts of {campaign}, all months to {through}: CAC is the metric cac over the signup month "
-            f"(spend over the customers those signups became). {PAYBACK} Ringed cohorts are still baking: "
+            f"Monthly signup cohorts of {campaign}, all months to {through} (the cohort controls of the other tabs do "
+            f"not apply here): CAC is the metric cac over the signup month (spend over the customers those signups "
+            f"became), with its 95% interval from how many signups became customers. {PAYBACK} Payback month 0 means "
+            f"the signup month's own revenue already covered CAC. Ringed cohorts are still baking: "
             f"{baking_windows()['conversion'].words()}"
         )
-        st.altair_chart(chart(pay, "line", "cohort", "cac"), width="stretch")
+        if verdict := lowest_cac(pay):
+            info_text(verdict)
+        st.altair_chart(chart(pay, "bar", "cohort", "cac", annotations=annotations()), width="stretch")
         table(
             pay.drop(columns=["still_baking"]),
             key="co_payback",
@@ -129,8 +135,11 @@ if tab_cac.open:
                 "cohort": "Signup month",
                 "customers": "Paying customers",
                 "cac": "CAC",
+                "cac_low": "CAC, 95% CI low",
+                "cac_high": "CAC, 95% CI high",
+                "payback_month": "Payback month (0 = signup month)",
                 **{f"revenue_per_customer_m{m}": f"Revenue per customer, month {m}" for m in (1, 3, 6, 12)},
             },
-            kinds={"payback_month": "count"},
+            kinds={"payback_month": "count", "cac_low": "money", "cac_high": "money"},
             overrides={"cohort": st.column_config.DateColumn("Signup month", format="YYYY-MM")},
         )

@@ -32,22 +32,21 @@ c4.metric("Data through", cat.data_through or "unknown")
 caption_text(engine_label(settings()))
 
 st.subheader("Where to go next")
-links = st.columns(6)
-for col, (path, label, text) in zip(
-    links,
-    [
-        ("pages/explore.py", "Explore", "Any metric by any dimension, without SQL."),
-        ("pages/workbench.py", "SQL workbench", "Write and run SQL with linting and guard rails."),
-        ("pages/library.py", "Saved queries", "Curated answers the data team stands behind."),
-        ("pages/funnels.py", "Funnels", "Where users drop off, by segment, with statistics."),
-        ("pages/cohorts.py", "Cohorts", "Retention and payback by signup cohort."),
-        ("pages/impact.py", "Before/after", "Did a product change move a rate, beyond noise?"),
-    ],
-    strict=True,
-):
-    with col:
-        st.page_link(path, label=label)
-        caption_text(text)
+PLACES = [
+    ("pages/explore.py", "Explore", ":material/explore:", "Any metric by any dimension, without SQL."),
+    ("pages/workbench.py", "SQL workbench", ":material/code:", "Write and run SQL with linting and guard rails."),
+    ("pages/library.py", "Saved queries", ":material/bookmarks:", "Curated answers the data team stands behind."),
+    ("pages/funnels.py", "Funnels", ":material/filter_alt:", "Where users drop off, by segment, with statistics."),
+    ("pages/paths.py", "Paths", ":material/route:", "Where people go next instead, step by step."),
+    ("pages/cohorts.py", "Cohorts", ":material/grid_on:", "Retention and payback by signup cohort."),
+    ("pages/experiments.py", "Experiments", ":material/science:", "Did a test move conversion or revenue?"),
+    ("pages/impact.py", "Before/after", ":material/compare_arrows:", "Did a product change move a rate, beyond noise?"),
+]
+for row in (PLACES[:4], PLACES[4:]):
+    for col, (path, label, icon, text) in zip(st.columns(4), row, strict=True):
+        with col.container(border=True):  # a card: the link is its title, so it reads as one
+            st.page_link(path, label=f"**{label}** →", icon=icon)
+            caption_text(text)
 
 st.subheader("What is in the warehouse")
 if raw := [s for s in cat.schemas if s.lower() in {r.lower() for r in settings().model.raw_schemas}]:

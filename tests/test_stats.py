@@ -64,3 +64,23 @@ def test_split_check_states_its_threshold():
     assert "no sample-ratio mismatch" in fine.split_sentence() and f"{SRM_THRESHOLD:g}" in fine.split_sentence()
     skewed = readout("control", 1000, 100, "b", 1400, 140)
     assert skewed.srm and "a sample-ratio mismatch" in skewed.split_sentence() and "<" in skewed.split_sentence()
+
+
+def test_one_large_bad_segment_is_named_instead_of_many_better_ones():
+    """Issue #32 (the walk): "12 segments do significantly better than the rest" was one big bad segment
+    dragging "the rest" down; compared with everyone else except it, none of the twelve does better."""
+    import pandas as pd
+
+    from portal.product.stats import driver
+
+    rows = [{"segment": f"s{i}", "started": 1000, "converted": 300} for i in range(12)]
+    rows.append({"segment": "Android / Samsung Internet", "started": 20000, "converted": 2000})
+    why = driver(pd.DataFrame(rows))
+    assert why is not None and why.segment == "Android / Samsung Internet"
+    assert why.better == 12 and why.still_better == 0 and why.share == pytest.approx(20000 / 32000)
+    real = [{"segment": f"good{i}", "started": 1000, "converted": 600} for i in range(3)]
+    real += [
+        {"segment": "plain", "started": 6000, "converted": 1800},
+        {"segment": "bad", "started": 3000, "converted": 300},
+    ]
+    assert driver(pd.DataFrame(real)) is None  # the good ones beat the rest without it too

@@ -8,14 +8,14 @@ from itertools import pairwise
 import streamlit as st
 
 from portal.product.funnels import FunnelSpec, saved_query_sql
-from portal.product.stats import compare_segments, p_text
+from portal.product.stats import compare_segments, driver, p_text
 from portal.reporting.charts import weekly_conversion_chart
 from portal.workbench.params import find_params
 from ui.resources import annotations, model
 from ui.role_facts import key_space_problem
 from ui.save_dialog import save_form
 from ui.tables import table
-from ui.text import caption_text, error_text, info_text, success_text
+from ui.text import caption_text, error_text, info_text, success_text, warning_text
 
 
 def funnel_tabs(spec: FunnelSpec, result: dict, overall, dropped_csv, details) -> None:
@@ -137,7 +137,14 @@ def segment_callouts(spec: FunnelSpec, result: dict) -> None:
     if worse.empty and judged.empty:
         info_text("No segment differs from the rest beyond noise (two-proportion tests, Holm-corrected).")
     better = len(judged) - len(worse)
-    if better:
+    why = driver(result["segments"])
+    if why:
+        warning_text(
+            f"{why.better} segments look better than everyone else mainly because {why.segment} ({why.share:.0%} of "
+            f'those who started, {why.conversion:.1%} complete) pulls "everyone else" down: compared with everyone '
+            f"else except {why.segment}, {why.still_better} of them still do better."
+        )
+    elif better:
         caption_text(f"{better} segment(s) do significantly better than the rest; see the Segments tab.")
 
 

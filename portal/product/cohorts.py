@@ -3,15 +3,18 @@ cohort, with incomplete periods marked so young cohorts read as "still baking", 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from portal.model import ModelError
 from portal.product.kernels import retention_scan
 from portal.product.persons import PersonCodes
+from portal.product.stats import p_text, wilson
 from portal.sqlfiles import Fragment, Ident, render
 
 GRAINS = ("week", "month")
@@ -282,6 +285,9 @@ def cac_payback(
         first = g.iloc[0]
         customers = int(first["customers"])
         cac = float(first["spend"]) / customers if customers else float("nan")
+        p_lo, p_hi = wilson(customers, int(first["signups"]))  # CAC moves with how many signups became customers
+        cac_low = float(first["spend"]) / (p_hi * int(first["signups"])) if p_hi > 0 else float("nan")
+        cac_high = float(first["spend"]) / (p_lo * int(first["signups"])) if p_lo > 0 else float("inf")
         by_month = g.dropna(subset=["month"]).set_index("month")["revenue"].astype(float)
         age = (through.year - cohort.year) * 12 + through.month - cohort.month  # months since the cohort began
         cumulative = by_month.reindex(range(age + 1), fill_value=0.0).cumsum() / customers if customers else None
@@ -293,12 +299,15 @@ def cac_payback(
             "customers": customers,
             "spend": float(first["spend"]),
             "cac": cac,
+            "cac_low": cac_low,
+            "cac_high": cac_high,
             "payback_month": payback,
         }
         for m in (1, 3, 6, 12):
             row[f"revenue_per_customer_m{m}"] = float(cumulative[m]) if cumulative is not None and m <= age else None
         if payback is not None:
-            row["status"] = f"paid back in month {payback}" + ("" if cac_final else " (CAC still baking)")
+            when = "within the signup month" if payback == 0 else f"in month {payback} after signup"
+            row["status"] = f"paid back {when}" + ("" if cac_final else " (CAC still baking)")
         elif not cac_final or age < months:
             row["status"] = "still baking: not paid back yet"
         else:
@@ -307,3 +316,29 @@ def cac_payback(
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.assign(payback_month=out["payback_month"].astype("Int64"), cac=out["cac"].astype(float))
+
+
+def lowest_cac(payback: pd.DataFrame) -> str | None:
+    """Whether the settled cohort with the lowest CAC is really cheaper than the other settled cohorts
+    together, or within noise: CAC is spend over customers, so the randomness is in how many signups
+    became customers (a two-proportion test on customers per dollar, the log CAC ratio by the delta
+    method). None when fewer than two settled cohorts have customers."""
+    done = payback[~payback["still_baking"] & (payback["customers"] > 0)]
+    if len(done) < 2:
+        return None
+    low = done.loc[done["cac"].idxmin()]
+    rest = done.drop(index=low.name)
+    rest_cac = rest["spend"].sum() / rest["customers"].sum()
+    var = (1 - low.customers / low.signups) / low.customers + (
+        1 - rest["customers"].sum() / rest["signups"].sum()
+    ) / rest["customers"].sum()
+    z = (math.log(low.cac) - math.log(rest_cac)) / math.sqrt(var)
+    p = float(2 * stats.norm.sf(abs(z)))
+    month = pd.Timestamp(low.cohort).strftime("%B %Y")
+    head = (
+        f"{month}'s CAC, ${low.cac:,.2f} (95% CI ${low.cac_low:,.2f} to ${low.cac_high:,.2f}), against "
+        f"${rest_cac:,.2f} for the other {len(rest)} settled cohorts together: "
+    )
+    if p < 0.05:
+        return head + f"really lower ({p_text(p)}): more of its signups became customers for the money."
+    return head + f"not clearly lower ({p_text(p)}); the difference is within what chance gives."

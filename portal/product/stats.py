@@ -100,6 +100,36 @@ def compare_segments(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class Driver:
+    """A worse segment big enough to drag "everyone else" down for every other segment."""
+
+    segment: str
+    share: float  # of the people who started
+    conversion: float
+    better: int  # segments significantly better than the rest
+    still_better: int  # …of which still better when compared with everyone else except `segment`
+
+
+def driver(table: pd.DataFrame, alpha: float = 0.05) -> Driver | None:
+    """When several segments beat "the rest", whether one large worse segment is why: the worse
+    segment pulling the rest down most (people × gap), and how many stay better without it."""
+    cmp = compare_segments(table, alpha)
+    better = cmp[cmp["verdict"] == "significantly better"]
+    worse = cmp[cmp["verdict"] == "significantly worse"]
+    if len(better) < 2 or worse.empty:
+        return None
+    pull = worse["users"] * (worse["rest_conversion"] - worse["conversion"])
+    top = worse.loc[pull.idxmax()]
+    without = compare_segments(table[table["segment"] != top["segment"]], alpha)
+    still = without[(without["verdict"] == "significantly better") & without["segment"].isin(better["segment"])]
+    if len(still) > len(better) / 2:
+        return None  # they beat the rest without it too: it is not the reason
+    return Driver(
+        str(top["segment"]), float(top["users"] / cmp["users"].sum()), float(top["conversion"]), len(better), len(still)
+    )
+
+
+@dataclass(frozen=True)
 class Readout:
     control: str
     variant: str

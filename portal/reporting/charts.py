@@ -4,6 +4,7 @@ retention heatmaps and curves. One module, so axis titles, tooltips and formats 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 CHART_KINDS = ("bar", "line", "area", "scatter")
@@ -89,9 +90,9 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
             "change": [a.title for a in shown],
             "dates": [a.label().removeprefix(a.title).strip(" ()") for a in shown],
             "starts_here": [pd.Timestamp(a.start) >= lo for a in shown],
-            "label_y": [4 + 14 * (i % 3) for i in range(len(shown))],  # staggered so close changes stay readable
         }
     )
+    data["label_y"] = -14 - 13 * label_rows(data[x], data["change"], lo, hi)  # above the plot, never on a line
     tips = [alt.Tooltip("change:N", title="Change"), alt.Tooltip("dates:N", title="Dates")]
     layers = []
     if data["span_end"].notna().any():
@@ -116,7 +117,22 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
                 .mark_text(align=align, baseline="top", dx=dx, color="#e8590c", fontSize=11, limit=LABEL_PX)
                 .encode(x=alt.X(f"{x}:T"), y=alt.Y("label_y:Q", scale=None, axis=None), text="change:N", tooltip=tips)
             )
-    return alt.layer(*layers)
+    return alt.layer(*layers).properties(padding={"top": 14 + 13 * (int(data["label_y"].min() * -1 - 14) // 13 + 1)})
+
+
+def label_rows(at: pd.Series, text: pd.Series, lo, hi, width_px: int = 640) -> np.ndarray:
+    """A row (0, 1, 2) for each change's label so that labels in one row do not overlap: each takes
+    about 6 px a character (at most LABEL_PX) from its rule, on a plot about `width_px` wide."""
+    span = max((hi - lo).total_seconds(), 1.0)
+    ends = [-1e9, -1e9, -1e9]
+    rows = np.zeros(len(at), dtype=int)
+    for i in np.argsort(at.to_numpy()):
+        start = (at.iloc[i] - lo).total_seconds() / span * width_px
+        need = min(6 * len(str(text.iloc[i])), LABEL_PX) + 8
+        row = next((r for r in range(3) if ends[r] < start), int(np.argmin(ends)))
+        rows[i] = row
+        ends[row] = start + need
+    return rows
 
 
 def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = None, annotations=()) -> alt.Chart:
@@ -139,17 +155,37 @@ def chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None = No
     }[kind]
     # categories keep the query's ORDER BY ("$200-299" before "$1000-1099"), not alphabetical order
     enc = {
-        "x": alt.X(x, title=title(x), sort=x_order(frame, x)),
+        "x": alt.X(x, title=title(x), sort=x_order(frame, x), axis=time_axis(frame, x)),
         "y": alt.Y(y, title=title(y)),
         "tooltip": _tooltip(frame, (x, y, color)),
     }
     if color:
-        enc["color"] = alt.Color(color, title=title(color))
+        enc["color"] = alt.Color(color, title=title(color), legend=alt.Legend(labelLimit=0))  # never "Samsung Inter…"
         if kind == "bar" and is_rate(frame[y]):  # rates do not add up: side by side, never stacked
             enc["xOffset"] = alt.XOffset(color)
             enc["y"] = alt.Y(y, title=title(y), stack=None)
     base = with_intervals(mark.encode(**enc), frame, kind, x, y, color)
     return annotate(mark_baking(base, frame, x, y), frame, x, annotations).properties(height=320)
+
+
+def time_axis(frame: pd.DataFrame, x: str):
+    """Ticks at the data's own points: a weekly series gets its weeks (Mondays, not Vega's Sundays or
+    days it has no value for), a monthly one its months; category labels are never cut short."""
+    if x not in frame.columns:
+        return alt.Undefined
+    if not pd.api.types.is_datetime64_any_dtype(frame[x]):
+        return alt.Axis(labelLimit=260) if not pd.api.types.is_numeric_dtype(frame[x]) else alt.Undefined
+    points = pd.Series(sorted(frame[x].dropna().unique()))
+    days = points.diff().dropna().dt.days
+    if days.empty or days.min() < 7 or (days.min() == 7 and not (days % 7 == 0).all()):
+        return alt.Undefined
+    monthly = days.min() >= 28
+    step = max(1, len(points) // (12 if monthly else 9))
+    # DateTime objects, read in the browser's time zone as the data's own dates are (numbers are UTC)
+    ticks = [
+        alt.DateTime(year=t.year, month=t.month, date=t.day) for t in (pd.Timestamp(v) for v in points.iloc[::step])
+    ]
+    return alt.Axis(values=ticks, format="%b %Y" if monthly else "%d %b", labelOverlap=True)
 
 
 def x_order(frame: pd.DataFrame, x: str):
@@ -299,7 +335,8 @@ def heatmap(frame: pd.DataFrame, value: str, fmt: str = ".0%") -> alt.Chart:
         state=lambda d: d["complete"].map({True: "complete", False: "still baking"}),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("period:O", title="Periods since cohort start"), y=alt.Y("cohort:O", title="Cohort", sort="descending")
+        x=alt.X("period:O", title="Periods since cohort start", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("cohort:O", title="Cohort", sort="descending", axis=alt.Axis(labelOverlap=False)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format=fmt)),
@@ -310,7 +347,7 @@ def heatmap(frame: pd.DataFrame, value: str, fmt: str = ".0%") -> alt.Chart:
         text=alt.Text(f"{value}:Q", format=fmt),
         color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("black")),
     )
-    return (cells + text).properties(height=max(240, 14 * data["cohort"].nunique()))
+    return (cells + text).properties(height=max(240, 22 * data["cohort"].nunique()))  # every row labelled
 
 
 def curves(avg: pd.DataFrame, value: str, cost: pd.DataFrame | None = None, fmt: str = ".0%") -> alt.Chart:
@@ -320,7 +357,7 @@ def curves(avg: pd.DataFrame, value: str, cost: pd.DataFrame | None = None, fmt:
         alt.Chart(avg)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:Q", title="Periods since cohort start"),
+            x=alt.X("period:Q", title="Periods since cohort start", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y(f"{value}:Q", axis=alt.Axis(format=fmt), title=title(value)),
             color=alt.Color("segment:N", title="Segment"),
             tooltip=["segment", "period", alt.Tooltip(f"{value}:Q", format=fmt, title=title(value))],
