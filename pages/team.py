@@ -61,8 +61,8 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
         if baking := view.query_baking(q, end, through, baking_windows()):
             warning_text(baking, icon=":material/hourglass_top:")
-        if t.type == "table":
-            table(frame, height=260)
+        if t.type == "table":  # every row shown up to 20, then it scrolls (6 of 16 rows hid the answer)
+            table(frame, height=min(38 + 35 * len(frame), 38 + 35 * 20))
         else:
             spec = query_spec(t, q.id, q.version, (start, end, filters, role), tuple(annotations()))
             st.vega_lite_chart(spec=spec, width="stretch")

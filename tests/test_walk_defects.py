@@ -88,3 +88,38 @@ def test_home_where_to_go_next_reads_as_links(portal_env):
     at = run_page("pages/home.py")
     links = [p.proto for p in at.get("page_link")]
     assert {"**Explore** →", "**SQL workbench** →", "**Funnels** →", "**Paths** →"} <= {link.label for link in links}
+
+
+def test_the_support_query_counts_only_completed_orders_and_its_tile_shows_every_row(portal_env, warehouse):
+    """The walk: cancelled and refunded orders counted as conversions, "checkout ticket" said without
+    a filter, and the tile showed 6 of 16 rows with the upper interval cut off."""
+    from conftest import ROOT
+
+    from portal.library import QueryStore, run_saved
+
+    s = session_for(warehouse)
+    q = QueryStore(ROOT / "queries", ROOT / "state").get("support/conversion_by_resolution_speed")
+    assert "cancelled and refunded orders do not count" in q.description and "with a cart" in q.description
+    got = run_saved(s, q, {}).frame.set_index(["cart_bucket", "resolution"])
+    t = s.frame(
+        "SELECT user_id, opened_at, resolution_minutes, cart_value FROM analytics.support_tickets WHERE cart_value IS NOT NULL AND resolution_minutes IS NOT NULL"
+    )
+    o = s.frame("SELECT user_id, ordered_at, status FROM analytics.orders")
+    m = t.reset_index().merge(o[o.status == "completed"], on="user_id", how="left")
+    m["hit"] = (m.ordered_at >= m.opened_at) & (m.ordered_at <= m.opened_at + pd.Timedelta(days=7))
+    t["converted"] = m.groupby("index")["hit"].any().reindex(range(len(t)), fill_value=False).to_numpy()
+    t["resolution"] = t.resolution_minutes.map(lambda x: "under 1 hour" if x < 60 else "1 hour or more")
+    start = (t.cart_value // 100 * 100).astype(int)
+    t["cart_bucket"] = "$" + start.astype(str) + "-" + (start + 99).astype(str)
+    want = t.groupby(["cart_bucket", "resolution"])["converted"].agg(["size", "mean"])
+    want = want[want["size"] >= 20]
+    assert len(got) == len(want)
+    for key, row in want.iterrows():
+        assert got.loc[key, "tickets"] == row["size"] and got.loc[key, "conversion"] == round(row["mean"], 3)
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("from pages.team import render\nrender('support')\n", default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    (tile,) = [d for d in at.dataframe if "conversion_high" in d.value.columns or "Conversion high" in d.value.columns]
+    assert len(tile.value) == len(got)  # its height (every row, to 20) is seen in the screenshots

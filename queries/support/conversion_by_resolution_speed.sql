@@ -1,5 +1,5 @@
--- title: Conversion after a support ticket, by resolution speed and cart value
--- description: Customers who opened a checkout ticket: share who ordered within 7 days, for tickets resolved in under an hour versus an hour or more, in $100 cart-value buckets. A bucket and speed with fewer than 20 tickets is left out: too few to judge. conversion_low and conversion_high are the 95% interval: where the two speeds' intervals do not overlap, the difference is beyond noise.
+-- title: Conversion after a checkout ticket, by resolution speed and cart value
+-- description: Tickets opened during checkout (those with a cart: product questions, payment, promo codes, shipping): the share whose person completed an order within $window_days days of opening it (cancelled and refunded orders do not count), for tickets resolved in under an hour versus an hour or more, in $100 buckets of the cart's value when the ticket was opened. A bucket and speed with fewer than 20 tickets is left out: too few to judge. conversion_low and conversion_high are the 95% interval: where the two speeds' intervals do not overlap, the difference is beyond noise.
 -- owner: sam
 -- team: support
 -- tags: support, conversion
@@ -14,13 +14,14 @@ WITH tickets AS (
         CASE WHEN t.resolution_minutes < 60 THEN 'under 1 hour' ELSE '1 hour or more' END AS resolution,
         CAST(floor(t.cart_value / 100) * 100 AS INTEGER) AS bucket_start
     FROM analytics.support_tickets AS t
-    WHERE t.cart_value IS NOT NULL AND t.resolution_minutes IS NOT NULL
+    WHERE t.cart_value IS NOT NULL AND t.resolution_minutes IS NOT NULL  -- a cart: opened during checkout
 ), outcomes AS (
     SELECT
         tk.*,
         EXISTS (
             SELECT 1 FROM analytics.orders AS o
             WHERE o.user_id = tk.user_id
+              AND o.status = 'completed'  -- cancelled and refunded orders are not conversions
               AND o.ordered_at BETWEEN tk.opened_at AND tk.opened_at + INTERVAL 1 DAY * CAST($window_days AS INTEGER)
         ) AS converted
     FROM tickets AS tk
