@@ -23,7 +23,7 @@ def test_library_lists_curated_first_and_filters(portal_env):
     assert "draft" in texts[-1]
     at.text_input(key="lib_search").set_value("cart value").run()
     texts = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert len(texts) == 1 and "support ticket" in texts[0]
+    assert len(texts) == 1 and "checkout ticket" in texts[0]
 
 
 def test_malformed_file_is_an_error_not_a_crash(portal_env):

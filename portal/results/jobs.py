@@ -1,0 +1,79 @@
+"""Background runs (issue #33): a statement that keeps running on the server after its tab is reloaded
+or closed. The job is a running row in the result store; a thread of this server runs it through the
+person's own session (their roles, limits and audit trail, with the longer background time limit),
+beats every couple of seconds, stops it when a cancel is asked for from any tab, and writes the answer
+to the store. A server that restarts fails the jobs it held, and any server fails jobs whose heartbeat
+stopped: a job is never lost silently."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+
+import pyarrow as pa
+
+from portal.results.store import CANCELLED, JOB, ResultStore
+from portal.warehouse.errors import QueryError
+
+SERVER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, this start
+
+
+class JobRunner:
+    def __init__(self, store: ResultStore, beat_seconds: float = 2.0):
+        self.store = store
+        self.beat_seconds = beat_seconds
+        self.threads: dict[str, threading.Thread] = {}
+
+    def start(self, session, sql: str, params: dict | None, max_rows: int, timeout_s: float, role_key: str,
+              version: str, origin: str = "workbench (background)") -> str:  # fmt: skip
+        """Begin a job; returns its id at once (the page may go away)."""
+        rid = self.store.begin(JOB, session.user.name, role_key, sql, params, version, origin, SERVER)
+        thread = threading.Thread(
+            target=self._work, args=(rid, session, sql, params, max_rows, timeout_s), daemon=True, name=f"job-{rid}"
+        )
+        self.threads[rid] = thread
+        thread.start()
+        return rid
+
+    def _work(self, rid, session, sql, params, max_rows, timeout_s) -> None:
+        outcome: dict = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = session.run(sql, params, max_rows, timeout_s=timeout_s, origin="background job")
+            except QueryError as err:
+                outcome["error"] = err
+            except Exception as exc:  # never let a job die silently
+                outcome["error"] = QueryError(f"Unexpected error: {exc}")
+
+        inner = threading.Thread(target=run, daemon=True)
+        inner.start()
+        cancelled = False
+        while inner.is_alive():
+            inner.join(self.beat_seconds)
+            if inner.is_alive() and self.store.beat(rid) and not cancelled:
+                cancelled = True
+                session.cancel()
+        err = outcome.get("error")
+        if err is not None:
+            self.store.fail(
+                rid,
+                err.message if hasattr(err, "message") else str(err),
+                CANCELLED if cancelled or getattr(err, "kind", "") == "cancelled" else "failed",
+            )
+            return
+        result = outcome["result"]
+        table = pa.Table.from_pandas(result.frame, preserve_index=False)
+        if result.truncated:
+            table = table.replace_schema_metadata({b"truncated": b"1", b"max_rows": str(result.max_rows).encode()})
+        self.store.finish(rid, table)
+
+    def wait(self, rid: str, seconds: float) -> bool:
+        """Wait up to `seconds` for a job this server runs; True when it has finished."""
+        thread = self.threads.get(rid)
+        if thread is not None:
+            thread.join(seconds)
+            return not thread.is_alive()
+        return True

@@ -1,0 +1,107 @@
+"""Issue #33: the result store and background runs. Results are served only to the person (a job) or
+the role (a shared answer) they were computed for; caps and the time to live hold; a job keeps
+running when the page that started it is gone, is cancelled from another session, and a server that
+restarts (or stops beating) leaves its jobs failed with a reason, never running forever."""
+
+from __future__ import annotations
+
+import time
+
+import pyarrow as pa
+import pytest
+from conftest import session_for
+
+from portal.results.jobs import SERVER, JobRunner
+from portal.results.store import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    JOB,
+    RESTARTED,
+    ResultLimits,
+    ResultStore,
+    role_key_text,
+    warehouse_version,
+)
+
+PII, PUBLIC = role_key_text(True, ()), role_key_text(False, ("raw",))
+SLOW = "SELECT count(*) FROM analytics.events AS a, analytics.events AS b WHERE a.user_id < b.user_id"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ResultStore(tmp_path / "state", tmp_path / "results")
+
+
+def table(n: int) -> pa.Table:
+    return pa.table({"n": list(range(n)), "email": [f"p{i}@example.com" for i in range(n)]})
+
+
+def test_a_pii_result_never_reaches_a_role_without_pii(store):
+    tile = store.put("tile", "dana", PII, "SELECT email FROM raw.users", {}, "v1", "dashboard", table(3))
+    assert store.get(tile.id, "dana", PII) is not None and store.get(tile.id, "sam", PII) is not None  # shared
+    assert store.get(tile.id, "alex", PUBLIC) is None  # the analyst's role reads the twin
+    assert store.latest("tile", PUBLIC, "SELECT email FROM raw.users", {}) is None
+    assert store.latest("tile", PII, "SELECT email FROM raw.users", {}).id == tile.id
+
+
+def test_a_job_is_its_owners_alone_and_only_while_their_role_still_reads_it(store):
+    rid = store.begin(JOB, "dana", PII, "SELECT 1", {}, "v1", "workbench")
+    done = store.finish(rid, table(2))
+    assert done.status == DONE and done.rows == 2 and store.read(done).num_rows == 2
+    assert store.get(rid, "dana", PII) is not None
+    assert store.get(rid, "sam", PII) is None  # same role, not their job
+    assert store.get(rid, "dana", PUBLIC) is None  # dana lost pii since: not even her own PII result
+    assert not store.request_cancel(rid, "sam")
+
+
+def test_latest_follows_the_parameters_and_the_warehouse_version(store):
+    a = store.put("tile", "x", PII, "SELECT $d", {"d": "2026-01-01"}, "v1", "dashboard", table(1))
+    b = store.put("tile", "x", PII, "SELECT $d", {"d": "2026-02-01"}, "v1", "dashboard", table(2))
+    assert store.latest("tile", PII, "SELECT $d", {"d": "2026-01-01"}).id == a.id
+    assert store.latest("tile", PII, "SELECT $d", {"d": "2026-02-01"}, "v1").id == b.id
+    assert store.latest("tile", PII, "SELECT $d", {"d": "2026-02-01"}, "v2") is None  # rebuilt: stale
+
+
+def test_caps_evict_the_oldest_and_the_time_to_live_sweeps(tmp_path):
+    small = ResultStore(
+        tmp_path / "s", tmp_path / "r", ResultLimits(per_person_bytes=6_000, total_bytes=9_000, ttl_seconds=60)
+    )
+    ids = [small.put("tile", "dana", PII, f"SELECT {i}", {}, "v", "t", table(200)).id for i in range(4)]
+    size = small._get(ids[-1]).bytes
+    kept = [i for i in ids if small._get(i) is not None]
+    assert kept[-1] == ids[-1] and sum(small._get(i).bytes for i in kept) <= 6_000 and len(kept) == 6_000 // size
+    assert all(not small._file(i).exists() for i in ids if i not in kept)  # files go with their rows
+    other = small.put("tile", "sam", PII, "SELECT 9", {}, "v", "t", table(200))
+    total = sum(small._get(i).bytes for i in [*kept, other.id] if small._get(i) is not None)
+    assert total <= 9_000
+    assert small.sweep(time.time() + 120) >= 1 and small._get(other.id) is None
+
+
+def test_a_job_outlives_its_page_and_is_cancelled_from_another_session(warehouse, store):
+    runner = JobRunner(store, beat_seconds=0.2)
+    owner = session_for(warehouse)
+    quick = runner.start(owner, "SELECT 42 AS answer", None, 100, 30, PII, warehouse_version(warehouse.path))
+    assert runner.wait(quick, 30)
+    done = store.get(quick, owner.user.name, PII)
+    assert done.status == DONE and store.read(done).column("answer").to_pylist() == [42]
+    slow = runner.start(owner, SLOW, None, 100, 60, PII, "v")
+    del owner  # the page that started it is gone; the job holds its own session
+    deadline = time.time() + 30
+    while store._get(slow).status == "running" and not store._get(slow).heartbeat and time.time() < deadline:
+        time.sleep(0.05)
+    assert store.request_cancel(slow, session_for(warehouse).user.name)  # another tab, same person
+    assert runner.wait(slow, 30)
+    stopped = store._get(slow)
+    assert stopped.status == CANCELLED and not store._file(slow).exists()
+
+
+def test_a_restarted_server_fails_its_jobs_and_stale_jobs_fail_anywhere(store):
+    mine = store.begin(JOB, "dana", PII, "SELECT 1", {}, "v", "workbench", server=SERVER)
+    other = store.begin(JOB, "sam", PII, "SELECT 2", {}, "v", "workbench", server="elsewhere:1:abc")
+    assert store.fail_server(SERVER) == 1
+    assert store._get(mine).status == FAILED and store._get(mine).error == RESTARTED
+    assert store._get(other).status == "running"
+    assert store.recover(stale_after=60) == 0  # it beat just now
+    assert store.recover(stale_after=-1) == 1  # its server stopped beating
+    assert store._get(other).error == RESTARTED
