@@ -13,7 +13,7 @@ from portal.workbench.history import History
 from portal.workbench.params import find_params
 from portal.workbench.run_plan import lint_script, plan_run
 from ui.editor import sql_editor
-from ui.resources import settings
+from ui.resources import result_store, settings
 from ui.role_facts import catalog
 from ui.sessions import engine_session
 from ui.sign_in import current_user
@@ -23,7 +23,7 @@ from ui.workbench.links import open_link
 from ui.workbench.lint_panel import lint_panel
 from ui.workbench.params import param_panel
 from ui.workbench.results import result_tabs
-from ui.workbench.runner import run_next
+from ui.workbench.runner import reattach, run_next
 from ui.workbench.save_share import save_and_share
 from ui.workbench.schema import schema_sidebar
 
@@ -41,6 +41,7 @@ def set_sql(text: str) -> None:
 
 
 open_link(set_sql)  # ?q=team/name&p_x=… or ?sql=…: loads, never runs by itself
+reattach(set_sql)  # ?job=…: a run that went on without this tab
 if S.get("wb_sql_pending"):
     set_sql(S.pop("wb_sql_pending"))
 
@@ -69,11 +70,8 @@ with left:
             st.rerun()
         except ValueError as err:
             error_text(err)
-    if (
-        b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_running" not in S)
-        and "wb_running" in S
-    ):
-        S.wb_running.cancel()
+    if b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_job" not in S) and "wb_job" in S:
+        result_store().request_cancel(S.wb_job, user.name)  # reaches the job from any tab or server
     b5.toggle("Wrap", key="wb_wrap", help="Wrap long lines in the editor instead of scrolling sideways.")
 
 submitted = bool(event and event.get("type") == "submit" and event.get("id") != S.get("wb_last_event"))
@@ -130,7 +128,7 @@ elif plan is not None and plan.ready:
     S.wb_plan, S.wb_results, S.wb_queue, S.wb_stale = None, [], list(plan.steps), False
     for text in plan.estimates:
         caption_text(text)
-if S.get("wb_running") or S.get("wb_queue"):  # one statement per script run; a Cancel click lands in between
+if S.get("wb_job") or S.get("wb_queue"):  # one statement per script run; a Cancel click lands in between
     run_next(engine_session(), history, user.history_key, "workbench link" if S.get("wb_link_seen") else "workbench")
 
 if S.get("wb_results"):

@@ -36,6 +36,7 @@ class Limits:
     download_max_rows: int = 1_000_000
     download_max_bytes: int = 100_000_000  # a download stops here too: 400 rows of 1 MB cells were 400 MB
     ceiling_rows: int = 10_000_000_000  # the size guard's refusal, in the seam for every caller ([guard] ceiling_rows)
+    background_timeout_seconds: float = 600.0  # a workbench run that went to the background (issue #33)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Settings:
     pii_columns: tuple[str, ...] = ()  # [pii] columns: schema.table.column blanked in the PII-free twin
     pii_not_personal: tuple[str, ...] = ()  # [pii] not_personal: columns pii-scan must not flag
     dbt_target: Path | None = None  # [dbt] target: the dbt project's artifacts (portal/dbt)
+    results_dir: Path | None = None  # [results] dir: stored answers (portal/results); None: <state_dir>/results
+    results: dict = field(default_factory=dict)  # [results] caps: per_person_mb, total_mb, ttl_hours
     limits: Limits = field(default_factory=Limits)
     people: People = field(default_factory=People)
     lint: LintConfig = field(default_factory=LintConfig)
@@ -102,6 +105,11 @@ class Settings:
     def state(self) -> str | Path:
         """Where app state lives (`portal.state`): the PostgreSQL URL, else the state folder."""
         return self.state_url or self.state_dir
+
+    @property
+    def results_folder(self) -> Path:
+        """Where stored answers' Parquet files live: [results] dir, else beside the app state."""
+        return self.results_dir or self.state_dir / "results"
 
     @property
     def public_warehouse_path(self) -> Path:
@@ -179,6 +187,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         model=model,
         pii_columns=tuple(f.pii.columns) + _dbt_pii(f.dbt.target, base, path),
         dbt_target=_resolve(f.dbt.target, base) if f.dbt.target else None,
+        results_dir=_resolve(f.results.dir, base) if f.results.dir else None,
+        results=f.results.model_dump(exclude={"dir"}),
         pii_not_personal=tuple(f.pii.not_personal),
         engine=f.warehouse.engine,
         spark_url=f.warehouse.url,

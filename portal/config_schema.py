@@ -64,6 +64,15 @@ class PiiSection(Section):
     )
 
 
+class ResultsSection(Section):
+    """Stored answers: background runs, refreshed tiles (Parquet files and a row each in the app state)."""
+
+    dir: str | None = Field(None, description="Folder of the Parquet files (default: results/ in the state folder).")
+    per_person_mb: int = Field(500, ge=1, description="A person's stored answers at most; the oldest go first.")
+    total_mb: int = Field(5000, ge=1, description="Every stored answer at most; the oldest go first.")
+    ttl_hours: float = Field(168.0, gt=0, description="How long an answer is kept.")
+
+
 class DbtSection(Section):
     """The data team's dbt project, read from its artifacts (no dbt at run time, no network)."""
 
@@ -206,6 +215,11 @@ class LimitsSection(Section):
     download_max_bytes: int = Field(
         100_000_000, ge=1_000, description="Bytes a download holds at most (CSV or Parquet); it stops at a whole row."
     )
+    background_timeout_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="A workbench run still going after a few seconds keeps running on the server this long.",
+    )
 
 
 class PeopleSection(Section):
@@ -288,6 +302,7 @@ class PortalFile(Section):
     paths: PathsSection = Field(default_factory=PathsSection)
     pii: PiiSection = Field(default_factory=PiiSection)
     dbt: DbtSection = Field(default_factory=DbtSection)
+    results: ResultsSection = Field(default_factory=ResultsSection)
     model: ModelSection = Field(default_factory=ModelSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     people: PeopleSection = Field(default_factory=PeopleSection)

@@ -78,6 +78,26 @@ def query_store():
 
 
 @st.cache_resource
+def result_store():
+    """Stored answers (background runs, refreshed tiles); jobs whose server stopped beating are failed
+    with a reason when this server starts."""
+    from portal.results.store import open_results
+
+    store = open_results(settings())
+    store.recover()
+    store.sweep()
+    return store
+
+
+@st.cache_resource
+def job_runner():
+    """This server's background runs (threads that outlive the page that started them)."""
+    from portal.results.jobs import JobRunner
+
+    return JobRunner(result_store())
+
+
+@st.cache_resource
 def token_store():
     from portal.api.tokens import TokenStore
 

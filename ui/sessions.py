@@ -22,6 +22,20 @@ def engine_session() -> Session:
     return st.session_state[key]
 
 
+def job_session() -> Session:
+    """A session of this user's own for one background run: it outlives the page (and its Cancel
+    comes through the result store, from any tab)."""
+    user = current_user()
+    return warehouse(user.has_pii).session(user, audit_log(), denied_schemas(settings(), user))
+
+
+def result_role() -> str:
+    """This user's role key as the result store writes it."""
+    from portal.results.store import role_key_text
+
+    return role_key_text(*role_key())
+
+
 def shared_session(pii: bool, denied: tuple[str, ...]) -> Session:
     """The session of the system principal that computes results cached and shared between users of
     one role (the cache key carries `pii` and `denied`): audited under that principal's name, with

@@ -7,6 +7,7 @@ stopped: a job is never lost silently."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -16,6 +17,7 @@ import pyarrow as pa
 
 from portal.results.store import CANCELLED, JOB, ResultStore
 from portal.warehouse.errors import QueryError
+from portal.warehouse.results import QueryResult
 
 SERVER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, this start
 
@@ -66,9 +68,15 @@ class JobRunner:
             return
         result = outcome["result"]
         table = pa.Table.from_pandas(result.frame, preserve_index=False)
-        if result.truncated:
-            table = table.replace_schema_metadata({b"truncated": b"1", b"max_rows": str(result.max_rows).encode()})
-        self.store.finish(rid, table)
+        facts = {"types": result.types, "truncated": result.truncated, "max_rows": result.max_rows,
+                 "elapsed_s": result.elapsed_s, "kind": result.kind}  # fmt: skip
+        self.store.finish(
+            rid, table.replace_schema_metadata({**(table.schema.metadata or {}), b"portal": json.dumps(facts).encode()})
+        )
+
+    def running_here(self, rid: str) -> bool:
+        thread = self.threads.get(rid)
+        return thread is not None and thread.is_alive()
 
     def wait(self, rid: str, seconds: float) -> bool:
         """Wait up to `seconds` for a job this server runs; True when it has finished."""
@@ -77,3 +85,25 @@ class JobRunner:
             thread.join(seconds)
             return not thread.is_alive()
         return True
+
+
+def as_query_result(stored, table: pa.Table) -> QueryResult:
+    """A finished job's answer as the workbench shows any result."""
+    facts = json.loads((table.schema.metadata or {}).get(b"portal", b"{}"))
+    frame = table.to_pandas()
+    return QueryResult(
+        stored.sql,
+        list(frame.columns),
+        facts.get("types") or [str(t) for t in table.schema.types],
+        frame,
+        bool(facts.get("truncated")),
+        float(facts.get("elapsed_s") or 0.0),
+        int(facts.get("max_rows") or len(frame)),
+        facts.get("kind", "select"),
+    )
+
+
+def as_error(stored) -> QueryError:
+    """A failed or cancelled job as the error the workbench shows."""
+    kind = "cancelled" if stored.status == CANCELLED else "failed"
+    return QueryError(stored.error or stored.status, kind=kind)

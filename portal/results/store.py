@@ -97,6 +97,20 @@ class ResultLimits:
     total_bytes: int = 5_000_000_000
     ttl_seconds: float = 7 * 86400
 
+    @classmethod
+    def of(cls, results: dict) -> ResultLimits:
+        """From portal.toml's [results] (megabytes and hours)."""
+        return cls(
+            int(results.get("per_person_mb", 500)) * 1_000_000,
+            int(results.get("total_mb", 5000)) * 1_000_000,
+            float(results.get("ttl_hours", 168)) * 3600,
+        )
+
+
+def open_results(settings) -> ResultStore:
+    """The configured store: [results] dir and caps, rows in the app state (replicas share both)."""
+    return ResultStore(settings.state, settings.results_folder, ResultLimits.of(settings.results))
+
 
 class ResultStore:
     def __init__(self, state, folder: Path, limits: ResultLimits | None = None):
@@ -214,7 +228,7 @@ class ResultStore:
             found = con.execute("SELECT cancel_requested FROM results WHERE id = ?", (rid,)).fetchall()
         return bool(found and found[0][0])
 
-    def recover(self, stale_after: float = 30.0) -> int:
+    def recover(self, stale_after: float = 10.0) -> int:
         """Jobs whose runner stopped beating (its server restarted or died) are failed, and say so:
         never lost silently, never shown as running forever."""
         with self.db.connect() as con:
