@@ -56,9 +56,14 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
                 st.vega_lite_chart(spec=spec, width="stretch")
             return
         q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
-        frame = shared_rows(t.query, q.version, start, end, filters)
+        rows = shared_rows(t.query, q.version, start, end, filters)
+        frame = rows.frame
         heading_text(t.title or q.title)
-        caption_text(view.scope_caption(start, end, dict(filters), view.query_scope(q)))
+        caption_text(
+            view.scope_caption(start, end, dict(filters), view.query_scope(q))
+            + " · "
+            + rows.computed_text(str(through))
+        )
         if baking := view.query_baking(q, end, through, baking_windows()):
             warning_text(baking, icon=":material/hourglass_top:")
         if t.type == "table":  # every row shown up to 20, then it scrolls (6 of 16 rows hid the answer)

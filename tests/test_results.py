@@ -105,3 +105,68 @@ def test_a_restarted_server_fails_its_jobs_and_stale_jobs_fail_anywhere(store):
     assert store.recover(stale_after=60) == 0  # it beat just now
     assert store.recover(stale_after=-1) == 1  # its server stopped beating
     assert store._get(other).error == RESTARTED
+
+
+def test_a_job_link_shows_its_answer_to_its_owner_only(portal_env):
+    from pathlib import Path
+
+    from conftest import run_page, shown
+
+    at = run_page("pages/workbench.py", user="dana", state={"wb_sql": "SELECT 42 AS answer"})
+    at.button(key="wb_run").click().run()
+    assert not at.exception
+    store = ResultStore(Path(portal_env["PORTAL_STATE_DIR"]), Path(portal_env["PORTAL_STATE_DIR"]) / "results")
+    (job,) = store.jobs("dana")
+    assert job.status == DONE and job.rows == 1 and "job" not in at.query_params  # finished: the link is gone
+    mine = run_page("pages/workbench.py", {"job": job.id}, user="dana")
+    assert mine.session_state["wb_sql"] == "SELECT 42 AS answer" and mine.session_state["wb_results"]
+    theirs = run_page("pages/workbench.py", {"job": job.id}, user="alex")
+    assert any("not one of yours" in shown(w) for w in theirs.warning)
+    assert not theirs.session_state["wb_results"] if "wb_results" in theirs.session_state else True  # nothing shown
+
+
+def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal_env):
+    """`refresh` computes the checkout tiles for each role; the page shows them as stored, with the
+    time they were computed; another server (caches empty) reads the same stored answers, computing
+    nothing; after the next refresh the page shows the new time."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import streamlit as st
+    from conftest import ROOT, shown
+    from streamlit.testing.v1 import AppTest
+
+    def refresh():
+        done = subprocess.run(
+            [sys.executable, "-m", "portal", "refresh", "--team", "checkout"],
+            cwd=ROOT, env={**os.environ, **portal_env}, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    def page_times() -> set[str]:
+        st.cache_data.clear()
+        st.cache_resource.clear()  # another server process: nothing in memory, the same store
+        at = AppTest.from_string("from pages.team import render\nrender('checkout')\n", default_timeout=120)
+        at.run()
+        assert not at.exception, at.exception
+        return {shown(c).split("computed ")[1] for c in at.caption if "computed " in shown(c)}
+
+    state = Path(portal_env["PORTAL_STATE_DIR"])
+    store = ResultStore(state, state / "results")
+
+    def tiles():
+        with store.db.connect() as con:
+            return con.execute("SELECT id, role_key, computed_at FROM results WHERE kind = 'tile'").fetchall()
+
+    refresh()
+    with store.db.connect() as con:  # as if computed at 05:00 by last night's run
+        con.execute("UPDATE results SET computed_at = computed_at - 3600 WHERE kind = 'tile'")
+    before = tiles()
+    assert before and {r[1] for r in before} == {PII, role_key_text(False, ())}
+    first = page_times()
+    assert first and all("data through" in t for t in first)
+    assert page_times() == first and len(tiles()) == len(before)  # a replica: read, not computed again
+    refresh()
+    assert page_times() != first

@@ -10,11 +10,10 @@ from datetime import date
 
 import streamlit as st
 
-from portal.library import run_saved
 from portal.reporting import tiles as view
 from portal.reporting.dashboards import Tile
 from portal.reporting.metrics import Metric, kpi, load_metrics, metrics_path
-from ui.resources import query_store, settings
+from ui.resources import query_store, result_store, settings
 from ui.shared_cache import by_role
 
 TTL = 600
@@ -28,17 +27,23 @@ def shared_kpi(session, name: str, start: date, end: date, filters: tuple):
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
 def shared_rows(session, query_id: str, version: str, start: date, end: date, filters: tuple):
+    """The tile's rows and when they were computed: from the result store (shared by replicas and
+    filled by `python -m portal refresh`), else computed now and stored for the next visitor."""
+    from portal.results.store import role_key_text, warehouse_version
+    from portal.results.tiles import tile_rows
+
     q = query_store().curated(query_id)
-    return run_saved(
-        session, q, view.query_values(q, start, end, dict(filters)), max_rows=5000, origin="dashboard"
-    ).frame
+    role = role_key_text(session.user.has_pii, session.denied_schemas)
+    return tile_rows(
+        result_store(), session, role, q, start, end, dict(filters), warehouse_version(settings().warehouse_path)
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
     """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
     q = query_store().curated(query_id)
-    frame = shared_rows(query_id, version, *scope[:3])  # scope: start, end, filters, role
+    frame = shared_rows(query_id, version, *scope[:3]).frame  # scope: start, end, filters, role
     return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
 
 
