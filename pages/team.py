@@ -16,6 +16,7 @@ from ui.resources import annotations, audit_log, query_store, settings
 from ui.role_facts import baking_windows, catalog, filter_options
 from ui.sessions import role_key
 from ui.sign_in import current_user
+from ui.subscribe import subscribe_box
 from ui.tables import table
 from ui.text import caption_text, error_text, heading_text, plain, warning_text
 from ui.tile_data import metric_spec, query_spec, refresh_shared_results, shared_kpi, shared_rows
@@ -117,6 +118,7 @@ def render(team: str) -> None:
         )
     if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
         refresh_shared_results()
+    subscribe_box(cols[-1], team, user)
     if end < start:
         st.error("The date range ends before it starts.")
         return

@@ -28,6 +28,8 @@ KINDS = (
     "export",
     "api",
     "alert",
+    "subscription",
+    "snapshot",
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 COLUMNS = (

@@ -34,6 +34,7 @@ COMMANDS = {  # name: (module in portal/commands, one-line help)
     "query": ("query", "run one read-only SQL statement and print CSV"),
     "ready": ("ready", "check the configured warehouse and its twin (build the demo's if asked)"),
     "refresh": ("refresh", "compute team dashboards' tiles into the result store (cron)"),
+    "subscriptions": ("subscriptions", "mail the team-dashboard digests people subscribed to (cron)"),
     "token": ("token", "create, list or revoke personal API tokens (the CSV/JSON API)"),
     "twin": ("twin", "build the PII-free twin of the warehouse ([pii] columns blanked)"),
 }

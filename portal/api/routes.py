@@ -78,10 +78,32 @@ async def ask(request: Request) -> Response:
     return await _answer(request, "ask")
 
 
+async def unsubscribe(request: Request) -> Response:
+    """A mail's unsubscribe link: no sign-in, the secret in the link is the proof (issue #33)."""
+    import html
+
+    from portal.reporting.subscriptions import Subscriptions
+
+    service = api()
+    done = await run_in_threadpool(
+        Subscriptions(service.settings.state, service.audit).unsubscribe_token,
+        str(request.query_params.get("token", "")),
+    )
+    text = (
+        f"You will no longer receive the {html.escape(done.team)} dashboard's {html.escape(done.every)} digest at "
+        f"{html.escape(done.email)}."
+        if done
+        else "This link does not unsubscribe anything: it was used already, or it is not one of ours."
+    )
+    page = f"<!doctype html><meta charset=utf-8><title>Unsubscribe</title><p style='font:16px sans-serif'>{text}</p>"
+    return Response(page, media_type="text/html", status_code=200 if done else 404)
+
+
 def routes() -> list[Route]:
     return [
         Route("/api/queries/{path:path}", queries, methods=["GET"]),
         Route("/api/metrics/{path:path}", metrics, methods=["GET"]),
         Route("/api/ask", ask, methods=["GET"]),
         Route("/api/ask.{fmt:str}", ask, methods=["GET"]),
+        Route("/unsubscribe", unsubscribe, methods=["GET"]),
     ]
