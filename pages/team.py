@@ -15,6 +15,7 @@ from ui.date_field import date_field
 from ui.resources import annotations, audit_log, query_store, settings
 from ui.role_facts import baking_windows, catalog, filter_options
 from ui.sessions import role_key
+from ui.share_snapshot import share_box
 from ui.sign_in import current_user
 from ui.subscribe import subscribe_box
 from ui.tables import table
@@ -119,6 +120,7 @@ def render(team: str) -> None:
     if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
         refresh_shared_results()
     subscribe_box(cols[-1], team, user)
+    share_box(cols[-1], d, metrics, user, start, end, dict(filters), through)
     if end < start:
         st.error("The date range ends before it starts.")
         return

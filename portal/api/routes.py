@@ -99,6 +99,22 @@ async def unsubscribe(request: Request) -> Response:
     return Response(page, media_type="text/html", status_code=200 if done else 404)
 
 
+async def snapshot(request: Request) -> Response:
+    """A snapshot link: the stored static page while the link lives; 410 once expired or revoked."""
+    from portal.results.snapshots import Snapshots
+
+    service = api()
+    store = Snapshots(service.settings.state, service.settings.results_folder, service.audit)
+    snap, page = await run_in_threadpool(store.page, str(request.path_params.get("token", "")))
+    headers = {"Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+               "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}  # fmt: skip
+    if page is not None:
+        return Response(page, media_type="text/html", headers=headers)
+    text = "This snapshot link has expired or was revoked." if snap else "There is no snapshot at this link."
+    page = f"<!doctype html><meta charset=utf-8><title>Snapshot</title><p style='font:16px sans-serif'>{text}</p>"
+    return Response(page, media_type="text/html", status_code=410 if snap else 404, headers=headers)
+
+
 def routes() -> list[Route]:
     return [
         Route("/api/queries/{path:path}", queries, methods=["GET"]),
@@ -106,4 +122,5 @@ def routes() -> list[Route]:
         Route("/api/ask", ask, methods=["GET"]),
         Route("/api/ask.{fmt:str}", ask, methods=["GET"]),
         Route("/unsubscribe", unsubscribe, methods=["GET"]),
+        Route("/snapshot/{token:str}", snapshot, methods=["GET"]),
     ]
