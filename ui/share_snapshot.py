@@ -40,7 +40,8 @@ def share_box(container, d, metrics, user, start: date, end: date, filters: dict
                 error_text(getattr(err, "message", None) or err)
         for snap in [s for s in snapshots().mine(user.name) if s.team_is(d.team) and s.live]:
             c1, c2 = st.columns([3, 1])
-            c1.caption(f"Link of {date.fromtimestamp(snap.created)} · expires {date.fromtimestamp(snap.expires)}")
+            with c1:
+                caption_text(f"Link of {date.fromtimestamp(snap.created)} · expires {date.fromtimestamp(snap.expires)}")
             if c2.button("Revoke", key=f"dash_snap_revoke_{snap.id}"):
                 snapshots().revoke(user, snap.id)
                 st.rerun()

@@ -16,6 +16,7 @@ from portal.workbench.run_plan import Step, error_mark, outcome
 from ui.resources import job_runner, result_store, settings
 from ui.sessions import job_session, result_role
 from ui.sign_in import current_user
+from ui.text import plain
 
 BACKGROUND_AFTER = 3.0  # seconds: then the page says the run continues without it
 
@@ -69,7 +70,7 @@ def run_next(session, history: History, history_key: str, origin: str) -> None:
     except FileNotFoundError:
         result, error = None, as_error(job)
     if time.time() - began > BACKGROUND_AFTER or job.created < began - 1:
-        st.toast(f"Your query finished: {job.status}.", icon=":material/done_all:")
+        st.toast(plain(f"Your query finished: {job.status}."), icon=":material/done_all:")
     record = outcome(step, result, error, (job.computed_at or time.time()) - job.created)
     history.record(history_key, record.sql, record.seconds, record.row_count, record.status, record.error)
     S.wb_results = [*S.get("wb_results", []), (step, result, error)]
