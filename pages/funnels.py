@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from portal.csv_out import frame_csv
@@ -10,20 +12,19 @@ from portal.product.funnels import (
     FunnelSpec,
     conversion_by_week,
     dropped_users,
-    segment_table,
     spec_from_form,
-    step_counts,
     time_to_convert,
     user_levels,
 )
 from portal.product.funnels.handoff import CHAINS
 from portal.reporting.charts import funnel_chart
+from ui.funnel_data import headline
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
 from ui.resources import model
 from ui.role_facts import data_range, event_names, experiment_names
 from ui.sessions import engine_session
 from ui.shared_cache import by_role
-from ui.text import error_text, info_text
+from ui.text import caption_text, error_text, info_text
 
 st.title("Funnels")
 st.caption(
@@ -35,13 +36,6 @@ st.caption(
 
 # Small tables only, shared per role (computed on a session that belongs to nobody): the per-user
 # chains (millions of rows) are not cached; the headline hands them to the details right after.
-@by_role(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
-def headline(session, spec: FunnelSpec) -> dict:
-    levels = user_levels(session, spec)
-    CHAINS.put((spec, session.user.name), levels)
-    return {"counts": step_counts(levels, spec), "segments": segment_table(levels, spec)}
-
-
 @by_role(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
 def details(session, spec: FunnelSpec) -> dict:
     levels = CHAINS.take((spec, session.user.name))
@@ -129,6 +123,9 @@ if counts.empty or counts.iloc[0]["users"] == 0:
     st.warning("Nobody did the first step in this date range.")
     st.stop()
 overall = counts[counts.segment == "all"]
+caption_text(
+    f"computed {time.strftime('%Y-%m-%d %H:%M', time.localtime(result['computed_at']))} · data through {span[1]}"
+)
 m = st.columns(len(spec.steps))
 for col, r in zip(m, overall.itertuples(), strict=True):
     col.metric(

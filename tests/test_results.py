@@ -170,3 +170,35 @@ def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal
     assert page_times() == first and len(tiles()) == len(before)  # a replica: read, not computed again
     refresh()
     assert page_times() != first
+
+
+def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env):
+    """The page's first view is the one refresh computed for its role: read, not computed again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import streamlit as st
+    from conftest import ROOT, run_page, shown
+
+    done = subprocess.run(
+        [sys.executable, "-m", "portal", "refresh", "--team", "growth"],
+        cwd=ROOT, env={**os.environ, **portal_env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "and 2 page views for 2 roles" in done.stdout
+    state = Path(portal_env["PORTAL_STATE_DIR"])
+    store = ResultStore(state, state / "results")
+
+    def pages():
+        with store.db.connect() as con:
+            return con.execute("SELECT count(*) FROM results WHERE kind = 'page'").fetchone()[0]
+
+    before = pages()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run_page("pages/funnels.py")
+    assert not at.exception
+    assert pages() == before  # the stored answer was read
+    assert any(shown(c).startswith("computed ") for c in at.caption)

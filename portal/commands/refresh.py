@@ -1,6 +1,6 @@
 """`python -m portal refresh [--team T]`: compute every team dashboard's saved-query tiles for its
-opening dates, for each role of the configured people, into the result store (cron or a systemd
-timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov") instead of
+opening dates, and the Funnels page's first view, for each role of the configured people, into the
+result store (cron or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov") instead of
 computing per server; a rebuilt warehouse is a new version, so older answers are not shown for it.
 Expired answers are swept."""
 
@@ -25,6 +25,7 @@ def run(args) -> int:
     from portal.product.baking import baking_windows
     from portal.reporting.dashboards import DashboardStore, default_range, settled_through
     from portal.reporting.metrics import load_metrics, settle
+    from portal.results.pages import default_funnel, funnel_frames, funnel_key, stored_frames
     from portal.results.store import open_results, role_key_text, warehouse_version
     from portal.results.tiles import role_keys, tile_rows
     from portal.warehouse.connect import open_warehouse
@@ -45,7 +46,7 @@ def run(args) -> int:
     store, audit = open_results(settings), AuditLog(settings.state)
     queries = QueryStore(settings.queries_dir, settings.state_dir)
     version = warehouse_version(settings.warehouse_path)
-    done = failed = 0
+    done = failed = pages = 0
     for pii, denied in role_keys(settings):
         try:
             wh = open_warehouse(settings, pii)
@@ -70,9 +71,16 @@ def run(args) -> int:
                 except (QueryError, ValueError) as err:
                     failed += 1
                     print(f"  {team}: {t.query}: {getattr(err, 'message', None) or err}", file=sys.stderr)
+        spec = default_funnel(session, settings.model)  # the Funnels page's first view
+        if spec is not None:
+            key = funnel_key(spec)
+            stored_frames(store, session.user.name, role_key_text(pii, denied), key, version,
+                          lambda spec=spec, session=session: funnel_frames(session, spec), fresh_after=float("inf"))  # fmt: skip
+            pages += 1
         wh.close()
     swept = store.sweep()
     print(
-        f"refreshed {done} tiles of {len(teams)} dashboards for {len(role_keys(settings))} roles; {failed} failed; {swept} expired answers removed"
+        f"refreshed {done} tiles of {len(teams)} dashboards and {pages} page views for {len(role_keys(settings))} "
+        f"roles; {failed} failed; {swept} expired answers removed"
     )
     return 1 if failed else 0
