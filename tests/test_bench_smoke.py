@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, free_port
 
 BENCHMARKS = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
-SERVED = {"bench_api", "bench_many_users", "bench_pages_browser", "bench_scaling", "bench_workbench_browser"}
+SERVED = {"bench_api", "bench_many_users", "bench_pages_browser", "bench_scaling", "bench_stored_pages", "bench_workbench_browser"}
 
 
 def smoke(name: str, demo_db, *extra: str) -> subprocess.CompletedProcess:
@@ -29,7 +29,7 @@ def smoke(name: str, demo_db, *extra: str) -> subprocess.CompletedProcess:
 
 
 def test_every_benchmark_is_covered():
-    assert len(BENCHMARKS) == 16
+    assert len(BENCHMARKS) == 17
     for name in BENCHMARKS:  # each says how to run it, --smoke included, and parses it
         text = (ROOT / "bench" / f"{name}.py").read_text()
         assert "[--smoke]" in text and ("parser(__doc__" in text or '"--smoke"' in text), name

@@ -202,3 +202,27 @@ def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env):
     assert not at.exception
     assert pages() == before  # the stored answer was read
     assert any(shown(c).startswith("computed ") for c in at.caption)
+
+
+def test_a_stored_kpi_is_the_kpi(warehouse, store):
+    """The days stored for an additive metric give the same KPI as computing it (value, previous,
+    weekly series, noise), and the second read computes nothing."""
+    from datetime import date
+
+    from portal.config import load_settings
+    from portal.reporting.metrics import kpi, load_metrics
+    from portal.results.tiles import tile_kpi
+
+    s = session_for(warehouse)
+    settings = load_settings()
+    metrics = load_metrics(settings.metrics_path, settings.model)
+    start, end = date(2026, 10, 19), date(2026, 11, 15)
+    want = kpi(s, metrics, "revenue", start, end, {})
+    first = tile_kpi(store, s, PII, metrics, "revenue", start, end, {}, "v1")
+    second = tile_kpi(store, s, PII, metrics, "revenue", start, end, {}, "v1")
+    for got in (first, second):
+        assert (got.current, got.previous) == (pytest.approx(want.current), pytest.approx(want.previous))
+        assert got.series["value"].tolist() == pytest.approx(want.series["value"].tolist())
+        assert (got.noise.beyond, got.noise.words()) == (want.noise.beyond, want.noise.words())
+    with store.db.connect() as con:
+        assert con.execute("SELECT count(*) FROM results WHERE kind = 'tile'").fetchone()[0] == 1

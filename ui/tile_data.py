@@ -12,7 +12,7 @@ import streamlit as st
 
 from portal.reporting import tiles as view
 from portal.reporting.dashboards import Tile
-from portal.reporting.metrics import Metric, kpi, load_metrics, metrics_path
+from portal.reporting.metrics import Metric, load_metrics, metrics_path
 from ui.resources import query_store, result_store, settings
 from ui.shared_cache import by_role
 
@@ -22,7 +22,22 @@ REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
 def shared_kpi(session, name: str, start: date, end: date, filters: tuple):
-    return kpi(session, load_metrics(metrics_path(settings()), settings().model), name, start, end, dict(filters))
+    """A metric tile's KPI; an additive metric's days come from the result store when stored."""
+    from portal.results.store import role_key_text, warehouse_version
+    from portal.results.tiles import tile_kpi
+
+    return tile_kpi(
+        result_store(),
+        session,
+        role_key_text(session.user.has_pii, session.denied_schemas),
+        load_metrics(metrics_path(settings()), settings().model),
+        name,
+        start,
+        end,
+        dict(filters),
+        warehouse_version(settings().warehouse_path),
+        fresh_after=_last_refresh()["at"],
+    )
 
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)

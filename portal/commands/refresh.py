@@ -27,7 +27,7 @@ def run(args) -> int:
     from portal.reporting.metrics import load_metrics, settle
     from portal.results.pages import default_funnel, funnel_frames, funnel_key, stored_frames
     from portal.results.store import open_results, role_key_text, warehouse_version
-    from portal.results.tiles import role_keys, tile_rows
+    from portal.results.tiles import role_keys, tile_kpi, tile_rows
     from portal.warehouse.connect import open_warehouse
     from portal.warehouse.errors import QueryError, WarehouseUnavailable
 
@@ -61,6 +61,20 @@ def run(args) -> int:
             d = dashboards.load(team, metrics)
             settled, _ = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
             start, end = default_range(settled)
+            for t in (t for t in d.tiles if t.metric in metrics.metrics):  # KPIs and metric charts: their days
+                tile_kpi(
+                    store,
+                    session,
+                    role_key_text(pii, denied),
+                    metrics,
+                    t.metric,
+                    start,
+                    end,
+                    {},
+                    version,
+                    fresh_after=float("inf"),
+                )
+                done += 1
             for t in (t for t in d.tiles if t.query):
                 try:
                     q = queries.curated(t.query)

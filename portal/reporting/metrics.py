@@ -396,7 +396,20 @@ def kpi(session, metrics: MetricSet, name: str, start: date, end: date, filters:
         weeks = series(session, metrics, name, start, end, "week", filters=filters)
         weeks = weeks[["period", "value"]].rename(columns={"period": "week"})
         return Kpi(m, value(cur, m), value(prev, m), weeks, None)  # no noise model for them yet
-    frame = daily(session, metrics, name, history_start, end, filters)
+    return kpi_of_days(m, daily(session, metrics, name, history_start, end, filters), start, end)
+
+
+def kpi_window(start: date, end: date) -> date:
+    """The first day an additive KPI over [start, end] reads: the previous period and the noise weeks."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length) - timedelta(days=7 * NOISE_WEEKS)
+
+
+def kpi_of_days(m: Metric, frame, start: date, end: date) -> Kpi:
+    """An additive metric's KPI from its days (from `kpi_window` to `end`): what `kpi` computes, and
+    what a stored tile recomputes from its stored days."""
+    length = (end - start).days + 1
+    prev_start, prev_end = start - timedelta(days=length), start - timedelta(days=1)
     cur = frame[frame["day"] >= start]
     prev = frame[(frame["day"] >= prev_start) & (frame["day"] <= prev_end)]
     weeks = to_periods(cur, m, "week", span=(start, end))[["period", "value"]].rename(columns={"period": "week"})

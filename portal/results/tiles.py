@@ -74,3 +74,34 @@ def role_keys(settings) -> list[tuple[bool, tuple[str, ...]]]:
         user = make_user(name, settings, "refresh")
         keys.add((user.has_pii, tuple(denied_schemas(settings, user))))
     return sorted(keys)
+
+
+def tile_kpi(store: ResultStore, session, role_key: str, metrics, name: str, start: date, end: date, filters: dict,
+             version: str, fresh_after: float = 0.0):  # fmt: skip
+    """A metric tile's KPI: an additive metric's days are stored (and its KPI recomputed from them,
+    the same arithmetic as `kpi`); others are computed each time."""
+    from portal.reporting.metrics import daily, kpi, kpi_of_days, kpi_window
+
+    if not metrics.additive(name):
+        return kpi(session, metrics, name, start, end, filters)
+    first = kpi_window(start, end)
+    params = {
+        "metric": name,
+        "start": str(first),
+        "end": str(end),
+        "filters": {k: v for k, v in sorted(filters.items()) if v},
+    }
+    sql = f"metric {name} daily\n{metrics[name].sql}"
+    found = store.latest(TILE, role_key, sql, params, version)
+    frame = None
+    if found is not None and (found.computed_at or 0) >= fresh_after:
+        try:
+            frame = store.read(found).to_pandas()
+            frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        except FileNotFoundError:
+            frame = None
+    if frame is None:
+        frame = daily(session, metrics, name, first, end, filters)
+        store.put(TILE, session.user.name, role_key, sql, params, version, "dashboard",
+                  pa.Table.from_pandas(frame, preserve_index=False))  # fmt: skip
+    return kpi_of_days(metrics[name], frame, start, end)
