@@ -12,7 +12,14 @@ import pytest
 from conftest import ROOT, free_port
 
 BENCHMARKS = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
-SERVED = {"bench_api", "bench_many_users", "bench_pages_browser", "bench_scaling", "bench_stored_pages", "bench_workbench_browser"}
+SERVED = {
+    "bench_api",
+    "bench_many_users",
+    "bench_pages_browser",
+    "bench_scaling",
+    "bench_stored_pages",
+    "bench_workbench_browser",
+}
 
 
 def smoke(name: str, demo_db, *extra: str) -> subprocess.CompletedProcess:

@@ -132,7 +132,7 @@ def test_save_from_the_workbench_then_conflict(portal_env):
 def test_share_link_opens_the_saved_query_with_its_values(app_server, page):
     page.goto(app_server + "/library?q=support/conversion_by_resolution_speed&p_window_days=3")
     wait_for_app(page)
-    page.wait_for_selector("text=Conversion after a support ticket", timeout=30_000)
+    page.wait_for_selector("text=Conversion after a checkout ticket", timeout=30_000)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('input[aria-label=\"Window days\"]')).some(i => parseFloat(i.value) === 3)",
         timeout=30_000,
