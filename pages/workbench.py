@@ -23,7 +23,7 @@ from ui.workbench.links import open_link
 from ui.workbench.lint_panel import lint_panel
 from ui.workbench.params import param_panel
 from ui.workbench.results import result_tabs
-from ui.workbench.runner import reattach, run_next
+from ui.workbench.runner import notify_box, reattach, run_next
 from ui.workbench.save_share import save_and_share
 from ui.workbench.schema import schema_sidebar
 
@@ -55,7 +55,7 @@ with left:
     if event and event.get("text") is not None and event.get("id"):
         S.wb_sql = event["text"]
         S.wb_cursor = event.get("cursor") or S.get("wb_cursor")
-    b1, b2, b3, b4, b5 = st.columns([1, 1, 1, 1, 1.2], vertical_alignment="center")
+    b1, b2, b3, b4, b5, b6 = st.columns([1, 1, 1, 1, 1.2, 1.1], vertical_alignment="center")
     run_clicked = b1.button(
         "Run",
         type="primary",
@@ -73,6 +73,7 @@ with left:
     if b4.button("Cancel", icon=":material/stop:", key="wb_cancel", disabled="wb_job" not in S) and "wb_job" in S:
         result_store().request_cancel(S.wb_job, user.name)  # reaches the job from any tab or server
     b5.toggle("Wrap", key="wb_wrap", help="Wrap long lines in the editor instead of scrolling sideways.")
+    notify_box(b6)
 
 submitted = bool(event and event.get("type") == "submit" and event.get("id") != S.get("wb_last_event"))
 if submitted:

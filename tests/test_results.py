@@ -226,3 +226,23 @@ def test_a_stored_kpi_is_the_kpi(warehouse, store):
         assert (got.noise.beyond, got.noise.words()) == (want.noise.beyond, want.noise.words())
     with store.db.connect() as con:
         assert con.execute("SELECT count(*) FROM results WHERE kind = 'tile'").fetchone()[0] == 1
+
+
+def test_a_finished_job_mails_whoever_asked(warehouse, store, smtp, tmp_path):
+    from portal.config import load_settings
+    from portal.results.jobs import job_mail
+
+    port, received = smtp
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom = "portal@shop.test"\n')
+    runner = JobRunner(store, beat_seconds=0.2, notify=job_mail(load_settings(), secrets))
+    rid = runner.start(session_for(warehouse), "SELECT 7 AS seven", None, 10, 30, PII, "v")
+    runner.mail_when_done(rid, "dana@shop.test")
+    assert runner.wait(rid, 30)
+    (mail,) = received
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert mail.rcpt_tos == ["dana@shop.test"] and message["Subject"] == "Your query finished: done"
+    assert f"/workbench?job={rid}" in message.get_body(("html",)).get_content()

@@ -92,9 +92,10 @@ def result_store():
 @st.cache_resource
 def job_runner():
     """This server's background runs (threads that outlive the page that started them)."""
-    from portal.results.jobs import JobRunner
+    from portal.config import ROOT
+    from portal.results.jobs import JobRunner, job_mail
 
-    return JobRunner(result_store())
+    return JobRunner(result_store(), notify=job_mail(settings(), ROOT / ".streamlit" / "secrets.toml"))
 
 
 @st.cache_resource

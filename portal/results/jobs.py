@@ -8,10 +8,12 @@ stopped: a job is never lost silently."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
 import uuid
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -19,14 +21,22 @@ from portal.results.store import CANCELLED, JOB, ResultStore
 from portal.warehouse.errors import QueryError
 from portal.warehouse.results import QueryResult
 
+log = logging.getLogger(__name__)
 SERVER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process, this start
 
 
 class JobRunner:
-    def __init__(self, store: ResultStore, beat_seconds: float = 2.0):
+    def __init__(self, store: ResultStore, beat_seconds: float = 2.0, notify=None):
+        """`notify(stored, address)`: told when a job someone asked to be mailed about finishes."""
         self.store = store
         self.beat_seconds = beat_seconds
+        self.notify = notify
         self.threads: dict[str, threading.Thread] = {}
+        self.mail_to: dict[str, str] = {}
+
+    def mail_when_done(self, rid: str, address: str) -> None:
+        """Mail `address` when job `rid` (running on this server) finishes."""
+        self.mail_to[rid] = address
 
     def start(self, session, sql: str, params: dict | None, max_rows: int, timeout_s: float, role_key: str,
               version: str, origin: str = "workbench (background)") -> str:  # fmt: skip
@@ -58,6 +68,17 @@ class JobRunner:
             if inner.is_alive() and self.store.beat(rid) and not cancelled:
                 cancelled = True
                 session.cancel()
+        try:
+            self._finish(rid, outcome, cancelled)
+        finally:
+            address = self.mail_to.pop(rid, None)
+            if address and self.notify is not None:
+                try:
+                    self.notify(self.store._get(rid), address)
+                except Exception as exc:  # a mail that cannot go out must not fail the job: logged
+                    log.warning("could not mail %s about job %s: %s", address, rid, exc)
+
+    def _finish(self, rid, outcome, cancelled) -> None:
         err = outcome.get("error")
         if err is not None:
             self.store.fail(
@@ -107,3 +128,27 @@ def as_error(stored) -> QueryError:
     """A failed or cancelled job as the error the workbench shows."""
     kind = "cancelled" if stored.status == CANCELLED else "failed"
     return QueryError(stored.error or stored.status, kind=kind)
+
+
+def job_mail(settings, secrets: Path):
+    """The notifier that mails a finished job's status and its link, through the digest's SMTP path."""
+    import html
+
+    from portal.reporting.digest import send_digest, smtp_settings
+
+    def notify(stored, address: str) -> None:
+        cfg = smtp_settings(secrets, settings.extra)
+        if not cfg or "from" not in cfg:
+            raise OSError("no [smtp] settings with from")
+        link = f"{settings.site_url or 'http://localhost:8501'}/workbench?job={stored.id}"
+        rows = f", {stored.rows:,} rows" if stored.rows is not None else ""
+        body = (
+            f"<p style='font:14px sans-serif'>Your query finished: {html.escape(stored.status)}{rows}. "
+            f"<a href='{html.escape(link)}'>Open it in the workbench</a>.</p>"
+            f"<pre style='font:12px monospace;color:#555'>{html.escape(stored.sql[:2000])}</pre>"
+        )
+        send_digest(
+            body, f"Your query finished: {stored.status}", cfg, to=[address], text=f"Your query finished: {link}"
+        )
+
+    return notify

@@ -23,7 +23,7 @@ BACKGROUND_AFTER = 3.0  # seconds: then the page says the run continues without 
 
 def start_job(step: Step) -> str:
     cfg = settings()
-    return job_runner().start(
+    rid = job_runner().start(
         job_session(),
         step.sql,
         step.params,
@@ -32,6 +32,27 @@ def start_job(step: Step) -> str:
         result_role(),
         warehouse_version(cfg.warehouse_path),
     )
+    if address := st.session_state.get("wb_notify_to"):  # checked when it was set (notify_box)
+        job_runner().mail_when_done(rid, address)
+    return rid
+
+
+def notify_box(container) -> None:
+    """E-mail me when a run finishes: for runs long enough to leave the tab."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from portal.config_schema import Address
+    from ui.text import caption_text, error_text
+
+    with container.popover("Notify", icon=":material/mail:", help="E-mail me when a run finishes"):
+        text = st.text_input("E-mail me when a run finishes", key="wb_notify_email", placeholder="you@company.com")
+        try:
+            st.session_state.wb_notify_to = TypeAdapter(Address).validate_python(text.strip()) if text.strip() else None
+        except ValidationError:
+            st.session_state.wb_notify_to = None
+            error_text(f"{text!r} is not one e-mail address.")
+        if st.session_state.wb_notify_to:
+            caption_text(f"Runs from now on mail {st.session_state.wb_notify_to} when they finish.")
 
 
 def run_next(session, history: History, history_key: str, origin: str) -> None:
