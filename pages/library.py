@@ -14,6 +14,7 @@ from ui.library_panels import history_tab, manage_tab, trash_panel
 from ui.params_widgets import param_input, widget_key, widget_value
 from ui.resources import query_store, site_base
 from ui.sessions import engine_session
+from ui.share_snapshot import query_share
 from ui.sign_in import current_user
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, plain, warning_text
@@ -112,6 +113,7 @@ with tabs[0]:
                 absolute(site_base(), "/library" + share_query(q.id, bind(q.sql, list(q.params), values))),
                 language=None,
             )
+            query_share(q, bind(q.sql, list(q.params), values), user)
         except (ParamError, QueryError) as err:
             error_text(getattr(err, "message", None) or err)
     else:

@@ -89,3 +89,24 @@ def test_a_snapshot_link_works_signed_out_and_stops_when_revoked(demo_db, browse
         with pytest.raises(urllib.error.HTTPError) as nothing:
             urllib.request.urlopen(f"{base}/snapshot/not-a-token", timeout=30)
         assert nothing.value.code == 404
+
+
+def test_a_saved_querys_answer_as_a_snapshot_without_personal_data(portal_env, tmp_path):
+    """Run on the PII-free twin: a query selecting e-mails shows blanks in its snapshot."""
+    from portal.library import QueryStore
+    from portal.library.header import parse_query
+    from portal.results.snapshots import query_snapshot
+
+    settings = load_settings()
+    audit = AuditLog(tmp_path)
+    q = QueryStore(settings.queries_dir, settings.state_dir).get("executive/revenue_by_week")
+    title, page = query_snapshot(settings, q, {}, audit, ())
+    assert title == q.title and "<table" in page and "<img" in page and "snapshot of" in page
+    sneaky = parse_query(
+        "-- title: Contacts\n-- status: curated\nSELECT email, '=1+1' AS formula FROM raw.users LIMIT 3\n", "x/contacts"
+    )
+    _, leak = query_snapshot(settings, sneaky, {}, audit, ())
+    assert "@" not in leak  # no address reaches the page: the twin blanked them
+    store = Snapshots(tmp_path, tmp_path / "results", audit)
+    snap, token = store.create(make_user("dana", settings, "t"), "query", q.id, title, page, 3)
+    assert store.page(token)[1] == page

@@ -63,3 +63,21 @@ def share_box(container, d, metrics, user, start: date, end: date, filters: dict
                 "Download the chart as PNG", lambda: png_bytes(items(), pick), file_name=f"{d.team}-chart.png",
                 mime="image/png", key="dash_png", on_click="ignore",
             )  # fmt: skip
+
+
+def query_share(q, values: dict, user) -> None:
+    """A saved query's answer with these values as a snapshot link (PII-free, no SQL for the viewer)."""
+    from portal.results.snapshots import query_snapshot
+
+    with st.popover("Snapshot link", icon=":material/ios_share:"):
+        days = st.number_input("Link works for (days)", 1, 90, 7, key="lib_snap_days")
+        if st.button("Create", key="lib_snap_go", help="A static copy of this answer, without personal data."):
+            try:
+                title, page = query_snapshot(settings(), q, values, audit_log(), denied_schemas(settings(), user))
+                _, token = snapshots().create(user, "query", q.id, title, page, float(days))
+                st.code(f"{site_base()}/snapshot/{token}", language=None)
+                caption_text(
+                    "Copy it now: it is shown once. Revoke it from the dashboard Share menu's list or let it expire."
+                )
+            except Exception as err:  # a query that cannot run on the twin: say so
+                error_text(getattr(err, "message", None) or err)

@@ -147,3 +147,40 @@ def dashboard_snapshot(settings, team: str, audit, denied: tuple[str, ...]) -> t
         return d.title, page
     finally:
         wh.close()
+
+
+def query_snapshot(settings, query, values: dict, audit, denied: tuple[str, ...]) -> tuple[str, str]:
+    """(title, page) of a saved query's answer with these values, computed on the PII-free twin by a
+    system principal held to the creator's schemas: its table (text, escaped) and its saved chart."""
+    import html
+
+    from portal.identity import system_principal
+    from portal.library import run_saved
+    from portal.reporting.charts import chart
+    from portal.reporting.digest import png
+    from portal.reporting.table_format import as_text
+    from portal.warehouse.connect import open_warehouse
+
+    wh = open_warehouse(settings, pii=False)
+    try:
+        session = wh.session(system_principal("snapshot", False), audit, denied)
+        res = run_saved(session, query, values, max_rows=1000, origin="snapshot")
+    finally:
+        wh.close()
+    esc = html.escape
+    picture = ""
+    if query.chart:
+        try:
+            c = chart(res.frame, query.chart.kind, query.chart.x, query.chart.y, query.chart.color)
+            picture = f"<img alt='{esc(query.title)}' src='{png(c.properties(width=640, height=280))}' style='max-width:100%'>"
+        except ValueError:
+            picture = ""
+    given = ", ".join(f"{k} = {v}" for k, v in sorted(values.items())) or "its defaults"
+    page = (
+        "<html><body style='font-family:Helvetica,Arial,sans-serif;color:#1f2430'>"
+        f"<h1 style='font-size:22px'>{esc(query.title)}: snapshot of {esc(time.strftime('%Y-%m-%d %H:%M'))}</h1>"
+        f"<p style='color:#555'>{esc(query.description)}</p><p style='color:#555;font-size:12px'>With {esc(given)}; "
+        f"{res.row_count:,} rows{' (the first 1,000)' if res.truncated else ''}.</p>{picture}"
+        f"{as_text(res.frame).to_html(index=False, border=0)}</body></html>"
+    )
+    return query.title, page
