@@ -66,3 +66,61 @@ def test_a_server_restarted_mid_run_reports_the_job_as_failed(demo_db, browser, 
         page.wait_for_selector("text=the server restarted while it ran", timeout=90_000)
         assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
+
+
+def test_two_replicas_serve_one_stored_tile_and_a_pii_job_never_reaches_an_analyst(demo_db, browser, tmp_path):
+    """Two servers on one app state (as behind the proxy): the tile the first computed and stored is
+    what the second shows, computed once; dana's job on raw.users is hers alone, on either server."""
+    import os
+
+    from portal.results.store import ResultStore
+
+    (tmp_path / "a" / "state").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    os.symlink(tmp_path / "a" / "state", tmp_path / "b" / "state")
+    store = ResultStore(tmp_path / "a" / "state", tmp_path / "a" / "state" / "results")
+
+    def tiles() -> int:
+        with store.db.connect() as con:
+            return con.execute("SELECT count(*) FROM results WHERE kind = 'tile'").fetchone()[0]
+
+    def computed(page, base: str) -> str:
+        page.goto(f"{base}/team-checkout")
+        wait_for_app(page, 90_000)
+        line = page.get_by_text(re.compile(r"computed \d{4}-\d\d-\d\d \d\d:\d\d")).first
+        line.wait_for(timeout=90_000)
+        return line.inner_text()
+
+    with streamlit_server(demo_db, tmp_path / "a") as a, streamlit_server(demo_db, tmp_path / "b") as b:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = ctx.new_page()
+        first = computed(page, a)
+        stored = tiles()
+        assert stored >= 1 and computed(page, b) == first and tiles() == stored  # read, not recomputed
+        page.goto(f"{a}/workbench")
+        wait_for_app(page, 60_000)
+        page.get_by_label("Demo persona").click()  # a persona lasts for this page's session
+        page.get_by_role("option", name="dana", exact=True).click()
+        page.wait_for_selector("text=Role: data team (PII access)", timeout=60_000)
+        wait_for_app(page, 60_000)
+        editor = page.frame_locator('iframe[title*="sql_editor"]').locator(".ace_editor")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        # slow enough for the link to show while it runs; reads e-mail addresses (dana may)
+        page.keyboard.type(
+            "SELECT u.email, s.slept FROM (SELECT email FROM raw.users LIMIT 1) AS u, (SELECT test_sleep(3) AS slept) AS s"
+        )
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function("() => location.search.includes('job=')", timeout=30_000)
+        job = re.search(r"job=([0-9a-f]+)", page.url).group(1)
+        page.wait_for_selector("text=Result 1", timeout=60_000)
+        assert store._get(job).owner == "dana" and store._get(job).role_key.startswith("pii")
+        ctx.close()
+        analyst = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()  # alex, by default
+        analyst.goto(f"{b}/workbench?job={job}")
+        wait_for_app(analyst, 60_000)
+        analyst.wait_for_selector("text=not one of yours", timeout=60_000)
+        assert "@" not in analyst.inner_text("body")
+        analyst.context.close()
