@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from portal.config import ConfigError, load_settings
-from portal.identity import SignInRefused
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
 
 
 def register(sub) -> None:
@@ -25,12 +22,9 @@ def run(args) -> int:
     from portal.dbt.artifacts import load_project
     from portal.dbt.docs import CATALOG_COLUMNS, catalog_rows, documented
 
-    try:
-        settings = load_settings()
-        wh, session = command_session(settings, args, "catalog")
-    except (ConfigError, FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "catalog")) is None:
         return 2
+    settings, wh, session = opened
     try:
         catalog = documented(session.catalog(), load_project(settings.dbt_target))
     finally:

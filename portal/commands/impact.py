@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from portal.config import ConfigError, load_settings
-from portal.identity import SignInRefused
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
 
 
 def register(sub) -> None:
@@ -34,12 +31,9 @@ def run(args) -> int:
     if len(parts) not in (2, 3) or not all(parts):
         print(f"error: {args.target!r} is not schema.table or schema.table.column", file=sys.stderr)
         return 2
-    try:
-        settings = load_settings()
-        wh, session = command_session(settings, args, "impact")
-    except (ConfigError, FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "impact")) is None:
         return 2
+    settings, wh, session = opened
     try:
         catalog = session.catalog()
         table = ".".join(parts[:2])

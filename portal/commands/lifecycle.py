@@ -8,11 +8,9 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-from portal.config import load_settings
-from portal.identity import SignInRefused
 from portal.product.lifecycle import GRAINS, LifecycleError, lifecycle, stickiness
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import QueryError, WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:
@@ -28,12 +26,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    settings = load_settings()
-    try:
-        wh, session = command_session(settings, args, "lifecycle")
-    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "lifecycle")) is None:
         return 2
+    _, wh, session = opened
     try:
         start = date.fromisoformat(args.start) if args.start else None
         end = date.fromisoformat(args.end) if args.end else None

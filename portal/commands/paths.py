@@ -9,10 +9,8 @@ import re
 import sys
 from datetime import date
 
-from portal.config import ConfigError, load_settings
-from portal.identity import SignInRefused
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import QueryError, WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:
@@ -55,11 +53,12 @@ def run(args) -> int:
             args.without,
         )
         spec.check()
-        settings = load_settings()
-        wh, session = command_session(settings, args, "paths")
-    except (ValueError, ConfigError, FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if (opened := open_for(args, "paths")) is None:
+        return 2
+    _, wh, session = opened
     try:
         frame = paths(session, spec)
     except PathsError as err:

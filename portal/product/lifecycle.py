@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from portal.model import ModelError
-from portal.product.kernels.lifecycle_pass import bounds, lifecycle_pass, ordered, stickiness_pass
-from portal.product.kernels.user_slices import map_slices
+from portal.product.kernels.lifecycle_pass import bounds, lifecycle_pass, stickiness_pass
+from portal.product.kernels.user_slices import is_ordered, map_slices
 from portal.sqlfiles import Fragment, render
 
 GRAINS = ("day", "week", "month")
@@ -69,7 +69,7 @@ def _stream(session) -> tuple[np.ndarray, np.ndarray]:
     """(person, day) in (person, day) order: the index's arrays as they are, a scan's sorted."""
     user, day = activity(session)
     user, day = np.asarray(user), np.asarray(day)
-    if not ordered(user, day):
+    if not is_ordered(user, day):
         order = np.lexsort((day, user))
         user, day = user[order], day[order]
     return user, day

@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from portal.model import ModelError, ident
-from portal.product.kernels.paths_walk import DONE, DROPPED, has_ties, is_ordered, order_ties, walk
+from portal.product.kernels.paths_walk import DONE, DROPPED, has_ties, order_ties, walk
+from portal.product.kernels.user_slices import is_ordered
 from portal.product.persons import PersonCodes
 from portal.sqlfiles import Fragment, render
 

@@ -71,3 +71,21 @@ def engine_label(settings: Settings) -> str:
     if settings.engine == "spark":
         return "Answered by Apache Spark (a Spark Connect cluster)."
     return "Answered by DuckDB (embedded, on this server)."
+
+
+def open_for(args, command: str):
+    """(settings, warehouse, session) for a command that reads the warehouse, or None after saying
+    why on stderr (the command then exits 2): what every such command does first."""
+    import sys
+
+    from portal.config import ConfigError, load_settings
+    from portal.identity import SignInRefused
+    from portal.warehouse.errors import WarehouseUnavailable
+
+    try:
+        settings = load_settings()
+        wh, session = command_session(settings, args, command)
+    except (ConfigError, FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return settings, wh, session

@@ -28,14 +28,6 @@ def period_of(day, grain):
 
 
 @njit(cache=True, nogil=True)
-def ordered(user, day):
-    for r in range(1, user.size):
-        if user[r] < user[r - 1] or (user[r] == user[r - 1] and day[r] < day[r - 1]):
-            return False
-    return True
-
-
-@njit(cache=True, nogil=True)
 def bounds(user, day, grain):
     """(first, last) period with activity of a known person; (0, -1) when none (periods rise with
     days, so the first and last day say them)."""

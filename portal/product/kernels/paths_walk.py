@@ -51,14 +51,6 @@ def has_ties(user, t, ev):
 
 
 @njit(cache=True, nogil=True)
-def is_ordered(user, t):
-    for r in range(1, user.size):
-        if user[r] < user[r - 1] or (user[r] == user[r - 1] and t[r] < t[r - 1]):
-            return False
-    return True
-
-
-@njit(cache=True, nogil=True)
 def walk(user, t, ev, anchor, end, without, reverse, t_lo, t_hi, window, depth, paths, rows):
     """Fill `paths` (people x depth: event codes, DROPPED, DONE) and `rows` (each person's anchor
     row); returns how many people. `anchor`: the start code (or the end code with `reverse`);

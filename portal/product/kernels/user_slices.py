@@ -66,3 +66,12 @@ def sort_order(user: np.ndarray, t: np.ndarray) -> np.ndarray:
             _merge(user, t, parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)
         ]
     return parts[0]
+
+
+@njit(cache=True, nogil=True)
+def is_ordered(user, t):
+    """Whether a stream is in (person, time) order: the passes read it as it is when it is."""
+    for r in range(1, user.size):
+        if user[r] < user[r - 1] or (user[r] == user[r - 1] and t[r] < t[r - 1]):
+            return False
+    return True
