@@ -20,7 +20,7 @@ from ui.sign_in import current_user
 from ui.subscribe import subscribe_box
 from ui.tables import table
 from ui.text import caption_text, error_text, heading_text, plain, warning_text
-from ui.tile_data import metric_spec, query_spec, refresh_shared_results, shared_kpi, shared_rows
+from ui.tile_data import generation, metric_spec, query_spec, refresh_shared_results, shared_kpi, shared_rows
 
 
 def metric_set() -> MetricSet:
@@ -33,7 +33,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
     try:
         if t.metric:
             m = metrics[t.metric]
-            k = shared_kpi(t.metric, start, end, filters)
+            k = shared_kpi(t.metric, start, end, filters, generation())
             scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
                 v = view.kpi_view(t, m, k, m.still_baking(end, through))
@@ -54,11 +54,11 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
             else:
                 heading_text(view.metric_label(t, m))
                 caption_text(scope)
-                spec = metric_spec(t, m, (start, end, filters, role), tuple(annotations()), through)
+                spec = metric_spec(t, m, (start, end, filters, role, generation()), tuple(annotations()), through)
                 st.vega_lite_chart(spec=spec, width="stretch")
             return
         q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
-        rows = shared_rows(t.query, q.version, start, end, filters)
+        rows = shared_rows(t.query, q.version, start, end, filters, generation())
         frame = rows.frame
         heading_text(t.title or q.title)
         caption_text(
@@ -71,7 +71,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         if t.type == "table":  # every row shown up to 20, then it scrolls (6 of 16 rows hid the answer)
             table(frame, height=min(38 + 35 * len(frame), 38 + 35 * 20))
         else:
-            spec = query_spec(t, q.id, q.version, (start, end, filters, role), tuple(annotations()))
+            spec = query_spec(t, q.id, q.version, (start, end, filters, role, generation()), tuple(annotations()))
             st.vega_lite_chart(spec=spec, width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")

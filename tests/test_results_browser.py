@@ -4,6 +4,7 @@ back with its answer), and a server restarted mid-run reports the job as failed,
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from conftest import open_editor, streamlit_server, wait_for_app
@@ -124,3 +125,38 @@ def test_two_replicas_serve_one_stored_tile_and_a_pii_job_never_reaches_an_analy
         analyst.wait_for_selector("text=not one of yours", timeout=60_000)
         assert "@" not in analyst.inner_text("body")
         analyst.context.close()
+
+
+def test_a_refreshed_tile_shows_its_new_computed_time(demo_db, browser, tmp_path):
+    """Last night's refresh (its answers aged an hour here), then this morning's: the tile says so."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from portal.results.store import ResultStore
+
+    with streamlit_server(demo_db, tmp_path) as base:
+        env = {**os.environ, "PORTAL_DB": str(demo_db), "PORTAL_STATE_DIR": str(base.state_dir)}
+        refresh = [sys.executable, "-m", "portal", "refresh", "--team", "checkout"]
+        assert subprocess.run(refresh, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+        store = ResultStore(base.state_dir, base.state_dir / "results")
+        with store.db.connect() as con:
+            con.execute("UPDATE results SET computed_at = computed_at - 3600")
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+
+        def stamp() -> str:
+            page.goto(f"{base}/team-checkout")
+            wait_for_app(page, 90_000)
+            line = page.get_by_text(re.compile(r"computed \d{4}-\d\d-\d\d \d\d:\d\d")).first
+            line.wait_for(timeout=90_000)
+            return re.search(r"computed (\S+ \S+)", line.inner_text()).group(1)
+
+        before = stamp()
+        assert subprocess.run(refresh, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+        with store.db.connect() as con:
+            newest = con.execute("SELECT max(computed_at) FROM results WHERE kind = 'tile'").fetchone()[0]
+        after = stamp()  # the same server, its memory of the old answers included
+        assert after != before and after == time.strftime("%Y-%m-%d %H:%M", time.localtime(newest))
+        page.context.close()

@@ -21,7 +21,7 @@ REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
-def shared_kpi(session, name: str, start: date, end: date, filters: tuple):
+def shared_kpi(session, name: str, start: date, end: date, filters: tuple, generation: float = 0.0):
     """A metric tile's KPI; an additive metric's days come from the result store when stored."""
     from portal.results.store import role_key_text, warehouse_version
     from portal.results.tiles import tile_kpi
@@ -41,7 +41,7 @@ def shared_kpi(session, name: str, start: date, end: date, filters: tuple):
 
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
-def shared_rows(session, query_id: str, version: str, start: date, end: date, filters: tuple):
+def shared_rows(session, query_id: str, version: str, start: date, end: date, filters: tuple, generation: float = 0.0):
     """The tile's rows and when they were computed: from the result store (shared by replicas and
     filled by `python -m portal refresh`), else computed now and stored for the next visitor."""
     from portal.results.store import role_key_text, warehouse_version
@@ -58,15 +58,20 @@ def shared_rows(session, query_id: str, version: str, start: date, end: date, fi
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
     """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
     q = query_store().curated(query_id)
-    frame = shared_rows(query_id, version, *scope[:3]).frame  # scope: start, end, filters, role
+    frame = shared_rows(query_id, version, *scope[:3], generation()).frame  # scope: start, end, filters, role
     return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
     """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`)."""
-    k = shared_kpi(m.name, *scope[:3])
+    k = shared_kpi(m.name, *scope[:3], generation())
     return view.metric_chart(t, m, k, list(annotations), through).to_dict(validate=False)
+
+
+def generation() -> float:
+    """The newest stored tile's time: a refresh (or another server) storing answers changes the keys."""
+    return result_store().generation("tile")
 
 
 @st.cache_resource

@@ -202,6 +202,13 @@ class ResultStore:
             ).fetchall()
         return _row(found[0]) if found else None
 
+    def generation(self, kind: str) -> float:
+        """When the newest `kind` answer was stored: part of in-memory cache keys, so a server shows a
+        refresh's answers as soon as they are stored, not when its cache expires."""
+        with self.db.connect() as con:
+            found = con.execute("SELECT max(computed_at) FROM results WHERE kind = ?", (kind,)).fetchall()
+        return float(found[0][0] or 0.0) if found else 0.0
+
     def jobs(self, owner: str, limit: int = 20) -> list[Stored]:
         with self.db.connect() as con:
             rows = con.execute(
