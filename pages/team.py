@@ -105,7 +105,7 @@ def render(team: str) -> None:
     through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
     settled, baking = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
     lo, hi = default_range(settled)
-    cols = st.columns(2 + len(d.filters) + 1)
+    cols = st.columns([1] * (2 + len(d.filters)) + [2.2])
     start = date_field(cols[0], "From", lo, "dash_from")
     end = date_field(cols[1], "To", hi, "dash_to")
     filters = {}
@@ -117,10 +117,11 @@ def render(team: str) -> None:
             bind="query-params",
             format_func=lambda v: "All" if v is None else v,
         )
-    if cols[-1].button("Refresh", icon=":material/refresh:", key="dash_refresh"):
+    actions = cols[-1].container(horizontal=True)  # one row: Refresh, Subscribe, Share
+    if actions.button("Refresh", icon=":material/refresh:", key="dash_refresh"):
         refresh_shared_results()
-    subscribe_box(cols[-1], team, user)
-    share_box(cols[-1], d, metrics, user, start, end, dict(filters), through)
+    subscribe_box(actions, team, user)
+    share_box(actions, d, metrics, user, start, end, dict(filters), through)
     if end < start:
         st.error("The date range ends before it starts.")
         return

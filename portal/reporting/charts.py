@@ -120,18 +120,21 @@ def annotate(base, frame: pd.DataFrame, x: str, annotations=()) -> alt.Chart | a
     return alt.layer(*layers).properties(padding={"top": 14 + 13 * (int(data["label_y"].min() * -1 - 14) // 13 + 1)})
 
 
-def label_rows(at: pd.Series, text: pd.Series, lo, hi, width_px: int = 640) -> np.ndarray:
+def label_rows(at: pd.Series, text: pd.Series, lo, hi, width_px: int = 400) -> np.ndarray:
     """A row (0, 1, 2) for each change's label so that labels in one row do not overlap: each takes
-    about 6 px a character (at most LABEL_PX) from its rule, on a plot about `width_px` wide."""
+    about 6 px a character (at most LABEL_PX) beside its rule, to the right, or to the left past 60%
+    of the axis (as `annotate` aligns them), on a plot at least `width_px` wide (a half-width tile)."""
     span = max((hi - lo).total_seconds(), 1.0)
-    ends = [-1e9, -1e9, -1e9]
+    taken: list[list[tuple[float, float]]] = [[], [], []]
     rows = np.zeros(len(at), dtype=int)
     for i in np.argsort(at.to_numpy()):
-        start = (at.iloc[i] - lo).total_seconds() / span * width_px
+        x = (at.iloc[i] - lo).total_seconds() / span * width_px
         need = min(6 * len(str(text.iloc[i])), LABEL_PX) + 8
-        row = next((r for r in range(3) if ends[r] < start), int(np.argmin(ends)))
+        box = (x - need, x) if x > 0.6 * width_px else (x, x + need)
+        free = [r for r in range(3) if all(box[1] <= a or box[0] >= b for a, b in taken[r])]
+        row = free[0] if free else min(range(3), key=lambda r: len(taken[r]))
         rows[i] = row
-        ends[row] = start + need
+        taken[row].append(box)
     return rows
 
 
