@@ -150,3 +150,31 @@ def test_the_app_state_survives_a_postgresql_restart(tmp_path_factory):
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_result_subscription_and_snapshot_stores_on_each_backend(state, tmp_path):
+    """Issue #33's stores on SQLite and PostgreSQL: the same answers, the same access rule."""
+    import pyarrow as pa
+
+    from portal.config import load_settings
+    from portal.identity import make_user
+    from portal.reporting.subscriptions import Subscriptions
+    from portal.results.snapshots import Snapshots
+    from portal.results.store import JOB, ResultStore, role_key_text
+
+    store = ResultStore(state, tmp_path / "results")
+    pii, public = role_key_text(True, ()), role_key_text(False, ())
+    tile = store.put("tile", "x", pii, "SELECT 1", {"d": "2026-01-01"}, "v", "t", pa.table({"a": [1, 2]}))
+    assert store.latest("tile", pii, "SELECT 1", {"d": "2026-01-01"}, "v").id == tile.id
+    assert store.get(tile.id, "y", public) is None and store.generation("tile") == tile.computed_at
+    rid = store.begin(JOB, "dana", pii, "SELECT 2", {}, "v", "w", server="s1")
+    assert store.request_cancel(rid, "dana") and store.beat(rid)
+    assert store.fail_server("s1") == 1 and store._get(rid).status == "failed"
+    settings, audit = load_settings(), AuditLog(state)
+    dana = make_user("dana", settings, "t")
+    subs = Subscriptions(state, audit)
+    sub = subs.subscribe(dana, "dana@shop.test", "executive", "weekly", ["executive"])
+    assert subs.unsubscribe_token(subs.link_token(sub)).team == "executive" and subs.mine("dana") == []
+    snaps = Snapshots(state, tmp_path / "results", audit)
+    snap, token = snaps.create(dana, "dashboard", "executive", "Executive", "<p>hi</p>", 1)
+    assert snaps.page(token)[1] == "<p>hi</p>" and snaps.revoke(dana, snap.id) and snaps.page(token)[1] is None
