@@ -7,12 +7,29 @@ session whether to look pages up in the `pages/` folder. A deep link as the very
 names in the sidebar. Switching the lookup off here, in the server process, removes both.
 """
 
+import importlib
 import sys
+import threading
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+# What the pages import besides Home: loaded while the server starts, so the first visitor of a
+# dashboard or a product page does not wait for SciPy and Altair to import (1.4 s of a dashboard's
+# first view in a new tab was SciPy's import: bench/bench_stored_pages.py).
+PRELOAD = ("scipy.stats", "altair", "portal.reporting.tiles", "portal.product.funnels", "portal.product.cohorts")
+
+
+def preload() -> None:
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # the page that needs it will say what is wrong
+            print(f"preload of {name} failed: {exc}", file=sys.stderr)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=preload, daemon=True, name="preload").start()
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", "asgi.py", *sys.argv[1:]]
     sys.exit(cli.main())
