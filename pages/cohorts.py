@@ -24,6 +24,7 @@ from portal.reporting.charts import chart, curves, heatmap
 from ui.resources import annotations, model
 from ui.role_facts import baking_windows, catalog, event_names, filter_options, key_space_problem
 from ui.shared_cache import by_role
+from ui.stored import stored
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text, stop_with
 
@@ -43,7 +44,9 @@ through = catalog().data_through
 # heatmap does not wait for the revenue tabs nobody opened.
 @by_role(ttl=600, show_spinner="Computing retention…", max_entries=16)
 def retention_for(s, spec: CohortSpec, through: str):
-    return retention(s, spec, date.fromisoformat(through[:10]))
+    return stored(
+        s, f"cohorts retention {spec!r} {through}", lambda: retention(s, spec, date.fromisoformat(through[:10]))
+    )
 
 
 @by_role(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)

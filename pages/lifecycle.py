@@ -12,6 +12,7 @@ from portal.reporting.charts import lifecycle_chart, stickiness_chart
 from ui.resources import model
 from ui.role_facts import data_range
 from ui.shared_cache import by_role
+from ui.stored import stored
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text
 
@@ -25,12 +26,12 @@ st.caption(
 
 @by_role(ttl=600, show_spinner="Counting people per period…", max_entries=16)
 def _lifecycle(session, grain, start, end):
-    return lifecycle(session, grain, start, end)
+    return stored(session, f"lifecycle {grain} {start} {end}", lambda: lifecycle(session, grain, start, end))
 
 
 @by_role(ttl=600, show_spinner="Counting active days…", max_entries=16)
 def _stickiness(session, grain, start, end):
-    return stickiness(session, grain, start, end)
+    return stored(session, f"stickiness {grain} {start} {end}", lambda: stickiness(session, grain, start, end))
 
 
 span = data_range()

@@ -15,6 +15,7 @@ from ui.resources import model
 from ui.role_facts import data_range, event_names
 from ui.sessions import engine_session
 from ui.shared_cache import by_role
+from ui.stored import stored
 from ui.tables import table
 from ui.text import caption_text, error_text, info_text
 
@@ -28,7 +29,7 @@ st.caption(
 
 @by_role(ttl=600, show_spinner="Following each person's visit…", max_entries=16)
 def _paths(session, spec: PathSpec):
-    return paths(session, spec)
+    return stored(session, f"paths {spec!r}", lambda: paths(session, spec))
 
 
 span, names = data_range(), event_names()

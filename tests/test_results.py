@@ -246,3 +246,29 @@ def test_a_finished_job_mails_whoever_asked(warehouse, store, smtp, tmp_path):
     message = email.message_from_bytes(mail.content, policy=email.policy.default)
     assert mail.rcpt_tos == ["dana@shop.test"] and message["Subject"] == "Your query finished: done"
     assert f"/workbench?job={rid}" in message.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("path", ["pages/lifecycle.py", "pages/cohorts.py", "pages/paths.py"])
+def test_a_product_pages_view_is_computed_once_for_every_server(portal_env, path):
+    """Cohorts' retention, Lifecycle and Paths keep what they computed in the store: another server
+    (caches empty) reads it, computing nothing, and shows the same numbers."""
+    from pathlib import Path
+
+    import streamlit as st
+    from conftest import run_page
+
+    state = Path(portal_env["PORTAL_STATE_DIR"])
+    store = ResultStore(state, state / "results")
+
+    def stored() -> int:
+        with store.db.connect() as con:
+            return con.execute("SELECT count(*) FROM results WHERE kind = 'page'").fetchone()[0]
+
+    first = run_page(path)
+    assert not first.exception and stored() >= 1
+    before = stored()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    again = run_page(path)
+    assert not again.exception and stored() == before
+    assert [d.value.to_dict() for d in again.dataframe] == [d.value.to_dict() for d in first.dataframe]

@@ -1,6 +1,7 @@
-"""Product pages' default views behind the result store (issue #33): the Funnels page opened on its
-default funnel reads the answer `python -m portal refresh` computed (or the last visitor's), for its
-role and warehouse version, instead of every server recomputing it."""
+"""Product pages' views behind the result store (issue #33): the Funnels page opened on its default
+funnel reads the answer `python -m portal refresh` computed (or the last visitor's), and Cohorts'
+retention, Lifecycle, stickiness and Paths read what any visitor of their role computed on this
+warehouse version, instead of every server recomputing it."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ PAGE = "page"
 
 
 def stored_frames(store: ResultStore, owner: str, role_key: str, key: str, version: str,
-                  compute: Callable[[], dict[str, pd.DataFrame]], fresh_after: float = 0.0) -> tuple[dict, float, bool]:  # fmt: skip
+                  compute: Callable[[], dict[str, pd.DataFrame]], fresh_after: float = 0.0,
+                  names: tuple[str, ...] = ("counts", "segments")) -> tuple[dict, float, bool]:  # fmt: skip
     """({name: frame}, computed at, read from the store): every named frame of `key` stored for
     this role and warehouse version (computed after `fresh_after`), else computed now and stored."""
     found = {}
-    for name in ("counts", "segments"):
+    for name in names:
         hit = store.latest(PAGE, role_key, f"{key}#{name}", {}, version)
         if hit is None or (hit.computed_at or 0) < fresh_after:
             break
