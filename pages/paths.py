@@ -101,6 +101,8 @@ caption_text(
     + "; each is followed from their first time."
 )
 st.altair_chart(paths_chart(whole, anchor, reverse), width="stretch")
+if reverse:
+    caption_text(f"Read from {anchor} back: each column is one step earlier; dropped off means the visit began there.")
 total = started(whole)
 shown = whole.assign(share=whole["people"] / total)
 table(shown, key="pa_table", kinds={"people": "count", "share": "percent"})
