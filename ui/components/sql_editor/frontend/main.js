@@ -99,9 +99,22 @@ function aliases(text) {
 // The word being completed includes its qualifier (`u.sig`, `analytics.orde`), always: Ace's default
 // word stops at the dot, but its live popup sometimes kept the whole, so a pick could insert
 // `analytics.analytics.users`. Suggestions for a qualified word carry the qualifier as typed.
+// A pick replaces the whole word before the cursor as it is at that moment: under load the popup's
+// idea of what was typed could lag the typing, and Ace removed only that many characters
+// (`-- ananalytics.users`).
+const WORD = /[A-Za-z_0-9$.\u00A2-\uFFFF]*$/;
+const replaceWord = {
+  insertMatch: (ed, item) => {
+    const pos = ed.getCursorPosition();
+    const word = ed.session.getLine(pos.row).slice(0, pos.column).match(WORD)[0];
+    const Range = ace.require("ace/range").Range;
+    ed.session.replace(new Range(pos.row, pos.column - word.length, pos.row, pos.column), item.value);
+  },
+};
 const completer = {
   identifierRegexps: [/[A-Za-z_0-9$.\u00A2-\uFFFF]/],
-  getCompletions: (ed, session, pos, prefix, callback) => {
+  getCompletions: (ed, session, pos, prefix, done) => {
+    const callback = (err, items) => done(err, items.map((item) => Object.assign(item, { completer: replaceWord })));
     const dot = prefix.lastIndexOf(".");
     if (dot >= 0) {
       const typed = prefix.slice(0, dot);
