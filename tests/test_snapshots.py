@@ -67,7 +67,7 @@ def test_the_dashboard_as_pdf_and_a_chart_as_png(portal_env, warehouse):
 
 
 @pytest.mark.browser
-def test_a_snapshot_link_works_signed_out_and_stops_when_revoked(demo_db, browser, tmp_path):
+def test_a_snapshot_link_works_signed_out_and_stops_when_revoked(portal_env, demo_db, browser, tmp_path):
     """The page is made from the dashboard, the link opened in a fresh browser with no session."""
     folder = tmp_path / "srv"
     with streamlit_server(demo_db, folder) as base:

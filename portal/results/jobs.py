@@ -39,22 +39,25 @@ class JobRunner:
         self.mail_to[rid] = address
 
     def start(self, session, sql: str, params: dict | None, max_rows: int, timeout_s: float, role_key: str,
-              version: str, origin: str = "workbench (background)") -> str:  # fmt: skip
+              version: str, origin: str = "workbench") -> str:  # fmt: skip
         """Begin a job; returns its id at once (the page may go away)."""
         rid = self.store.begin(JOB, session.user.name, role_key, sql, params, version, origin, SERVER)
         thread = threading.Thread(
-            target=self._work, args=(rid, session, sql, params, max_rows, timeout_s), daemon=True, name=f"job-{rid}"
+            target=self._work,
+            args=(rid, session, sql, params, max_rows, timeout_s, origin),
+            daemon=True,
+            name=f"job-{rid}",
         )
         self.threads[rid] = thread
         thread.start()
         return rid
 
-    def _work(self, rid, session, sql, params, max_rows, timeout_s) -> None:
+    def _work(self, rid, session, sql, params, max_rows, timeout_s, origin) -> None:
         outcome: dict = {}
 
         def run() -> None:
-            try:
-                outcome["result"] = session.run(sql, params, max_rows, timeout_s=timeout_s, origin="background job")
+            try:  # audited under the origin the page gave (workbench, workbench link)
+                outcome["result"] = session.run(sql, params, max_rows, timeout_s=timeout_s, origin=origin)
             except QueryError as err:
                 outcome["error"] = err
             except Exception as exc:  # never let a job die silently

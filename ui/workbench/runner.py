@@ -21,7 +21,7 @@ from ui.text import plain
 BACKGROUND_AFTER = 3.0  # seconds: then the page says the run continues without it
 
 
-def start_job(step: Step) -> str:
+def start_job(step: Step, origin: str) -> str:
     cfg = settings()
     rid = job_runner().start(
         job_session(),
@@ -31,6 +31,7 @@ def start_job(step: Step) -> str:
         cfg.limits.background_timeout_seconds,
         result_role(),
         warehouse_version(cfg.warehouse_path),
+        origin,
     )
     if address := st.session_state.get("wb_notify_to"):  # checked when it was set (notify_box)
         job_runner().mail_when_done(rid, address)
@@ -60,7 +61,7 @@ def run_next(session, history: History, history_key: str, origin: str) -> None:
     error position must reach the editor's gutter."""
     S = st.session_state
     store, user = result_store(), current_user()
-    rid = S.get("wb_job") or start_job(S.wb_queue.pop(0))
+    rid = S.get("wb_job") or start_job(S.wb_queue.pop(0), origin)
     S.wb_job = rid
     st.query_params["job"] = rid  # a reload or a new tab with this link re-attaches
     status = st.empty()
