@@ -12,9 +12,13 @@ from conftest import open_editor, streamlit_server, wait_for_app
 pytestmark = pytest.mark.browser
 
 
-def shown_sql(page) -> str:
-    """What the editor holds (it lives in the component's iframe)."""
-    return page.frame_locator('iframe[title*="sql_editor"]').locator(".ace_content").inner_text()
+def editor_shows(page, text: str) -> None:
+    """The editor (in the component's iframe, drawn after the page's own elements) comes to hold `text`."""
+    from playwright.sync_api import expect
+
+    expect(page.frame_locator('iframe[title*="sql_editor"]').locator(".ace_content")).to_contain_text(
+        text, timeout=30_000
+    )
 
 
 def start_run(page, base: str, sql: str) -> str:
@@ -35,7 +39,8 @@ def test_a_run_survives_a_reload_and_a_closed_tab(app_server, browser):
     first.reload()  # the page's session is gone; the job is not
     wait_for_app(first, 60_000)
     first.wait_for_selector("text=Result 1", timeout=60_000)
-    assert "test_sleep(4) AS slept" in shown_sql(first) and "1 rows" in first.inner_text("body")
+    editor_shows(first, "test_sleep(4) AS slept")
+    assert "1 rows" in first.inner_text("body")
     second_job = start_run(first, app_server, "SELECT test_sleep(4) AS napped")
     assert second_job != job
     first.close()  # the tab is closed while it runs
@@ -43,11 +48,13 @@ def test_a_run_survives_a_reload_and_a_closed_tab(app_server, browser):
     again.goto(f"{app_server}/workbench?job={second_job}")
     wait_for_app(again, 60_000)
     again.wait_for_selector("text=Result 1", timeout=60_000)
-    assert "AS napped" in shown_sql(again) and "1 rows" in again.inner_text("body")
+    editor_shows(again, "AS napped")
+    assert "1 rows" in again.inner_text("body")
     again.goto(f"{app_server}/workbench?job={job}")  # a finished job's link still shows its answer
     wait_for_app(again, 60_000)
     again.wait_for_selector("text=Result 1", timeout=60_000)
-    assert "AS slept" in shown_sql(again) and "1 rows" in again.inner_text("body")
+    editor_shows(again, "AS slept")
+    assert "1 rows" in again.inner_text("body")
     ctx.close()
 
 
