@@ -28,12 +28,14 @@ def metric_set() -> MetricSet:
     return settle(load_metrics(metrics_path(settings()), settings().model), baking_windows())
 
 
-def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date) -> None:
+def tile(
+    t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, role: tuple, through: date, gen: float
+) -> None:
     """Every tile says what it covers (scope_caption), charts carry the recorded changes."""
     try:
         if t.metric:
             m = metrics[t.metric]
-            k = shared_kpi(t.metric, start, end, filters, generation())
+            k = shared_kpi(t.metric, start, end, filters, gen)
             scope = view.scope_caption(start, end, dict(filters), view.metric_scope(metrics, t.metric), "Weekly,")
             if t.type == "kpi":
                 v = view.kpi_view(t, m, k, m.still_baking(end, through))
@@ -54,11 +56,11 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
             else:
                 heading_text(view.metric_label(t, m))
                 caption_text(scope)
-                spec = metric_spec(t, m, (start, end, filters, role, generation()), tuple(annotations()), through)
+                spec = metric_spec(t, m, (start, end, filters, role, gen), tuple(annotations()), through)
                 st.vega_lite_chart(spec=spec, width="stretch")
             return
         q = query_store().curated(t.query)  # a draft or a trashed query: this tile's own error
-        rows = shared_rows(t.query, q.version, start, end, filters, generation())
+        rows = shared_rows(t.query, q.version, start, end, filters, gen)
         frame = rows.frame
         heading_text(t.title or q.title)
         caption_text(
@@ -71,7 +73,7 @@ def tile(t: Tile, start: date, end: date, filters: tuple, metrics: MetricSet, ro
         if t.type == "table":  # every row shown up to 20, then it scrolls (6 of 16 rows hid the answer)
             table(frame, height=min(38 + 35 * len(frame), 38 + 35 * 20))
         else:
-            spec = query_spec(t, q.id, q.version, (start, end, filters, role, generation()), tuple(annotations()))
+            spec = query_spec(t, q.id, q.version, (start, end, filters, role, gen), tuple(annotations()))
             st.vega_lite_chart(spec=spec, width="stretch")
     except Exception as err:  # one broken tile must not take the dashboard down
         error_text(f"{t.title or t.metric or t.query}: {getattr(err, 'message', None) or err}")
@@ -132,9 +134,10 @@ def render(team: str) -> None:
             f"Set To to {through} to see the latest, so far."
         )
     frozen = tuple(sorted(filters.items()))
+    role, gen = role_key(), generation()  # once per page: the stored answers' newest time is in the keys
     for row in d.rows:
         for col, t in zip(st.columns(len(row)), row, strict=True):
             with col:
-                tile(t, start, end, frozen, metrics, role_key(), through)
+                tile(t, start, end, frozen, metrics, role, through, gen)
     if user.is_data_team:
         dashboard_editor(d, store, metrics, user)

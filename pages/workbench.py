@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from portal.demo.sample import demo_sample
 from portal.workbench.completions import schema_payload, starter_sql
 from portal.workbench.formatting import format_sql
 from portal.workbench.history import History
@@ -29,7 +30,7 @@ from ui.workbench.schema import schema_sidebar
 
 S = st.session_state
 cfg, user, cat = settings(), current_user(), catalog()
-S.setdefault("wb_sql", starter_sql(cat, cfg.demo))
+S.setdefault("wb_sql", starter_sql(cat, demo_sample(cat, cfg.demo)))
 S.setdefault("wb_editor_rev", 0)
 history = History(cfg.state)
 

@@ -58,14 +58,14 @@ def shared_rows(session, query_id: str, version: str, start: date, end: date, fi
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
     """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
     q = query_store().curated(query_id)
-    frame = shared_rows(query_id, version, *scope[:3], generation()).frame  # scope: start, end, filters, role
+    frame = shared_rows(query_id, version, *scope[:3], scope[4]).frame  # scope: start, end, filters, role, generation
     return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
     """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`)."""
-    k = shared_kpi(m.name, *scope[:3], generation())
+    k = shared_kpi(m.name, *scope[:3], scope[4])
     return view.metric_chart(t, m, k, list(annotations), through).to_dict(validate=False)
 
 

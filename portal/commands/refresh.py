@@ -47,7 +47,8 @@ def run(args) -> int:
     queries = QueryStore(settings.queries_dir, settings.state_dir)
     version = warehouse_version(settings.warehouse_path)
     done = failed = pages = 0
-    for pii, denied in role_keys(settings):
+    roles = role_keys(settings)
+    for pii, denied in roles:
         try:
             wh = open_warehouse(settings, pii)
         except (FileNotFoundError, WarehouseUnavailable) as exc:
@@ -94,7 +95,7 @@ def run(args) -> int:
         wh.close()
     swept = store.sweep()
     print(
-        f"refreshed {done} tiles of {len(teams)} dashboards and {pages} page views for {len(role_keys(settings))} "
+        f"refreshed {done} tiles of {len(teams)} dashboards and {pages} page views for {len(roles)} "
         f"roles; {failed} failed; {swept} expired answers removed"
     )
     return 1 if failed else 0

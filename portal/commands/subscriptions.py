@@ -34,7 +34,7 @@ def run(args) -> int:
         return 2
     subs = Subscriptions(settings.state, AuditLog(settings.state))
     if args.verb == "list":
-        for s in subs.due(now=float("inf")):
+        for s in subs.active():
             print(f"{s.team}\t{s.every}\t{s.person}\t{s.email}")
         return 0
     return send_due(settings, subs, args.dry_run, Path(args.secrets))

@@ -117,12 +117,14 @@ class Subscriptions:
         )  # fmt: skip
         return sub
 
-    def due(self, now: float | None = None) -> list[Subscription]:
-        now = now or time.time()
+    def active(self) -> list[Subscription]:
         with self.db.connect() as con:
             rows = con.execute(f"SELECT {_COLS} FROM subscriptions WHERE active = 1 ORDER BY team").fetchall()
-        subs = [Subscription(*r[:7], True) for r in rows]
-        return [s for s in subs if s.last_sent is None or now - s.last_sent >= EVERY[s.every]]
+        return [Subscription(*r[:7], True) for r in rows]
+
+    def due(self, now: float | None = None) -> list[Subscription]:
+        now = now or time.time()
+        return [s for s in self.active() if s.last_sent is None or now - s.last_sent >= EVERY[s.every]]
 
     def sent(self, sub: Subscription, ok: bool, detail: str = "") -> None:
         if ok:

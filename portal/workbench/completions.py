@@ -96,14 +96,12 @@ def schema_payload(catalog) -> dict:
     }
 
 
-DEMO_STARTER = "SELECT platform, browser, count(*) AS users\nFROM analytics.users\nGROUP BY ALL\nORDER BY users DESC\n"
-
-
-def starter_sql(catalog, demo: bool) -> str:
-    """The editor's first text: the demo's sample on the demo; elsewhere the first table (not a raw
-    dump) on the company's search path, so a first Run answers instead of naming the demo's tables."""
-    if demo and catalog.table("analytics.users") is not None:
-        return DEMO_STARTER
+def starter_sql(catalog, preferred: str | None = None) -> str:
+    """The editor's first text: `preferred` (the demo's sample, from `portal.demo`); elsewhere the first
+    table (not a raw dump) on the company's search path, so a first Run answers instead of naming
+    tables the warehouse does not have."""
+    if preferred:
+        return preferred
     ranked = sorted(
         (t for t in catalog.tables if not t.is_raw),
         key=lambda t: ([s.lower() for s in catalog.search_path] + [t.schema.lower()]).index(t.schema.lower()),
