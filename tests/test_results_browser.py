@@ -162,8 +162,8 @@ def test_a_refreshed_tile_shows_its_new_computed_time(demo_db, browser, tmp_path
 
         before = stamp()
         assert subprocess.run(refresh, cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
-        with store.db.connect() as con:
-            newest = con.execute("SELECT max(computed_at) FROM results WHERE kind = 'tile'").fetchone()[0]
+        with store.db.connect() as con:  # this morning's answers (a refresh may cross a minute)
+            fresh = [r[0] for r in con.execute("SELECT computed_at FROM results WHERE kind = 'tile'").fetchall()]
         after = stamp()  # the same server, its memory of the old answers included
-        assert after != before and after == time.strftime("%Y-%m-%d %H:%M", time.localtime(newest))
+        assert after != before and after in {time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) for t in fresh}
         page.context.close()
