@@ -17,13 +17,19 @@ from streamlit.web import cli
 # What the pages import besides Home: loaded while the server starts, so the first visitor of a
 # dashboard or a product page does not wait for SciPy and Altair to import (1.4 s of a dashboard's
 # first view in a new tab was SciPy's import: bench/bench_stored_pages.py).
-PRELOAD = ("scipy.stats", "altair", "portal.reporting.tiles", "portal.product.funnels", "portal.product.cohorts")
+# The result store's modules (Parquet) likewise; the compiled passes are loaded from numba's disk
+# cache here too (0.7 s of CPU that otherwise competed with the first visitor's browser).
+PRELOAD = ("scipy.stats", "altair", "portal.reporting.tiles", "portal.product.funnels", "portal.product.cohorts",
+           "pyarrow.parquet", "portal.results.store", "portal.results.facts")  # fmt: skip
+WARM_UP = ("portal.product.kernels.funnel_scan", "portal.product.kernels.retention_scan")
 
 
 def preload() -> None:
-    for name in PRELOAD:
+    for name in PRELOAD + WARM_UP:
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
+            if name in WARM_UP:
+                module.warm_up()
         except Exception as exc:  # the page that needs it will say what is wrong
             print(f"preload of {name} failed: {exc}", file=sys.stderr)
 

@@ -7,23 +7,13 @@ import time
 import streamlit as st
 
 from portal.csv_out import frame_csv
-from portal.product.funnels import (
-    FunnelError,
-    FunnelSpec,
-    conversion_by_week,
-    dropped_users,
-    spec_from_form,
-    time_to_convert,
-    user_levels,
-)
-from portal.product.funnels.handoff import CHAINS
+from portal.product.funnels import FunnelError, FunnelSpec, dropped_users, spec_from_form, user_levels
 from portal.reporting.charts import funnel_chart
-from ui.funnel_data import headline
+from ui.funnel_data import details, headline
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
 from ui.resources import model
 from ui.role_facts import data_range, event_names, experiment_names
 from ui.sessions import engine_session
-from ui.shared_cache import by_role
 from ui.text import caption_text, error_text, info_text
 
 st.title("Funnels")
@@ -32,16 +22,6 @@ st.caption(
     "of steps in order, all within the window from the first step. A dashboard rate that counts visits or orders "
     "differs from it by definition."
 )
-
-
-# Small tables only, shared per role (computed on a session that belongs to nobody): the per-user
-# chains (millions of rows) are not cached; the headline hands them to the details right after.
-@by_role(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
-def details(session, spec: FunnelSpec) -> dict:
-    levels = CHAINS.take((spec, session.user.name))
-    if levels is None:
-        levels = user_levels(session, spec)
-    return {"time": time_to_convert(levels, spec), "weeks": conversion_by_week(levels, spec)}
 
 
 def dropped_csv(spec: FunnelSpec, step: int) -> bytes:

@@ -172,8 +172,10 @@ def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal
     assert page_times() != first
 
 
-def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env):
-    """The page's first view is the one refresh computed for its role: read, not computed again."""
+def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env, monkeypatch):
+    """The page's first view is the one refresh computed for its role: read, not computed again, and
+    nor are the facts it opens on (event names, the data's days) or its other tabs' numbers: a new
+    server's first visitor runs no statement on the warehouse."""
     import os
     import subprocess
     import sys
@@ -198,9 +200,14 @@ def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env):
     before = pages()
     st.cache_data.clear()
     st.cache_resource.clear()
+    from portal.warehouse.engine import Session
+
+    ran, scan = [], Session.scan
+    monkeypatch.setattr(Session, "scan", lambda self, sql, params=None: ran.append(str(sql)) or scan(self, sql, params))
     at = run_page("pages/funnels.py")
     assert not at.exception
     assert pages() == before  # the stored answer was read
+    assert ran == []
     assert any(shown(c).startswith("computed ") for c in at.caption)
 
 
@@ -272,3 +279,31 @@ def test_a_product_pages_view_is_computed_once_for_every_server(portal_env, path
     again = run_page(path)
     assert not again.exception and stored() == before
     assert [d.value.to_dict() for d in again.dataframe] == [d.value.to_dict() for d in first.dataframe]
+
+
+def test_facts_come_back_as_computed_per_role_and_warehouse_version(warehouse, store, monkeypatch):
+    """The facts pages open on are stored per role and version and read back equal (dates as dates,
+    baking windows with their day marks); a second read runs no statement; a rebuilt warehouse (a new
+    version) or another role computes its own."""
+    from datetime import date
+
+    from portal.product.baking import baking_windows
+    from portal.product.vocabulary import data_range, event_names
+    from portal.results.facts import fact
+    from portal.warehouse.engine import Session
+
+    session = session_for(warehouse)
+    ran, scan = [], Session.scan
+    monkeypatch.setattr(Session, "scan", lambda self, sql, params=None: ran.append(sql) or scan(self, sql, params))
+    span = fact(store, session, PII, "v1", "data_range")
+    assert span == data_range(session) and isinstance(span[0], date)
+    assert fact(store, session, PII, "v1", "event_names") == event_names(session)
+    windows = fact(store, session, PII, "v1", "baking_windows", str(span[1]))
+    assert windows == baking_windows(session, span[1]) and all(isinstance(k, int) for k in windows["conversion"].within)
+    assert fact(store, session, PII, "v1", "filter_options", "platform")
+    ran.clear()
+    assert fact(store, session, PII, "v1", "data_range") == span and ran == []  # read, not computed
+    fact(store, session, PII, "v2", "data_range")
+    assert len(ran) == 1  # a new warehouse version is computed again
+    fact(store, session_for(warehouse, denied=("raw",)), PUBLIC, "v1", "data_range")
+    assert len(ran) == 2  # and so is another role's

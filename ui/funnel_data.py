@@ -1,13 +1,25 @@
-"""The Funnels page's headline numbers, shared per role and kept in the result store (issue #33)."""
+"""The Funnels page's numbers, shared per role and kept in the result store (issue #33): the headline
+(counts, segments) and the details the other tabs read (time to convert, the weekly trend), so a
+stored view computes nothing, not even after the chart is drawn."""
 
 from __future__ import annotations
 
-from portal.product.funnels import FunnelSpec, segment_table, step_counts, user_levels
+from collections.abc import Callable
+
+from portal.product.funnels import FunnelSpec, user_levels
 from portal.product.funnels.handoff import CHAINS
-from portal.results.pages import funnel_key, stored_frames
+from portal.results.pages import HEADLINE, funnel_frames, funnel_key, stored_frames
 from portal.results.store import role_key_text, warehouse_version
 from ui.resources import result_store, settings
 from ui.shared_cache import by_role
+
+
+def _stored(session, spec: FunnelSpec, names: tuple[str, ...], compute: Callable[[], dict]) -> dict:
+    frames, at, _ = stored_frames(
+        result_store(), session.user.name, role_key_text(session.user.has_pii, session.denied_schemas),
+        funnel_key(spec), warehouse_version(settings().warehouse_path), compute, names=names,
+    )  # fmt: skip
+    return {**frames, "computed_at": at}
 
 
 @by_role(ttl=600, show_spinner="Computing the funnel…", max_entries=8)
@@ -18,10 +30,22 @@ def headline(session, spec: FunnelSpec) -> dict:
     def compute() -> dict:
         levels = user_levels(session, spec)
         CHAINS.put((spec, session.user.name), levels)
-        return {"counts": step_counts(levels, spec), "segments": segment_table(levels, spec)}
+        return funnel_frames(levels, spec, HEADLINE)
 
-    frames, at, _ = stored_frames(
-        result_store(), session.user.name, role_key_text(session.user.has_pii, session.denied_schemas),
-        funnel_key(spec), warehouse_version(settings().warehouse_path), compute,
-    )  # fmt: skip
-    return {**frames, "computed_at": at}
+    return _stored(session, spec, HEADLINE, compute)
+
+
+# Small tables only, shared per role (computed on a session that belongs to nobody): the per-user
+# chains (millions of rows) are not cached; the headline hands them over when it computed them.
+@by_role(ttl=600, show_spinner="Computing time to convert and the weekly trend…", max_entries=8)
+def details(session, spec: FunnelSpec) -> dict:
+    """Time to convert and the weekly trend: stored with the headline by refresh, else computed."""
+
+    def compute() -> dict:
+        levels = CHAINS.take((spec, session.user.name))
+        return funnel_frames(user_levels(session, spec) if levels is None else levels, spec, DETAILS)
+
+    return _stored(session, spec, DETAILS, compute)
+
+
+DETAILS = ("time", "weeks")

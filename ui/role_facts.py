@@ -4,12 +4,10 @@ the catalog, the values of dashboard filters, event names, the data's date range
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from portal.warehouse.catalog import Catalog
-from ui.resources import settings
+from ui.resources import result_store, settings
 from ui.shared_cache import by_role
 
 
@@ -32,11 +30,19 @@ def catalog() -> Catalog:
     return documented(_catalog(), project)
 
 
+def _stored(session, name: str, *args: str):
+    """A fact about the data kept in the result store for this role and warehouse version
+    (`portal.results.facts`): a new server's first visitor reads it instead of scanning."""
+    from portal.results.facts import fact
+    from portal.results.store import role_key_text, warehouse_version
+
+    role = role_key_text(session.user.has_pii, session.denied_schemas)
+    return fact(result_store(), session, role, warehouse_version(settings().warehouse_path), name, *args)
+
+
 @by_role(ttl=600, show_spinner=False)
 def _filter_options(session, name: str) -> list[str]:
-    from portal.model import filter_options_sql
-
-    return session.frame(filter_options_sql(settings().model, name)).iloc[:, 0].tolist()
+    return _stored(session, "filter_options", name)
 
 
 def filter_options(name: str) -> list[str]:
@@ -53,28 +59,19 @@ def filter_options(name: str) -> list[str]:
 @by_role(ttl=600, show_spinner=False)
 def event_names(session) -> list[str]:
     """The event names in the data this user sees, most frequent first (the pickers' options)."""
-    from portal.product.vocabulary import event_names as names
-
-    return names(session)
+    return _stored(session, "event_names")
 
 
 @by_role(ttl=600, show_spinner=False)
 def data_range(session):
     """(first day, last day) of events in the data this user sees; None without events."""
-    from portal.product.vocabulary import data_range as span
-
-    return span(session)
+    return _stored(session, "data_range")
 
 
 @by_role(ttl=600, show_spinner=False)
 def experiment_names(session) -> list[str]:
     """Experiments in the data this user sees, newest first (variant breakdowns)."""
-    from portal.product.experiments import ExperimentError, list_experiments
-
-    try:
-        return list_experiments(session)["experiment"].tolist()
-    except ExperimentError:
-        return []  # no [model.experiments]: no variant breakdowns
+    return _stored(session, "experiment_names")
 
 
 @by_role(ttl=600, show_spinner=False)
@@ -96,9 +93,7 @@ def key_space_problem(part: str) -> str | None:
 
 @by_role(ttl=600, show_spinner=False, max_entries=8)
 def _baking_windows(session, through: str) -> dict:
-    from portal.product.baking import baking_windows as windows
-
-    return windows(session, date.fromisoformat(through[:10]))
+    return _stored(session, "baking_windows", through[:10])
 
 
 def baking_windows() -> dict:

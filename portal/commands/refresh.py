@@ -1,8 +1,9 @@
-"""`python -m portal refresh [--team T]`: compute every team dashboard's saved-query tiles for its
-opening dates, and the Funnels page's first view, for each role of the configured people, into the
-result store (cron or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov") instead of
-computing per server; a rebuilt warehouse is a new version, so older answers are not shown for it.
-Expired answers are swept."""
+"""`python -m portal refresh [--team T]`: compute every team dashboard's tiles for its opening dates,
+the Funnels page's first view and the facts pages open on (event names, the data's days, experiments,
+filter values, baking windows), for each role of the configured people, into the result store (cron
+or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov")
+instead of computing per server; a rebuilt warehouse is a new version, so older answers are not shown
+for it. Expired answers are swept."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ def run(args) -> int:
     from portal.audit import AuditLog
     from portal.identity import system_principal
     from portal.library import QueryStore
-    from portal.product.baking import baking_windows
+    from portal.model import ModelError
+    from portal.product.funnels import user_levels
     from portal.reporting.dashboards import DashboardStore, default_range, settled_through
     from portal.reporting.metrics import load_metrics, settle
-    from portal.results.pages import default_funnel, funnel_frames, funnel_key, stored_frames
+    from portal.results.facts import fact
+    from portal.results.pages import FUNNEL, default_funnel, funnel_frames, funnel_key, stored_frames
     from portal.results.store import open_results, role_key_text, warehouse_version
     from portal.results.tiles import role_keys, tile_kpi, tile_rows
     from portal.warehouse.connect import open_warehouse
@@ -55,9 +58,20 @@ def run(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         session = wh.session(system_principal("refresh of shared results", pii), audit, denied)
+        role = role_key_text(pii, denied)
+
+        def known(name: str, *args: str, session=session, role=role):
+            return fact(store, session, role, version, name, *args, fresh_after=float("inf"))
+
         catalog = session.catalog()
         through = date.fromisoformat((catalog.data_through or date.today().isoformat())[:10])
-        metrics = settle(load_metrics(settings.metrics_path, settings.model), baking_windows(session, through))
+        metrics = settle(load_metrics(settings.metrics_path, settings.model), known("baking_windows", str(through)))
+        known("experiment_names")
+        for name in {f for team in teams for f in dashboards.load(team, metrics).filters}:
+            try:
+                known("filter_options", name)
+            except ModelError:
+                pass  # a filter [model.filters] does not declare: the page offers no values either
         for team in teams:
             d = dashboards.load(team, metrics)
             settled, _ = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
@@ -66,7 +80,7 @@ def run(args) -> int:
                 tile_kpi(
                     store,
                     session,
-                    role_key_text(pii, denied),
+                    role,
                     metrics,
                     t.metric,
                     start,
@@ -79,18 +93,16 @@ def run(args) -> int:
             for t in (t for t in d.tiles if t.query):
                 try:
                     q = queries.curated(t.query)
-                    tile_rows(
-                        store, session, role_key_text(pii, denied), q, start, end, {}, version, fresh_after=float("inf")
-                    )
+                    tile_rows(store, session, role, q, start, end, {}, version, fresh_after=float("inf"))
                     done += 1
                 except (QueryError, ValueError) as err:
                     failed += 1
                     print(f"  {team}: {t.query}: {getattr(err, 'message', None) or err}", file=sys.stderr)
-        spec = default_funnel(session, settings.model)  # the Funnels page's first view
+        spec = default_funnel(settings.model, known("event_names"), known("data_range"))  # Funnels' first view
         if spec is not None:
-            key = funnel_key(spec)
-            stored_frames(store, session.user.name, role_key_text(pii, denied), key, version,
-                          lambda spec=spec, session=session: funnel_frames(session, spec), fresh_after=float("inf"))  # fmt: skip
+            stored_frames(store, session.user.name, role, funnel_key(spec), version,
+                          lambda spec=spec, session=session: funnel_frames(user_levels(session, spec), spec),
+                          fresh_after=float("inf"), names=FUNNEL)  # fmt: skip
             pages += 1
         wh.close()
     swept = store.sweep()

@@ -18,9 +18,10 @@ PAGE = "page"
 
 def stored_frames(store: ResultStore, owner: str, role_key: str, key: str, version: str,
                   compute: Callable[[], dict[str, pd.DataFrame]], fresh_after: float = 0.0,
-                  names: tuple[str, ...] = ("counts", "segments")) -> tuple[dict, float, bool]:  # fmt: skip
+                  names: tuple[str, ...] = ("frame",)) -> tuple[dict, float, bool]:  # fmt: skip
     """({name: frame}, computed at, read from the store): every named frame of `key` stored for
-    this role and warehouse version (computed after `fresh_after`), else computed now and stored."""
+    this role and warehouse version (computed after `fresh_after`), else computed now and stored
+    (every frame `compute` returns is stored, so one computation can fill several views)."""
     found = {}
     for name in names:
         hit = store.latest(PAGE, role_key, f"{key}#{name}", {}, version)
@@ -53,20 +54,23 @@ def funnel_key(spec) -> str:
     return f"funnel {spec!r}"
 
 
-def funnel_frames(session, spec) -> dict[str, pd.DataFrame]:
-    from portal.product.funnels import segment_table, step_counts, user_levels
-
-    levels = user_levels(session, spec)
-    return {"counts": step_counts(levels, spec), "segments": segment_table(levels, spec)}
+HEADLINE = ("counts", "segments")  # what the Funnels page draws first
+FUNNEL = (*HEADLINE, "time", "weeks")  # and what its other tabs read
 
 
-def default_funnel(session, model):
-    """The Funnels page's first view: the model's default steps (else the two most frequent events),
-    over the data's whole range, 14-day window, in order, no breakdown."""
+def funnel_frames(levels, spec, names: tuple[str, ...] = FUNNEL) -> dict[str, pd.DataFrame]:
+    """The Funnels page's tables of the per-person chains `levels` (`user_levels`), by store name."""
+    from portal.product.funnels import conversion_by_week, segment_table, step_counts, time_to_convert
+
+    tables = {"counts": step_counts, "segments": segment_table, "time": time_to_convert, "weeks": conversion_by_week}
+    return {name: tables[name](levels, spec) for name in names}
+
+
+def default_funnel(model, names: list[str], span):
+    """The Funnels page's first view: the model's default steps (else the two most frequent of the
+    event `names`), over the data's whole `span`, 14-day window, in order, no breakdown."""
     from portal.product.funnels import spec_from_form
-    from portal.product.vocabulary import data_range, event_names
 
-    names, span = event_names(session), data_range(session)
     if model.events is None or span is None or len(names) < 2:
         return None
     steps = [e for e in model.events.default_steps if e in names] or names[:2]
