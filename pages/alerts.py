@@ -10,8 +10,8 @@ from portal.product.stats import p_text
 from portal.reporting.alert_log import AlertLog
 from portal.reporting.alerts import AlertError, load_alerts
 from portal.reporting.dashboards import DashboardStore
-from portal.reporting.metrics import MetricError, format_value, load_metrics, metrics_path
-from ui.resources import settings
+from portal.reporting.metrics import MetricError, format_value
+from ui.resources import metric_definitions, settings
 from ui.text import caption_text, error_text, heading_text
 
 st.title("Alerts")
@@ -22,7 +22,7 @@ st.caption(
 )
 s = settings()
 try:
-    metrics = load_metrics(metrics_path(s), s.model)
+    metrics = metric_definitions()
     alerts = load_alerts(s.alerts_path, metrics, set(DashboardStore(s.dashboards_dir).teams()))
 except (AlertError, MetricError) as err:
     error_text(err)

@@ -10,11 +10,11 @@ import streamlit as st
 from portal.explore.answer import answer, statement
 from portal.explore.question import QuestionError
 from portal.library.share import share_sql
-from portal.reporting.metrics import MetricError, load_metrics, settle
+from portal.reporting.metrics import MetricError, settle
 from portal.warehouse.errors import QueryError
 from ui.explore import answer_chart, baking_caption, question_box, question_widgets, shown_frame
 from ui.explore_save import save_panels
-from ui.resources import settings
+from ui.resources import metric_definitions, settings
 from ui.role_facts import baking_windows, catalog, data_range
 from ui.sessions import engine_session
 from ui.tables import table
@@ -26,7 +26,7 @@ st.caption(
     "Every number is the canonical metric's, as on the dashboards."
 )
 try:
-    metrics = settle(load_metrics(settings().metrics_path, settings().model), baking_windows())
+    metrics = settle(metric_definitions(), baking_windows())
 except MetricError as err:
     error_text(err)
     st.stop()

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from portal.reporting.metrics import load_metrics
 from portal.warehouse.connect import engine_label
 from portal.warehouse.overview import summary, tables_frame
 from ui.explore import question_box
-from ui.resources import settings
+from ui.resources import metric_definitions, settings
 from ui.role_facts import catalog
 from ui.sign_in import current_user
 from ui.text import caption_text, warning_text
@@ -19,7 +18,7 @@ st.markdown(
 )
 
 # the question box: plain English over the canonical metrics (read when asked), answered on Explore
-question_box(lambda: load_metrics(settings().metrics_path, settings().model), "home_ask")
+question_box(metric_definitions, "home_ask")
 
 cat = catalog()
 user = current_user()

@@ -12,8 +12,7 @@ from portal.product.impact_data import FUNNEL_STEP, Measure, measure_impact, rat
 from portal.product.stats import p_text
 from portal.product.vocabulary import default_index
 from portal.reporting.charts import impact_chart
-from portal.reporting.metrics import load_metrics, metrics_path
-from ui.resources import annotations, settings
+from ui.resources import annotations, metric_definitions, settings
 from ui.role_facts import data_range, event_names, filter_options
 from ui.shared_cache import by_role
 from ui.text import caption_text, error_text, info_text, success_text, warning_text
@@ -26,7 +25,7 @@ st.caption(
     "interval and p-value (two-proportion test), a check for a trend already under way before the change, "
     "the same dates a year earlier, and optionally a segment the change did not touch."
 )
-metrics = load_metrics(metrics_path(settings()), settings().model)
+metrics = metric_definitions()
 recorded = annotations()
 changes = fix_choices(recorded)  # titles in the URL: bound widgets store what they show
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.reporting.dashboards import DashboardStore
-from portal.reporting.metrics import load_metrics, metrics_path
 from portal.reporting.usage import load_dashboards, metric_users, related_queries
-from ui.resources import query_store, settings
+from ui.resources import metric_definitions, query_store, settings
 from ui.role_facts import catalog
 from ui.text import caption_text, error_text, heading_text
 
@@ -17,7 +16,7 @@ st.caption(
     "never report two different numbers for the same thing."
 )
 s = settings()
-metrics = load_metrics(metrics_path(s), s.model)
+metrics = metric_definitions()
 dashboards, errors = load_dashboards(DashboardStore(s.dashboards_dir))
 for err in errors:
     error_text(err)

@@ -9,10 +9,10 @@ import streamlit as st
 
 from portal.reporting import tiles as view  # what each tile shows, decided outside the page
 from portal.reporting.dashboards import DashboardStore, Tile, default_range, settled_through
-from portal.reporting.metrics import MetricSet, load_metrics, metrics_path, settle
+from portal.reporting.metrics import MetricSet, settle
 from ui.dashboard_editor import dashboard_editor
 from ui.date_field import date_field
-from ui.resources import annotations, audit_log, query_store, settings
+from ui.resources import annotations, audit_log, metric_definitions, query_store, settings
 from ui.role_facts import baking_windows, catalog, filter_options
 from ui.sessions import role_key
 from ui.share_snapshot import share_box
@@ -25,7 +25,7 @@ from ui.tile_data import generation, metric_spec, query_spec, refresh_shared_res
 
 def metric_set() -> MetricSet:
     """The metrics with this role's measured baking windows."""
-    return settle(load_metrics(metrics_path(settings()), settings().model), baking_windows())
+    return settle(metric_definitions(), baking_windows())
 
 
 def tile(

@@ -125,10 +125,10 @@ def test_a_job_link_shows_its_answer_to_its_owner_only(portal_env):
     assert not theirs.session_state["wb_results"] if "wb_results" in theirs.session_state else True  # nothing shown
 
 
-def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal_env):
+def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal_env, monkeypatch):
     """`refresh` computes the checkout tiles for each role; the page shows them as stored, with the
-    time they were computed; another server (caches empty) reads the same stored answers, computing
-    nothing; after the next refresh the page shows the new time."""
+    time they were computed; another server (caches empty) reads the same stored answers and charts,
+    computing and drawing nothing; after the next refresh the page shows the new time."""
     import os
     import subprocess
     import sys
@@ -144,6 +144,12 @@ def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal
             cwd=ROOT, env={**os.environ, **portal_env}, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
+
+    from portal.reporting import tiles as view
+
+    built, metric_chart, query_chart = [], view.metric_chart, view.query_chart
+    monkeypatch.setattr(view, "metric_chart", lambda *a: built.append(a[0]) or metric_chart(*a))
+    monkeypatch.setattr(view, "query_chart", lambda *a: built.append(a[0]) or query_chart(*a))
 
     def page_times() -> set[str]:
         st.cache_data.clear()
@@ -167,6 +173,7 @@ def test_refresh_stores_the_tiles_and_the_page_reads_them_with_their_time(portal
     assert before and {r[1] for r in before} == {PII, role_key_text(False, ())}
     first = page_times()
     assert first and all("data through" in t for t in first)
+    assert built == []  # every chart's spec was stored by refresh too
     assert page_times() == first and len(tiles()) == len(before)  # a replica: read, not computed again
     refresh()
     assert page_times() != first

@@ -91,6 +91,52 @@ def test_a_snapshot_link_works_signed_out_and_stops_when_revoked(portal_env, dem
         assert nothing.value.code == 404
 
 
+@pytest.mark.browser
+def test_a_link_made_from_the_share_menu_works_signed_out_until_it_expires_or_is_revoked(
+    portal_env, demo_db, browser, tmp_path
+):
+    """Made in the dashboard's Share menu (built when it opens), opened by a browser with no session:
+    it works, then stops once its time is up; a second link stops when revoked from the same menu."""
+    with streamlit_server(demo_db, tmp_path / "srv") as base:
+        store = Snapshots(Path(base.state_dir), Path(base.state_dir) / "results", AuditLog(Path(base.state_dir)))
+        page = browser.new_page()
+        page.goto(f"{base}/team-checkout")
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=120_000)
+
+        def make_link() -> str:
+            page.get_by_role("button", name="Share").click()
+            page.get_by_role("button", name="Create a snapshot link").click()
+            code = page.locator('[data-testid="stCode"] code').first
+            code.wait_for(timeout=120_000)
+            link = code.inner_text().strip()
+            page.keyboard.press("Escape")
+            return link
+
+        def opened(link: str):
+            ctx = browser.new_context()  # signed out: no cookies, no Streamlit session
+            try:
+                tab = ctx.new_page()
+                shown = tab.goto(link)
+                return shown.status, tab.inner_text("body")
+            finally:
+                ctx.close()
+
+        first = make_link()
+        status, body = opened(first)
+        assert status == 200 and "Checkout: snapshot of" in body
+        (snap,) = [s for s in store.mine("alex") if s.live]  # the demo's default persona made it
+        with store.db.connect() as con:  # its days are up
+            con.execute("UPDATE snapshots SET expires = ? WHERE id = ?", (time.time() - 1, snap.id))
+        assert opened(first)[0] == 410
+        second = make_link()
+        assert opened(second)[0] == 200
+        page.get_by_role("button", name="Share").click()
+        page.get_by_role("button", name="Revoke").click()
+        page.get_by_role("button", name="Revoke").wait_for(state="detached", timeout=60_000)
+        status, body = opened(second)
+        assert status == 410 and "revoked" in body
+
+
 def test_a_saved_querys_answer_as_a_snapshot_without_personal_data(portal_env, tmp_path):
     """Run on the PII-free twin: a query selecting e-mails shows blanks in its snapshot."""
     from portal.library import QueryStore

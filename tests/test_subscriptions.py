@@ -62,6 +62,9 @@ def test_subscribing_from_the_dashboard_page(portal_env):
         default_timeout=120,
     )
     at.run()
+    assert all(w.key != "dash_sub_email" for w in at.text_input)  # closed: not built
+    at.session_state["dash_sub_box"] = True  # the popover opened: its form is built then
+    at.run()
     at.text_input(key="dash_sub_email").set_value("priya@shop.test")
     at.button(key="dash_sub_go").click().run()
     assert not at.exception, at.exception

@@ -63,6 +63,26 @@ def ensure_warehouse_ready() -> None:
         st.stop()
 
 
+def metric_definitions():
+    """The company's metrics (metrics.toml, measures compiled over the model), read again only when
+    the file changes: compiling them was a tenth of a dashboard's first view, once per tile."""
+    from portal.reporting.metrics import metrics_path
+
+    path = metrics_path(settings())
+    try:
+        stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path else None
+    except OSError:
+        stamp = None  # missing: load_metrics says so
+    return _metric_definitions(str(path), stamp)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _metric_definitions(path: str, stamp):
+    from portal.reporting.metrics import load_metrics, metrics_path
+
+    return load_metrics(metrics_path(settings()), settings().model)
+
+
 @st.cache_resource
 def audit_log() -> AuditLog:
     return AuditLog(settings().state)

@@ -40,10 +40,10 @@ def shared_session(pii: bool, denied: tuple[str, ...]) -> Session:
     """The session of the system principal that computes results cached and shared between users of
     one role (the cache key carries `pii` and `denied`): audited under that principal's name, with
     exactly that role's access; no user's state or cancel can reach what it computes."""
-    return warehouse(pii).session(_role_principal(pii, denied), audit_log(), denied)
+    return warehouse(pii).session(role_principal(pii, denied), audit_log(), denied)
 
 
-def _role_principal(pii: bool, denied: tuple[str, ...]):
+def role_principal(pii: bool, denied: tuple[str, ...]):
     from portal.identity import system_principal
 
     return system_principal(

@@ -21,7 +21,9 @@ def snapshots() -> Snapshots:
 
 
 def share_box(container, d, metrics, user, start: date, end: date, filters: dict, through: date) -> None:
-    box = container.popover("Share", icon=":material/ios_share:", key="dash_share_box")
+    box = container.popover("Share", icon=":material/ios_share:", key="dash_share_box", on_change="rerun")
+    if not box.open:  # built when opened: a dashboard's first view draws its tiles, not this menu
+        return
     with box:
         days = st.number_input("Link works for (days)", 1, 90, 7, key="dash_snap_days")
         if st.button(

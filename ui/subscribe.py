@@ -18,7 +18,11 @@ def subscriptions() -> Subscriptions:
 
 def subscribe_box(container, team: str, user) -> None:
     mine = next((s for s in subscriptions().mine(user.name) if s.team == team), None)
-    box = container.popover("Subscribed" if mine else "Subscribe", icon=":material/mail:", key="dash_sub_box")
+    box = container.popover(
+        "Subscribed" if mine else "Subscribe", icon=":material/mail:", key="dash_sub_box", on_change="rerun"
+    )
+    if not box.open:  # built when opened, like Share
+        return
     with box:
         if mine:
             caption_text(f"You get this dashboard {mine.every} at {mine.email}. Every mail has an unsubscribe link.")

@@ -12,8 +12,9 @@ import streamlit as st
 
 from portal.reporting import tiles as view
 from portal.reporting.dashboards import Tile
-from portal.reporting.metrics import Metric, load_metrics, metrics_path
-from ui.resources import query_store, result_store, settings
+from portal.reporting.metrics import Metric
+from ui.resources import metric_definitions, query_store, result_store, settings
+from ui.sessions import role_key, role_principal
 from ui.shared_cache import by_role
 
 TTL = 600
@@ -30,7 +31,7 @@ def shared_kpi(session, name: str, start: date, end: date, filters: tuple, gener
         result_store(),
         session,
         role_key_text(session.user.has_pii, session.denied_schemas),
-        load_metrics(metrics_path(settings()), settings().model),
+        metric_definitions(),
         name,
         start,
         end,
@@ -56,17 +57,34 @@ def shared_rows(session, query_id: str, version: str, start: date, end: date, fi
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
-    """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes."""
+    """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes:
+    stored with its rows (`chart_spec`), so a new server's first visitor does not build it."""
     q = query_store().curated(query_id)
     frame = shared_rows(query_id, version, *scope[:3], scope[4]).frame  # scope: start, end, filters, role, generation
-    return view.query_chart(t, q, frame, list(annotations)).to_dict(validate=False)
+    return _stored_spec(
+        (t, query_id, version, annotations), frame, lambda: view.query_chart(t, q, frame, list(annotations))
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
-    """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`)."""
+    """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`), stored likewise."""
     k = shared_kpi(m.name, *scope[:3], scope[4])
-    return view.metric_chart(t, m, k, list(annotations), through).to_dict(validate=False)
+    return _stored_spec(
+        (t, m, annotations, through), k.series, lambda: view.metric_chart(t, m, k, list(annotations), through)
+    )
+
+
+def _stored_spec(parts: tuple, frame, chart) -> dict:
+    """The spec kept for this role (the callers' cache keys carry the role too)."""
+    from portal.results.store import role_key_text, warehouse_version
+    from portal.results.tiles import chart_spec
+
+    pii, denied = role_key()
+    return chart_spec(
+        result_store(), role_principal(pii, denied).name, role_key_text(pii, denied),
+        warehouse_version(settings().warehouse_path), parts, frame, chart,
+    )  # fmt: skip
 
 
 def generation() -> float:

@@ -25,14 +25,15 @@ def run(args) -> int:
     from portal.library import QueryStore
     from portal.model import ModelError
     from portal.product.funnels import user_levels
+    from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
     from portal.reporting.dashboards import DashboardStore, default_range, settled_through
     from portal.reporting.metrics import load_metrics, settle
     from portal.results.facts import fact
     from portal.results.pages import FUNNEL, default_funnel, funnel_frames, funnel_key, stored_frames
     from portal.results.store import open_results, role_key_text, warehouse_version
-    from portal.results.tiles import role_keys, tile_kpi, tile_rows
+    from portal.results.tiles import refresh_tiles, role_keys
     from portal.warehouse.connect import open_warehouse
-    from portal.warehouse.errors import QueryError, WarehouseUnavailable
+    from portal.warehouse.errors import WarehouseUnavailable
 
     try:
         settings = load_settings()
@@ -51,6 +52,11 @@ def run(args) -> int:
     version = warehouse_version(settings.warehouse_path)
     done = failed = pages = 0
     roles = role_keys(settings)
+    try:
+        changes = tuple(load_annotations(annotations_path(settings)))
+    except AnnotationError as err:  # the pages draw none either
+        print(f"annotations not drawn: {err}", file=sys.stderr)
+        changes = ()
     for pii, denied in roles:
         try:
             wh = open_warehouse(settings, pii)
@@ -75,29 +81,11 @@ def run(args) -> int:
         for team in teams:
             d = dashboards.load(team, metrics)
             settled, _ = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
-            start, end = default_range(settled)
-            for t in (t for t in d.tiles if t.metric in metrics.metrics):  # KPIs and metric charts: their days
-                tile_kpi(
-                    store,
-                    session,
-                    role,
-                    metrics,
-                    t.metric,
-                    start,
-                    end,
-                    {},
-                    version,
-                    fresh_after=float("inf"),
-                )
-                done += 1
-            for t in (t for t in d.tiles if t.query):
-                try:
-                    q = queries.curated(t.query)
-                    tile_rows(store, session, role, q, start, end, {}, version, fresh_after=float("inf"))
-                    done += 1
-                except (QueryError, ValueError) as err:
-                    failed += 1
-                    print(f"  {team}: {t.query}: {getattr(err, 'message', None) or err}", file=sys.stderr)
+            stored, errors = refresh_tiles(store, session, role, version, d, metrics, queries, default_range(settled),
+                                           changes, through)  # fmt: skip
+            done, failed = done + stored, failed + len(errors)
+            for error in errors:
+                print(f"  {team}: {error}", file=sys.stderr)
         spec = default_funnel(settings.model, known("event_names"), known("data_range"))  # Funnels' first view
         if spec is not None:
             stored_frames(store, session.user.name, role, funnel_key(spec), version,

@@ -3,12 +3,22 @@ retention heatmaps and curves. One module, so axis titles, tooltips and formats 
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 CHART_KINDS = ("bar", "line", "area", "scatter")
 _ACRONYMS = {"cac": "CAC", "aov": "AOV", "utm": "UTM", "id": "ID", "ltv": "LTV", "pct": "%"}
+
+
+def json_spec(chart: alt.TopLevelMixin, validate: bool = True) -> dict:
+    """The chart's Vega-Lite spec in JSON types only, DuckDB's DECIMAL values as numbers: what the
+    converter, the mail and the result store take."""
+    spec = chart.to_dict(validate=validate)
+    return json.loads(json.dumps(spec, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
 
 
 def title(column: str) -> str:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import smtplib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from portal.library import QueryStore, run_saved
-from portal.reporting.charts import with_timestamps
+from portal.reporting.charts import json_spec, with_timestamps
 from portal.reporting.dashboards import Dashboard, query_params_for
 from portal.reporting.metrics import MetricSet, kpi
 from portal.reporting.table_format import as_text
@@ -35,13 +33,8 @@ from portal.reporting.tiles import (
 from portal.workbench.params import find_params
 
 
-def plain_spec(chart) -> dict:
-    """The chart's spec with DuckDB's DECIMAL values as numbers (the converter takes JSON types only)."""
-    return json.loads(json.dumps(chart.to_dict(), default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
-
-
 def png(chart: alt.Chart) -> str:
-    data = vlc.vegalite_to_png(plain_spec(chart), scale=1.5)
+    data = vlc.vegalite_to_png(json_spec(chart), scale=1.5)
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
@@ -156,7 +149,7 @@ def png_bytes(items: DigestItems, position: int) -> bytes:
     charts = [chart for _t, _scope, chart, *_ in items.charts if chart is not None]
     if not 0 <= position < len(charts):
         raise ValueError("That chart could not be drawn (its tile shows why on the page).")
-    return vlc.vegalite_to_png(plain_spec(charts[position]), scale=2)
+    return vlc.vegalite_to_png(json_spec(charts[position]), scale=2)
 
 
 def dashboard_pdf(items: DigestItems, title: str, period: str) -> bytes:
@@ -173,7 +166,7 @@ def dashboard_pdf(items: DigestItems, title: str, period: str) -> bytes:
         c.properties(title=alt.TitleParams(t, subtitle=scope)) for t, scope, c, *_ in items.charts if c is not None
     ]
     spec = alt.vconcat(head, *charts).properties(title=alt.TitleParams(title, subtitle=period, fontSize=18))
-    return vlc.vegalite_to_pdf(plain_spec(spec))
+    return vlc.vegalite_to_pdf(json_spec(spec))
 
 
 def smtp_settings(secrets_path: Path, extra: dict) -> dict | None:

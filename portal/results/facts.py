@@ -12,9 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
-from portal.results.pages import stored_frames
+from portal.results.pages import stored_value
 from portal.results.store import ResultStore
 
 
@@ -82,15 +80,9 @@ FACTS = {
 def fact(store: ResultStore, session, role_key: str, version: str, name: str, *args: str,
          fresh_after: float = 0.0) -> Any:  # fmt: skip
     """`name`(session, *args) for this role and warehouse version: stored, else computed and stored."""
-    f = FACTS[name]
-    frames, _, _ = stored_frames(
-        store,
-        session.user.name,
-        role_key,
-        f"fact {name} {json.dumps(list(args))}",
-        version,
-        lambda: {"fact": pd.DataFrame({"json": [json.dumps(f.encode(f.compute(session, *args)))]})},
-        fresh_after,
-        names=("fact",),
+    f, key = FACTS[name], f"fact {name} {json.dumps(list(args))}"
+    return f.decode(
+        stored_value(
+            store, session.user.name, role_key, key, version, lambda: f.encode(f.compute(session, *args)), fresh_after
+        )  # fmt: skip
     )
-    return f.decode(json.loads(frames["fact"]["json"].iloc[0]))

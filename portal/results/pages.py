@@ -5,6 +5,7 @@ warehouse version, instead of every server recomputing it."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -46,6 +47,17 @@ def stored_frames(store: ResultStore, owner: str, role_key: str, key: str, versi
             pa.Table.from_pandas(frame, preserve_index=False),
         )
     return frames, time.time(), False
+
+
+def stored_value(store: ResultStore, owner: str, role_key: str, key: str, version: str,
+                 compute: Callable[[], object], fresh_after: float = 0.0) -> object:  # fmt: skip
+    """A JSON value (a fact about the data, a chart's Vega-Lite spec) stored under `key` for this
+    role and warehouse version, else computed now and stored: the same lookup as `stored_frames`."""
+    frames, _, _ = stored_frames(
+        store, owner, role_key, key, version,
+        lambda: {"json": pd.DataFrame({"json": [json.dumps(compute())]})}, fresh_after, names=("json",),
+    )  # fmt: skip
+    return json.loads(frames["json"]["json"].iloc[0])
 
 
 def funnel_key(spec) -> str:

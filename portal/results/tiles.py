@@ -5,7 +5,9 @@ every replica, reads it. `python -m portal refresh` computes each team's tiles a
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +16,8 @@ import pyarrow as pa
 
 from portal.library import run_saved
 from portal.reporting import tiles as view
+from portal.reporting.charts import json_spec
+from portal.results.pages import stored_value
 from portal.results.store import ResultStore, Stored
 
 TILE = "tile"
@@ -62,6 +66,45 @@ def tile_rows(store: ResultStore, session, role_key: str, query, start: date, en
         pa.Table.from_pandas(frame, preserve_index=False),
     )
     return TileRows(frame, kept.computed_at if kept else time.time(), False)
+
+
+def chart_spec(store: ResultStore, owner: str, role_key: str, version: str, parts: tuple, frame: pd.DataFrame,
+               chart: Callable[[], object]) -> dict:  # fmt: skip
+    """A tile's Vega-Lite spec, kept with its data: keyed by what it is drawn from (the tile, its
+    metric or query version, the recorded changes, … in `parts`, and the rows themselves), so refresh,
+    a replica or an earlier visitor builds it once. Building it with Altair was most of a new
+    server's first dashboard view after the rows came from the store."""
+    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    digest = hashlib.sha256(repr(parts).encode() + repr(list(frame.columns)).encode() + rows).hexdigest()
+    return stored_value(store, owner, role_key, f"chart {digest}", version, lambda: json_spec(chart(), validate=False))
+
+
+def refresh_tiles(store: ResultStore, session, role_key: str, version: str, dashboard, metrics, queries,
+                  dates: tuple[date, date], annotations: tuple, through: date) -> tuple[int, list[str]]:  # fmt: skip
+    """Recompute a dashboard's tiles for its opening `dates` into the store, and their charts' specs
+    as the page asks for them: (tiles stored, what failed)."""
+    from portal.warehouse.errors import QueryError
+
+    (start, end), done, errors, owner = dates, 0, [], session.user.name
+    for t in (t for t in dashboard.tiles if t.metric in metrics.metrics):  # KPIs and metric charts: their days
+        m = metrics[t.metric]
+        k = tile_kpi(store, session, role_key, metrics, t.metric, start, end, {}, version, fresh_after=float("inf"))
+        if t.type != "kpi":
+            chart_spec(store, owner, role_key, version, (t, m, annotations, through), k.series,
+                       lambda t=t, m=m, k=k: view.metric_chart(t, m, k, list(annotations), through))  # fmt: skip
+        done += 1
+    for t in (t for t in dashboard.tiles if t.query):
+        try:
+            q = queries.curated(t.query)
+            rows = tile_rows(store, session, role_key, q, start, end, {}, version, fresh_after=float("inf"))
+        except (QueryError, ValueError) as err:
+            errors.append(f"{t.query}: {getattr(err, 'message', None) or err}")
+            continue
+        if t.type not in ("kpi", "table"):
+            chart_spec(store, owner, role_key, version, (t, q.id, q.version, annotations), rows.frame,
+                       lambda t=t, q=q, f=rows.frame: view.query_chart(t, q, f, list(annotations)))  # fmt: skip
+        done += 1
+    return done, errors
 
 
 def role_keys(settings) -> list[tuple[bool, tuple[str, ...]]]:
