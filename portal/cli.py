@@ -72,8 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(chosen if chosen in COMMANDS else None).parse_args(argv)
+    from portal.config import ConfigError
+
     try:
         return int(args.func(args) or 0)
+    except ConfigError as exc:  # a malformed portal.toml: what is wrong and where, never a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,3 +137,16 @@ def test_a_closed_pipe_ends_quietly(demo_db):
     p.stdout.close()
     _, err = p.communicate(timeout=120)
     assert p.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["funnel", "--steps", "a,b"], ["ask", "revenue"], ["check"], ["lint", "x.sql"], ["index"], ["twin"],
+     ["token", "list"], ["audit"], ["ready"], ["refresh"], ["model", "check"]],
+)  # fmt: skip
+def test_a_malformed_configuration_is_a_message_not_a_traceback(argv, tmp_path):
+    bad = tmp_path / "portal.toml"
+    bad.write_text("[model\nsearch_path = 1\n")
+    done = portal(*argv, env={"PORTAL_CONFIG": str(bad)})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and f"error: {bad}: not valid TOML" in done.stderr

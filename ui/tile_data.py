@@ -10,7 +10,6 @@ from datetime import date
 
 import streamlit as st
 
-from portal.reporting import tiles as view
 from portal.reporting.dashboards import Tile
 from portal.reporting.metrics import Metric
 from ui.resources import metric_definitions, query_store, result_store, settings
@@ -58,32 +57,29 @@ def shared_rows(session, query_id: str, version: str, start: date, end: date, fi
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def query_spec(t: Tile, query_id: str, version: str, scope: tuple, annotations: tuple) -> dict:
     """A saved-query tile's chart as Vega-Lite, for this version of the query, scope and changes:
-    stored with its rows (`chart_spec`), so a new server's first visitor does not build it."""
-    q = query_store().curated(query_id)
+    stored with its rows, so a new server's first visitor does not build it."""
+    from portal.results.tiles import query_chart_spec
+
     frame = shared_rows(query_id, version, *scope[:3], scope[4]).frame  # scope: start, end, filters, role, generation
-    return _stored_spec(
-        (t, query_id, version, annotations), frame, lambda: view.query_chart(t, q, frame, list(annotations))
-    )
+    return query_chart_spec(*_spec_store(), t, query_store().curated(query_id), frame, annotations)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
 def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: date) -> dict:
     """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`), stored likewise."""
-    k = shared_kpi(m.name, *scope[:3], scope[4])
-    return _stored_spec(
-        (t, m, annotations, through), k.series, lambda: view.metric_chart(t, m, k, list(annotations), through)
-    )
+    from portal.results.tiles import metric_chart_spec
+
+    return metric_chart_spec(*_spec_store(), t, m, shared_kpi(m.name, *scope[:3], scope[4]), annotations, through)
 
 
-def _stored_spec(parts: tuple, frame, chart) -> dict:
-    """The spec kept for this role (the callers' cache keys carry the role too)."""
+def _spec_store() -> tuple:
+    """(store, owner, role key, warehouse version) for this role's charts (the callers' cache keys carry the role)."""
     from portal.results.store import role_key_text, warehouse_version
-    from portal.results.tiles import chart_spec
 
     pii, denied = role_key()
-    return chart_spec(
+    return (
         result_store(), role_principal(pii, denied).name, role_key_text(pii, denied),
-        warehouse_version(settings().warehouse_path), parts, frame, chart,
+        warehouse_version(settings().warehouse_path),
     )  # fmt: skip
 
 

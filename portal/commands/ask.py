@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import sys
 
-from portal.config import load_settings
-from portal.identity import SignInRefused
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import QueryError, WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:
@@ -30,12 +28,9 @@ def run(args) -> int:
     from portal.product.vocabulary import data_range
     from portal.reporting.metrics import MetricError, load_metrics
 
-    settings = load_settings()
-    try:
-        wh, session = command_session(settings, args, "ask")
-    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "ask")) is None:
         return 2
+    settings, wh, session = opened
     try:
         metrics = load_metrics(settings.metrics_path, settings.model)
         span = data_range(session)

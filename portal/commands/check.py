@@ -8,11 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from portal.config import load_settings
-from portal.identity import SignInRefused
 from portal.library import QueryStore, check_all
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
 
 
 def register(sub) -> None:
@@ -28,15 +25,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    settings = load_settings()
+    if (opened := open_for(args, "check")) is None:
+        return 2
+    settings, wh, session = opened
     folder = Path(args.dir) if args.dir else settings.queries_dir
     if not folder.is_dir():
         print(f"error: no queries folder at {folder}", file=sys.stderr)
-        return 2
-    try:
-        wh, session = command_session(settings, args, "check")
-    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        wh.close()
         return 2
     queries, errors = QueryStore(folder, settings.state_dir).load_all()
     results = check_all(session, queries, session.catalog(), errors)

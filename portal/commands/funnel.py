@@ -6,12 +6,10 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-from portal.config import load_settings
-from portal.identity import SignInRefused
 from portal.product.funnels import FunnelError, FunnelSpec, Step, counts_csv_rows, parse_window, user_levels
 from portal.product.vocabulary import data_range, event_names
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import QueryError, WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
+from portal.warehouse.errors import QueryError
 
 
 def register(sub) -> None:
@@ -28,12 +26,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    settings = load_settings()
-    try:
-        wh, session = command_session(settings, args, "funnel")
-    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "funnel")) is None:
         return 2
+    settings, wh, session = opened
     try:
         span = data_range(session)  # defaults come from the data, never from a demo's calendar
         if span is None and not (args.start and args.end):

@@ -5,11 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portal.config import load_settings
-from portal.identity import SignInRefused
 from portal.library.files import atomic_write
-from portal.warehouse.connect import add_person_argument, command_session
-from portal.warehouse.errors import WarehouseUnavailable
+from portal.warehouse.connect import add_person_argument, open_for
 from portal.workbench.lint import has_errors, lint
 from portal.workbench.lint.fixes import apply_fixes
 
@@ -26,12 +23,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    settings = load_settings()
-    try:
-        warehouse, session = command_session(settings, args, "lint")
-    except (FileNotFoundError, WarehouseUnavailable, SignInRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if (opened := open_for(args, "lint")) is None:
         return 2
+    settings, warehouse, session = opened
     catalog = session.catalog()
     failed = False
     for name in args.files:

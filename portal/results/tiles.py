@@ -79,6 +79,20 @@ def chart_spec(store: ResultStore, owner: str, role_key: str, version: str, part
     return stored_value(store, owner, role_key, f"chart {digest}", version, lambda: json_spec(chart(), validate=False))
 
 
+def metric_chart_spec(store: ResultStore, owner: str, role_key: str, version: str, t, m, k, annotations: tuple,
+                      through: date) -> dict:  # fmt: skip
+    """A metric tile's weekly chart (its KPI `k`'s series), stored: the page and refresh ask alike."""
+    return chart_spec(store, owner, role_key, version, (t, m, annotations, through), k.series,
+                      lambda: view.metric_chart(t, m, k, list(annotations), through))  # fmt: skip
+
+
+def query_chart_spec(store: ResultStore, owner: str, role_key: str, version: str, t, q, frame: pd.DataFrame,
+                     annotations: tuple) -> dict:  # fmt: skip
+    """A saved-query tile's chart of its rows `frame`, stored: the page and refresh ask alike."""
+    return chart_spec(store, owner, role_key, version, (t, q.id, q.version, annotations), frame,
+                      lambda: view.query_chart(t, q, frame, list(annotations)))  # fmt: skip
+
+
 def refresh_tiles(store: ResultStore, session, role_key: str, version: str, dashboard, metrics, queries,
                   dates: tuple[date, date], annotations: tuple, through: date) -> tuple[int, list[str]]:  # fmt: skip
     """Recompute a dashboard's tiles for its opening `dates` into the store, and their charts' specs
@@ -90,8 +104,7 @@ def refresh_tiles(store: ResultStore, session, role_key: str, version: str, dash
         m = metrics[t.metric]
         k = tile_kpi(store, session, role_key, metrics, t.metric, start, end, {}, version, fresh_after=float("inf"))
         if t.type != "kpi":
-            chart_spec(store, owner, role_key, version, (t, m, annotations, through), k.series,
-                       lambda t=t, m=m, k=k: view.metric_chart(t, m, k, list(annotations), through))  # fmt: skip
+            metric_chart_spec(store, owner, role_key, version, t, m, k, annotations, through)
         done += 1
     for t in (t for t in dashboard.tiles if t.query):
         try:
@@ -101,8 +114,7 @@ def refresh_tiles(store: ResultStore, session, role_key: str, version: str, dash
             errors.append(f"{t.query}: {getattr(err, 'message', None) or err}")
             continue
         if t.type not in ("kpi", "table"):
-            chart_spec(store, owner, role_key, version, (t, q.id, q.version, annotations), rows.frame,
-                       lambda t=t, q=q, f=rows.frame: view.query_chart(t, q, f, list(annotations)))  # fmt: skip
+            query_chart_spec(store, owner, role_key, version, t, q, rows.frame, annotations)
         done += 1
     return done, errors
 
