@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from portal.reporting import tiles as view  # what each tile shows, decided outside the page
-from portal.reporting.dashboards import DashboardStore, Tile, default_range, settled_through
+from portal.reporting.dashboards import DashboardStore, Tile, opening_range, settled_through
 from portal.reporting.metrics import MetricSet, settle
 from ui.dashboard_editor import dashboard_editor
 from ui.date_field import date_field
@@ -106,7 +106,7 @@ def render(team: str) -> None:
         )
     through = date.fromisoformat((catalog().data_through or date.today().isoformat())[:10])
     settled, baking = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
-    lo, hi = default_range(settled)
+    lo, hi = opening_range(settled)
     cols = st.columns([1] * (2 + len(d.filters)) + [2.2])
     start = date_field(cols[0], "From", lo, "dash_from")
     end = date_field(cols[1], "To", hi, "dash_to")
@@ -129,8 +129,9 @@ def render(team: str) -> None:
         return
     if baking and (start, end) == (lo, hi):
         caption_text(
-            f"Opens on the {(hi - lo).days + 1} days through {hi}, the last days every number here is final for: "
-            f"{', '.join(baking)} keep changing for a while after a day (recent signups are still buying). "
+            f"Opens on the {(hi - lo).days // 7 + 1} whole weeks through {hi}, the last weeks every number here is final for: "
+            f"{', '.join(baking)} {'keeps' if len(baking) == 1 else 'keep'} changing for a while after a day "
+            "(recent signups are still buying). "
             f"Set To to {through} to see the latest, so far."
         )
     frozen = tuple(sorted(filters.items()))

@@ -138,8 +138,8 @@ def test_the_window_works_on_a_warehouse_of_another_shape(tmp_path):
 
 
 def test_the_marketing_dashboard_opens_on_settled_days_and_says_so(portal_env, warehouse):
-    """Issue #32 (the walk): opened without dates, Marketing shows the last 28 days CAC is final for,
-    not the last four weeks (CAC $25.16 "+127%" baking where the settled figure was $7.97)."""
+    """Issue #32 (the walk): opened without dates, Marketing shows the last four whole weeks CAC is
+    final for, not the last four weeks (CAC $25.16 "+127%" baking where the settled figure was $7.97)."""
     from streamlit.testing.v1 import AppTest
 
     w = conversion_window(session_for(warehouse), THROUGH)
@@ -147,12 +147,13 @@ def test_the_marketing_dashboard_opens_on_settled_days_and_says_so(portal_env, w
     at.run()
     assert not at.exception, at.exception
     settled = THROUGH - timedelta(days=w.days)
-    assert at.text_input(key="dash_to").value == settled.isoformat()
-    assert at.text_input(key="dash_from").value == (settled - timedelta(days=27)).isoformat()
+    sunday = settled - timedelta(days=(settled.weekday() + 1) % 7)  # whole weeks: the charts are weekly
+    assert at.text_input(key="dash_to").value == sunday.isoformat()
+    assert at.text_input(key="dash_from").value == (sunday - timedelta(days=27)).isoformat()
     cac = next(m for m in at.metric if m.label == "CAC")
     assert cac.proto.delta_description != "still baking"
     assert any(
-        "the last days every number here is final for" in shown(c) and str(THROUGH) in shown(c) for c in at.caption
+        "the last weeks every number here is final for" in shown(c) and str(THROUGH) in shown(c) for c in at.caption
     )
     bad = AppTest.from_string("from pages.team import render\nrender('marketing')\n", default_timeout=120)
     bad.query_params["dash_from"] = "someday"

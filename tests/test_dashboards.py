@@ -344,3 +344,42 @@ def test_a_typed_date_applies_on_enter_and_on_tab(app_server, page):
     page.keyboard.press("Tab")
     page.wait_for_selector("text=2026-08-04 to 2026-09-30", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_dashboard_opens_on_whole_weeks_by_its_settled_day():
+    """Its charts are weekly: a range cutting the first and last week drew them as a collapse."""
+    from portal.reporting.dashboards import opening_range
+
+    for through in (date(2026, 11, 15), date(2026, 8, 4), date(2026, 11, 16), date(2026, 11, 21)):
+        lo, hi = opening_range(through)
+        assert (lo.weekday(), hi.weekday(), (hi - lo).days) == (0, 6, 27)  # Monday to Sunday, four weeks
+        assert hi <= through and (through - hi).days < 7  # the last whole week by then
+
+
+def test_weeks_a_chosen_range_cuts_are_ringed_as_partial():
+    """A range of Wednesday 8 July to Tuesday 4 August: its first and last weeks are partial, say so on
+    hover and are ringed; the whole weeks between are not."""
+    import pandas as pd
+
+    from portal.reporting.dashboards import Tile
+    from portal.reporting.tiles import metric_chart
+
+    weeks = [date(2026, 7, 6), date(2026, 7, 13), date(2026, 7, 20), date(2026, 7, 27), date(2026, 8, 3)]
+    k = Kpi(METRICS["revenue"], 1.0, 1.0, pd.DataFrame({"week": weeks, "value": [50.0, 100, 100, 100, 20]}))
+    spec = metric_chart(
+        Tile("chart", metric="revenue"), METRICS["revenue"], k, (), None, (date(2026, 7, 8), date(2026, 8, 4))
+    ).to_dict()
+    rows = [r for data in spec["datasets"].values() for r in data if r.get("state")]
+    assert {(r["week"][:10], r["state"]) for r in rows} == {
+        ("2026-07-06", "partial week: 5 of its 7 days in the range"),
+        ("2026-08-03", "partial week: 2 of its 7 days in the range"),
+    }
+    from portal.reporting.tiles import scope_caption
+
+    words = scope_caption(date(2026, 7, 8), date(2026, 8, 4), {}, {"start", "end"}, "Weekly,")
+    assert words == "Weekly, 2026-07-08 to 2026-08-04 · the first and last weeks are partial (ringed)"
+    assert "partial" not in scope_caption(date(2026, 7, 6), date(2026, 8, 9), {}, {"start", "end"}, "Weekly,")
+    whole = metric_chart(
+        Tile("chart", metric="revenue"), METRICS["revenue"], k, (), None, (date(2026, 7, 6), date(2026, 8, 9))
+    )
+    assert not any(r.get("state") for data in whole.to_dict()["datasets"].values() for r in data)

@@ -188,7 +188,7 @@ def test_story_7_young_data_is_still_baking(app_server, page, warehouse):
 
     home(page, app_server)
     open_page(page, "Executive")  # it opens on settled days and says how to see the latest (issue #32)
-    page.get_by_text("the last days every number here is final for").first.wait_for(timeout=60_000)
+    page.get_by_text("the last weeks every number here is final for").first.wait_for(timeout=60_000)
     through = date.fromisoformat(session_for(warehouse).catalog().data_through[:10])
     page.goto(f"{app_server}/team-executive?dash_from={date.fromordinal(through.toordinal() - 27)}&dash_to={through}")
     tile = page.locator('[data-testid="stMetric"]', has_text="CAC").first

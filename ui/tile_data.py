@@ -69,7 +69,8 @@ def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: d
     """A metric tile's weekly chart as Vega-Lite (its baking window is part of `m`), stored likewise."""
     from portal.results.tiles import metric_chart_spec
 
-    return metric_chart_spec(*_spec_store(), t, m, shared_kpi(m.name, *scope[:3], scope[4]), annotations, through)
+    k = shared_kpi(m.name, *scope[:3], scope[4])  # scope: start, end, filters, role, generation
+    return metric_chart_spec(*_spec_store(), t, m, k, annotations, through, scope[:2])
 
 
 def _spec_store() -> tuple:

@@ -26,7 +26,7 @@ def run(args) -> int:
     from portal.model import ModelError
     from portal.product.funnels import user_levels
     from portal.reporting.annotations import AnnotationError, annotations_path, load_annotations
-    from portal.reporting.dashboards import DashboardStore, default_range, settled_through
+    from portal.reporting.dashboards import DashboardStore, opening_range, settled_through
     from portal.reporting.metrics import load_metrics, settle
     from portal.results.facts import fact
     from portal.results.pages import FUNNEL, default_funnel, funnel_frames, funnel_key, stored_frames
@@ -81,7 +81,7 @@ def run(args) -> int:
         for team in teams:
             d = dashboards.load(team, metrics)
             settled, _ = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
-            stored, errors = refresh_tiles(store, session, role, version, d, metrics, queries, default_range(settled),
+            stored, errors = refresh_tiles(store, session, role, version, d, metrics, queries, opening_range(settled),
                                            changes, through)  # fmt: skip
             done, failed = done + stored, failed + len(errors)
             for error in errors:

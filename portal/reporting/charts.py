@@ -230,14 +230,15 @@ def with_intervals(base, frame: pd.DataFrame, kind: str, x: str, y: str, color: 
 
 def mark_baking(base, frame: pd.DataFrame, x: str, y: str):
     """Rows a query flags `still_baking` (their period is not over) get a hollow orange ring and say
-    so on hover, so a young period's low value is not read as a collapse."""
+    so on hover (or what their `state` column says: a partial week), so a young period's low value is
+    not read as a collapse."""
     if "still_baking" not in frame.columns or y not in frame.columns:
         return base
     young = frame[frame["still_baking"].fillna(False).astype(bool) & frame[y].notna()]
     if young.empty:
         return base
     ring = (
-        alt.Chart(young.assign(state="still baking: its period is not over"))
+        alt.Chart(young if "state" in young.columns else young.assign(state="still baking: its period is not over"))
         .mark_point(shape="circle", filled=False, size=160, strokeWidth=2, color="#e8590c")
         .encode(
             x=alt.X(x),

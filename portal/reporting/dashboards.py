@@ -174,6 +174,14 @@ def default_range(data_through: date, days: int = DEFAULT_DAYS) -> tuple[date, d
     return data_through - timedelta(days=days - 1), data_through
 
 
+def opening_range(data_through: date, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """What a dashboard opens on: whole weeks, Monday to Sunday, ending on the last Sunday by
+    `data_through`. Its charts are weekly, and a range cutting weeks drew a partial first and last
+    week as a collapse."""
+    end = data_through - timedelta(days=(data_through.weekday() + 1) % 7)
+    return end - timedelta(days=(days // 7) * 7 - 1), end
+
+
 def settled_through(metrics: list, through: date) -> tuple[date, list[str]]:
     """The last day every one of `metrics` is final for (`through` minus the longest baking window),
     and the metrics that bake. A dashboard opens on the period ending there, so CAC reads its settled

@@ -66,7 +66,7 @@ def digest_items(
                 else:  # trends read better over 12 weeks than over the digest's week
                     first = end - timedelta(days=83)
                     k = kpi(session, metrics, tile.metric, first, end, filters)
-                    c = metric_chart(tile, m, k, annotations, through)
+                    c = metric_chart(tile, m, k, annotations, through, (first, end))
                     scope = scope_caption(first, end, filters, metric_scope(metrics, tile.metric), "Weekly,")
                     out.charts.append((metric_label(tile, m), scope, c.properties(width=520, height=220)))
                 continue

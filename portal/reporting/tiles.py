@@ -79,6 +79,9 @@ def scope_caption(start: date, end: date, filters: dict, follows: set[str], grai
     parts = [f"{grain} " if grain else ""]
     if {"start", "end"} <= follows:
         parts[0] += f"{start} to {end}"
+        cut = [w for w, partial in (("first", start.weekday() != 0), ("last", end.weekday() != 6)) if partial]
+        if grain == "Weekly," and cut:  # the chart rings them: say why
+            parts.append(f"the {' and '.join(cut)} week{'s are' if len(cut) > 1 else ' is'} partial (ringed)")
     else:
         parts[0] += "All time (not limited to the dates chosen)"
     for name, chosen in filters.items():
@@ -122,13 +125,25 @@ def tile_chart(frame: pd.DataFrame, kind: str, x: str, y: str, color: str | None
     return result_chart(frame, kind, x, y, color, annotations).properties(height=260)
 
 
-def metric_chart(tile: Tile, metric: Metric, k: Kpi, annotations=(), data_through: date | None = None) -> alt.Chart:
-    """A metric's weekly series; weeks inside its baking window are flagged (the chart rings them)."""
+def metric_chart(tile: Tile, metric: Metric, k: Kpi, annotations=(), data_through: date | None = None,
+                 span: tuple[date, date] | None = None) -> alt.Chart:  # fmt: skip
+    """A metric's weekly series; weeks inside its baking window are flagged (the chart rings them), and
+    so are weeks the range `span` cuts (a partial week's low sum is not a collapse)."""
     frame = k.series.rename(columns={"value": metric.name})
-    if metric.bakes_days and data_through is not None:
-        ends = (pd.to_datetime(frame["week"]) + pd.Timedelta(days=6)).dt.date
-        frame = frame.assign(still_baking=[metric.still_baking(e, data_through) for e in ends])
+    states = [_week_state(metric, d, data_through, span) for d in pd.to_datetime(frame["week"]).dt.date]
+    if any(states):
+        frame = frame.assign(still_baking=[bool(x) for x in states], state=states)
     return tile_chart(frame, tile.chart or "line", "week", metric.name, None, annotations)
+
+
+def _week_state(metric: Metric, monday: date, data_through: date | None, span: tuple[date, date] | None) -> str:
+    if span is not None:
+        days = (min(monday + timedelta(days=6), span[1]) - max(monday, span[0])).days + 1
+        if days < 7:
+            return f"partial week: {days} of its 7 days in the range"
+    if metric.bakes_days and data_through is not None and metric.still_baking(monday + timedelta(days=6), data_through):
+        return "still baking: its period is not over"
+    return ""
 
 
 def query_chart(tile: Tile, query: SavedQuery, frame: pd.DataFrame, annotations=()) -> alt.Chart:

@@ -125,7 +125,7 @@ def dashboard_snapshot(settings, team: str, audit, denied: tuple[str, ...]) -> t
     from portal.library import QueryStore
     from portal.product.baking import baking_windows
     from portal.reporting.annotations import annotations_path, load_annotations
-    from portal.reporting.dashboards import DashboardStore, default_range, settled_through
+    from portal.reporting.dashboards import DashboardStore, opening_range, settled_through
     from portal.reporting.digest import build_digest
     from portal.reporting.metrics import load_metrics, metrics_path, settle
     from portal.warehouse.connect import open_warehouse
@@ -137,7 +137,7 @@ def dashboard_snapshot(settings, team: str, audit, denied: tuple[str, ...]) -> t
         metrics = settle(load_metrics(metrics_path(settings), settings.model), baking_windows(session, through))
         d = DashboardStore(settings.dashboards_dir).load(team, metrics)
         settled, _ = settled_through([metrics[t.metric] for t in d.tiles if t.metric in metrics.metrics], through)
-        start, end = default_range(settled)
+        start, end = opening_range(settled)
         changes = load_annotations(annotations_path(settings), set(metrics.metrics))
         stamp = time.strftime("%Y-%m-%d %H:%M")
         page = build_digest(

@@ -80,10 +80,10 @@ def chart_spec(store: ResultStore, owner: str, role_key: str, version: str, part
 
 
 def metric_chart_spec(store: ResultStore, owner: str, role_key: str, version: str, t, m, k, annotations: tuple,
-                      through: date) -> dict:  # fmt: skip
-    """A metric tile's weekly chart (its KPI `k`'s series), stored: the page and refresh ask alike."""
-    return chart_spec(store, owner, role_key, version, (t, m, annotations, through), k.series,
-                      lambda: view.metric_chart(t, m, k, list(annotations), through))  # fmt: skip
+                      through: date, span: tuple[date, date]) -> dict:  # fmt: skip
+    """A metric tile's weekly chart of `span` (its KPI `k`'s series), stored: the page and refresh ask alike."""
+    return chart_spec(store, owner, role_key, version, (t, m, annotations, through, span), k.series,
+                      lambda: view.metric_chart(t, m, k, list(annotations), through, span))  # fmt: skip
 
 
 def query_chart_spec(store: ResultStore, owner: str, role_key: str, version: str, t, q, frame: pd.DataFrame,
@@ -104,7 +104,7 @@ def refresh_tiles(store: ResultStore, session, role_key: str, version: str, dash
         m = metrics[t.metric]
         k = tile_kpi(store, session, role_key, metrics, t.metric, start, end, {}, version, fresh_after=float("inf"))
         if t.type != "kpi":
-            metric_chart_spec(store, owner, role_key, version, t, m, k, annotations, through)
+            metric_chart_spec(store, owner, role_key, version, t, m, k, annotations, through, (start, end))
         done += 1
     for t in (t for t in dashboard.tiles if t.query):
         try:
