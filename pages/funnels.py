@@ -9,6 +9,7 @@ import streamlit as st
 from portal.csv_out import frame_csv
 from portal.product.funnels import FunnelError, FunnelSpec, dropped_users, spec_from_form, user_levels
 from portal.reporting.charts import funnel_chart
+from ui.date_field import date_field
 from ui.funnel_data import details, headline
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
 from ui.resources import model
@@ -52,8 +53,8 @@ steps_text = c1.multiselect(
 )
 window = c2.number_input("Conversion window (days)", 1, 90, 14, key="fn_window", bind="query-params")
 d1, d2, d3, d4, d5 = st.columns(5)
-start = d1.date_input("From", span[0], key="fn_from", bind="query-params")
-end = d2.date_input("To", span[1], key="fn_to", bind="query-params")
+start = date_field(d1, "From", span[0], "fn_from")  # applies on Enter or Tab, like the dashboards' dates
+end = date_field(d2, "To", span[1], "fn_to")
 mode = d3.selectbox(
     "Order",
     ["sequential", "strict"],

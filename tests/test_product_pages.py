@@ -345,3 +345,16 @@ def test_change_labels_stay_inside_the_chart():
     ]
     assert sorted(t["align"] for t in texts) == ["left", "right"]
     assert all(t["limit"] == LABEL_PX for t in texts)
+
+
+def test_the_funnels_dates_apply_as_typed_and_a_bad_one_is_said(portal_env):
+    """Like the dashboards' (issue #32): a date typed with slashes applies (Streamlit's date input
+    applied a typed date only when the pointer left it); one that is not a date is said, and the
+    funnel is counted over the data's first day instead."""
+    at = page("pages/funnels.py", {"fn_from": "2026/10/01", "fn_to": "2026-10-31"})
+    whole = page("pages/funnels.py")
+    first = int(at.metric[0].value.replace(",", ""))
+    assert 0 < first < int(whole.metric[0].value.replace(",", ""))
+    bad = page("pages/funnels.py", {"fn_from": "someday"})
+    assert any("From: 'someday' is not a date" in shown(e) for e in bad.error)
+    assert bad.metric[0].value == whole.metric[0].value
