@@ -21,6 +21,7 @@ from portal.product.cohorts import (
     splits,
 )
 from portal.reporting.charts import chart, curves, heatmap
+from portal.results.pages import COHORT_PERIODS, computed_words, retention_key
 from ui.resources import annotations, model
 from ui.role_facts import baking_windows, catalog, event_names, filter_options, key_space_problem
 from ui.shared_cache import by_role
@@ -44,9 +45,7 @@ through = catalog().data_through
 # heatmap does not wait for the revenue tabs nobody opened.
 @by_role(ttl=600, show_spinner="Computing retention…", max_entries=16)
 def retention_for(s, spec: CohortSpec, through: str):
-    return stored(
-        s, f"cohorts retention {spec!r} {through}", lambda: retention(s, spec, date.fromisoformat(through[:10]))
-    )
+    return stored(s, retention_key(spec, through), lambda: retention(s, spec, date.fromisoformat(through[:10])))
 
 
 @by_role(ttl=600, show_spinner="Computing revenue per user…", max_entries=16)
@@ -70,15 +69,16 @@ if not tab_cac.open:
     anchor = c2.selectbox("Starting at", list(ANCHORS), key="co_anchor", bind="query-params")
     split = c3.selectbox("Split by", splits(model()), key="co_split", bind="query-params")
     active = c4.selectbox("Active means", ["any event", *event_names()], key="co_active", bind="query-params")
-    periods = c5.number_input("Periods", 4, 52, 12, key="co_periods", bind="query-params")
+    periods = c5.number_input("Periods", 4, 52, COHORT_PERIODS, key="co_periods", bind="query-params")
     spec = CohortSpec(grain, anchor, split, None if active == "any event" else active, int(periods))
     try:
-        ret = retention_for(spec, through)
+        ret, computed_at = retention_for(spec, through)
     except Exception as err:
         stop_with(error_text, getattr(err, "message", None) or err)
     recent = sorted(ret["cohort"].unique())[-(24 if grain == "week" else 18) :]
 if tab_ret.open:
     with tab_ret:
+        caption_text(computed_words(computed_at, through))
         shown = ret[ret["cohort"].isin(recent)]
         if split == "none":
             st.altair_chart(heatmap(shown, "retention"), width="stretch")

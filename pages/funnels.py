@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from portal.csv_out import frame_csv
 from portal.product.funnels import FunnelError, FunnelSpec, dropped_users, spec_from_form, user_levels
 from portal.reporting.charts import funnel_chart
+from portal.results.pages import computed_words
 from ui.date_field import date_field
 from ui.funnel_data import details, headline
 from ui.funnel_tabs import funnel_tabs, save_funnel, segment_callouts, variant_problem
@@ -104,9 +103,7 @@ if counts.empty or counts.iloc[0]["users"] == 0:
     st.warning("Nobody did the first step in this date range.")
     st.stop()
 overall = counts[counts.segment == "all"]
-caption_text(
-    f"computed {time.strftime('%Y-%m-%d %H:%M', time.localtime(result['computed_at']))} · data through {span[1]}"
-)
+caption_text(computed_words(result["computed_at"], span[1]))
 m = st.columns(len(spec.steps))
 for col, r in zip(m, overall.itertuples(), strict=True):
     col.metric(

@@ -11,6 +11,7 @@ from portal.csv_out import frame_csv
 from portal.product.paths import PathSpec, paths, people_at, started
 from portal.product.vocabulary import default_index
 from portal.reporting.flow_chart import paths_chart
+from portal.results.pages import computed_words
 from ui.resources import model
 from ui.role_facts import data_range, event_names
 from ui.sessions import engine_session
@@ -87,7 +88,7 @@ spec = PathSpec(
     None if reverse else anchor, anchor if reverse else end, depth, int(window), lo, hi, int(top), without, breakdown
 )
 try:
-    frame = _paths(spec)
+    frame, at = _paths(spec)
 except Exception as err:  # an event that is gone, a model that does not fit: say so, keep the page up
     error_text(getattr(err, "message", None) or err)
     st.stop()
@@ -100,6 +101,7 @@ caption_text(
     + (f" and not {without} in the same visit" if without else "")
     + "; each is followed from their first time."
 )
+caption_text(computed_words(at, last))
 st.altair_chart(paths_chart(whole, anchor, reverse), width="stretch")
 if reverse:
     caption_text(f"Read from {anchor} back: each column is one step earlier; dropped off means the visit began there.")

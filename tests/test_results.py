@@ -196,7 +196,7 @@ def test_the_funnels_page_opens_on_the_refreshed_funnel(portal_env, monkeypatch)
         cwd=ROOT, env={**os.environ, **portal_env}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "and 2 page views for 2 roles" in done.stdout
+    assert "and 8 page views for 2 roles" in done.stdout  # Funnels, Lifecycle, stickiness, Cohorts' retention
     state = Path(portal_env["PORTAL_STATE_DIR"])
     store = ResultStore(state, state / "results")
 
@@ -269,7 +269,7 @@ def test_a_product_pages_view_is_computed_once_for_every_server(portal_env, path
     from pathlib import Path
 
     import streamlit as st
-    from conftest import run_page
+    from conftest import run_page, shown
 
     state = Path(portal_env["PORTAL_STATE_DIR"])
     store = ResultStore(state, state / "results")
@@ -286,6 +286,11 @@ def test_a_product_pages_view_is_computed_once_for_every_server(portal_env, path
     again = run_page(path)
     assert not again.exception and stored() == before
     assert [d.value.to_dict() for d in again.dataframe] == [d.value.to_dict() for d in first.dataframe]
+
+    def said(at) -> list[str]:
+        return [shown(c) for c in at.caption if shown(c).startswith("computed ")]
+
+    assert said(first) and said(again) == said(first)  # when it was computed: the first server's time
 
 
 def test_facts_come_back_as_computed_per_role_and_warehouse_version(warehouse, store, monkeypatch):
@@ -314,3 +319,32 @@ def test_facts_come_back_as_computed_per_role_and_warehouse_version(warehouse, s
     assert len(ran) == 1  # a new warehouse version is computed again
     fact(store, session_for(warehouse, denied=("raw",)), PUBLIC, "v1", "data_range")
     assert len(ran) == 2  # and so is another role's
+
+
+def test_refresh_fills_the_lifecycle_and_cohorts_first_views(portal_env, monkeypatch):
+    """The Lifecycle page (and its stickiness) and Cohorts' retention open on what refresh stored for
+    the role: nothing is counted again, and the page says when it was computed."""
+    import os
+    import subprocess
+    import sys
+
+    import streamlit as st
+    from conftest import ROOT, run_page, shown
+
+    from portal.product import cohorts, lifecycle
+
+    done = subprocess.run(
+        [sys.executable, "-m", "portal", "refresh", "--team", "growth"],
+        cwd=ROOT, env={**os.environ, **portal_env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    counted = []
+    for module, name in ((lifecycle, "lifecycle"), (lifecycle, "stickiness"), (cohorts, "retention")):
+        monkeypatch.setattr(module, name, lambda *a, n=name: counted.append(n))
+    for path in ("pages/lifecycle.py", "pages/cohorts.py"):
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = run_page(path)
+        assert not at.exception, at.exception
+        assert any(shown(c).startswith("computed ") for c in at.caption), path
+    assert counted == []

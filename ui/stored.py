@@ -12,9 +12,10 @@ from portal.results.store import role_key_text, warehouse_version
 from ui.resources import result_store, settings
 
 
-def stored(session, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """The frame stored under `key` for this role and warehouse version, else `compute()`d and stored."""
-    frames, _, _ = stored_frames(
+def stored(session, key: str, compute: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, float]:
+    """(the frame stored under `key` for this role and warehouse version, else `compute()`d and
+    stored; when it was computed: the page says so)."""
+    frames, at, _ = stored_frames(
         result_store(),
         session.user.name,
         role_key_text(session.user.has_pii, session.denied_schemas),
@@ -23,4 +24,4 @@ def stored(session, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFra
         lambda: {"frame": compute()},
         names=("frame",),
     )
-    return frames["frame"]
+    return frames["frame"], at

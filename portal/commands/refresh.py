@@ -1,5 +1,5 @@
-"""`python -m portal refresh [--team T]`: compute every team dashboard's tiles for its opening dates,
-the Funnels page's first view and the facts pages open on (event names, the data's days, experiments,
+"""`python -m portal refresh [--team T]`: compute every team dashboard's tiles (and charts) for its
+opening dates, the first views of Funnels, Lifecycle and Cohorts, and the facts pages open on (event names, the data's days, experiments,
 filter values, baking windows), for each role of the configured people, into the result store (cron
 or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov")
 instead of computing per server; a rebuilt warehouse is a new version, so older answers are not shown
@@ -29,7 +29,7 @@ def run(args) -> int:
     from portal.reporting.dashboards import DashboardStore, opening_range, settled_through
     from portal.reporting.metrics import load_metrics, settle
     from portal.results.facts import fact
-    from portal.results.pages import FUNNEL, default_funnel, funnel_frames, funnel_key, stored_frames
+    from portal.results.pages import FUNNEL, default_funnel, funnel_frames, funnel_key, product_views, stored_frames
     from portal.results.store import open_results, role_key_text, warehouse_version
     from portal.results.tiles import refresh_tiles, role_keys
     from portal.warehouse.connect import open_warehouse
@@ -91,6 +91,10 @@ def run(args) -> int:
             stored_frames(store, session.user.name, role, funnel_key(spec), version,
                           lambda spec=spec, session=session: funnel_frames(user_levels(session, spec), spec),
                           fresh_after=float("inf"), names=FUNNEL)  # fmt: skip
+            pages += 1
+        for key, compute in product_views(session, settings.model, known("data_range"), catalog.data_through).items():
+            stored_frames(store, session.user.name, role, key, version, lambda c=compute: {"frame": c()},
+                          fresh_after=float("inf"))  # fmt: skip
             pages += 1
         wh.close()
     swept = store.sweep()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +50,13 @@ def stored_frames(store: ResultStore, owner: str, role_key: str, key: str, versi
     return frames, time.time(), False
 
 
+def computed_words(at: float, data_through=None) -> str:
+    """ "computed 2026-12-05 06:00 · data through 2026-11-15": when a stored answer was computed, on
+    every page that shows one."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
+    return f"computed {when}" + (f" · data through {str(data_through)[:10]}" if data_through else "")
+
+
 def stored_value(store: ResultStore, owner: str, role_key: str, key: str, version: str,
                  compute: Callable[[], object], fresh_after: float = 0.0) -> object:  # fmt: skip
     """A JSON value (a fact about the data, a chart's Vega-Lite spec) stored under `key` for this
@@ -58,6 +66,52 @@ def stored_value(store: ResultStore, owner: str, role_key: str, key: str, versio
         lambda: {"json": pd.DataFrame({"json": [json.dumps(compute())]})}, fresh_after, names=("json",),
     )  # fmt: skip
     return json.loads(frames["json"]["json"].iloc[0])
+
+
+LIFECYCLE_DAYS = {"day": 30, "week": 7 * 16, "month": 365}  # how far back each grain opens
+
+
+def lifecycle_range(span, grain: str):
+    """The Lifecycle page's opening periods for `grain`: the last LIFECYCLE_DAYS of the data's span."""
+    first, last = span
+    return max(first, last - timedelta(days=LIFECYCLE_DAYS[grain])), last
+
+
+def lifecycle_key(kind: str, grain: str, start, end) -> str:
+    """Lifecycle's or stickiness's counts (`kind`) as the store keys them."""
+    return f"{kind} {grain} {start} {end}"
+
+
+def retention_key(spec, through: str) -> str:
+    """A cohort retention table as the store keys it: the page's choices and the data's last day."""
+    return f"cohorts retention {spec!r} {through}"
+
+
+def default_cohort(model):
+    """The Cohorts page's first view: the first of each of its pickers, 12 periods."""
+    from portal.product.cohorts import ANCHORS, GRAINS, CohortSpec, splits
+
+    return CohortSpec(GRAINS[0], next(iter(ANCHORS)), splits(model)[0], None, COHORT_PERIODS)
+
+
+COHORT_PERIODS = 12
+
+
+def product_views(session, model, span, through: str | None) -> dict[str, Callable[[], pd.DataFrame]]:
+    """The product pages' first views besides Funnels, by store key: Lifecycle and stickiness by week,
+    and Cohorts' retention: what `refresh` fills and the pages then read."""
+    from portal.product.cohorts import retention
+    from portal.product.lifecycle import lifecycle, stickiness
+
+    views = {}
+    if model.events is not None and span is not None:
+        start, end = lifecycle_range(span, "week")
+        views[lifecycle_key("lifecycle", "week", start, end)] = lambda: lifecycle(session, "week", start, end)
+        views[lifecycle_key("stickiness", "week", start, end)] = lambda: stickiness(session, "week", start, end)
+    if model.people is not None and model.events is not None and through:
+        spec = default_cohort(model)
+        views[retention_key(spec, through)] = lambda: retention(session, spec, date.fromisoformat(through[:10]))
+    return views
 
 
 def funnel_key(spec) -> str:

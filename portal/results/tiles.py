@@ -17,7 +17,7 @@ import pyarrow as pa
 from portal.library import run_saved
 from portal.reporting import tiles as view
 from portal.reporting.charts import json_spec
-from portal.results.pages import stored_value
+from portal.results.pages import computed_words, stored_value
 from portal.results.store import ResultStore, Stored
 
 TILE = "tile"
@@ -30,8 +30,7 @@ class TileRows:
     stored: bool  # read from the store rather than computed for this request
 
     def computed_text(self, data_through: str | None) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.computed_at))
-        return f"computed {when}" + (f" · data through {data_through}" if data_through else "")
+        return computed_words(self.computed_at, data_through)
 
 
 def tile_params(query, start: date, end: date, filters: dict) -> dict:
