@@ -33,7 +33,7 @@ COMMANDS = {  # name: (module in portal/commands, one-line help)
     "pii-scan": ("pii_scan", "list undeclared columns that look like personal data"),
     "query": ("query", "run one read-only SQL statement and print CSV"),
     "ready": ("ready", "check the configured warehouse and its twin (build the demo's if asked)"),
-    "refresh": ("refresh", "compute team dashboards' tiles into the result store (cron)"),
+    "refresh": ("refresh", "compute dashboards' tiles and pages' first views into the result store (cron)"),
     "subscriptions": ("subscriptions", "mail the team-dashboard digests people subscribed to (cron)"),
     "token": ("token", "create, list or revoke personal API tokens (the CSV/JSON API)"),
     "twin": ("twin", "build the PII-free twin of the warehouse ([pii] columns blanked)"),

@@ -1,7 +1,7 @@
 """`python -m portal refresh [--team T]`: compute every team dashboard's tiles (and charts) for its
-opening dates, the first views of Funnels, Lifecycle and Cohorts, and the facts pages open on (event names, the data's days, experiments,
-filter values, baking windows), for each role of the configured people, into the result store (cron
-or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov")
+opening dates, the first views of Funnels, Lifecycle and Cohorts, and the facts pages open on (event
+names, the data's days, experiments, filter values, baking windows), for each role of the configured
+people, into the result store (cron or a systemd timer, like alerts). Pages then read them ("computed 06:00 · data through 15 Nov")
 instead of computing per server; a rebuilt warehouse is a new version, so older answers are not shown
 for it. Expired answers are swept."""
 
@@ -14,7 +14,7 @@ from portal.config import ConfigError, load_settings
 
 
 def register(sub) -> None:
-    p = sub.add_parser("refresh", help="compute team dashboards' tiles into the result store (cron)")
+    p = sub.add_parser("refresh", help="compute dashboards' tiles and pages' first views into the result store (cron)")
     p.add_argument("--team", help="one team's dashboard (default: every team)")
     p.set_defaults(func=run)
 
