@@ -8,17 +8,14 @@ from collections.abc import Callable
 
 from portal.product.funnels import FunnelSpec, user_levels
 from portal.product.funnels.handoff import CHAINS
-from portal.results.pages import HEADLINE, funnel_frames, funnel_key, stored_frames
-from portal.results.store import role_key_text, warehouse_version
-from ui.resources import result_store, settings
+from portal.results.pages import DETAILS, HEADLINE, funnel_frames, funnel_key, stored_frames
 from ui.shared_cache import by_role
+from ui.stored import role_store
 
 
 def _stored(session, spec: FunnelSpec, names: tuple[str, ...], compute: Callable[[], dict]) -> dict:
-    frames, at, _ = stored_frames(
-        result_store(), session.user.name, role_key_text(session.user.has_pii, session.denied_schemas),
-        funnel_key(spec), warehouse_version(settings().warehouse_path), compute, names=names,
-    )  # fmt: skip
+    r = role_store(session)
+    frames, at, _ = stored_frames(r.store, r.owner, r.role_key, funnel_key(spec), r.version, compute, names=names)
     return {**frames, "computed_at": at}
 
 
@@ -46,6 +43,3 @@ def details(session, spec: FunnelSpec) -> dict:
         return funnel_frames(user_levels(session, spec) if levels is None else levels, spec, DETAILS)
 
     return _stored(session, spec, DETAILS, compute)
-
-
-DETAILS = ("time", "weeks")

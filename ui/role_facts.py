@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from portal.warehouse.catalog import Catalog
-from ui.resources import result_store, settings
+from ui.resources import settings
 from ui.shared_cache import by_role
 
 
@@ -34,10 +34,10 @@ def _stored(session, name: str, *args: str):
     """A fact about the data kept in the result store for this role and warehouse version
     (`portal.results.facts`): a new server's first visitor reads it instead of scanning."""
     from portal.results.facts import fact
-    from portal.results.store import role_key_text, warehouse_version
+    from ui.stored import role_store
 
-    role = role_key_text(session.user.has_pii, session.denied_schemas)
-    return fact(result_store(), session, role, warehouse_version(settings().warehouse_path), name, *args)
+    r = role_store(session)
+    return fact(r.store, session, r.role_key, r.version, name, *args)
 
 
 @by_role(ttl=600, show_spinner=False)

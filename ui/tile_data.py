@@ -15,6 +15,7 @@ from portal.reporting.metrics import Metric
 from ui.resources import metric_definitions, query_store, result_store, settings
 from ui.sessions import role_key, role_principal
 from ui.shared_cache import by_role
+from ui.stored import RoleStore, role_store
 
 TTL = 600
 REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
@@ -23,34 +24,22 @@ REFRESH_EVERY = 60  # seconds between two recomputations of the shared tiles
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
 def shared_kpi(session, name: str, start: date, end: date, filters: tuple, generation: float = 0.0):
     """A metric tile's KPI; an additive metric's days come from the result store when stored."""
-    from portal.results.store import role_key_text, warehouse_version
     from portal.results.tiles import tile_kpi
 
-    return tile_kpi(
-        result_store(),
-        session,
-        role_key_text(session.user.has_pii, session.denied_schemas),
-        metric_definitions(),
-        name,
-        start,
-        end,
-        dict(filters),
-        warehouse_version(settings().warehouse_path),
-        fresh_after=_last_refresh()["at"],
-    )
+    r = role_store(session)
+    return tile_kpi(r.store, session, r.role_key, metric_definitions(), name, start, end, dict(filters), r.version,
+                    fresh_after=_last_refresh()["at"])  # fmt: skip
 
 
 @by_role(ttl=TTL, show_spinner=False, max_entries=500)
 def shared_rows(session, query_id: str, version: str, start: date, end: date, filters: tuple, generation: float = 0.0):
     """The tile's rows and when they were computed: from the result store (shared by replicas and
     filled by `python -m portal refresh`), else computed now and stored for the next visitor."""
-    from portal.results.store import role_key_text, warehouse_version
     from portal.results.tiles import tile_rows
 
-    q = query_store().curated(query_id)
-    role = role_key_text(session.user.has_pii, session.denied_schemas)
+    r = role_store(session)
     return tile_rows(
-        result_store(), session, role, q, start, end, dict(filters), warehouse_version(settings().warehouse_path)
+        r.store, session, r.role_key, query_store().curated(query_id), start, end, dict(filters), r.version
     )
 
 
@@ -73,15 +62,13 @@ def metric_spec(t: Tile, m: Metric, scope: tuple, annotations: tuple, through: d
     return metric_chart_spec(*_spec_store(), t, m, k, annotations, through, scope[:2])
 
 
-def _spec_store() -> tuple:
-    """(store, owner, role key, warehouse version) for this role's charts (the callers' cache keys carry the role)."""
+def _spec_store() -> RoleStore:
+    """The store as this role's shared principal reads it (the callers' cache keys carry the role)."""
     from portal.results.store import role_key_text, warehouse_version
 
     pii, denied = role_key()
-    return (
-        result_store(), role_principal(pii, denied).name, role_key_text(pii, denied),
-        warehouse_version(settings().warehouse_path),
-    )  # fmt: skip
+    return RoleStore(result_store(), role_principal(pii, denied).name, role_key_text(pii, denied),
+                     warehouse_version(settings().warehouse_path))  # fmt: skip
 
 
 def generation() -> float:

@@ -22,10 +22,10 @@ BUILD_SQL = Path(__file__).resolve().parent.parent / "sql" / "analytics"
 
 @dataclass(frozen=True)
 class BuildLineage:
-    """`sources["analytics.orders.revenue"]` = {"raw.orders.total_cents", "raw.orders.status"} (values,
-    followed through analytics tables built from other analytics tables); `reads["analytics.orders"]`
-    = every column the table's build mentions anywhere (filters and joins too), which is what breaks
-    the build when renamed."""
+    """`sources["<schema>.<table>.<column>"]` = the source columns its values come from (followed
+    through built tables made from other built tables); `reads["<schema>.<table>"]` = every column the
+    table's build mentions anywhere (filters and joins too), which is what breaks the build when
+    renamed."""
 
     sources: dict[str, frozenset[str]]
     reads: dict[str, frozenset[str]]

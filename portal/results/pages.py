@@ -87,14 +87,14 @@ def retention_key(spec, through: str) -> str:
     return f"cohorts retention {spec!r} {through}"
 
 
+COHORT_PERIODS = 12
+
+
 def default_cohort(model):
     """The Cohorts page's first view: the first of each of its pickers, 12 periods."""
     from portal.product.cohorts import ANCHORS, GRAINS, CohortSpec, splits
 
     return CohortSpec(GRAINS[0], next(iter(ANCHORS)), splits(model)[0], None, COHORT_PERIODS)
-
-
-COHORT_PERIODS = 12
 
 
 def product_views(session, model, span, through: str | None) -> dict[str, Callable[[], pd.DataFrame]]:
@@ -121,7 +121,8 @@ def funnel_key(spec) -> str:
 
 
 HEADLINE = ("counts", "segments")  # what the Funnels page draws first
-FUNNEL = (*HEADLINE, "time", "weeks")  # and what its other tabs read
+DETAILS = ("time", "weeks")  # what its other tabs read
+FUNNEL = HEADLINE + DETAILS
 
 
 def funnel_frames(levels, spec, names: tuple[str, ...] = FUNNEL) -> dict[str, pd.DataFrame]:
